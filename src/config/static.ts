@@ -1,0 +1,100 @@
+// pier's static configuration: what Traefik calls the install configuration.
+// Filled from flags and/or the YAML/TOML file named by --configfile; every
+// field documents its default.
+import type { Level, Format } from '../log.js'
+
+export interface EntryPoint {
+  /** Bind host; '' means every address (Traefik's ":80"). */
+  host: string
+  port: number
+}
+
+export interface FileProviderConfig {
+  filename?: string
+  directory?: string
+  /** Re-read on change (default true). */
+  watch: boolean
+}
+
+export interface DockerTLS {
+  ca?: string
+  cert?: string
+  key?: string
+  insecureSkipVerify: boolean
+}
+
+export interface DockerProviderConfig {
+  /** default unix:///var/run/docker.sock, or DOCKER_HOST when set */
+  endpoint: string
+  tls?: DockerTLS
+  /** default true */
+  exposedByDefault: boolean
+  /** Network whose container address is used; default: none (the container's only/first network is refused when ambiguous) */
+  network?: string
+  /** default Host(`{{ normalize .Name }}`) */
+  defaultRule: string
+  /** default true */
+  watch: boolean
+  /** Traefik constraint expression over labels; default none */
+  constraints?: string
+  /** default false */
+  allowEmptyServices: boolean
+  /** default false */
+  useBindPortIP: boolean
+  /** v1 --docker.domain: suffix for v1 default rules; default '' */
+  domain?: string
+  /** Which label generation a v1 flag set implies; labels of both forms are read either way. */
+  v1: boolean
+}
+
+export interface AccessLogConfig {
+  /** default: stdout */
+  filePath?: string
+  /** default common */
+  format: 'common' | 'json'
+  /** lines buffered before a write; default 0 (write each line as soon as possible) */
+  bufferingSize: number
+}
+
+export interface StaticConfig {
+  /** name -> address; default { web: :80 }. 'traefik' is the API entrypoint (default :8080). */
+  entryPoints: Record<string, EntryPoint>
+  providers: {
+    /** Throttle between applied configurations per provider, ms; default 100 (Traefik: 2000). */
+    throttleMs: number
+    file?: FileProviderConfig
+    docker?: DockerProviderConfig
+  }
+  api?: {
+    /** --api.insecure: serve the API on the traefik entrypoint; default false */
+    insecure: boolean
+    /** default true when the API is on */
+    dashboard: boolean
+  }
+  /** --ping: serve /ping on the traefik entrypoint; default false */
+  ping: boolean
+  metrics?: {
+    prometheus?: {
+      /** seconds; Traefik's default [0.1, 0.3, 1.2, 5] */
+      buckets: number[]
+      /** default 'traefik' */
+      entryPoint: string
+    }
+  }
+  accessLog?: AccessLogConfig
+  log: { level: Level; format: Format }
+  /** Worker threads; default: number of CPU cores. */
+  workers: number
+  serversTransport: {
+    /** ms; default 0 = none */
+    responseHeaderTimeoutMs: number
+    /** ms; default 30000 */
+    dialTimeoutMs: number
+    /** keep-alive connections per server per worker; default 64 */
+    maxIdleConnsPerHost: number
+  }
+  lifecycle: {
+    /** ms; default 10000 */
+    graceTimeOutMs: number
+  }
+}
