@@ -1,0 +1,63 @@
+// What the primary knows about the running configuration, as the API,
+// dashboard and metrics read it. The primary replaces `routers`/`services`
+// wholesale on every applied configuration and emits 'change'.
+import { EventEmitter } from 'node:events'
+import type { DynamicConfig } from '../config/dynamic.js'
+import type { StaticConfig } from '../config/static.js'
+
+export type Status = 'enabled' | 'warning' | 'disabled'
+
+export interface RouterState {
+  /** Qualified name, e.g. whoami@docker */
+  name: string
+  provider: string
+  rule: string
+  /** Qualified service name */
+  service: string
+  entryPoints: string[]
+  /** Effective priority (explicit, else the rule's length) */
+  priority: number
+  status: Status
+  /** Why it is disabled or warned about: bad rule, missing service, label conflict... */
+  errors: string[]
+}
+
+export interface ServerState {
+  url: string
+  weight: number
+  /** 'UP' while the server takes traffic */
+  status: 'UP' | 'DOWN'
+}
+
+export interface ServiceState {
+  name: string
+  provider: string
+  passHostHeader: boolean
+  servers: ServerState[]
+  status: Status
+  errors: string[]
+  /** Qualified names of the routers that use it */
+  usedBy: string[]
+}
+
+export interface ReloadStats {
+  total: number
+  /** Unix seconds of the last successful / failed configuration reload (0 if none) */
+  lastSuccess: number
+  lastFailure: number
+}
+
+export class RuntimeState extends EventEmitter {
+  readonly startedAt = Date.now()
+  routers: Record<string, RouterState> = {}
+  services: Record<string, ServiceState> = {}
+  /** The merged configuration the current table was compiled from (qualified names). */
+  raw: DynamicConfig = { http: { routers: {}, services: {} } }
+  reloads: ReloadStats = { total: 0, lastSuccess: 0, lastFailure: 0 }
+  /** Incremented on every published table. */
+  tableVersion = 0
+
+  constructor(readonly staticConfig: StaticConfig) {
+    super()
+  }
+}
