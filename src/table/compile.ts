@@ -1,0 +1,236 @@
+// Turns the merged dynamic configuration into an immutable RouteTable in a
+// SharedArrayBuffer, and reports which routers and services could not be
+// used and why (the API shows those errors). Runs on the primary only.
+import type { DynamicConfig } from '../config/dynamic.js'
+import { parseRule, indexHosts, rulePriority, type RuleNode } from '../rules/index.js'
+import * as L from './layout.js'
+import { hashHost } from './hash.js'
+
+export interface CompileReport {
+  /** Errors per qualified router name; a router with errors is not in the table. */
+  routerErrors: Record<string, string[]>
+  serviceErrors: Record<string, string[]>
+  /** Effective priority per router in the table. */
+  priorities: Record<string, number>
+  routers: number
+  services: number
+  servers: number
+}
+
+export interface CompiledTable {
+  buffer: SharedArrayBuffer
+  report: CompileReport
+}
+
+interface ServerIn {
+  weight: number
+  host: string
+  port: number
+  url: string
+}
+
+interface RouterIn {
+  name: string
+  priority: number
+  service: number
+  mask: number
+  rule: string
+  hosts: string[] | null
+  hostOnly: boolean
+}
+
+/** Parses a server URL into host and port; throws a message on anything but http://host[:port][/]. */
+export function parseServerUrl(url: string): { host: string; port: number } {
+  let u: URL
+  try {
+    u = new URL(url)
+  } catch {
+    throw new Error(`invalid server url ${JSON.stringify(url)}`)
+  }
+  if (u.protocol !== 'http:') throw new Error(`server url ${JSON.stringify(url)}: scheme ${u.protocol.slice(0, -1)} is not supported (http only)`)
+  if (u.pathname !== '/' && u.pathname !== '') throw new Error(`server url ${JSON.stringify(url)}: a path is not supported`)
+  const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname
+  return { host, port: u.port ? Number(u.port) : 80 }
+}
+
+function isHostOnly(node: RuleNode): boolean {
+  if (node.kind === 'matcher') return node.name === 'Host'
+  if (node.kind === 'or') return isHostOnly(node.left) && isHostOnly(node.right)
+  return false
+}
+
+function pushErr(map: Record<string, string[]>, name: string, msg: string): void {
+  ;(map[name] ??= []).push(msg)
+}
+
+export function compileTable(config: DynamicConfig, entryPoints: string[], version: number): CompiledTable {
+  const report: CompileReport = { routerErrors: {}, serviceErrors: {}, priorities: {}, routers: 0, services: 0, servers: 0 }
+
+  // Services, sorted by name so equal configs give equal tables.
+  const serviceNames = Object.keys(config.http.services).sort()
+  const serviceIndex = new Map<string, number>()
+  const services: { name: string; first: number; count: number; passHost: boolean }[] = []
+  const servers: ServerIn[] = []
+  for (const name of serviceNames) {
+    const lb = config.http.services[name]!.loadBalancer
+    const mine: ServerIn[] = []
+    let bad = false
+    for (const s of lb?.servers ?? []) {
+      try {
+        const { host, port } = parseServerUrl(s.url)
+        const weight = s.weight ?? 1
+        if (!Number.isInteger(weight) || weight < 0) throw new Error(`server ${s.url}: weight must be a non-negative integer, got ${weight}`)
+        mine.push({ weight, host, port, url: s.url })
+      } catch (err) {
+        pushErr(report.serviceErrors, name, (err as Error).message)
+        bad = true
+      }
+    }
+    if (bad) continue
+    serviceIndex.set(name, services.length)
+    services.push({ name, first: servers.length, count: mine.length, passHost: lb?.passHostHeader !== false })
+    servers.push(...mine)
+  }
+
+  // Routers.
+  const epIndex = new Map(entryPoints.map((n, i) => [n, i]))
+  const routers: RouterIn[] = []
+  for (const [name, r] of Object.entries(config.http.routers)) {
+    const svc = serviceIndex.get(r.service)
+    if (svc === undefined) {
+      pushErr(report.routerErrors, name, config.http.services[r.service] ? `service ${JSON.stringify(r.service)} is invalid` : `the service ${JSON.stringify(r.service)} does not exist`)
+      continue
+    }
+    let node: RuleNode
+    try {
+      node = parseRule(r.rule)
+    } catch (err) {
+      pushErr(report.routerErrors, name, `invalid rule ${JSON.stringify(r.rule)}: ${(err as Error).message}`)
+      continue
+    }
+    let mask = 0
+    const eps = r.entryPoints ?? []
+    for (const ep of eps) {
+      const i = epIndex.get(ep)
+      if (i === undefined) pushErr(report.routerErrors, name, `entryPoint ${JSON.stringify(ep)} doesn't exist`)
+      else mask |= 1 << i
+    }
+    if (eps.length > 0 && mask === 0) continue
+    const priority = r.priority && r.priority > 0 ? r.priority : rulePriority(r.rule)
+    const hosts = indexHosts(node)
+    routers.push({ name, priority, service: svc, mask, rule: r.rule, hosts, hostOnly: hosts !== null && isHostOnly(node) })
+  }
+  routers.sort((a, b) => b.priority - a.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  for (const r of routers) report.priorities[r.name] = r.priority
+
+  // Host index: host -> router indices (ascending = best first).
+  const byHost = new Map<string, number[]>()
+  const generic: number[] = []
+  routers.forEach((r, i) => {
+    if (!r.hosts) return void generic.push(i)
+    for (const h of new Set(r.hosts)) {
+      const list = byHost.get(h)
+      if (list) list.push(i)
+      else byHost.set(h, [i])
+    }
+  })
+  let buckets = 8
+  while (buckets < byHost.size * 2) buckets *= 2
+  const hostRouteCount = [...byHost.values()].reduce((n, l) => n + l.length, 0)
+
+  // Strings.
+  const pool: string[] = []
+  let chars = 0
+  let ints: Int32Array
+  /** Appends s to the pool and stores its (offset, length) at slot and slot + 1. */
+  const putStr = (slot: number, s: string): void => {
+    ints[slot] = chars
+    ints[slot + 1] = s.length
+    pool.push(s)
+    chars += s.length
+  }
+
+  const routersOff = L.HEADER_SLOTS
+  const servicesOff = routersOff + routers.length * L.ROUTER_SLOTS
+  const serversOff = servicesOff + services.length * L.SERVICE_SLOTS
+  const bucketsOff = serversOff + servers.length * L.SERVER_SLOTS
+  const hostsOff = bucketsOff + buckets
+  const hostRoutesOff = hostsOff + byHost.size * L.HOST_SLOTS
+  const genericOff = hostRoutesOff + hostRouteCount
+  const epOff = genericOff + generic.length
+  const slots = epOff + entryPoints.length * 2
+
+  ints = new Int32Array(slots)
+  ints[L.H_MAGIC] = L.MAGIC
+  ints[L.H_VERSION] = version
+  ints[L.H_ROUTER_COUNT] = routers.length
+  ints[L.H_SERVICE_COUNT] = services.length
+  ints[L.H_SERVER_COUNT] = servers.length
+  ints[L.H_BUCKET_COUNT] = buckets
+  ints[L.H_HOST_COUNT] = byHost.size
+  ints[L.H_GENERIC_COUNT] = generic.length
+  ints[L.H_ROUTERS_OFF] = routersOff
+  ints[L.H_SERVICES_OFF] = servicesOff
+  ints[L.H_SERVERS_OFF] = serversOff
+  ints[L.H_BUCKETS_OFF] = bucketsOff
+  ints[L.H_HOSTS_OFF] = hostsOff
+  ints[L.H_HOST_ROUTES_OFF] = hostRoutesOff
+  ints[L.H_GENERIC_OFF] = genericOff
+  ints[L.H_ENTRYPOINT_COUNT] = entryPoints.length
+  ints[L.H_ENTRYPOINTS_OFF] = epOff
+
+  routers.forEach((r, i) => {
+    const o = routersOff + i * L.ROUTER_SLOTS
+    ints[o + L.R_PRIORITY] = r.priority
+    ints[o + L.R_SERVICE] = r.service
+    ints[o + L.R_ENTRYPOINTS] = r.mask
+    ints[o + L.R_FLAGS] = r.hostOnly ? L.RF_HOST_ONLY : 0
+    putStr(o + L.R_RULE_CHAR, r.rule)
+    putStr(o + L.R_NAME_CHAR, r.name)
+  })
+  services.forEach((s, i) => {
+    const o = servicesOff + i * L.SERVICE_SLOTS
+    ints[o + L.S_FIRST_SERVER] = s.first
+    ints[o + L.S_SERVER_COUNT] = s.count
+    ints[o + L.S_FLAGS] = s.passHost ? L.SF_PASS_HOST : 0
+    putStr(o + L.S_NAME_CHAR, s.name)
+  })
+  servers.forEach((s, i) => {
+    const o = serversOff + i * L.SERVER_SLOTS
+    ints[o + L.V_WEIGHT] = s.weight
+    ints[o + L.V_PORT] = s.port
+    putStr(o + L.V_HOST_CHAR, s.host)
+    putStr(o + L.V_URL_CHAR, s.url)
+  })
+  let h = 0
+  let routeAt = 0
+  for (const [host, list] of byHost) {
+    const o = hostsOff + h * L.HOST_SLOTS
+    const hash = hashHost(host, host.length)
+    ints[o + L.E_HASH] = hash
+    putStr(o + L.E_HOST_CHAR, host)
+    ints[o + L.E_ROUTES_START] = routeAt
+    ints[o + L.E_ROUTES_COUNT] = list.length
+    for (const r of list) ints[hostRoutesOff + routeAt++] = r
+    let b = hash & (buckets - 1)
+    while (ints[bucketsOff + b] !== 0) b = (b + 1) & (buckets - 1)
+    ints[bucketsOff + b] = h + 1
+    h++
+  }
+  generic.forEach((r, i) => (ints[genericOff + i] = r))
+  entryPoints.forEach((n, i) => putStr(epOff + 2 * i, n))
+  ints[L.H_STRINGS_CHARS] = chars
+
+  const stringsByte = slots * 4
+  const buffer = new SharedArrayBuffer(stringsByte + chars * 2)
+  ints[L.H_STRINGS_BYTE_OFF] = stringsByte
+  new Int32Array(buffer, 0, slots).set(ints)
+  const u16 = new Uint16Array(buffer, stringsByte, chars)
+  let at = 0
+  for (const s of pool) for (let i = 0; i < s.length; i++) u16[at++] = s.charCodeAt(i)
+
+  report.routers = routers.length
+  report.services = services.length
+  report.servers = servers.length
+  return { buffer, report }
+}

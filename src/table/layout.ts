@@ -1,0 +1,85 @@
+// The RouteTable's binary layout: every slot of the SharedArrayBuffer, named.
+//
+// The buffer is one Int32Array of records followed by a Uint16Array string
+// pool (UTF-16 code units, so a JS string compares against it with charCodeAt
+// and no decoding). All offsets below are in Int32 slots unless named *_CHAR.
+//
+//   [header][routers][services][servers][host buckets][host entries][host routes][generic routes] | [string pool]
+//
+// Every *_CHAR slot is followed by its *_LEN slot.
+//
+// Routers are stored in match order: priority descending, then name
+// ascending, so "the better router" is always "the lower router index".
+
+/** Header slots. */
+export const H_MAGIC = 0
+export const H_VERSION = 1
+export const H_ROUTER_COUNT = 2
+export const H_SERVICE_COUNT = 3
+export const H_SERVER_COUNT = 4
+export const H_BUCKET_COUNT = 5 // power of two
+export const H_HOST_COUNT = 6
+export const H_GENERIC_COUNT = 7
+export const H_ROUTERS_OFF = 8
+export const H_SERVICES_OFF = 9
+export const H_SERVERS_OFF = 10
+export const H_BUCKETS_OFF = 11
+export const H_HOSTS_OFF = 12
+export const H_HOST_ROUTES_OFF = 13
+export const H_GENERIC_OFF = 14
+/** Byte offset of the string pool (Int32-aligned) and its length in chars. */
+export const H_STRINGS_BYTE_OFF = 15
+export const H_STRINGS_CHARS = 16
+export const H_ENTRYPOINT_COUNT = 17
+/** Entrypoint names: a string per entrypoint, (off, len) pairs from here. */
+export const H_ENTRYPOINTS_OFF = 18
+export const HEADER_SLOTS = 20
+
+export const MAGIC = 0x50494552 // "PIER"
+
+/** Router record. */
+export const R_PRIORITY = 0
+export const R_SERVICE = 1 // service index
+export const R_ENTRYPOINTS = 2 // bit mask over entrypoint indices; 0 = all
+export const R_FLAGS = 3
+export const R_RULE_CHAR = 4
+export const R_RULE_LEN = 5
+export const R_NAME_CHAR = 6
+export const R_NAME_LEN = 7
+export const ROUTER_SLOTS = 8
+/** The rule is nothing but Host(...): a host-index hit needs no predicate. */
+export const RF_HOST_ONLY = 1
+
+/** Service record. */
+export const S_FIRST_SERVER = 0
+export const S_SERVER_COUNT = 1
+export const S_FLAGS = 2
+export const S_NAME_CHAR = 3
+export const S_NAME_LEN = 4
+export const SERVICE_SLOTS = 5
+export const SF_PASS_HOST = 1
+
+/** Server record. */
+export const V_WEIGHT = 0
+export const V_PORT = 1
+export const V_HOST_CHAR = 2 // address host (IP or name), no brackets
+export const V_HOST_LEN = 3
+export const V_URL_CHAR = 4 // the configured URL: the key state survives swaps by
+export const V_URL_LEN = 5
+export const SERVER_SLOTS = 6
+
+/** Host bucket: host entry index + 1, 0 when empty (open addressing, linear probe). */
+/** Host entry. */
+export const E_HASH = 0
+export const E_HOST_CHAR = 1 // lower-case host, no port
+export const E_HOST_LEN = 2
+export const E_ROUTES_START = 3 // index into host routes
+export const E_ROUTES_COUNT = 4
+export const HOST_SLOTS = 5
+
+/** Most entrypoints a router mask can name. */
+export const MAX_ENTRYPOINTS = 31
+
+/** FNV-1a over lower-cased UTF-16 code units: the same function hashes table keys and Host headers. */
+export const FNV_OFFSET = 0x811c9dc5
+export const FNV_PRIME = 0x01000193

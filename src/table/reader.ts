@@ -1,0 +1,159 @@
+// Worker-side view of a RouteTable. Construction (once per table swap) may
+// allocate: it decodes names and compiles rule predicates. match() and the
+// accessors allocate nothing.
+import { parseRule, compileRule, type MatchRequest } from '../rules/index.js'
+import * as L from './layout.js'
+import { hashHost, hostEnd, lowerCode } from './hash.js'
+
+type Predicate = (req: MatchRequest) => boolean
+
+export class RouteTable {
+  readonly version: number
+  readonly routerCount: number
+  readonly serviceCount: number
+  readonly serverCount: number
+  readonly routerNames: string[]
+  readonly serviceNames: string[]
+  readonly entryPoints: string[]
+  /** Per server: its configured URL, host and port, decoded once. */
+  readonly serverUrls: string[]
+  readonly serverHosts: string[]
+  private readonly i32: Int32Array
+  private readonly chars: Uint16Array
+  private readonly predicates: (Predicate | null)[]
+  private readonly routersOff: number
+  private readonly servicesOff: number
+  private readonly serversOff: number
+  private readonly bucketsOff: number
+  private readonly bucketMask: number
+  private readonly hostsOff: number
+  private readonly hostRoutesOff: number
+  private readonly genericOff: number
+  private readonly genericCount: number
+
+  constructor(readonly buffer: SharedArrayBuffer) {
+    const head = new Int32Array(buffer, 0, L.HEADER_SLOTS)
+    if (head[L.H_MAGIC] !== L.MAGIC) throw new Error('not a pier route table')
+    const byteOff = head[L.H_STRINGS_BYTE_OFF]!
+    this.i32 = new Int32Array(buffer, 0, byteOff / 4)
+    this.chars = new Uint16Array(buffer, byteOff, head[L.H_STRINGS_CHARS])
+    const h = this.i32
+    this.version = h[L.H_VERSION]!
+    this.routerCount = h[L.H_ROUTER_COUNT]!
+    this.serviceCount = h[L.H_SERVICE_COUNT]!
+    this.serverCount = h[L.H_SERVER_COUNT]!
+    this.routersOff = h[L.H_ROUTERS_OFF]!
+    this.servicesOff = h[L.H_SERVICES_OFF]!
+    this.serversOff = h[L.H_SERVERS_OFF]!
+    this.bucketsOff = h[L.H_BUCKETS_OFF]!
+    this.bucketMask = h[L.H_BUCKET_COUNT]! - 1
+    this.hostsOff = h[L.H_HOSTS_OFF]!
+    this.hostRoutesOff = h[L.H_HOST_ROUTES_OFF]!
+    this.genericOff = h[L.H_GENERIC_OFF]!
+    this.genericCount = h[L.H_GENERIC_COUNT]!
+
+    this.routerNames = []
+    this.predicates = []
+    for (let r = 0; r < this.routerCount; r++) {
+      const o = this.routersOff + r * L.ROUTER_SLOTS
+      this.routerNames.push(this.str(o + L.R_NAME_CHAR))
+      const hostOnly = (h[o + L.R_FLAGS]! & L.RF_HOST_ONLY) !== 0
+      this.predicates.push(hostOnly ? null : compileRule(parseRule(this.str(o + L.R_RULE_CHAR))))
+    }
+    this.serviceNames = []
+    for (let s = 0; s < this.serviceCount; s++) this.serviceNames.push(this.str(this.servicesOff + s * L.SERVICE_SLOTS + L.S_NAME_CHAR))
+    this.serverUrls = []
+    this.serverHosts = []
+    for (let v = 0; v < this.serverCount; v++) {
+      const o = this.serversOff + v * L.SERVER_SLOTS
+      this.serverUrls.push(this.str(o + L.V_URL_CHAR))
+      this.serverHosts.push(this.str(o + L.V_HOST_CHAR))
+    }
+    this.entryPoints = []
+    const epOff = h[L.H_ENTRYPOINTS_OFF]!
+    for (let e = 0; e < h[L.H_ENTRYPOINT_COUNT]!; e++) this.entryPoints.push(this.str(epOff + 2 * e))
+  }
+
+  /** Decodes the string whose (offset, length) pair sits at slot. */
+  private str(slot: number): string {
+    const at = this.i32[slot]!
+    return String.fromCharCode(...this.chars.subarray(at, at + this.i32[slot + 1]!))
+  }
+
+  /**
+   * The best router for the request on entrypoint ep, or -1. Host-indexed
+   * routers and the generic ones are both kept in match order, so a merge
+   * walk finds the first that accepts.
+   */
+  match(req: MatchRequest, ep: number): number {
+    const h = this.i32
+    let hostStart = 0
+    let hostCount = 0
+    const host = req.host
+    const end = hostEnd(host)
+    const hash = hashHost(host, end)
+    let b = hash & this.bucketMask
+    for (;;) {
+      const e = h[this.bucketsOff + b]!
+      if (e === 0) break
+      const o = this.hostsOff + (e - 1) * L.HOST_SLOTS
+      if (h[o + L.E_HASH] === hash && this.hostIs(host, end, h[o + L.E_HOST_CHAR]!, h[o + L.E_HOST_LEN]!)) {
+        hostStart = this.hostRoutesOff + h[o + L.E_ROUTES_START]!
+        hostCount = h[o + L.E_ROUTES_COUNT]!
+        break
+      }
+      b = (b + 1) & this.bucketMask
+    }
+    const epBit = 1 << ep
+    let i = 0
+    let j = 0
+    while (i < hostCount || j < this.genericCount) {
+      const a = i < hostCount ? h[hostStart + i]! : 0x7fffffff
+      const g = j < this.genericCount ? h[this.genericOff + j]! : 0x7fffffff
+      let r: number
+      if (a < g) {
+        r = a
+        i++
+      } else {
+        r = g
+        j++
+      }
+      const mask = h[this.routersOff + r * L.ROUTER_SLOTS + L.R_ENTRYPOINTS]!
+      if (mask !== 0 && (mask & epBit) === 0) continue
+      const p = this.predicates[r]!
+      if (p === null || p(req)) return r
+    }
+    return -1
+  }
+
+  private hostIs(host: string, end: number, at: number, len: number): boolean {
+    if (end !== len) return false
+    const c = this.chars
+    for (let k = 0; k < len; k++) if (lowerCode(host.charCodeAt(k)) !== c[at + k]) return false
+    return true
+  }
+
+  serviceOf(router: number): number {
+    return this.i32[this.routersOff + router * L.ROUTER_SLOTS + L.R_SERVICE]!
+  }
+
+  firstServer(service: number): number {
+    return this.i32[this.servicesOff + service * L.SERVICE_SLOTS + L.S_FIRST_SERVER]!
+  }
+
+  serverCountOf(service: number): number {
+    return this.i32[this.servicesOff + service * L.SERVICE_SLOTS + L.S_SERVER_COUNT]!
+  }
+
+  passHostHeader(service: number): boolean {
+    return (this.i32[this.servicesOff + service * L.SERVICE_SLOTS + L.S_FLAGS]! & L.SF_PASS_HOST) !== 0
+  }
+
+  weight(server: number): number {
+    return this.i32[this.serversOff + server * L.SERVER_SLOTS + L.V_WEIGHT]!
+  }
+
+  port(server: number): number {
+    return this.i32[this.serversOff + server * L.SERVER_SLOTS + L.V_PORT]!
+  }
+}
