@@ -1,34 +1,29 @@
 // nginx's smooth weighted round robin, per worker, on a typed array.
-// Weights 5,1,1 give a a b a c a a. Running weights and up/down state are
+// Weights 5,1,1 give a a b a c a a. Running weights are
 // keyed by service name and server URL across table swaps, so a server that
 // stays keeps its place in the rotation.
 import type { RouteTable } from '../table/reader.js'
 
 export class SmoothWRR {
   private current = new Int32Array(0)
-  /** 1 while a server takes traffic; cleared by health state. */
-  up = new Uint8Array(0)
   private table: RouteTable | null = null
 
-  /** Switch to a new table, carrying running weights over by server URL. */
+  /** Switch to a new table, carrying running weights over. */
   bind(table: RouteTable): void {
     const next = new Int32Array(table.serverCount)
-    const up = new Uint8Array(table.serverCount).fill(1)
     if (this.table) {
       const prev = serverKeys(this.table)
-      serverKeys(table).forEach((key, v) => {
+      serverKeys(table).forEach((v, key) => {
         const p = prev.get(key)
         if (p === undefined) return
         next[v] = this.current[p]!
-        up[v] = this.up[p]!
       })
     }
     this.current = next
-    this.up = up
     this.table = table
   }
 
-  /** The next server of the service, or -1 when none has weight and is up. */
+  /** The next server of the service, or -1 when none has weight. */
   pick(service: number): number {
     const t = this.table!
     const first = t.firstServer(service)
@@ -38,7 +33,7 @@ export class SmoothWRR {
     let total = 0
     for (let v = first; v < end; v++) {
       const w = t.weight(v)
-      if (w === 0 || this.up[v] === 0) continue
+      if (w === 0) continue
       cw[v] += w
       total += w
       if (best < 0 || cw[v]! > cw[best]!) best = v

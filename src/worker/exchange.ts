@@ -1,0 +1,152 @@
+// One proxied request: the bridge between a uWS response and an upstream
+// request, with backpressure both ways. uWS's response may only be touched
+// until it is aborted, and every write to it is corked.
+import type { HttpResponse } from 'uWebSockets.js'
+import type { RequestController, ResponseHandler } from '../upstream/pool.js'
+import { isDroppedResponseHeader, connectionListed, announcedLength } from './response-head.js'
+
+/** Told when an exchange starts and when it ends (drain accounting, metrics, logs). */
+export interface ExchangeSink {
+  begin(): void
+  done(x: Exchange): void
+}
+
+/** Traefik's answers when no response came: timeouts 504, a bug of ours 500, anything else 502. */
+const STATUS_LINE_FOR_ERROR: Record<string, string> = {
+  UPSTREAM_HEADERS_TIMEOUT: '504 Gateway Timeout',
+  UPSTREAM_CONNECT_TIMEOUT: '504 Gateway Timeout',
+  PIER_INTERNAL: '500 Internal Server Error',
+}
+
+export class Exchange implements ResponseHandler {
+  ctl: RequestController | null = null
+  aborted = false
+  finished = false
+  /** Response status sent to the client (0 until decided). */
+  status = 0
+  bytesOut = 0
+  startedAt = 0
+  headersAt = -1
+  errorCode = ''
+  private statusText = ''
+  private headers: string[] | null = null
+  private length = -1
+  private headWritten = false
+  private pending: Buffer | null = null
+  private pendingOffset = 0
+
+  constructor(
+    readonly res: HttpResponse,
+    readonly isHead: boolean,
+    readonly router: number,
+    readonly service: number,
+    readonly server: number,
+    private readonly sink: ExchangeSink,
+  ) {
+    sink.begin()
+    res.onAborted(() => {
+      this.aborted = true
+      if (!this.finished) {
+        this.ctl?.abort()
+        this.finish()
+      }
+    })
+  }
+
+  onHeaders(status: number, statusText: string, headers: string[], contentLength: number): void {
+    this.headersAt = performance.now()
+    this.status = status
+    this.statusText = statusText
+    this.headers = headers
+    this.length = this.isHead || status === 204 || status === 304 ? 0 : contentLength
+  }
+
+  private writeHead(): void {
+    this.headWritten = true
+    const res = this.res
+    res.writeStatus(this.statusText ? `${this.status} ${this.statusText}` : String(this.status))
+    const h = this.headers!
+    const listed = connectionListed(h)
+    for (let i = 0; i < h.length; i += 2) {
+      const name = h[i]!
+      if (isDroppedResponseHeader(name)) continue
+      if (listed !== null && listed.includes(name.toLowerCase())) continue
+      res.writeHeader(name, h[i + 1]!)
+    }
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.aborted) return true
+    let ok = true
+    this.res.cork(() => {
+      if (!this.headWritten) this.writeHead()
+      this.bytesOut += chunk.length
+      if (this.length >= 0) {
+        const offset = this.res.getWriteOffset()
+        const [sent, done] = this.res.tryEnd(chunk, this.length)
+        if (done) this.finish()
+        else if (!sent) {
+          this.pending = Buffer.from(chunk)
+          this.pendingOffset = offset
+          this.res.onWritable(this.retryEnd)
+          ok = false
+        }
+      } else if (!this.res.write(chunk)) {
+        this.res.onWritable(this.resumeUpstream)
+        ok = false
+      }
+    })
+    return ok
+  }
+
+  private retryEnd = (offset: number): boolean => {
+    const [sent, done] = this.res.tryEnd(this.pending!.subarray(offset - this.pendingOffset), this.length)
+    if (done) this.finish()
+    if (sent || done) {
+      this.pending = null
+      this.ctl?.resume()
+    }
+    return sent
+  }
+
+  private resumeUpstream = (): boolean => {
+    this.ctl?.resume()
+    return true
+  }
+
+  onComplete(): void {
+    if (this.aborted || this.finished) return
+    this.res.cork(() => {
+      if (!this.headWritten) this.writeHead()
+      if (this.isHead) this.res.endWithoutBody(announcedLength(this.headers!) >= 0 ? announcedLength(this.headers!) : undefined)
+      else if (this.status === 204 || this.status === 304) this.res.endWithoutBody()
+      else this.res.end()
+    })
+    this.finish()
+  }
+
+  onError(err: { code: string }): void {
+    this.errorCode = err.code
+    if (this.aborted || this.finished) return
+    if (this.headWritten || this.pending) {
+      // The client already has part of the response: cut the connection so it cannot mistake it for a whole one.
+      this.res.close()
+    } else {
+      const line = STATUS_LINE_FOR_ERROR[err.code] ?? '502 Bad Gateway'
+      this.status = Number(line.slice(0, 3))
+      this.res.cork(() => this.res.writeStatus(line).end(line.slice(4)))
+    }
+    this.finish()
+  }
+
+  /** Request body flow control: uWS pauses while the upstream socket is full. */
+  onRequestDrain(): void {
+    if (!this.aborted) this.res.resume()
+  }
+
+  private finish(): void {
+    if (this.finished) return
+    this.finished = true
+    this.sink.done(this)
+  }
+}

@@ -1,0 +1,60 @@
+// Upstream connection pools of one worker, keyed by server address so that
+// open keep-alive connections outlive table swaps. A pool whose server left
+// the table is destroyed once it has nothing in flight.
+import { UpstreamPool } from '../upstream/pool.js'
+import type { RouteTable } from '../table/reader.js'
+
+export interface PoolSettings {
+  maxConnsPerServer: number
+  dialTimeoutMs: number
+}
+
+export class Pools {
+  private byAddress = new Map<string, UpstreamPool>()
+  private retiring = new Set<UpstreamPool>()
+  private sweeper: NodeJS.Timeout | null = null
+
+  constructor(private readonly settings: PoolSettings) {}
+
+  /** The pool of every server of table, by server index. */
+  bind(table: RouteTable): UpstreamPool[] {
+    const next = new Map<string, UpstreamPool>()
+    const list: UpstreamPool[] = []
+    for (let v = 0; v < table.serverCount; v++) {
+      const host = table.serverHosts[v]!
+      const port = table.port(v)
+      const key = `${host}:${port}`
+      let pool = next.get(key) ?? this.byAddress.get(key)
+      if (!pool) pool = new UpstreamPool({ host, port, maxConnections: this.settings.maxConnsPerServer, dialTimeoutMs: this.settings.dialTimeoutMs })
+      next.set(key, pool)
+      list.push(pool)
+    }
+    for (const [key, pool] of this.byAddress) if (!next.has(key)) this.retiring.add(pool)
+    this.byAddress = next
+    this.sweep()
+    return list
+  }
+
+  private sweep(): void {
+    for (const pool of this.retiring) {
+      const s = pool.stats()
+      if (s.open === s.idle && s.queued === 0) {
+        pool.destroy()
+        this.retiring.delete(pool)
+      }
+    }
+    if (this.retiring.size > 0 && !this.sweeper) {
+      this.sweeper = setTimeout(() => {
+        this.sweeper = null
+        this.sweep()
+      }, 1000)
+      this.sweeper.unref()
+    }
+  }
+
+  destroy(): void {
+    if (this.sweeper) clearTimeout(this.sweeper)
+    for (const pool of this.byAddress.values()) pool.destroy()
+    for (const pool of this.retiring) pool.destroy()
+  }
+}
