@@ -1,0 +1,215 @@
+// Every static configuration key pier accepts, in Traefik's spelling, with
+// what it does to the draft. Keys match case-insensitively (Traefik lower-cases
+// them); `<name>` stands for a user-chosen name such as an entrypoint's.
+import type { Draft } from './draft.js'
+import * as V from './values.js'
+import type { Value } from './values.js'
+import { ConfigError, ConfigErrorCode } from './errors.js'
+import { nearest } from './suggest.js'
+
+export interface KeySpec {
+  /** Display spelling, e.g. entryPoints.<name>.address */
+  key: string
+  /** Lower-cased segments, '*' for a name */
+  parts: string[]
+  /** May be given as a bare flag (booleans and sections) */
+  bare: boolean
+  apply(d: Draft, v: Value, name: string): void
+}
+
+type Apply = KeySpec['apply']
+
+const specs: KeySpec[] = []
+
+function def(key: string, bare: boolean, apply: Apply): void {
+  specs.push({ key, parts: key.toLowerCase().split('.').map((p) => (p === '<name>' ? '*' : p)), bare, apply })
+}
+
+// pier itself
+def('configFile', false, () => {}) // read before everything else by parse.ts
+def('workers', false, (d, v) => (d.workers = V.int(v, 1, 1024)))
+
+// entrypoints
+def('entryPoints.<name>.address', false, (d, v, name) => setEntryPoint(d, name, v))
+// v1: --entryPoints='Name:http Address::80'
+def('entryPoints', false, (d, v) => {
+  const { name, address } = V.v1EntryPoint(v)
+  setEntryPoint(d, name, { raw: address, at: v.at })
+})
+
+// providers
+def('providers.providersThrottleDuration', false, (d, v) => (d.throttleMs = V.duration(v)))
+def('providersThrottleDuration', false, (d, v) => (d.throttleMs = V.duration(v))) // v1
+def('providers.file.filename', false, (d, v) => ((d.file.filename = V.str(v)), (d.file.touched = true)))
+def('providers.file.directory', false, (d, v) => ((d.file.directory = V.str(v)), (d.file.touched = true)))
+def('providers.file.watch', true, (d, v) => ((d.file.watch = V.bool(v)), (d.file.touched = true)))
+
+// docker, v2/v3 spelling and v1 spelling (--docker, --docker.*)
+for (const prefix of ['providers.docker', 'docker']) {
+  const v1 = prefix === 'docker'
+  const docker = (f: (dk: Draft['docker'], v: Value) => void): Apply => (d, v) => {
+    f(d.docker, v)
+    d.docker.touched = true
+    if (v1) d.docker.v1 = true
+  }
+  def(prefix, true, (d, v) => {
+    d.docker.on = V.bool(v)
+    if (v1) d.docker.v1 = true
+  })
+  def(`${prefix}.endpoint`, false, docker((dk, v) => (dk.endpoint = V.dockerEndpoint(v))))
+  def(`${prefix}.tls.ca`, false, docker((dk, v) => (dk.tls.ca = V.str(v))))
+  def(`${prefix}.tls.cert`, false, docker((dk, v) => (dk.tls.cert = V.str(v))))
+  def(`${prefix}.tls.key`, false, docker((dk, v) => (dk.tls.key = V.str(v))))
+  def(`${prefix}.tls.insecureSkipVerify`, true, docker((dk, v) => (dk.tls.insecureSkipVerify = V.bool(v))))
+  def(`${prefix}.exposedByDefault`, true, docker((dk, v) => (dk.exposedByDefault = V.bool(v))))
+  def(`${prefix}.network`, false, docker((dk, v) => (dk.network = V.str(v))))
+  def(`${prefix}.defaultRule`, false, docker((dk, v) => (dk.defaultRule = V.str(v))))
+  def(`${prefix}.watch`, true, docker((dk, v) => (dk.watch = V.bool(v))))
+  def(`${prefix}.constraints`, false, docker((dk, v) => (dk.constraints = V.str(v))))
+  def(`${prefix}.allowEmptyServices`, true, docker((dk, v) => (dk.allowEmptyServices = V.bool(v))))
+  def(`${prefix}.useBindPortIP`, true, docker((dk, v) => (dk.useBindPortIP = V.bool(v))))
+  def(`${prefix}.domain`, false, docker((dk, v) => (dk.domain = V.str(v))))
+}
+
+// logs
+def('log.level', false, (d, v) => (d.log.level = V.level(v)))
+def('logLevel', false, (d, v) => (d.log.level = V.level(v))) // v1
+def('log.format', false, (d, v) => (d.log.format = V.format(v)))
+
+// backends
+def('serversTransport.forwardingTimeouts.responseHeaderTimeout', false, (d, v) => (d.transport.responseHeaderTimeoutMs = V.duration(v)))
+def('serversTransport.forwardingTimeouts.dialTimeout', false, (d, v) => (d.transport.dialTimeoutMs = V.duration(v)))
+def('serversTransport.maxIdleConnsPerHost', false, (d, v) => (d.transport.maxIdleConnsPerHost = V.int(v, 1, 100_000)))
+def('lifecycle.graceTimeOut', false, (d, v) => (d.graceTimeOutMs = V.duration(v)))
+
+// API, dashboard, ping
+def('api', true, (d, v) => (d.api.on = V.bool(v)))
+def('api.insecure', true, (d, v) => ((d.api.insecure = V.bool(v)), (d.api.touched = true)))
+def('api.dashboard', true, (d, v) => ((d.api.dashboard = V.bool(v)), (d.api.touched = true)))
+// v1 --web: the API and dashboard on :8080
+def('web', true, (d, v) => {
+  const on = V.bool(v)
+  d.api.on = on
+  d.api.insecure = on
+})
+def('web.address', false, (d, v) => {
+  setEntryPoint(d, 'traefik', v)
+  d.api.insecure = true
+  d.api.touched = true
+})
+def('ping', true, (d, v) => (d.ping = V.bool(v)))
+
+// metrics
+def('metrics.prometheus', true, (d, v) => (d.prometheus.on = V.bool(v)))
+def('metrics.prometheus.buckets', false, (d, v) => ((d.prometheus.buckets = V.buckets(v)), (d.prometheus.touched = true)))
+def('metrics.prometheus.entryPoint', false, (d, v) => {
+  d.prometheus.entryPoint = V.str(v)
+  d.prometheus.entryPointAt = v.at
+  d.prometheus.touched = true
+})
+
+// access log
+def('accessLog', true, (d, v) => (d.accessLog.on = V.bool(v)))
+def('accessLog.filePath', false, (d, v) => ((d.accessLog.filePath = V.str(v)), (d.accessLog.touched = true)))
+def('accessLog.format', false, (d, v) => ((d.accessLog.format = V.format(v)), (d.accessLog.touched = true)))
+def('accessLog.bufferingSize', false, (d, v) => ((d.accessLog.bufferingSize = V.int(v, 0, 1_000_000)), (d.accessLog.touched = true)))
+
+// Traefik's phone-home switches: accepted so Traefik files load; pier never phones home.
+def('global.checkNewVersion', true, (_d, v) => V.bool(v))
+def('global.sendAnonymousUsage', true, (_d, v) => V.bool(v))
+
+function setEntryPoint(d: Draft, name: string, v: Value): void {
+  const ep = V.address(v)
+  const key = name.toLowerCase()
+  const prev = d.entryPoints.get(key)
+  d.entryPoints.set(key, { name: prev?.name ?? name, ...ep })
+}
+
+/** Traefik options pier knows of but does not implement (matched by prefix). */
+const unsupported: Array<[string, string]> = [
+  ['entryPoints.<name>', 'only entryPoints.<name>.address is supported'],
+  ['certificatesResolvers', 'TLS is not supported yet'],
+  ['tracing', 'tracing is not supported'],
+  ['experimental', 'plugins and experimental features are not supported'],
+  ['hub', 'Traefik Hub is not supported'],
+  ['pilot', 'Traefik Pilot is not supported'],
+  ['spiffe', 'SPIFFE is not supported'],
+  ['ocsp', 'TLS is not supported yet'],
+  ['tcpServersTransport', 'TCP routing is not supported'],
+  ['serversTransport', 'of serversTransport, pier supports forwardingTimeouts.responseHeaderTimeout, forwardingTimeouts.dialTimeout and maxIdleConnsPerHost'],
+  ['providers', 'pier has the file and docker providers'],
+  ['providers.file', 'of the file provider, pier supports filename, directory and watch'],
+  ['providers.docker', 'of the docker provider, pier supports endpoint, tls, exposedByDefault, network, defaultRule, watch, constraints, allowEmptyServices, useBindPortIP'],
+  ['docker', 'of the docker provider, pier supports endpoint, tls, exposedByDefault, network, domain, watch'],
+  ['file', 'the Traefik v1 file provider (frontends/backends) is not supported; use --providers.file with the v2 format'],
+  ['log', 'pier logs to stderr; log.level and log.format are supported'],
+  ['accessLog', 'of the access log, pier supports filePath, format and bufferingSize'],
+  ['metrics', 'only Prometheus metrics are supported'],
+  ['metrics.prometheus', 'of Prometheus metrics, pier supports buckets and entryPoint'],
+  ['api', 'of the API, pier supports insecure and dashboard'],
+  ['ping', 'ping is served on the traefik entrypoint; no ping options are supported'],
+  ['lifecycle', 'of lifecycle, pier supports graceTimeOut'],
+  ['global', 'of global, pier accepts checkNewVersion and sendAnonymousUsage'],
+  ['defaultEntryPoints', 'routers without entryPoints use every entrypoint'],
+]
+const unsupportedParts = unsupported
+  .map(([key, why]) => ({ key, why, parts: key.toLowerCase().split('.').map((p) => (p === '<name>' ? '*' : p)) }))
+  // longest prefix first, so the most specific explanation wins
+  .sort((a, b) => b.parts.length - a.parts.length)
+
+function matches(pattern: string[], parts: string[]): boolean {
+  return pattern.length === parts.length && pattern.every((p, i) => p === '*' || p === parts[i])
+}
+
+export interface Found {
+  spec: KeySpec
+  /** The value of the <name> segment, as written */
+  name: string
+}
+
+/** The spec for a dotted key (any case), or undefined. */
+export function findKey(key: string): Found | undefined {
+  const written = key.split('.')
+  const parts = written.map((p) => p.toLowerCase())
+  if (parts.some((p) => p === '')) return undefined
+  for (const spec of specs) {
+    if (!matches(spec.parts, parts)) continue
+    const i = spec.parts.indexOf('*')
+    return { spec, name: i >= 0 ? written[i]! : '' }
+  }
+  return undefined
+}
+
+/** Why a Traefik key that pier lacks is unsupported, when it is one Traefik has. */
+export function unsupportedReason(key: string): { key: string; why: string } | undefined {
+  const parts = key.toLowerCase().split('.')
+  for (const u of unsupportedParts) {
+    if (u.parts.length > parts.length) continue
+    if (u.parts.every((p, i) => p === '*' || p === parts[i])) return { key: u.key, why: u.why }
+  }
+  return undefined
+}
+
+/** True when key is a strict prefix of a known key (a section such as providers.docker.tls). */
+export function isSection(key: string): boolean {
+  const parts = key.toLowerCase().split('.')
+  return specs.some((s) => s.parts.length > parts.length && parts.every((p, i) => s.parts[i] === '*' || s.parts[i] === p))
+}
+
+/** Known keys written with the given key's names filled in, for suggestions. */
+export function candidates(key: string): string[] {
+  const written = key.split('.')
+  return specs.map((s) => s.key.split('.').map((p, i) => (p === '<name>' ? (written[i] ?? p) : p)).join('.'))
+}
+
+/** The error for a key pier does not accept: a typo gets a suggestion, a Traefik option it lacks an explanation. */
+export function unknownKeyError(key: string, at: V.Origin): ConfigError {
+  const flag = at.label.startsWith('--')
+  const label = V.describe(at)
+  const last = key.split('.').pop() ?? key
+  const near = nearest(key, candidates(key), Math.max(2, Math.floor(last.length / 3)))
+  if (near) return new ConfigError(ConfigErrorCode.UNKNOWN_KEY, `unknown option ${label}; did you mean ${flag ? '--' : ''}${near}?`)
+  const u = unsupportedReason(key)
+  if (u) return new ConfigError(ConfigErrorCode.UNSUPPORTED, `${label} is not supported by pier (${u.why})`)
+  return new ConfigError(ConfigErrorCode.UNKNOWN_KEY, `unknown option ${label}`)
+}

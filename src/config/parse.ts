@@ -1,0 +1,130 @@
+// Static configuration from Traefik-style flags and the optional file named by
+// --configFile: the file is read first, flags override it, then defaults fill
+// the rest. Throws ConfigError with a message naming the flag or file.
+import { availableParallelism } from 'node:os'
+import { join } from 'node:path'
+import type { StaticConfig, DockerTLS, EntryPoint } from './static.js'
+import { ConfigError, ConfigErrorCode } from './errors.js'
+import { emptyDraft, type Draft } from './draft.js'
+import { readFlags } from './flags.js'
+import { loadConfigFile } from './file.js'
+import { findKey, isSection, unknownKeyError } from './keys.js'
+import { describe } from './values.js'
+
+export { ConfigError, ConfigErrorCode } from './errors.js'
+
+export const DEFAULT_DOCKER_ENDPOINT = 'unix:///var/run/docker.sock'
+export const DEFAULT_DOCKER_RULE = 'Host(`{{ normalize .Name }}`)'
+export const DEFAULT_BUCKETS = [0.1, 0.3, 1.2, 5]
+
+export function parseStaticConfig(argv: string[], env: NodeJS.ProcessEnv): StaticConfig {
+  const flags = readFlags(argv)
+  const d = emptyDraft()
+  let configFile: string | undefined
+  for (const f of flags) if (f.spec.key === 'configFile') configFile = f.value.raw === true ? undefined : f.value.raw
+  if (configFile !== undefined) applyFile(d, configFile)
+  for (const f of flags) f.spec.apply(d, f.value, f.name)
+  return finish(d, env)
+}
+
+function applyFile(d: Draft, file: string): void {
+  for (const e of loadConfigFile(file)) {
+    const at = { label: e.key, where: e.where }
+    const found = findKey(e.key)
+    // an empty section (`providers: {}` or `ping:`) only matters when the key itself is a switch
+    if (e.raw === true && isSection(e.key) && !found?.spec.bare) continue
+    if (!found) throw unknownKeyError(e.key, at)
+    if (found.spec.key === 'configFile') throw new ConfigError(ConfigErrorCode.BAD_VALUE, `${describe(at)}: configFile cannot be set inside a config file`)
+    found.spec.apply(d, { raw: e.raw, at }, found.name)
+  }
+}
+
+/** A section is on when switched on, or when any key inside it was set, unless switched off. */
+function isOn(s: { on?: boolean; touched?: boolean }): boolean {
+  return s.on ?? s.touched ?? false
+}
+
+function finish(d: Draft, env: NodeJS.ProcessEnv): StaticConfig {
+  const entryPoints: Record<string, EntryPoint> = {}
+  for (const ep of d.entryPoints.values()) entryPoints[ep.name] = { host: ep.host, port: ep.port }
+  // Traefik: with no entrypoint of the user's own, one default web entrypoint
+  if (![...d.entryPoints.keys()].some((k) => k !== 'traefik')) entryPoints.web = { host: '', port: 80 }
+  const needTraefik = (): void => {
+    if (!d.entryPoints.has('traefik')) entryPoints.traefik = { host: '', port: 8080 }
+  }
+
+  const cfg: StaticConfig = {
+    entryPoints,
+    providers: { throttleMs: d.throttleMs ?? 100 },
+    ping: d.ping ?? false,
+    log: { level: d.log.level ?? 'INFO', format: d.log.format ?? 'common' },
+    workers: d.workers ?? availableParallelism(),
+    serversTransport: {
+      responseHeaderTimeoutMs: d.transport.responseHeaderTimeoutMs ?? 0,
+      dialTimeoutMs: d.transport.dialTimeoutMs ?? 30_000,
+      maxIdleConnsPerHost: d.transport.maxIdleConnsPerHost ?? 64,
+    },
+    lifecycle: { graceTimeOutMs: d.graceTimeOutMs ?? 10_000 },
+  }
+
+  if (isOn(d.file)) {
+    const { filename, directory } = d.file
+    if (filename && directory) throw new ConfigError(ConfigErrorCode.CONFLICT, 'providers.file: give either filename or directory, not both')
+    if (!filename && !directory) throw new ConfigError(ConfigErrorCode.MISSING_VALUE, 'providers.file needs filename or directory')
+    cfg.providers.file = { filename, directory, watch: d.file.watch ?? true }
+  }
+
+  if (isOn(d.docker)) {
+    const dk = d.docker
+    cfg.providers.docker = {
+      endpoint: dk.endpoint ?? (env.DOCKER_HOST || DEFAULT_DOCKER_ENDPOINT),
+      exposedByDefault: dk.exposedByDefault ?? true,
+      defaultRule: dk.defaultRule ?? DEFAULT_DOCKER_RULE,
+      watch: dk.watch ?? true,
+      allowEmptyServices: dk.allowEmptyServices ?? false,
+      useBindPortIP: dk.useBindPortIP ?? false,
+      v1: dk.v1 ?? false,
+    }
+    const tls = dockerTLS(dk.tls, env)
+    if (tls) cfg.providers.docker.tls = tls
+    if (dk.network !== undefined) cfg.providers.docker.network = dk.network
+    if (dk.constraints !== undefined) cfg.providers.docker.constraints = dk.constraints
+    if (dk.domain !== undefined) cfg.providers.docker.domain = dk.domain
+  }
+
+  if (isOn(d.api)) {
+    cfg.api = { insecure: d.api.insecure ?? false, dashboard: d.api.dashboard ?? true }
+    if (cfg.api.insecure) needTraefik()
+  }
+  if (cfg.ping) needTraefik()
+
+  if (isOn(d.prometheus)) {
+    const entryPoint = d.prometheus.entryPoint ?? 'traefik'
+    if (entryPoint.toLowerCase() === 'traefik') needTraefik()
+    else if (!d.entryPoints.has(entryPoint.toLowerCase())) {
+      const known = Object.keys(entryPoints).join(', ')
+      throw new ConfigError(ConfigErrorCode.BAD_VALUE, `${describe(d.prometheus.entryPointAt!)}: no entrypoint named ${JSON.stringify(entryPoint)} (entrypoints: ${known})`)
+    }
+    cfg.metrics = { prometheus: { buckets: d.prometheus.buckets ?? [...DEFAULT_BUCKETS], entryPoint: d.entryPoints.get(entryPoint.toLowerCase())?.name ?? entryPoint } }
+  }
+
+  if (isOn(d.accessLog)) {
+    cfg.accessLog = { format: d.accessLog.format ?? 'common', bufferingSize: d.accessLog.bufferingSize ?? 0 }
+    if (d.accessLog.filePath !== undefined) cfg.accessLog.filePath = d.accessLog.filePath
+  }
+  return cfg
+}
+
+/** TLS for the Docker endpoint: the flags, else DOCKER_TLS_VERIFY + DOCKER_CERT_PATH as the docker CLI reads them. */
+function dockerTLS(t: Draft['docker']['tls'], env: NodeJS.ProcessEnv): DockerTLS | undefined {
+  if (t.ca !== undefined || t.cert !== undefined || t.key !== undefined || t.insecureSkipVerify !== undefined) {
+    const tls: DockerTLS = { insecureSkipVerify: t.insecureSkipVerify ?? false }
+    if (t.ca !== undefined) tls.ca = t.ca
+    if (t.cert !== undefined) tls.cert = t.cert
+    if (t.key !== undefined) tls.key = t.key
+    return tls
+  }
+  if (!env.DOCKER_TLS_VERIFY) return undefined
+  const dir = env.DOCKER_CERT_PATH || join(env.HOME ?? '', '.docker')
+  return { ca: join(dir, 'ca.pem'), cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem'), insecureSkipVerify: false }
+}

@@ -1,0 +1,153 @@
+// Value parsers for static configuration keys. Each takes the raw value and
+// where it came from, and throws a ConfigError naming the key, the value and
+// what was expected.
+import { ConfigError, ConfigErrorCode } from './errors.js'
+import { parseDuration } from './duration.js'
+import type { Level, Format } from '../log.js'
+import type { EntryPoint } from './static.js'
+
+/** A raw value: text, or true for a bare flag / an empty section in a file. */
+export type Raw = string | true
+
+export interface Origin {
+  /** The key as the user wrote it: `--docker.endpoint` or `providers.docker.endpoint` */
+  label: string
+  /** For file keys: `pier.yml line 4` */
+  where?: string
+}
+
+export interface Value {
+  raw: Raw
+  at: Origin
+}
+
+export function describe(at: Origin): string {
+  return at.where ? `${at.label} (${at.where})` : at.label
+}
+
+export function badValue(v: Value, expected: string): ConfigError {
+  const shown = v.raw === true ? 'no value' : JSON.stringify(v.raw)
+  return new ConfigError(ConfigErrorCode.BAD_VALUE, `bad value ${shown} for ${describe(v.at)}: expected ${expected}`)
+}
+
+function text(v: Value, expected: string): string {
+  if (v.raw === true) throw badValue(v, expected)
+  return v.raw.trim()
+}
+
+const truthy = new Set(['true', 't', '1'])
+const falsy = new Set(['false', 'f', '0'])
+
+/** Go's strconv.ParseBool forms; a bare flag means true. */
+export function bool(v: Value): boolean {
+  if (v.raw === true) return true
+  const s = v.raw.trim().toLowerCase()
+  if (truthy.has(s)) return true
+  if (falsy.has(s)) return false
+  throw badValue(v, 'true or false')
+}
+
+export function str(v: Value): string {
+  const s = text(v, 'a value')
+  if (s === '') throw badValue(v, 'a non-empty value')
+  return s
+}
+
+export function int(v: Value, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const expected = min === 0 ? 'a non-negative integer' : min === 1 ? 'a positive integer' : `an integer of at least ${min}`
+  const s = text(v, expected)
+  if (!/^\d+$/.test(s)) throw badValue(v, expected)
+  const n = Number(s)
+  if (n < min || n > max) throw badValue(v, `${expected} up to ${max}`)
+  return n
+}
+
+/** Milliseconds. */
+export function duration(v: Value): number {
+  const expected = 'a duration such as 100ms, 2s or 1m30s, or a number of seconds'
+  const ms = parseDuration(text(v, expected))
+  if (ms === undefined) throw badValue(v, expected)
+  return ms
+}
+
+/** `[host]:port`, Traefik's entrypoint address (an optional `/tcp` suffix is accepted). */
+export function address(v: Value): EntryPoint {
+  const expected = 'an address [host]:port such as :80, 0.0.0.0:8000 or [::1]:8080'
+  let s = text(v, expected)
+  if (/\/udp$/i.test(s)) throw badValue(v, 'a TCP address (UDP entrypoints are not supported)')
+  s = s.replace(/\/tcp$/i, '')
+  const colon = s.lastIndexOf(':')
+  if (colon < 0) throw badValue(v, expected)
+  let host = s.slice(0, colon)
+  const port = s.slice(colon + 1)
+  if (host.startsWith('[')) {
+    if (!host.endsWith(']') || host.length < 3) throw badValue(v, expected)
+    host = host.slice(1, -1)
+  } else if (host.includes(':') || /\s/.test(host)) {
+    throw badValue(v, expected)
+  }
+  if (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65535) throw badValue(v, `${expected}, with a port from 1 to 65535`)
+  return { host, port: Number(port) }
+}
+
+const levels: Record<string, Level> = {
+  trace: 'DEBUG',
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARN',
+  warning: 'WARN',
+  error: 'ERROR',
+  fatal: 'ERROR',
+  panic: 'ERROR',
+}
+
+/** Traefik's log levels, any case; TRACE maps to DEBUG, FATAL and PANIC to ERROR. */
+export function level(v: Value): Level {
+  const l = levels[text(v, 'DEBUG, INFO, WARN or ERROR').toLowerCase()]
+  if (!l) throw badValue(v, 'DEBUG, INFO, WARN or ERROR')
+  return l
+}
+
+export function format(v: Value): Format {
+  const s = text(v, 'common or json').toLowerCase()
+  if (s !== 'common' && s !== 'json') throw badValue(v, 'common or json')
+  return s
+}
+
+/** Histogram buckets in seconds: comma-separated, positive, increasing. */
+export function buckets(v: Value): number[] {
+  const expected = 'increasing positive numbers of seconds separated by commas, such as 0.1,0.3,1.2,5'
+  const parts = text(v, expected).split(',').map((p) => p.trim())
+  const out: number[] = []
+  for (const p of parts) {
+    const n = Number(p)
+    if (p === '' || !Number.isFinite(n) || n <= 0 || (out.length > 0 && n <= out[out.length - 1]!)) throw badValue(v, expected)
+    out.push(n)
+  }
+  return out
+}
+
+/** A Docker endpoint: unix://, tcp://, http:// or https://. */
+export function dockerEndpoint(v: Value): string {
+  const expected = 'a Docker endpoint such as unix:///var/run/docker.sock or tcp://host:2376'
+  const s = text(v, expected)
+  const m = /^(unix|tcp|http|https):\/\/(.+)$/i.exec(s)
+  if (!m) throw badValue(v, expected)
+  if (m[1]!.toLowerCase() !== 'unix' && !/^[^/:]+(:\d+)?\/?$/.test(m[2]!)) throw badValue(v, `${expected} (host and optional port)`)
+  return s
+}
+
+/** Traefik v1's `Name:http Address::80` entrypoint form (no other options). */
+export function v1EntryPoint(v: Value): { name: string; address: string } {
+  const expected = 'Traefik v1 form Name:<name> Address:[host]:port (other v1 entrypoint options are not supported)'
+  const fields = new Map<string, string>()
+  for (const word of text(v, expected).split(/\s+/)) {
+    const colon = word.indexOf(':')
+    if (colon <= 0) throw badValue(v, expected)
+    fields.set(word.slice(0, colon).toLowerCase(), word.slice(colon + 1))
+  }
+  const name = fields.get('name')
+  const address = fields.get('address')
+  if (!name || !address || fields.size !== 2) throw badValue(v, expected)
+  return { name, address }
+}
