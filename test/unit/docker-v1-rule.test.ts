@@ -1,0 +1,34 @@
+import t from 'tap'
+import { translateV1Rule } from '../../src/providers/docker/v1-rule.js'
+
+t.test('v1 frontend rules translate to the v2 rule language', async (t) => {
+  const cases: [string, string, string[]][] = [
+    ['Host:whoami.docker.localhost', 'Host(`whoami.docker.localhost`)', []],
+    ['Host:a.example,b.example', 'Host(`a.example`,`b.example`)', []],
+    ['Host: a.example , b.example', 'Host(`a.example`,`b.example`)', []],
+    ['PathPrefix:/api', 'PathPrefix(`/api`)', []],
+    ['Path:/exact', 'Path(`/exact`)', []],
+    ['Path:/a,/b', 'Path(`/a`) || Path(`/b`)', []],
+    ['PathPrefixStrip:/api', 'PathPrefix(`/api`)', ['/api']],
+    ['PathStrip:/x', 'Path(`/x`)', ['/x']],
+    ['Host:a.example;PathPrefix:/api', 'Host(`a.example`) && PathPrefix(`/api`)', []],
+    ['Host:a.example;Path:/a,/b', 'Host(`a.example`) && (Path(`/a`) || Path(`/b`))', []],
+    ['Host:a.example;PathPrefixStrip:/s;Method:GET', 'Host(`a.example`) && PathPrefix(`/s`) && Method(`GET`)', ['/s']],
+    ['host:a.example', 'Host(`a.example`)', []],
+    ['Headers:X-Env,prod', 'Header(`X-Env`,`prod`)', []],
+    ['Host:a.example;', 'Host(`a.example`)', []],
+  ]
+  for (const [v1, rule, strip] of cases) t.same(translateV1Rule(v1), { rule, strip }, v1)
+})
+
+t.test('bad v1 rules throw a coded error naming the part', async (t) => {
+  const cases: [string, RegExp][] = [
+    ['', /empty rule/],
+    ['whoami.docker.localhost', /"whoami.docker.localhost" is not Matcher:value/],
+    ['Query:a=b', /matcher "Query" is not supported/],
+    ['Host:a,,b', /empty value in "Host:a,,b"/],
+    ['Host:a`b', /backquote/],
+    ['Headers:X-Only', /Headers takes name,value/],
+  ]
+  for (const [v1, re] of cases) t.throws(() => translateV1Rule(v1), { code: 'DOCKER_V1_RULE', message: re }, JSON.stringify(v1))
+})
