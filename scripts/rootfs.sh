@@ -13,7 +13,7 @@ arch=${1:-$(dpkg --print-architecture)}
 suite=trixie
 variant=minbase
 include=nodejs
-recipe=1 # bump when the steps below change what ends up in the root
+recipe=2 # bump when the steps below change what ends up in the root
 cache=${PIER_CACHE:-/var/cache/pier}
 
 # The mirror apt already uses (deb822 sources or the classic list).
@@ -46,7 +46,9 @@ if [ ! -e "$root/.pier-rootfs-complete" ]; then
   # Trim what a runtime root never reads.
   rm -rf "$tmp"/var/cache/apt/archives/*.deb "$tmp"/var/lib/apt/lists/* \
          "$tmp"/usr/share/doc/* "$tmp"/usr/share/man/* "$tmp"/usr/share/info/*
-  chroot "$tmp" node -e 'if (process.versions.node.split(".")[0] !== "20") { console.error("rootfs: expected Node 20, got " + process.version); process.exit(1) }'
+  # Containers get /etc/hosts from the engine; chroot runs need localhost too.
+  printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >"$tmp/etc/hosts"
+  chroot "$tmp" /usr/bin/env -i node -e 'if (process.versions.node.split(".")[0] !== "20") { console.error("rootfs: expected Node 20, got " + process.version); process.exit(1) }'
   touch "$tmp/.pier-rootfs-complete"
   mv "$tmp" "$root"
   echo "rootfs: ready in $(( $(date +%s) - start ))s" >&2

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs a command inside the armhf Debian root (scripts/rootfs.sh armhf) under
+# qemu emulation, with a copy of this checkout at /mnt (package.json, tsconfig,
+# src, test, dist, scripts) and the host's node_modules bind-mounted read-only
+# at /mnt/node_modules (the uWebSockets.js package carries the arm binary).
+# The mounts live in a private mount namespace: they vanish with the command,
+# and parallel runs do not see each other. Needs root.
+#   usage: scripts/armhf-run.sh CMD [ARGS...]      e.g. scripts/armhf-run.sh node -p process.arch
+set -euo pipefail
+
+[ $# -gt 0 ] || { echo "usage: armhf-run.sh CMD [ARGS...]" >&2; exit 2; }
+repo=$(cd "$(dirname "$0")/.." && pwd)
+root=$("$repo/scripts/rootfs.sh" armhf)
+
+work=$(mktemp -d /tmp/pier-armhf.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+for f in package.json tsconfig.json src test dist scripts; do
+  [ -e "$repo/$f" ] && cp -a "$repo/$f" "$work/"
+done
+mkdir -p "$work/node_modules"
+
+# Host environment stays out (NODE_EXTRA_CA_CERTS and friends point at host
+# files); PIER_* and TAP_* settings pass through.
+envs=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb CI="${CI:-}")
+while IFS= read -r kv; do envs+=("$kv"); done < <(env | grep -E '^(PIER|TAP)_' || true)
+
+unshare --mount --propagation private -- bash -euc '
+  root=$1 work=$2 repo=$3; shift 3
+  mount --bind "$work" "$root/mnt"
+  mount --bind -o ro "$repo/node_modules" "$root/mnt/node_modules"
+  mount -o remount,bind,ro "$root/mnt/node_modules"
+  mount -t proc proc "$root/proc"
+  mount --rbind /dev "$root/dev"
+  mount --rbind /sys "$root/sys"
+  exec chroot "$root" /usr/bin/env -i "$@"
+' armhf-run "$root" "$work" "$repo" "${envs[@]}" sh -c 'cd /mnt && exec "$@"' sh "$@"
