@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+// pier's command line: Traefik-style flags (and --configfile) -> static
+// configuration -> start. Bad flags and files exit 2 with one clear line.
+import { parseStaticConfig, ConfigError } from './config/parse.js'
+import { createLogger } from './log.js'
+import { start } from './primary/start.js'
+
+let config
+try {
+  config = parseStaticConfig(process.argv.slice(2), process.env)
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err
+  process.stderr.write(`pier: ${err.message}\n`)
+  process.exit(2)
+}
+
+const log = createLogger(config.log)
+try {
+  const running = await start(config, log)
+  let stopping = false
+  const shutdown = (signal: string): void => {
+    if (stopping) return
+    stopping = true
+    log.info('stopping: no new connections, waiting for requests in flight', { signal, graceMs: config.lifecycle.graceTimeOutMs })
+    running.stop().then(
+      (clean) => {
+        log.info(clean ? 'stopped' : 'stopped after the grace period with requests still in flight')
+        process.exit(0)
+      },
+      (err: Error) => {
+        log.error('stop failed', { error: err.message })
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+  process.on('SIGINT', () => shutdown('SIGINT'))
+  // Chaos check: one worker thread dies, the others keep serving, a new one takes its place.
+  process.on('SIGUSR2', () => {
+    log.warn('SIGUSR2: ending one worker thread')
+    void running.killWorker()
+  })
+} catch (err) {
+  log.error('pier could not start', { error: (err as Error).message })
+  process.exit(1)
+}

@@ -1,0 +1,90 @@
+// Compiles each merged configuration into a RouteTable, records what was
+// enabled or refused in the RuntimeState, and hands the table on. A
+// configuration that cannot be compiled at all leaves the last good table.
+import type { DynamicConfig } from '../config/dynamic.js'
+import type { Logger } from '../log.js'
+import { compileTable, type CompileReport } from '../table/compile.js'
+import type { RuntimeState, RouterState, ServiceState } from './state.js'
+
+const providerOf = (name: string): string => name.slice(name.lastIndexOf('@') + 1)
+
+export class Publisher {
+  private version = 0
+
+  constructor(
+    private readonly state: RuntimeState,
+    private readonly entryPoints: string[],
+    private readonly log: Logger,
+    private readonly publish: (table: SharedArrayBuffer) => void,
+  ) {}
+
+  /** The table for an empty configuration, before any provider spoke. */
+  initial(): SharedArrayBuffer {
+    return compileTable({ http: { routers: {}, services: {} } }, this.entryPoints, 0).buffer
+  }
+
+  apply(config: DynamicConfig): void {
+    const t0 = performance.now()
+    const now = Math.floor(Date.now() / 1000)
+    this.state.reloads.total++
+    let compiled
+    try {
+      compiled = compileTable(config, this.entryPoints, ++this.version)
+    } catch (err) {
+      this.state.reloads.lastFailure = now
+      this.log.error('configuration could not be compiled; keeping the last good one', { error: (err as Error).message })
+      return
+    }
+    const { buffer, report } = compiled
+    this.record(config, report)
+    this.state.reloads.lastSuccess = now
+    this.state.tableVersion = this.version
+    for (const [name, errs] of Object.entries(report.routerErrors)) this.log.error('router disabled', { routerName: name, error: errs.join('; ') })
+    for (const [name, errs] of Object.entries(report.serviceErrors)) this.log.error('service disabled', { serviceName: name, error: errs.join('; ') })
+    this.publish(buffer)
+    this.log.debug('route table published', {
+      version: this.version,
+      routers: report.routers,
+      services: report.services,
+      servers: report.servers,
+      bytes: buffer.byteLength,
+      ms: (performance.now() - t0).toFixed(2),
+    })
+    this.state.emit('change')
+  }
+
+  private record(config: DynamicConfig, report: CompileReport): void {
+    const routers: Record<string, RouterState> = {}
+    const services: Record<string, ServiceState> = {}
+    for (const [name, s] of Object.entries(config.http.services)) {
+      const errors = report.serviceErrors[name] ?? []
+      services[name] = {
+        name,
+        provider: providerOf(name),
+        passHostHeader: s.loadBalancer?.passHostHeader !== false,
+        servers: (s.loadBalancer?.servers ?? []).map((v) => ({ url: v.url, weight: v.weight ?? 1, status: 'UP' })),
+        status: errors.length ? 'disabled' : 'enabled',
+        errors,
+        usedBy: [],
+      }
+    }
+    for (const [name, r] of Object.entries(config.http.routers)) {
+      const errors = report.routerErrors[name] ?? []
+      const enabled = name in report.priorities
+      routers[name] = {
+        name,
+        provider: providerOf(name),
+        rule: r.rule,
+        service: r.service,
+        entryPoints: r.entryPoints?.length ? r.entryPoints : [...this.entryPoints],
+        priority: report.priorities[name] ?? r.priority ?? r.rule.length,
+        status: !enabled ? 'disabled' : errors.length ? 'warning' : 'enabled',
+        errors,
+      }
+      services[r.service]?.usedBy.push(name)
+    }
+    this.state.routers = routers
+    this.state.services = services
+    this.state.raw = config
+  }
+}

@@ -1,0 +1,85 @@
+// Wires the primary thread: providers -> aggregator -> publisher -> worker
+// threads, and the process lifecycle (ready line, signals, drain).
+import { availableParallelism } from 'node:os'
+import type { StaticConfig } from '../config/static.js'
+import type { Logger } from '../log.js'
+import type { Provider } from '../providers/provider.js'
+import { FileProvider } from '../providers/file/provider.js'
+import { DockerProvider } from '../providers/docker/provider.js'
+import { Aggregator } from './aggregator.js'
+import { Publisher } from './publisher.js'
+import { RuntimeState } from './state.js'
+import { WorkerPool } from './workers.js'
+
+/** The entrypoint the API lives on; never proxied. */
+export const API_ENTRYPOINT = 'traefik'
+
+export interface Running {
+  state: RuntimeState
+  /** Drains and stops everything; resolves true if requests in flight finished within the grace period. */
+  stop(): Promise<boolean>
+  /** Ends one worker thread abruptly; the pool replaces it. */
+  killWorker(): Promise<void>
+}
+
+export async function start(config: StaticConfig, log: Logger): Promise<Running> {
+  const proxied = Object.entries(config.entryPoints).filter(([name]) => name !== API_ENTRYPOINT)
+  const epNames = proxied.map(([name]) => name)
+  const state = new RuntimeState(config)
+
+  let pool: WorkerPool | null = null
+  let latest: SharedArrayBuffer
+  const publisher = new Publisher(state, epNames, log, (table) => {
+    latest = table
+    pool?.publish(table)
+  })
+  latest = publisher.initial()
+
+  const aggregator = new Aggregator({
+    throttleMs: config.providers.throttleMs,
+    onConfig: (merged, info) => {
+      log.debug('applying configuration', { ...info })
+      publisher.apply(merged)
+    },
+  })
+
+  const providers: Provider[] = []
+  if (config.providers.file) providers.push(new FileProvider(config.providers.file))
+  if (config.providers.docker) providers.push(new DockerProvider(config.providers.docker))
+  for (const p of providers) {
+    const plog = log.with({ providerName: p.name })
+    await p.start((c) => {
+      if (plog.enabled('DEBUG')) plog.debug(`Configuration received from provider ${p.name}: ${JSON.stringify(c)}`)
+      aggregator.update(p.name, c)
+    }, plog)
+  }
+
+  const workers = config.workers > 0 ? config.workers : availableParallelism()
+  pool = new WorkerPool(
+    workers,
+    {
+      entryPoints: proxied.map(([name, ep]) => ({ name, host: ep.host, port: ep.port })),
+      log: config.log,
+      transport: {
+        responseHeaderTimeoutMs: config.serversTransport.responseHeaderTimeoutMs,
+        dialTimeoutMs: config.serversTransport.dialTimeoutMs,
+        maxConnsPerServer: config.serversTransport.maxIdleConnsPerHost,
+      },
+    },
+    latest,
+    log,
+  )
+  await pool.start()
+  const running = pool
+  log.info('pier ready', { workers, entryPoints: proxied.map(([n, ep]) => `${n}=${ep.host}:${ep.port}`).join(',') })
+
+  return {
+    state,
+    killWorker: () => running.killOne(),
+    async stop() {
+      aggregator.close()
+      await Promise.all(providers.map((p) => p.stop().catch((err: Error) => log.warn('provider did not stop cleanly', { providerName: p.name, error: err.message }))))
+      return running.drain(config.lifecycle.graceTimeOutMs)
+    },
+  }
+}
