@@ -1,0 +1,80 @@
+// The public contract of the backend client (re-exported by pool.ts, which is
+// what callers import). The worker's proxy handler is built against these.
+import type { UpstreamError } from './errors.js'
+
+export interface PoolOptions {
+  /** Backend address (IP or name) and port. */
+  host: string
+  port: number
+  /** Upper bound on open connections of this pool; requests beyond wait in a FIFO. */
+  maxConnections: number
+  /** A connection not established within this many ms fails with UPSTREAM_CONNECT_TIMEOUT (Traefik's default is 30000). */
+  dialTimeoutMs: number
+  /** Idle pooled connections are closed after this many ms (default 60000). */
+  idleTimeoutMs?: number
+}
+
+/**
+ * How the request body is framed on the wire (the caller's head carries the
+ * matching framing header):
+ * 0 no body; 1 content-length, the caller writes exactly that many bytes;
+ * 2 chunked, each write() becomes one chunk and end() writes the last chunk.
+ */
+export type BodyMode = 0 | 1 | 2
+
+export interface RequestOptions {
+  /** Response head must be complete within this many ms after the request was sent; 0 = no limit. */
+  headersTimeoutMs: number
+  /** The request is HEAD: the response has no body whatever its headers say. */
+  isHead: boolean
+  /** Safe to send twice (GET, HEAD, OPTIONS, PUT, DELETE, ...): a bodyless request lost with a reused connection is retried once. */
+  idempotent: boolean
+}
+
+export interface ResponseHandler {
+  /**
+   * Final response head (1xx interim responses are skipped). headers is a flat
+   * [name, value, ...] array in received order, names as received.
+   * contentLength: the parsed Content-Length, -1 when unknown (chunked or
+   * close-delimited), 0 for responses without a body (HEAD, 204, 304).
+   */
+  onHeaders(status: number, statusText: string, headers: string[], contentLength: number): void
+  /**
+   * A piece of the de-chunked body. Return false to pause; call
+   * controller.resume() later. The Buffer may be reused after return: copy it
+   * if you keep it.
+   */
+  onData(chunk: Buffer): boolean
+  /** Body complete; trailers flat like headers (empty if none). The connection is already back in the pool or closed. */
+  onComplete(trailers: string[]): void
+  /** Failure before or after the head; err.code is an ErrorCode value. At most once, never after onComplete or abort(). */
+  onError(err: UpstreamError): void
+  /** The request body may be written again after write() returned false. */
+  onRequestDrain?(): void
+}
+
+export interface RequestController {
+  /**
+   * Request body bytes (body modes 1 and 2). The bytes are copied, so the
+   * caller may reuse the memory. Returns false when buffered beyond the
+   * socket's high-water mark: wait for onRequestDrain. Ignored once the
+   * response has completed or failed.
+   */
+  write(chunk: Uint8Array): boolean
+  /** End of the request body. */
+  end(): void
+  /** Stop delivering response data until resume(). */
+  pause(): void
+  resume(): void
+  /** Abandon the request (the client went away): the connection is destroyed, not reused; no callback follows. */
+  abort(): void
+}
+
+export interface PoolStats {
+  /** Connections open or being dialed. */
+  open: number
+  /** Open connections waiting in the pool for a request. */
+  idle: number
+  /** Requests waiting for a connection. */
+  queued: number
+}
