@@ -1,0 +1,21 @@
+#!/bin/sh
+# Installs the Debian packages the tests need, when missing: a Docker engine
+# and compose, busybox (offline test images, a plain HTTP/1.0 server), nginx
+# (a real backend), Chromium (the dashboard test). One apt-get update at most.
+set -eu
+need=""
+have() { command -v "$1" >/dev/null 2>&1; }
+have dockerd || need="$need docker.io"
+have docker-compose || need="$need docker-compose"
+{ [ -x /bin/busybox ] || [ -x /usr/bin/busybox ]; } || need="$need busybox-static"
+[ -x /usr/sbin/nginx ] || need="$need nginx-light"
+have haproxy || need="$need haproxy"
+have caddy || need="$need caddy"
+have wrk || need="$need wrk"
+[ -x /usr/bin/chromium ] || need="$need chromium"
+if [ -n "$need" ]; then
+  echo "test-deps: installing$need" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq $need >&2
+fi
