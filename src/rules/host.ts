@@ -1,0 +1,52 @@
+// Host comparison on the hot path: a Host header as received (any case, maybe
+// a :port, maybe a trailing dot, maybe an [IPv6] literal) against a host name
+// normalised at compile time, with charCodeAt loops and no copies.
+
+/**
+ * Case-insensitive comparison of a Host header (ignoring :port and a trailing
+ * dot) with a lower-case host, without allocating. `lowerHost` is as
+ * normalizeHost returns it: lower-case, IPv6 without brackets.
+ */
+export function hostEquals(header: string, lowerHost: string): boolean {
+  let start = 0
+  let end = header.length
+  if (end > 0 && header.charCodeAt(0) === 91 /* [ */) {
+    const close = header.indexOf(']')
+    if (close < 0) return false
+    start = 1
+    end = close
+  } else {
+    // One colon is a port; several mean a bare IPv6 address.
+    const colon = header.indexOf(':')
+    if (colon >= 0 && header.indexOf(':', colon + 1) < 0) end = colon
+  }
+  if (end > start && header.charCodeAt(end - 1) === 46 /* . */) end--
+  let want = lowerHost.length
+  if (want > 0 && lowerHost.charCodeAt(want - 1) === 46) want--
+  if (end - start !== want) return false
+  for (let i = 0; i < want; i++) {
+    let c = header.charCodeAt(start + i)
+    if (c >= 65 && c <= 90) c += 32
+    if (c !== lowerHost.charCodeAt(i)) return false
+  }
+  return true
+}
+
+/** Why a Host argument is unusable, or null. */
+export function hostProblem(host: string): string | null {
+  for (let i = 0; i < host.length; i++) {
+    if (host.charCodeAt(i) > 127) return `non-ASCII characters are not allowed in Host '${host}' (use the punycode form)`
+  }
+  if (!host.startsWith('[') && host.indexOf(':') >= 0 && host.indexOf(':') === host.lastIndexOf(':')) {
+    return `Host '${host}' carries a port; the port in the Host header is ignored, so name the host alone`
+  }
+  return null
+}
+
+/** A Host argument as compared and indexed: lower-case, no trailing dot, IPv6 without brackets. */
+export function normalizeHost(host: string): string {
+  let h = host.toLowerCase()
+  if (h.startsWith('[') && h.endsWith(']')) h = h.slice(1, -1)
+  if (h.endsWith('.')) h = h.slice(0, -1)
+  return h
+}
