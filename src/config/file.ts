@@ -38,9 +38,14 @@ function yamlEntries(file: string, text: string): FileEntry[] {
   const lines = new LineCounter()
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true })
   const first = doc.errors[0]
-  if (first) throw fileError(file, `line ${first.linePos?.[0].line ?? '?'}: ${first.message.split('\n')[0]}`)
+  if (first) {
+    const pos = first.linePos?.[0]
+    const what = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
+    throw fileError(file, `${pos ? `line ${pos.line}, column ${pos.col}: ` : ''}${what}`)
+  }
   const out: FileEntry[] = []
-  const lineOf = (n: Node | null | undefined): string => (n?.range ? `${file} line ${lines.linePos(n.range[0]).line}` : file)
+  const lineNo = (n: Node | null | undefined): string => (n?.range ? `line ${lines.linePos(n.range[0]).line}` : '')
+  const lineOf = (n: Node | null | undefined): string => (n?.range ? `${file} ${lineNo(n)}` : file)
   const walk = (node: unknown, path: string[], keyNode: Node | undefined): void => {
     if (isAlias(node)) node = node.resolve(doc as Document)
     const key = path.join('.')
@@ -50,12 +55,12 @@ function yamlEntries(file: string, text: string): FileEntry[] {
       if (node.items.length === 0 && path.length > 0) out.push({ key, raw: true, where: lineOf(keyNode) })
       for (const pair of node.items) {
         const k = isScalar(pair.key) ? pair.key.value : undefined
-        if (typeof k !== 'string' && typeof k !== 'number') throw fileError(file, `${lineOf(pair.key as Node)}: keys must be plain names`)
+        if (typeof k !== 'string' && typeof k !== 'number') throw fileError(file, `${lineNo(pair.key as Node)}: keys must be plain names`)
         walk(pair.value, [...path, String(k)], pair.key as Node)
       }
     } else if (isSeq(node)) {
       const items = node.items.map((it) => (isScalar(it) && it.value !== null && typeof it.value !== 'object' ? String(it.value) : undefined))
-      if (items.some((it) => it === undefined)) throw fileError(file, `${lineOf(keyNode)}: ${key} must be a list of plain values`)
+      if (items.some((it) => it === undefined)) throw fileError(file, `${lineNo(keyNode)}: ${key} must be a list of plain values`)
       out.push({ key, raw: items.join(','), where: lineOf(keyNode) })
     } else if (isScalar(node)) {
       if (path.length === 0) throw fileError(file, 'expected a mapping of keys at the top level')
@@ -71,7 +76,7 @@ function tomlEntries(file: string, text: string): FileEntry[] {
   try {
     data = parseToml(text)
   } catch (err) {
-    if (err instanceof TomlError) throw fileError(file, `line ${err.line}: ${err.message.split('\n')[0]}`)
+    if (err instanceof TomlError) throw fileError(file, `line ${err.line}, column ${err.column}: ${err.message.split('\n')[0]!.replace(/^Invalid TOML document: /, '')}`)
     throw err
   }
   const out: FileEntry[] = []

@@ -1,0 +1,154 @@
+// Static configuration: Traefik flags (v2/v3 and v1 spellings), defaults,
+// errors with codes and clear messages.
+import t from 'tap'
+import { availableParallelism } from 'node:os'
+import { parseStaticConfig, ConfigError } from '../../src/config/parse.js'
+import { parseDuration } from '../../src/config/duration.js'
+import type { StaticConfig } from '../../src/config/static.js'
+
+function catchError(fn: () => unknown): unknown {
+  try {
+    fn()
+  } catch (err) {
+    return err
+  }
+  throw new Error('expected an error, none was thrown')
+}
+
+const parse = (argv: string[], env: NodeJS.ProcessEnv = {}): StaticConfig => parseStaticConfig(argv, env)
+
+t.test('defaults', async (t) => {
+  const c = parse([])
+  t.same(c.entryPoints, { web: { host: '', port: 80 } })
+  t.equal(c.providers.throttleMs, 100)
+  t.equal(c.providers.file, undefined)
+  t.equal(c.providers.docker, undefined)
+  t.equal(c.api, undefined)
+  t.equal(c.ping, false)
+  t.equal(c.metrics, undefined)
+  t.equal(c.accessLog, undefined)
+  t.same(c.log, { level: 'INFO', format: 'common' })
+  t.equal(c.workers, availableParallelism())
+  t.same(c.serversTransport, { responseHeaderTimeoutMs: 0, dialTimeoutMs: 30000, maxIdleConnsPerHost: 64 })
+  t.same(c.lifecycle, { graceTimeOutMs: 10000 })
+})
+
+// [argv, env, path into the config, expected value]
+const cases: Array<[string, string[], NodeJS.ProcessEnv, (c: StaticConfig) => unknown, unknown]> = [
+  ['address with =', ['--entrypoints.web.address=:8000'], {}, (c) => c.entryPoints, { web: { host: '', port: 8000 } }],
+  ['keys are case-insensitive', ['--entryPoints.web.address=:8000'], {}, (c) => c.entryPoints.web, { host: '', port: 8000 }],
+  ['space-separated value', ['--entrypoints.web.address', '127.0.0.1:8001'], {}, (c) => c.entryPoints.web, { host: '127.0.0.1', port: 8001 }],
+  ['IPv6 address', ['--entrypoints.v6.address=[::1]:8002'], {}, (c) => c.entryPoints, { v6: { host: '::1', port: 8002 } }],
+  ['/tcp suffix', ['--entrypoints.web.address=:81/tcp'], {}, (c) => c.entryPoints.web, { host: '', port: 81 }],
+  ['several entrypoints', ['--entrypoints.a.address=:1001', '--entrypoints.b.address=:1002'], {}, (c) => Object.keys(c.entryPoints), ['a', 'b']],
+  ['same name in two cases is one entrypoint', ['--entrypoints.Web.address=:1', '--entrypoints.web.address=:2'], {}, (c) => c.entryPoints, { Web: { host: '', port: 2 } }],
+  ['a traefik entrypoint alone keeps the default web', ['--entrypoints.traefik.address=:9000'], {}, (c) => c.entryPoints, { traefik: { host: '', port: 9000 }, web: { host: '', port: 80 } }],
+  ['v1 entrypoint form', ['--entryPoints=Name:http Address::8080'], {}, (c) => c.entryPoints, { http: { host: '', port: 8080 } }],
+  ['workers', ['--workers=3'], {}, (c) => c.workers, 3],
+  ['workers space-separated', ['--workers', '5'], {}, (c) => c.workers, 5],
+  ['file provider', ['--providers.file.filename=routes.yml'], {}, (c) => c.providers.file, { filename: 'routes.yml', directory: undefined, watch: true }],
+  ['file provider directory, no watch', ['--providers.file.directory=/etc/pier', '--providers.file.watch=false'], {}, (c) => c.providers.file, { filename: undefined, directory: '/etc/pier', watch: false }],
+  ['bare boolean', ['--providers.file.filename=f.yml', '--providers.file.watch'], {}, (c) => c.providers.file?.watch, true],
+  ['bare boolean followed by false', ['--providers.file.filename=f.yml', '--providers.file.watch', 'false'], {}, (c) => c.providers.file?.watch, false],
+  ['throttle', ['--providers.providersThrottleDuration=2s'], {}, (c) => c.providers.throttleMs, 2000],
+  ['throttle, bare seconds', ['--providers.providersthrottleduration=3'], {}, (c) => c.providers.throttleMs, 3000],
+  ['throttle, v1 spelling', ['--providersThrottleDuration=250ms'], {}, (c) => c.providers.throttleMs, 250],
+  ['log level any case', ['--log.level=debug'], {}, (c) => c.log.level, 'DEBUG'],
+  ['log level WARNING', ['--log.level=WARNING'], {}, (c) => c.log.level, 'WARN'],
+  ['log format json', ['--log.format=JSON'], {}, (c) => c.log.format, 'json'],
+  ['v1 logLevel', ['--logLevel=ERROR'], {}, (c) => c.log.level, 'ERROR'],
+  ['timeouts', ['--serversTransport.forwardingTimeouts.responseHeaderTimeout=1m30s', '--serverstransport.forwardingtimeouts.dialtimeout=500ms'], {}, (c) => [c.serversTransport.responseHeaderTimeoutMs, c.serversTransport.dialTimeoutMs], [90000, 500]],
+  ['maxIdleConnsPerHost', ['--serversTransport.maxIdleConnsPerHost=8'], {}, (c) => c.serversTransport.maxIdleConnsPerHost, 8],
+  ['graceTimeOut', ['--lifecycle.graceTimeOut=2.5s'], {}, (c) => c.lifecycle.graceTimeOutMs, 2500],
+  // docker, v2/v3
+  ['docker bare', ['--providers.docker'], {}, (c) => c.providers.docker, { endpoint: 'unix:///var/run/docker.sock', exposedByDefault: true, defaultRule: 'Host(`{{ normalize .Name }}`)', watch: true, allowEmptyServices: false, useBindPortIP: false, v1: false }],
+  ['docker=true', ['--providers.docker=true'], {}, (c) => c.providers.docker?.endpoint, 'unix:///var/run/docker.sock'],
+  ['docker=false', ['--providers.docker=false'], {}, (c) => c.providers.docker, undefined],
+  ['docker=false wins over its options', ['--providers.docker.network=x', '--providers.docker=false'], {}, (c) => c.providers.docker, undefined],
+  ['docker endpoint from DOCKER_HOST', ['--providers.docker'], { DOCKER_HOST: 'tcp://10.0.0.1:2375' }, (c) => c.providers.docker?.endpoint, 'tcp://10.0.0.1:2375'],
+  ['docker endpoint flag beats DOCKER_HOST', ['--providers.docker.endpoint=unix:///run/d.sock'], { DOCKER_HOST: 'tcp://10.0.0.1:2375' }, (c) => c.providers.docker?.endpoint, 'unix:///run/d.sock'],
+  ['a docker option turns docker on', ['--providers.docker.exposedByDefault=false'], {}, (c) => c.providers.docker?.exposedByDefault, false],
+  ['docker options', ['--providers.docker.network=web', '--providers.docker.defaultRule=Host(`{{ .Name }}.lan`)', '--providers.docker.watch=false', '--providers.docker.constraints=Label(`a`,`b`)', '--providers.docker.allowEmptyServices', '--providers.docker.useBindPortIP=true'], {},
+    (c) => { const { network, defaultRule, watch, constraints, allowEmptyServices, useBindPortIP } = c.providers.docker!; return { network, defaultRule, watch, constraints, allowEmptyServices, useBindPortIP } },
+    { network: 'web', defaultRule: 'Host(`{{ .Name }}.lan`)', watch: false, constraints: 'Label(`a`,`b`)', allowEmptyServices: true, useBindPortIP: true }],
+  ['docker tls flags', ['--providers.docker.endpoint=tcp://h:2376', '--providers.docker.tls.ca=/c/ca.pem', '--providers.docker.tls.cert=/c/cert.pem', '--providers.docker.tls.key=/c/key.pem'], {}, (c) => c.providers.docker?.tls, { ca: '/c/ca.pem', cert: '/c/cert.pem', key: '/c/key.pem', insecureSkipVerify: false }],
+  ['docker tls insecureSkipVerify', ['--providers.docker.tls.insecureSkipVerify'], {}, (c) => c.providers.docker?.tls, { insecureSkipVerify: true }],
+  ['docker tls from env', ['--providers.docker'], { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs', DOCKER_HOST: 'tcp://h:2376' }, (c) => c.providers.docker?.tls, { ca: '/certs/ca.pem', cert: '/certs/cert.pem', key: '/certs/key.pem', insecureSkipVerify: false }],
+  ['no DOCKER_TLS_VERIFY, no tls', ['--providers.docker'], { DOCKER_CERT_PATH: '/certs' }, (c) => c.providers.docker?.tls, undefined],
+  // docker, v1
+  ['v1 compose flags', ['--web', '--docker', '--docker.domain=docker.localhost', '--logLevel=DEBUG', '--docker.endpoint=tcp://127.0.0.1:2378', '--docker.watch'], {},
+    (c) => ({ docker: c.providers.docker, api: c.api, eps: c.entryPoints, level: c.log.level }),
+    { docker: { endpoint: 'tcp://127.0.0.1:2378', exposedByDefault: true, defaultRule: 'Host(`{{ normalize .Name }}`)', watch: true, allowEmptyServices: false, useBindPortIP: false, v1: true, domain: 'docker.localhost' },
+      api: { insecure: true, dashboard: true }, eps: { web: { host: '', port: 80 }, traefik: { host: '', port: 8080 } }, level: 'DEBUG' }],
+  ['v1 endpoint space-separated', ['--docker', '--docker.endpoint', 'tcp://host:2378'], {}, (c) => c.providers.docker?.endpoint, 'tcp://host:2378'],
+  ['v1 exposedbydefault and network', ['--docker.exposedbydefault=false', '--docker.network=proxy'], {}, (c) => [c.providers.docker?.exposedByDefault, c.providers.docker?.network, c.providers.docker?.v1], [false, 'proxy', true]],
+  ['v1 --web.address', ['--web.address=:9090'], {}, (c) => [c.api, c.entryPoints.traefik], [{ insecure: true, dashboard: true }, { host: '', port: 9090 }]],
+  // API, ping, metrics, access log
+  ['api.insecure adds the traefik entrypoint', ['--api.insecure=true'], {}, (c) => [c.api, c.entryPoints.traefik], [{ insecure: true, dashboard: true }, { host: '', port: 8080 }]],
+  ['api alone serves nothing on :8080', ['--api'], {}, (c) => [c.api, c.entryPoints.traefik], [{ insecure: false, dashboard: true }, undefined]],
+  ['api.dashboard=false', ['--api.insecure', '--api.dashboard=false'], {}, (c) => c.api, { insecure: true, dashboard: false }],
+  ['an explicit traefik entrypoint is kept', ['--api.insecure', '--entrypoints.traefik.address=127.0.0.1:9999'], {}, (c) => c.entryPoints.traefik, { host: '127.0.0.1', port: 9999 }],
+  ['ping', ['--ping'], {}, (c) => [c.ping, c.entryPoints.traefik?.port], [true, 8080]],
+  ['prometheus defaults', ['--metrics.prometheus'], {}, (c) => [c.metrics, c.entryPoints.traefik?.port], [{ prometheus: { buckets: [0.1, 0.3, 1.2, 5], entryPoint: 'traefik' } }, 8080]],
+  ['prometheus buckets', ['--metrics.prometheus.buckets=0.05,0.5,2'], {}, (c) => c.metrics?.prometheus?.buckets, [0.05, 0.5, 2]],
+  ['prometheus on another entrypoint', ['--entrypoints.metrics.address=:9100', '--metrics.prometheus.entryPoint=metrics'], {}, (c) => [c.metrics?.prometheus?.entryPoint, c.entryPoints.traefik], ['metrics', undefined]],
+  ['accesslog bare', ['--accesslog'], {}, (c) => c.accessLog, { format: 'common', bufferingSize: 0 }],
+  ['accesslog options', ['--accesslog.filepath=/var/log/access.log', '--accesslog.format=json', '--accesslog.bufferingsize=100'], {}, (c) => c.accessLog, { filePath: '/var/log/access.log', format: 'json', bufferingSize: 100 }],
+  ['accesslog=false', ['--accesslog=false'], {}, (c) => c.accessLog, undefined],
+  ['global phone-home switches are accepted', ['--global.checkNewVersion=false', '--global.sendAnonymousUsage'], {}, (c) => c.api, undefined],
+  ['single-dash flags', ['-log.level=debug'], {}, (c) => c.log.level, 'DEBUG'],
+  ['later flag wins', ['--workers=2', '--workers=4'], {}, (c) => c.workers, 4],
+]
+
+for (const [name, argv, env, get, want] of cases) {
+  t.test(name, async (t) => {
+    t.same(get(parse(argv, env)), want, argv.join(' '))
+  })
+}
+
+// [argv, code, message pattern]
+const errors: Array<[string[], string, RegExp]> = [
+  [['--entrypoints.web.adress=:80'], 'CONFIG_UNKNOWN_KEY', /unknown option --entrypoints\.web\.adress; did you mean --entryPoints\.web\.address\?/],
+  [['--log.levl=DEBUG'], 'CONFIG_UNKNOWN_KEY', /did you mean --log\.level\?/],
+  [['--providers.docker.exposedbydefualt=false'], 'CONFIG_UNKNOWN_KEY', /did you mean --providers\.docker\.exposedByDefault\?/],
+  [['--frobnicate'], 'CONFIG_UNKNOWN_KEY', /^unknown option --frobnicate$/],
+  [['--tracing.jaeger'], 'CONFIG_UNSUPPORTED', /--tracing\.jaeger is not supported by pier \(tracing/],
+  [['--entrypoints.websecure.http.tls=true'], 'CONFIG_UNSUPPORTED', /only entryPoints\.<name>\.address/],
+  [['--providers.kubernetesCRD'], 'CONFIG_UNSUPPORTED', /file and docker providers/],
+  [['--workers=abc'], 'CONFIG_BAD_VALUE', /bad value "abc" for --workers: expected a positive integer/],
+  [['--workers=0'], 'CONFIG_BAD_VALUE', /--workers/],
+  [['--entrypoints.web.address=80'], 'CONFIG_BAD_VALUE', /bad value "80" for --entrypoints\.web\.address: expected an address \[host\]:port/],
+  [['--entrypoints.web.address=:70000'], 'CONFIG_BAD_VALUE', /port from 1 to 65535/],
+  [['--entrypoints.dns.address=:53/udp'], 'CONFIG_BAD_VALUE', /UDP/],
+  [['--providers.providersThrottleDuration=fast'], 'CONFIG_BAD_VALUE', /bad value "fast" for --providers\.providersThrottleDuration: expected a duration/],
+  [['--log.level=LOUD'], 'CONFIG_BAD_VALUE', /DEBUG, INFO, WARN or ERROR/],
+  [['--log.format=xml'], 'CONFIG_BAD_VALUE', /common or json/],
+  [['--api.insecure=yes'], 'CONFIG_BAD_VALUE', /bad value "yes" for --api\.insecure: expected true or false/],
+  [['--metrics.prometheus.buckets=1,0.5'], 'CONFIG_BAD_VALUE', /increasing positive numbers/],
+  [['--metrics.prometheus.entryPoint=nope'], 'CONFIG_BAD_VALUE', /no entrypoint named "nope"/],
+  [['--providers.docker.endpoint=/var/run/docker.sock'], 'CONFIG_BAD_VALUE', /Docker endpoint/],
+  [['--docker.endpoint'], 'CONFIG_MISSING_VALUE', /--docker\.endpoint needs a value/],
+  [['--docker.endpoint', '--web'], 'CONFIG_MISSING_VALUE', /--docker\.endpoint needs a value/],
+  [['--entryPoints=Name:https Address::443 TLS'], 'CONFIG_BAD_VALUE', /Traefik v1 form/],
+  [['serve'], 'CONFIG_UNEXPECTED_ARGUMENT', /unexpected argument "serve"/],
+  [['--providers.file.filename=a.yml', '--providers.file.directory=d'], 'CONFIG_CONFLICT', /either filename or directory/],
+  [['--providers.file.watch'], 'CONFIG_MISSING_VALUE', /providers\.file needs filename or directory/],
+  [['--configfile=/nonexistent/pier.yml'], 'CONFIG_FILE', /config file \/nonexistent\/pier\.yml: cannot read it \(ENOENT\)/],
+]
+
+for (const [argv, code, re] of errors) {
+  t.test(`error: ${argv.join(' ')}`, async (t) => {
+    const err = catchError(() => parse(argv))
+    t.ok(err instanceof ConfigError, 'a ConfigError')
+    t.equal((err as ConfigError).code, code)
+    t.match((err as ConfigError).message, re)
+  })
+}
+
+t.test('durations', async (t) => {
+  const table: Array<[string, number | undefined]> = [
+    ['2s', 2000], ['100ms', 100], ['1m30s', 90000], ['1.5h', 5_400_000], ['0', 0], ['10', 10000], ['0.5', 500],
+    ['250us', 0.25], ['', undefined], ['s', undefined], ['-1s', undefined], ['2 s', undefined], ['1d', undefined], ['1s2', undefined],
+  ]
+  for (const [s, want] of table) t.equal(parseDuration(s), want, JSON.stringify(s))
+})
