@@ -1,0 +1,249 @@
+// The Docker provider: lists running containers, then follows the engine's
+// events and re-inspects only the container an event names. When the engine
+// goes away the last configuration stays in force; it reconnects with backoff
+// and resyncs fully on return.
+import { createHash } from 'node:crypto'
+import type { Readable } from 'node:stream'
+import Docker from 'dockerode'
+import type { DynamicConfig } from '../../config/dynamic.js'
+import type { DockerProviderConfig } from '../../config/static.js'
+import type { Logger } from '../../log.js'
+import { compileConstraint, parseConstraint, parseRule, RuleError } from '../../rules/index.js'
+import type { Provider } from '../provider.js'
+import { buildConfig, type BuildOptions } from './builder.js'
+import { clientSettings, type ClientSettings } from './client.js'
+import { fromInspect, type ContainerInfo } from './container.js'
+import { compileRuleTemplate, TemplateError } from './default-rule.js'
+import { affectedContainer, readEvents, type EngineEvent } from './events.js'
+
+export class DockerConfigError extends Error {
+  readonly code = 'DOCKER_CONFIG'
+}
+
+const INSPECT_CONCURRENCY = 32
+const BACKOFF_MIN_MS = 100
+const BACKOFF_MAX_MS = 5000
+
+export class DockerProvider implements Provider {
+  readonly name = 'docker'
+  readonly #config: DockerProviderConfig
+  readonly #client: ClientSettings
+  readonly #docker: Docker
+  readonly #build: BuildOptions
+  readonly #containers = new Map<string, ContainerInfo>()
+  /** Containers being inspected, and those with an event since their inspect began. */
+  readonly #inflight = new Set<string>()
+  readonly #again = new Set<string>()
+  #emit: (c: DynamicConfig) => void = () => {}
+  #log?: Logger
+  #events?: Readable
+  #stopped = false
+  #lost = false
+  #retry?: NodeJS.Timeout
+  #backoff = BACKOFF_MIN_MS
+  #publishQueued = false
+  #lastHash = ''
+  #lastWarnings = new Set<string>()
+
+  /** Validates every setting eagerly; throws an error with a `code` naming the bad one. */
+  constructor(config: DockerProviderConfig) {
+    this.#config = config
+    this.#client = clientSettings(config.endpoint, config.tls)
+    this.#docker = new Docker(this.#client.options)
+    let defaultRule
+    try {
+      defaultRule = compileRuleTemplate(config.defaultRule)
+    } catch (err) {
+      if (err instanceof TemplateError) throw new DockerConfigError(`providers.docker.defaultRule: ${err.message}`)
+      throw err
+    }
+    let constraint
+    if (config.constraints) {
+      try {
+        constraint = compileConstraint(parseConstraint(config.constraints))
+      } catch (err) {
+        if (err instanceof RuleError) throw new DockerConfigError(`providers.docker.constraints: ${err.message} in ${JSON.stringify(config.constraints)}`)
+        throw err
+      }
+    }
+    this.#build = {
+      exposedByDefault: config.exposedByDefault,
+      network: config.network || undefined,
+      defaultRule,
+      constraint,
+      allowEmptyServices: config.allowEmptyServices,
+      useBindPortIP: config.useBindPortIP,
+      domain: config.domain || undefined,
+      v1: config.v1,
+      localEngine: this.#client.local,
+      checkRule,
+    }
+  }
+
+  /** Resolves after the first attempt to reach the engine; keeps retrying in the background when it failed. */
+  async start(emit: (config: DynamicConfig) => void, log: Logger): Promise<void> {
+    this.#emit = emit
+    this.#log = log.with({ providerName: 'docker' })
+    this.#log.info('Docker provider starting', { endpoint: this.#client.endpoint, watch: this.#config.watch })
+    await this.#connect()
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true
+    clearTimeout(this.#retry)
+    this.#events?.destroy()
+    this.#events = undefined
+  }
+
+  /** One full sync: version, events (buffered until the list is read), list, inspect all, publish. */
+  async #connect(): Promise<void> {
+    const log = this.#log!
+    let stream: Readable | undefined
+    try {
+      const v = await this.#docker.version()
+      const pending: EngineEvent[] = []
+      let listed = false
+      if (this.#config.watch) {
+        stream = (await this.#docker.getEvents({ filters: { type: ['container', 'network'] } })) as Readable
+        if (this.#stopped) return void stream.destroy()
+        this.#events = stream
+        readEvents(
+          stream,
+          (e) => (listed ? this.#onEvent(e) : pending.push(e)),
+          (line) => log.warn('Unparsable Docker event', { line: line.slice(0, 200) }),
+        )
+        stream.once('close', () => this.#onLost(stream!, 'event stream closed'))
+        stream.once('error', (err: Error) => this.#onLost(stream!, err.message))
+      }
+      const list = await this.#docker.listContainers()
+      const infos = await mapLimit(list, INSPECT_CONCURRENCY, (c) => this.#inspect(c.Id, true))
+      this.#containers.clear()
+      for (const info of infos) if (info && info.state !== 'stopped') this.#containers.set(info.id, info)
+      if (this.#stopped) return
+      const wasLost = this.#lost
+      this.#lost = false
+      this.#backoff = BACKOFF_MIN_MS
+      log.info(wasLost ? 'Docker engine is back; resynced' : 'Docker engine reached', {
+        version: v.Version,
+        apiVersion: v.ApiVersion,
+        containers: this.#containers.size,
+      })
+      this.#publish()
+      listed = true
+      for (const e of pending) this.#onEvent(e)
+    } catch (err) {
+      stream?.destroy()
+      if (!this.#stopped) this.#onLost(stream, (err as Error).message)
+    }
+  }
+
+  #onEvent(e: EngineEvent): void {
+    const id = affectedContainer(e)
+    if (id) void this.#refresh(id)
+  }
+
+  /** Re-inspects one container; events that arrive meanwhile cause one more inspect. */
+  async #refresh(id: string): Promise<void> {
+    if (this.#inflight.has(id)) {
+      this.#again.add(id)
+      return
+    }
+    this.#inflight.add(id)
+    try {
+      do {
+        this.#again.delete(id)
+        const info = await this.#inspect(id)
+        if (info === null) continue // engine trouble: keep what we had
+        if (info === undefined || info.state === 'stopped') this.#containers.delete(id)
+        else this.#containers.set(id, info)
+      } while (this.#again.has(id) && !this.#stopped)
+    } finally {
+      this.#inflight.delete(id)
+    }
+    this.#queuePublish()
+  }
+
+  /**
+   * ContainerInfo, or undefined when the container is gone. When the engine
+   * does not answer: throws in a full sync (strict), else null.
+   */
+  async #inspect(id: string, strict = false): Promise<ContainerInfo | undefined | null> {
+    try {
+      return fromInspect(await this.#docker.getContainer(id).inspect())
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return undefined
+      if (strict) throw err
+      this.#log!.debug('Docker inspect failed', { container: id.slice(0, 12), error: (err as Error).message })
+      return null
+    }
+  }
+
+  // Events that land in one turn of the event loop become one configuration.
+  #queuePublish(): void {
+    if (this.#publishQueued || this.#stopped) return
+    this.#publishQueued = true
+    setImmediate(() => {
+      this.#publishQueued = false
+      this.#publish()
+    })
+  }
+
+  #publish(): void {
+    if (this.#stopped) return
+    const log = this.#log!
+    const { config, warnings } = buildConfig([...this.#containers.values()], this.#build)
+    const seen = new Set<string>()
+    for (const w of warnings) {
+      seen.add(w.message)
+      if (!this.#lastWarnings.has(w.message)) log.warn(w.message, { code: w.code, container: w.container, label: w.label })
+    }
+    this.#lastWarnings = seen
+    const json = JSON.stringify(config)
+    const hash = createHash('sha1').update(json).digest('hex')
+    if (hash === this.#lastHash) return
+    this.#lastHash = hash
+    if (log.enabled('DEBUG')) log.debug(`Configuration received from provider docker: ${json}`)
+    this.#emit(config)
+  }
+
+  /** The engine went away: keep the last configuration, say so once, retry with backoff. */
+  #onLost(stream: Readable | undefined, why: string): void {
+    if (this.#stopped || (stream && stream !== this.#events && this.#events !== undefined)) return
+    this.#events = undefined
+    if (this.#retry) return
+    if (!this.#lost) {
+      this.#lost = true
+      this.#log!.error('Docker engine unreachable; routing stays on the last configuration while reconnecting', { error: why })
+    } else {
+      this.#log!.debug('Docker engine still unreachable', { error: why, retryMs: this.#backoff })
+    }
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined
+      void this.#connect()
+    }, this.#backoff)
+    this.#backoff = Math.min(this.#backoff * 2, BACKOFF_MAX_MS)
+  }
+}
+
+function checkRule(rule: string): string | undefined {
+  try {
+    parseRule(rule)
+    return undefined
+  } catch (err) {
+    if (err instanceof RuleError) return err.message
+    throw err
+  }
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await fn(items[i]!)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return out
+}
