@@ -5,27 +5,25 @@
 /**
  * Case-insensitive comparison of a Host header (ignoring :port and a trailing
  * dot) with a lower-case host, without allocating. `lowerHost` is as
- * normalizeHost returns it: lower-case, IPv6 without brackets.
+ * normalizeHost returns it: lower-case, an IPv6 address in brackets.
  */
 export function hostEquals(header: string, lowerHost: string): boolean {
-  let start = 0
   let end = header.length
   if (end > 0 && header.charCodeAt(0) === 91 /* [ */) {
     const close = header.indexOf(']')
     if (close < 0) return false
-    start = 1
-    end = close
+    end = close + 1
   } else {
     // One colon is a port; several mean a bare IPv6 address.
     const colon = header.indexOf(':')
     if (colon >= 0 && header.indexOf(':', colon + 1) < 0) end = colon
   }
-  if (end > start && header.charCodeAt(end - 1) === 46 /* . */) end--
+  if (end > 0 && header.charCodeAt(end - 1) === 46 /* . */) end--
   let want = lowerHost.length
   if (want > 0 && lowerHost.charCodeAt(want - 1) === 46) want--
-  if (end - start !== want) return false
+  if (end !== want) return false
   for (let i = 0; i < want; i++) {
-    let c = header.charCodeAt(start + i)
+    let c = header.charCodeAt(i)
     if (c >= 65 && c <= 90) c += 32
     if (c !== lowerHost.charCodeAt(i)) return false
   }
@@ -43,10 +41,14 @@ export function hostProblem(host: string): string | null {
   return null
 }
 
-/** A Host argument as compared and indexed: lower-case, no trailing dot, IPv6 without brackets. */
+/**
+ * A Host argument as compared and indexed: lower-case, no trailing dot, an
+ * IPv6 address in brackets as it appears in a Host header (Traefik users
+ * write Host(`::1`); [::1] is accepted too).
+ */
 export function normalizeHost(host: string): string {
   let h = host.toLowerCase()
-  if (h.startsWith('[') && h.endsWith(']')) h = h.slice(1, -1)
   if (h.endsWith('.')) h = h.slice(0, -1)
+  if (!h.startsWith('[') && h.includes(':')) h = `[${h}]`
   return h
 }
