@@ -2,6 +2,7 @@
 // readiness, RSS of a whole process tree, and stopping by pid.
 import { spawn } from 'node:child_process'
 import { readFileSync, readdirSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { codedError } from './hdr.mjs'
 
 /**
@@ -101,4 +102,16 @@ export function rssSampler(pid, everyMs = 200) {
     clearInterval(t)
     return Math.max(max, treeRssMB(pid))
   }
+}
+
+/** A TCP port that was free on 127.0.0.1 a moment ago. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address()
+      srv.close(() => resolve(port))
+    })
+  })
 }

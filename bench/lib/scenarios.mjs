@@ -4,13 +4,24 @@
 // turns it into each proxy's own configuration.
 
 export const SCENARIOS = [
-  { name: '1-backend', what: 'GET, small body, one backend', backends: 1 },
-  { name: 'wrr-5', what: 'GET, small body, 5 backends weighted 1-5 (WRR)', backends: 5, weights: [1, 2, 3, 4, 5] },
-  { name: 'hosts-1000', what: 'GET, small body, 1,000 routed hosts over 5 services, requests spread over all hosts', backends: 5, hosts: 1000 },
-  { name: 'body-64k', what: 'GET, 64 KiB response', backends: 1, path: '/64k' },
-  { name: 'post-1m', what: 'POST with a 1 MiB body', backends: 1, method: 'POST', bodyBytes: 1 << 20 },
-  { name: 'no-keepalive', what: 'GET, small body, a new client connection per request', backends: 1, newConnectionPerRequest: true },
+  { name: '1-backend', what: 'GET, small body, one backend', backends: 1, rate: 2000 },
+  { name: 'wrr-5', what: 'GET, small body, 5 backends weighted 1-5 (WRR)', backends: 5, weights: [1, 2, 3, 4, 5], rate: 2000 },
+  { name: 'hosts-1000', what: 'GET, small body, 1,000 routed hosts over 5 services, requests spread over all hosts', backends: 5, hosts: 1000, rate: 2000 },
+  { name: 'body-64k', what: 'GET, 64 KiB response', backends: 1, path: '/64k', rate: 1000 },
+  { name: 'post-1m', what: 'POST with a 1 MiB body', backends: 1, method: 'POST', bodyBytes: 1 << 20, rate: 100 },
+  { name: 'no-keepalive', what: 'GET, small body, a new client connection per request', backends: 1, newConnectionPerRequest: true, rate: 500 },
 ]
+
+/**
+ * The fixed request rate of a scenario, the same for every target: its
+ * nominal rate, lowered to half the slowest target's saturated median so no
+ * target is overloaded.
+ */
+export function fixedRate(s, saturatedRps) {
+  const live = saturatedRps.filter((r) => r > 0)
+  const half = live.length ? Math.floor(Math.min(...live) / 2) : s.rate
+  return Math.max(1, Math.min(s.rate, half))
+}
 
 export const SCENARIO_NAMES = SCENARIOS.map((s) => s.name)
 

@@ -29,10 +29,12 @@ const readMs = performance.now() - t1
 const wrr = new SmoothWRR()
 wrr.bind(table)
 
-// Host headers as uWS hands them over: mixed case, some with a port. Made up front.
+// Host headers as uWS hands them over: flat strings (as decoded from the
+// socket), mixed case, some with a port. Made up front.
+const flat = (s) => Buffer.from(s, 'latin1').toString('latin1')
 const hosts = Array.from({ length: 4096 }, (_, i) => {
   const n = (i * 7919) % hostCount
-  return i % 3 === 0 ? `Host${n}.Example.com:8080` : `host${n}.example.com`
+  return flat(i % 3 === 0 ? `Host${n}.Example.com:8080` : `host${n}.example.com`)
 })
 const paths = ['/', '/api/users', '/static/app.js', '/api']
 const req = { host: '', path: '/', query: '', method: 'GET', header: () => '', clientIP: () => '127.0.0.1' }

@@ -1,0 +1,116 @@
+// Command-line options of bench/run.mjs and their defaults, which adapt to
+// the machine (core count, ARM) and to --quick and --smoke.
+import os from 'node:os'
+import { SCENARIO_NAMES } from './scenarios.mjs'
+import { TARGET_NAMES } from './targets.mjs'
+import { codedError } from './hdr.mjs'
+
+export const USAGE = `usage: node bench/run.mjs [--quick | --smoke] [options]
+  --quick               short runs of everything (under two minutes)
+  --smoke               a few seconds per target, direct/pier/nginx on two scenarios (CI)
+  --scenarios=a,b       scenarios to run (${SCENARIO_NAMES.join(', ')})
+  --targets=a,b         targets to run (${TARGET_NAMES.join(', ')})
+  --repeats=N           measured runs per target, interleaved across targets (3)
+  --duration=S          seconds per measured run (10; ARM 8)
+  --warmup=S            seconds of warm-up per target before measuring (3)
+  --rate-duration=S     seconds of the fixed-rate run (5)
+  --connections=N       client connections at saturation (50; ARM 32)
+  --rate-connections=N  client connections of the fixed-rate run (2)
+  --workers=N           proxy workers/threads/processes for every target (cores/2, at least 1)
+  --pin / --no-pin      taskset: load generator on the lower cores, proxies on the upper (on with 2+ cores)
+  --out=DIR             results directory (bench/results/<machine>-<date>)
+  --no-latest           do not copy the results to bench/results/latest.json
+  --no-install          do not install missing peers (apt-get, npm)
+  --no-build            do not build pier first (npx tsc -p .)`
+
+const NUMERIC = ['repeats', 'duration', 'warmup', 'rate-duration', 'connections', 'rate-connections', 'workers']
+const LISTS = ['scenarios', 'targets']
+const FLAGS = ['quick', 'smoke', 'pin', 'latest', 'install', 'build', 'help']
+
+/** Parses argv into options, filling defaults; throws EUSAGE naming the bad argument. */
+export function parseOptions(argv, { cores = os.availableParallelism(), arch = process.arch } = {}) {
+  const given = {}
+  for (const arg of argv) {
+    const m = /^--(no-)?([a-z-]+)(?:=(.*))?$/.exec(arg)
+    if (!m) throw codedError('EUSAGE', `unexpected argument "${arg}"\n${USAGE}`)
+    const [, no, key, value] = m
+    if (FLAGS.includes(key)) {
+      if (value !== undefined) throw codedError('EUSAGE', `--${key} takes no value (got "${arg}")`)
+      given[key] = !no
+    } else if (NUMERIC.includes(key) && !no) {
+      const n = Number(value)
+      if (value === undefined || !Number.isFinite(n) || n <= 0) throw codedError('EUSAGE', `--${key} needs a positive number (got "${arg}")`)
+      given[key] = n
+    } else if (LISTS.includes(key) && !no) {
+      const names = (value ?? '').split(',').filter(Boolean)
+      const known = key === 'scenarios' ? SCENARIO_NAMES : TARGET_NAMES
+      const bad = names.filter((n) => !known.includes(n))
+      if (names.length === 0 || bad.length) throw codedError('EUSAGE', `--${key}: unknown ${bad.join(', ') || '(empty list)'}; known: ${known.join(', ')}`)
+      given[key] = names
+    } else if (key === 'out' && !no && value) {
+      given.out = value
+    } else {
+      throw codedError('EUSAGE', `unknown option "${arg}"\n${USAGE}`)
+    }
+  }
+  if (given.quick && given.smoke) throw codedError('EUSAGE', '--quick and --smoke are different run sizes; give one')
+  const arm = arch === 'arm' || arch === 'arm64'
+  const base = {
+    mode: 'full',
+    scenarios: SCENARIO_NAMES,
+    targets: TARGET_NAMES,
+    repeats: 3,
+    duration: arm ? 8 : 10,
+    warmup: 3,
+    'rate-duration': 5,
+    connections: arm ? 32 : 50,
+    'rate-connections': 2,
+    workers: Math.max(1, Math.floor(cores / 2)),
+    pin: cores >= 2,
+    latest: true,
+    install: true,
+    build: true,
+  }
+  if (given.quick) Object.assign(base, { mode: 'quick', repeats: 1, duration: 1.5, warmup: 0.5, 'rate-duration': 1 })
+  if (given.smoke) {
+    Object.assign(base, {
+      mode: 'smoke',
+      scenarios: ['1-backend', 'wrr-5'],
+      targets: ['direct', 'pier', 'nginx'],
+      repeats: 1,
+      duration: 1,
+      warmup: 0.3,
+      'rate-duration': 0.5,
+      latest: false,
+      install: false,
+    })
+  }
+  const o = { ...base, ...given }
+  const upper = o.pin ? cpuRange(cores) : null
+  return {
+    mode: o.mode,
+    help: !!o.help,
+    scenarios: o.scenarios,
+    targets: o.targets,
+    repeats: Math.round(o.repeats),
+    durationS: o.duration,
+    warmupS: o.warmup,
+    rateDurationS: o['rate-duration'],
+    connections: Math.round(o.connections),
+    rateConnections: Math.round(o['rate-connections']),
+    workers: Math.round(o.workers),
+    cpus: upper, // { loadgen, proxy } taskset lists, or null when not pinning
+    loadgenProcs: upper ? upper.loadgenCount : 1,
+    out: o.out ?? null,
+    latest: o.latest,
+    install: o.install,
+    build: o.build,
+  }
+}
+
+/** Lower half of the cores for the load generator, upper half for the proxy. */
+export function cpuRange(cores) {
+  const half = Math.max(1, Math.floor(cores / 2))
+  const list = (a, b) => (a === b ? `${a}` : `${a}-${b}`)
+  return { loadgen: list(0, half - 1), proxy: list(half, Math.max(half, cores - 1)), loadgenCount: half }
+}

@@ -1,0 +1,307 @@
+// make bench: every scenario against every target on loopback, side by side.
+// Per scenario: start the backends and every target, warm each up, run the
+// measured repeats interleaved across targets (so drift hits all alike), then
+// a fixed-rate run per target; write tables, .hgrm files, plots and JSON.
+// Usage: node bench/run.mjs --help
+import { mkdirSync, writeFileSync, copyFileSync, rmSync, mkdtempSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import os from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { parseOptions, USAGE } from './lib/options.mjs'
+import { SCENARIOS, modelFor, requestSpec, fixedRate } from './lib/scenarios.mjs'
+import { TARGETS, waitHttpOk, targetDir, which } from './lib/targets.mjs'
+import { start, sleep, treeRssMB, rssSampler, freePort } from './lib/procs.mjs'
+import { startLoadgen } from './lib/loadgen.mjs'
+import { summarize, toHgrm, parseHgrm, hgrmSummary, spread, newHistogram, codedError } from './lib/hdr.mjs'
+import { percentilePlot, PLOT_PERCENTILES } from './lib/svg.mjs'
+import { fullReport } from './lib/report.mjs'
+import { machine, machineLabel } from './lib/machine.mjs'
+import { installTools, buildPier } from './lib/install.mjs'
+import { runWrk } from './lib/wrk.mjs'
+
+const BENCH = fileURLToPath(new URL('.', import.meta.url))
+const BACKEND = join(BENCH, 'backend.mjs')
+const log = (msg) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`)
+const live = new Set() // every process this run started, for cleanup
+
+async function startBackends(n) {
+  const ports = []
+  for (let i = 0; i < n; i++) ports.push(await freePort())
+  const h = start('backend', process.execPath, [BACKEND, ports.join(',')])
+  live.add(h)
+  await h.waitForOutput(/backend ready/)
+  return { h, ports }
+}
+
+async function stopHandle(h) {
+  await h.stop()
+  live.delete(h)
+}
+
+/**
+ * Starts target name for model and waits until a request through it answers
+ * 200. pier is asked for its API (server-side latency); if it will not start
+ * with those flags it is started without them and state.pierApi turns false.
+ */
+async function startTarget(name, model, opts, state, workers = opts.workers) {
+  const port = await freePort()
+  const dir = targetDir(state.work, `${state.scenario}-w${workers}`, name)
+  const ctx = { model, port, workers, dir, cpus: opts.cpus?.proxy }
+  let h
+  if (name === 'pier' && state.pierApi) {
+    try {
+      h = await TARGETS.pier.start({ ...ctx, apiPort: (ctx.apiPort = await freePort()) })
+    } catch (err) {
+      state.pierApi = false
+      state.pierApiNote = `pier did not start with --api.insecure/--metrics.prometheus (${err.message.split('\n')[0]}); server-side latency n/a`
+      log(state.pierApiNote)
+    }
+  }
+  if (!h) h = await TARGETS[name].start(ctx)
+  live.add(h)
+  try {
+    await waitHttpOk(port, model.hosts[0].host, 15000, h)
+  } catch (err) {
+    await stopHandle(h)
+    throw err
+  }
+  return { name, h, port, apiPort: ctx.apiPort ?? null, pid: h.pid }
+}
+
+/** pier's merged server-side distribution, or null with the reason logged. */
+async function pierServerHgrm(apiPort) {
+  if (!apiPort) return null
+  try {
+    const res = await fetch(`http://127.0.0.1:${apiPort}/api/pier/latency?format=hgrm`, { signal: AbortSignal.timeout(5000) })
+    if (res.status !== 200) throw codedError('EPIERAPI', `GET /api/pier/latency?format=hgrm answered ${res.status}`)
+    const text = await res.text()
+    return { text, summary: hgrmSummary(parseHgrm(text)) }
+  } catch (err) {
+    log(`pier server-side latency n/a: ${err.message}`)
+    return null
+  }
+}
+
+/** Idle RSS of every proxy target with 2 workers, one at a time, on the 1-backend model. */
+async function idleRss(opts, state, names) {
+  const { h: backend, ports } = await startBackends(1)
+  const model = modelFor(SCENARIOS[0], ports)
+  const out = []
+  for (const name of names.filter((n) => n !== 'direct')) {
+    try {
+      const t = await startTarget(name, model, opts, { ...state, scenario: 'idle', pierApi: false }, 2)
+      await sleep(1000)
+      out.push({ target: name, workers: 2, rssMB: treeRssMB(t.pid) })
+      await stopHandle(t.h)
+    } catch (err) {
+      out.push({ target: name, workers: 2, error: err.message.split('\n')[0] })
+    }
+  }
+  await stopHandle(backend)
+  return out
+}
+
+async function runScenario(s, opts, state, lg, names) {
+  log(`scenario ${s.name}: ${s.what}`)
+  state.scenario = s.name
+  const { h: backend, ports } = await startBackends(s.backends)
+  const model = modelFor(s, ports)
+  const spec = requestSpec(s, model)
+  const targets = []
+  const failed = []
+  for (const name of names) {
+    if (name === 'direct') {
+      targets.push({ name, port: ports[0], pid: backend.pid, apiPort: null })
+      continue
+    }
+    try {
+      targets.push(await startTarget(name, model, opts, state))
+    } catch (err) {
+      log(`${name} failed to start: ${err.message.split('\n')[0]}`)
+      failed.push({ target: name, error: err.message })
+    }
+  }
+  const url = (t) => `http://127.0.0.1:${t.port}`
+  await sleep(300)
+  for (const t of targets) t.idleRssMB = treeRssMB(t.pid)
+
+  for (const t of targets) await lg.run({ ...spec, url: url(t), durationS: opts.warmupS, connections: opts.connections })
+  for (const t of targets) t.runs = []
+  for (let r = 0; r < opts.repeats; r++) {
+    // rotate the order each repeat so no target always runs first or last
+    const order = targets.map((_, i) => targets[(i + r) % targets.length])
+    for (const t of order) {
+      const stopRss = rssSampler(t.pid)
+      const res = await lg.run({ ...spec, url: url(t), durationS: opts.durationS, connections: opts.connections })
+      t.runs.push({ ...res, rssMB: stopRss() })
+      log(`  ${s.name} ${t.name} run ${r + 1}/${opts.repeats}: ${Math.round(res.rps)} req/s, p99 ${summarize(res.histogram).p99.toFixed(2)} ms, ${res.errors} errors`)
+    }
+  }
+  for (const t of targets) {
+    const server = await pierServerHgrm(t.apiPort)
+    if (server) t.server = server
+  }
+  let wrkCheck = null
+  if (s.name === '1-backend' && which('wrk') && targets.some((t) => t.name === 'direct')) {
+    try {
+      const w = runWrk({ url: `http://127.0.0.1:${ports[0]}/`, host: 'bench.local', threads: opts.loadgenProcs, connections: opts.connections, durationS: opts.durationS, cpus: opts.cpus?.loadgen })
+      wrkCheck = { wrkRps: w.rps }
+      log(`  wrk against the bare backend: ${Math.round(w.rps)} req/s`)
+    } catch (err) {
+      log(`  wrk check failed: ${err.message}`)
+    }
+  }
+
+  const saturated = targets.map((t) => spread(t.runs.map((x) => x.rps)).median)
+  const rate = fixedRate(s, saturated)
+  for (const t of targets) {
+    const res = await lg.run({ ...spec, url: url(t), durationS: opts.rateDurationS, connections: opts.rateConnections, overallRate: rate })
+    t.fixed = { rate, rps: res.rps, errors: res.errors, ...summarize(res.histogram), histogram: res.histogram }
+  }
+  for (const t of targets) if (t.h) await stopHandle(t.h)
+  await stopHandle(backend)
+
+  const rows = targets.map((t) => {
+    const rps = spread(t.runs.map((x) => x.rps))
+    const lat = t.runs.map((x) => summarize(x.histogram))
+    const med = (k) => spread(lat.map((l) => l[k])).median
+    const merged = newHistogram()
+    for (const x of t.runs) merged.add(x.histogram)
+    return {
+      target: t.name,
+      rps: rps.median,
+      rpsMin: rps.min,
+      rpsMax: rps.max,
+      p50: med('p50'),
+      p90: med('p90'),
+      p99: med('p99'),
+      p999: med('p999'),
+      errors: t.runs.reduce((n, x) => n + x.errors, 0),
+      rssMB: Math.max(...t.runs.map((x) => x.rssMB)),
+      idleRssMB: t.idleRssMB,
+      fixed: { rate: t.fixed.rate, rps: t.fixed.rps, p50: t.fixed.p50, p90: t.fixed.p90, p99: t.fixed.p99, p999: t.fixed.p999, errors: t.fixed.errors },
+      server: t.server?.summary ?? null,
+      // kept out of the JSON: written as .hgrm and plotted
+      _hist: merged,
+      _fixedHist: t.fixed.histogram,
+      _serverHgrm: t.server?.text ?? null,
+    }
+  })
+  const byName = (n) => rows.find((x) => x.target === n)
+  for (const row of rows) {
+    row.ratioDirect = byName('direct') ? row.rps / byName('direct').rps : null
+    row.ratioNginx = byName('nginx') ? row.rps / byName('nginx').rps : null
+  }
+  return { name: s.name, what: s.what, fixedRate: rate, targets: rows, failed, wrkCheck }
+}
+
+function writeScenarioFiles(dir, sc) {
+  const points = (h) => PLOT_PERCENTILES.map((p) => ({ percentile: p, ms: h.getValueAtPercentile(p) / 1000 }))
+  mkdirSync(join(dir, sc.name), { recursive: true })
+  for (const t of sc.targets) {
+    writeFileSync(join(dir, sc.name, `${t.target}.hgrm`), toHgrm(t._hist))
+    writeFileSync(join(dir, sc.name, `${t.target}-rate.hgrm`), toHgrm(t._fixedHist))
+    if (t._serverHgrm) writeFileSync(join(dir, sc.name, `${t.target}-server.hgrm`), t._serverHgrm)
+  }
+  writeFileSync(join(dir, `${sc.name}.svg`), percentilePlot(`${sc.name}: latency by percentile at saturation`, sc.targets.map((t) => ({ name: t.target, points: points(t._hist) }))))
+  writeFileSync(
+    join(dir, `${sc.name}-rate.svg`),
+    percentilePlot(`${sc.name}: latency by percentile at ${sc.fixedRate} req/s`, sc.targets.map((t) => ({ name: t.target, points: points(t._fixedHist) }))),
+  )
+}
+
+const stripPrivate = (sc) => ({ ...sc, targets: sc.targets.map((t) => Object.fromEntries(Object.entries(t).filter(([k]) => !k.startsWith('_')))) })
+
+async function main() {
+  const opts = parseOptions(process.argv.slice(2))
+  if (opts.help) return console.log(USAGE)
+  if (opts.install) for (const note of installTools(log)) log(`install: ${note}`)
+  if (opts.build && opts.targets.includes('pier') && !buildPier(log)) throw codedError('ENOPIER', 'pier did not build: dist/cli.js is missing')
+
+  const names = []
+  const skipped = []
+  for (const name of opts.targets) {
+    const why = TARGETS[name].available()
+    if (why && name === 'pier') throw codedError('ENOPIER', `cannot benchmark pier: ${why}`)
+    if (why) {
+      log(`skipping ${name}: ${why}`)
+      skipped.push({ target: name, reason: why })
+    } else names.push(name)
+  }
+  const m = machine()
+  const versions = Object.fromEntries(names.map((n) => [n, TARGETS[n].version()]))
+  const lgDesc = `autocannon ${JSON.parse(readFileSync(join(BENCH, '../node_modules/autocannon/package.json'), 'utf8')).version} in ${opts.loadgenProcs} process(es)`
+  m.loadgen = opts.cpus ? `${lgDesc} pinned to cpu ${opts.cpus.loadgen}` : `${lgDesc}, not pinned`
+  m.placement = opts.cpus
+    ? `load generator on cpu ${opts.cpus.loadgen}, proxy on cpu ${opts.cpus.proxy}, backends unpinned` +
+      (m.cores <= 2 ? `: with ${m.cores} cores the backends share cores with both the load generator and the proxy` : '')
+    : `nothing pinned: load generator, proxy and backends share all ${m.cores} cores`
+  m.versions = versions
+
+  const date = new Date().toISOString()
+  const outDir = opts.out ?? join(BENCH, 'results', `${machineLabel(m)}-${date.slice(0, 19).replace(/[:T]/g, '').replace(/^(\d{8})/, '$1-')}`)
+  mkdirSync(outDir, { recursive: true })
+  const state = { work: mkdtempSync(join(os.tmpdir(), 'pier-bench-')), pierApi: true, pierApiNote: null, scenario: '' }
+  log(`${opts.mode} run: ${names.join(', ')} x ${opts.scenarios.join(', ')}; ${m.placement}; results in ${outDir}`)
+
+  const lg = await startLoadgen({ procs: opts.loadgenProcs, cpus: opts.cpus?.loadgen })
+  live.add(lg)
+  try {
+    const idle = opts.mode === 'smoke' ? [] : await idleRss(opts, state, names)
+    const scenarios = []
+    for (const s of SCENARIOS.filter((x) => opts.scenarios.includes(x.name))) {
+      const sc = await runScenario(s, opts, state, lg, names)
+      writeScenarioFiles(outDir, sc)
+      scenarios.push(sc)
+    }
+    const one = scenarios.find((s) => s.name === '1-backend')
+    const results = {
+      version: 1,
+      date,
+      mode: opts.mode,
+      machine: m,
+      workers: opts.workers,
+      repeats: opts.repeats,
+      durationS: opts.durationS,
+      warmupS: opts.warmupS,
+      connections: opts.connections,
+      rateConnections: opts.rateConnections,
+      rateDurationS: opts.rateDurationS,
+      method:
+        `${opts.warmupS} s warm-up per target, then ${opts.repeats} run(s) of ${opts.durationS} s at ${opts.connections} connections, interleaved across targets in a rotating order; ` +
+        `figures are medians over runs (min-max for req/s), latency from µs HDR histograms; then ${opts.rateDurationS} s per target at a fixed rate ` +
+        `(autocannon's per-second pacing, ${opts.rateConnections} connections) below the slowest target's saturation. Errors count socket errors, timeouts and non-2xx. RSS is the whole process tree, peak while loaded.` +
+        (state.pierApiNote ? ` ${state.pierApiNote}.` : ''),
+      loadgenCeiling: one?.wrkCheck ? { autocannonRps: one.targets.find((t) => t.target === 'direct')?.rps ?? null, wrkRps: one.wrkCheck.wrkRps } : null,
+      skipped,
+      idle,
+      scenarios: scenarios.map(({ wrkCheck, ...sc }) => stripPrivate(sc)),
+    }
+    writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n')
+    writeFileSync(join(outDir, 'report.md'), fullReport(results))
+    if (opts.latest) copyFileSync(join(outDir, 'results.json'), join(BENCH, 'results', 'latest.json'))
+    process.stdout.write('\n' + fullReport(results))
+    log(`results: ${join(outDir, 'results.json')}`)
+  } finally {
+    await cleanup()
+    rmSync(state.work, { recursive: true, force: true })
+  }
+}
+
+async function cleanup() {
+  await Promise.all([...live].map((h) => h.stop()))
+  live.clear()
+}
+
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, () => {
+    log(`${sig}: stopping every process this run started`)
+    cleanup().finally(() => process.exit(130))
+  })
+}
+
+main().catch(async (err) => {
+  console.error(`bench: ${err.code ? err.code + ': ' : ''}${err.message}`)
+  await cleanup()
+  process.exit(1)
+})
