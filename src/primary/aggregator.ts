@@ -1,0 +1,85 @@
+// Keeps the newest configuration of every provider and hands the merged
+// whole on. Traefik's habits: a config identical to the provider's newest
+// one is skipped (by hash); per provider, the first update applies at once
+// and later ones within throttleMs of the last applied are coalesced into
+// one, applied when the window ends (newest wins). A timer, never a sleep.
+import type { DynamicConfig } from '../config/dynamic.js'
+import { configHash } from './config-hash.js'
+import { mergeConfigs } from './merge.js'
+
+export interface ApplyInfo {
+  /** The provider whose update caused this merge */
+  provider: string
+  routers: number
+  services: number
+  servers: number
+  /** Providers with a configuration in the merge */
+  providers: number
+}
+
+export interface AggregatorOptions {
+  throttleMs: number
+  /** Called with each new merged configuration (qualified names). */
+  onConfig(merged: DynamicConfig, info: ApplyInfo): void
+}
+
+interface ProviderSlot {
+  applied?: { config: DynamicConfig; hash: string }
+  pending?: { config: DynamicConfig; hash: string }
+  /** performance.now() of the last apply */
+  appliedAt: number
+  timer?: NodeJS.Timeout
+}
+
+export class Aggregator {
+  readonly #throttleMs: number
+  readonly #onConfig: AggregatorOptions['onConfig']
+  readonly #slots = new Map<string, ProviderSlot>()
+  #closed = false
+
+  constructor(opts: AggregatorOptions) {
+    if (!Number.isFinite(opts.throttleMs) || opts.throttleMs < 0) throw new TypeError(`Aggregator: throttleMs must be a non-negative number, got ${opts.throttleMs}`)
+    if (typeof opts.onConfig !== 'function') throw new TypeError('Aggregator: onConfig must be a function')
+    this.#throttleMs = opts.throttleMs
+    this.#onConfig = opts.onConfig
+  }
+
+  /** A provider's newest complete configuration. Must not be mutated afterwards. */
+  update(provider: string, config: DynamicConfig): void {
+    if (this.#closed) return
+    if (!provider || provider.includes('@')) throw new TypeError(`Aggregator: bad provider name ${JSON.stringify(provider)}`)
+    let slot = this.#slots.get(provider)
+    if (!slot) this.#slots.set(provider, (slot = { appliedAt: -Infinity }))
+    const hash = configHash(config)
+    const newest = slot.pending ?? slot.applied
+    if (newest?.hash === hash) return
+    slot.pending = { config, hash }
+    if (slot.timer) return
+    const wait = slot.appliedAt + this.#throttleMs - performance.now()
+    if (wait <= 0) this.#apply(provider, slot)
+    else slot.timer = setTimeout(() => this.#flush(provider, slot), wait)
+  }
+
+  /** Cancels pending updates; later updates are ignored. */
+  close(): void {
+    this.#closed = true
+    for (const slot of this.#slots.values()) clearTimeout(slot.timer)
+  }
+
+  #flush(provider: string, slot: ProviderSlot): void {
+    slot.timer = undefined
+    // the provider may have gone back to what is applied meanwhile
+    if (slot.pending && slot.pending.hash !== slot.applied?.hash) this.#apply(provider, slot)
+    else slot.pending = undefined
+  }
+
+  #apply(provider: string, slot: ProviderSlot): void {
+    slot.applied = slot.pending
+    slot.pending = undefined
+    slot.appliedAt = performance.now()
+    const byProvider = new Map<string, DynamicConfig>()
+    for (const [name, s] of this.#slots) if (s.applied) byProvider.set(name, s.applied.config)
+    const { config, counts } = mergeConfigs(byProvider)
+    this.#onConfig(config, { provider, ...counts, providers: byProvider.size })
+  }
+}

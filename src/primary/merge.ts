@@ -1,0 +1,32 @@
+// Merges the newest configuration of every provider into one, with router
+// and service names qualified as name@provider (Traefik's rule). A router's
+// service without `@` lives in the router's provider; with `@` it is a
+// cross-provider reference and is kept as written.
+import type { DynamicConfig, Router, Service } from '../config/dynamic.js'
+
+export interface MergeCounts {
+  routers: number
+  services: number
+  servers: number
+}
+
+export function qualify(name: string, provider: string): string {
+  return `${name}@${provider}`
+}
+
+export function mergeConfigs(byProvider: ReadonlyMap<string, DynamicConfig>): { config: DynamicConfig; counts: MergeCounts } {
+  const routers: Record<string, Router> = {}
+  const services: Record<string, Service> = {}
+  let servers = 0
+  for (const [provider, cfg] of byProvider) {
+    for (const [name, r] of Object.entries(cfg.http.routers)) {
+      routers[qualify(name, provider)] = { ...r, service: r.service.includes('@') ? r.service : qualify(r.service, provider) }
+    }
+    for (const [name, s] of Object.entries(cfg.http.services)) {
+      services[qualify(name, provider)] = s
+      servers += s.loadBalancer.servers.length
+    }
+  }
+  const config = { http: { routers, services } }
+  return { config, counts: { routers: Object.keys(routers).length, services: Object.keys(services).length, servers } }
+}
