@@ -198,11 +198,10 @@ export class DockerProvider implements Provider {
       if (!this.#lastWarnings.has(w.message)) log.warn(w.message, { code: w.code, container: w.container, label: w.label })
     }
     this.#lastWarnings = seen
-    const json = JSON.stringify(config)
-    const hash = createHash('sha1').update(json).digest('hex')
+    // The primary logs "Configuration received from provider docker" for every emit.
+    const hash = createHash('sha1').update(JSON.stringify(config)).digest('hex')
     if (hash === this.#lastHash) return
     this.#lastHash = hash
-    if (log.enabled('DEBUG')) log.debug(`Configuration received from provider docker: ${json}`)
     this.#emit(config)
   }
 
