@@ -24,7 +24,7 @@ export function hostEnd(h: string): number {
 
 /** FNV-1a over h[0, end) lower-cased; allocation-free. */
 export function hashHost(h: string, end: number): number {
-  let x = FNV_OFFSET
+  let x = FNV_OFFSET | 0
   for (let i = 0; i < end; i++) x = Math.imul(x ^ lowerCode(h.charCodeAt(i)), FNV_PRIME)
   return x | 0
 }
