@@ -27,7 +27,8 @@ fi
 if [ -f "$PIDFILE" ] && ! kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then rm -f "$PIDFILE"; fi
 
 if [ ! -f "$PIDFILE" ]; then
-  nohup dockerd >>"$LOGFILE" 2>&1 &
+  # --live-restore: containers keep running while this dockerd restarts (tests do that).
+  nohup dockerd --live-restore >>"$LOGFILE" 2>&1 &
   echo $! >"$PIDFILE"
   echo "docker-up: started dockerd pid $(cat "$PIDFILE") (pid file $PIDFILE, log $LOGFILE)" >&2
 fi

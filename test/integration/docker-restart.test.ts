@@ -1,0 +1,62 @@
+// dockerd restarted under a running pier: routes survive the outage, and the
+// full resync on return catches what changed while the engine was away.
+// Restarts only a dockerd that scripts/docker-up.sh started (it records the
+// pid and runs dockerd with --live-restore, so containers keep serving).
+import { execFile } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { promisify } from 'node:util'
+import t from 'tap'
+import { docker, ensureEngine, get, removeLabelled, runWhoami, unique } from '../fixtures/docker/engine.js'
+import { freePort, waitFor } from '../helpers/net.js'
+import { startPier } from '../helpers/pier.js'
+
+const PIDFILE = process.env.PIER_DOCKERD_PID ?? '/run/pier-test-dockerd.pid'
+const sh = promisify(execFile)
+
+function ourDockerd(): boolean {
+  if (!existsSync(PIDFILE)) return false
+  try {
+    process.kill(Number(readFileSync(PIDFILE, 'utf8').trim()), 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+t.test('dockerd restart: last configuration kept, then resynced', async (t) => {
+  await ensureEngine()
+  if (!ourDockerd()) return t.skip(`the running dockerd was not started by scripts/docker-up.sh (${PIDFILE}); not restarting someone else's engine`)
+  const tag = unique('pierrst')
+  t.teardown(async () => {
+    if (!ourDockerd()) await sh('sh', ['scripts/docker-up.sh'])
+    await removeLabelled(`pier.test=${tag}`)
+  })
+  const web = await freePort()
+  const pier = await startPier([
+    `--entrypoints.web.address=127.0.0.1:${web}`,
+    '--providers.docker',
+    `--providers.docker.constraints=Label(\`pier.test\`,\`${tag}\`)`,
+    '--log.level=DEBUG',
+  ])
+  t.teardown(() => pier.stop())
+  const labels = (h: string) => ({ 'pier.test': tag, [`traefik.http.routers.${h}.rule`]: `Host(\`${h}.test\`)` })
+  await runWhoami(`${tag}-stay`, labels('stay'))
+  await runWhoami(`${tag}-dies`, labels('dies'))
+  await waitFor(async () => (await get(web, 'stay.test')).status === 200 && (await get(web, 'dies.test')).status === 200, 10000, 'both routed')
+  const diesPid = Number(await docker('inspect', '-f', '{{.State.Pid}}', `${tag}-dies`))
+
+  await sh('sh', ['scripts/docker-down.sh'])
+  await pier.waitForLog(/Docker engine unreachable; routing stays on the last configuration/)
+  for (let i = 0; i < 5; i++) t.equal((await get(web, 'stay.test')).status, 200, `routes survive while the engine is down (${i + 1})`)
+  // A change the engine cannot report: the container's process dies while dockerd is away.
+  process.kill(diesPid, 'SIGKILL')
+
+  await sh('sh', ['scripts/docker-up.sh'])
+  await pier.waitForLog(/Docker engine is back; resynced/, 20000)
+  await waitFor(async () => (await get(web, 'dies.test')).status === 404, 10000, 'the container that died while away is gone after resync')
+  t.equal((await get(web, 'stay.test')).status, 200, 'the surviving container is still routed')
+  t.equal(pier.logs().match(/Docker engine unreachable/g)?.length, 1, 'the outage is logged once')
+
+  await runWhoami(`${tag}-new`, labels('new'))
+  await waitFor(async () => (await get(web, 'new.test')).status === 200, 10000, 'events followed again after the restart')
+})
