@@ -19,7 +19,8 @@ export class Request implements RequestController {
   conn: Connection | null = null
   /** Body bytes written before a connection was assigned (copies). */
   pendingBody: Buffer[] | null = null
-  bodyEnded = false
+  /** The whole body has been handed over (always, for a bodyless request). */
+  bodyEnded: boolean
   /** write() returned false: onRequestDrain is owed. */
   wantDrain = false
   /** The caller asked to pause the response. */
@@ -37,7 +38,9 @@ export class Request implements RequestController {
     readonly headersTimeoutMs: number,
     readonly isHead: boolean,
     readonly idempotent: boolean,
-  ) {}
+  ) {
+    this.bodyEnded = bodyMode === 0
+  }
 
   /** Copies chunk (the caller may reuse or neuter its memory after return). */
   write(chunk: Uint8Array): boolean {
