@@ -1,0 +1,62 @@
+// The file provider's configuration from the text of every file it read:
+// each file parsed and validated, then merged. The same router or service in
+// two files is an error naming both; a router's service must exist in one of
+// the files unless it names another provider (`name@docker`). Pure.
+import type { DynamicConfig } from '../../config/dynamic.js'
+import type { Problem } from './problems.js'
+import { parseText } from './syntax.js'
+import { validateDynamic } from './validate.js'
+
+export const PROVIDER_NAME = 'file'
+
+export interface SourceFile {
+  /** Path as shown in messages */
+  file: string
+  text: string
+}
+
+export interface Built {
+  /** Present only when there are no errors */
+  config?: DynamicConfig
+  errors: Problem[]
+  warnings: Problem[]
+}
+
+export function buildFileConfig(sources: SourceFile[]): Built {
+  const errors: Problem[] = []
+  const warnings: Problem[] = []
+  const config: DynamicConfig = { http: { routers: {}, services: {} } }
+  const routerFile = new Map<string, string>()
+  const serviceFile = new Map<string, string>()
+  for (const { file, text } of sources) {
+    const parsed = parseText(file, text)
+    if ('error' in parsed) {
+      errors.push(parsed.error)
+      continue
+    }
+    const v = validateDynamic(file, parsed.data)
+    errors.push(...v.errors)
+    warnings.push(...v.warnings)
+    for (const [name, r] of Object.entries(v.config.http.routers)) {
+      const other = routerFile.get(name)
+      if (other !== undefined) errors.push({ file, router: name, message: `is also defined in ${other}` })
+      else routerFile.set(name, file)
+      config.http.routers[name] = r
+    }
+    for (const [name, s] of Object.entries(v.config.http.services)) {
+      const other = serviceFile.get(name)
+      if (other !== undefined) errors.push({ file, service: name, message: `is also defined in ${other}` })
+      else serviceFile.set(name, file)
+      config.http.services[name] = s
+    }
+  }
+  // a service refused above already has its own error; do not call it missing too
+  const refused = new Set(errors.map((e) => e.service).filter((s) => s !== undefined))
+  for (const [name, r] of Object.entries(config.http.routers)) {
+    const at = r.service.lastIndexOf('@')
+    if (at >= 0 && r.service.slice(at + 1) !== PROVIDER_NAME) continue
+    const local = at >= 0 ? r.service.slice(0, at) : r.service
+    if (!serviceFile.has(local) && !refused.has(local)) errors.push({ file: routerFile.get(name)!, router: name, message: `service ${JSON.stringify(r.service)} does not exist` })
+  }
+  return errors.length > 0 ? { errors, warnings } : { config, errors, warnings }
+}

@@ -1,0 +1,91 @@
+// The file provider: Traefik's dynamic configuration from one file or a
+// directory of files, re-read on change. Only a complete, valid set of files
+// is emitted; on an error the last good configuration stays in force.
+import { basename, dirname } from 'node:path'
+import type { FileProviderConfig } from '../../config/static.js'
+import type { DynamicConfig } from '../../config/dynamic.js'
+import type { Logger } from '../../log.js'
+import type { Provider } from '../provider.js'
+import { buildFileConfig, PROVIDER_NAME } from './build.js'
+import { formatProblem, type Problem } from './problems.js'
+import { readSources } from './read.js'
+import { DirWatcher } from './watch.js'
+
+/** Quiet period after a change before re-reading (editors write in bursts). */
+const DEBOUNCE_MS = 30
+/** Retry period while the watched directory is missing. */
+const REARM_MS = 200
+
+export class FileProvider implements Provider {
+  readonly name = PROVIDER_NAME
+  readonly #cfg: FileProviderConfig
+  #watcher?: DirWatcher
+  /** Warnings already logged: each is said once, not on every reload. */
+  readonly #warned = new Set<string>()
+  /** Reloads run one at a time; a change during a reload asks for one more. */
+  #loading?: Promise<void>
+  #again = false
+  #stopped = false
+
+  constructor(cfg: FileProviderConfig) {
+    if ((cfg.filename === undefined) === (cfg.directory === undefined)) throw new TypeError('FileProvider: give exactly one of filename and directory')
+    this.#cfg = cfg
+  }
+
+  async start(emit: (config: DynamicConfig) => void, log: Logger): Promise<void> {
+    const reload = (): Promise<void> => {
+      if (this.#loading) {
+        this.#again = true
+        return this.#loading
+      }
+      this.#loading = (async () => {
+        do {
+          this.#again = false
+          await this.#load(emit, log)
+        } while (this.#again && !this.#stopped)
+        this.#loading = undefined
+      })()
+      return this.#loading
+    }
+    await reload()
+    if (!this.#cfg.watch || this.#stopped) return
+    const file = this.#cfg.filename
+    this.#watcher = new DirWatcher({
+      dir: file !== undefined ? dirname(file) : this.#cfg.directory!,
+      only: file !== undefined ? basename(file) : undefined,
+      debounceMs: DEBOUNCE_MS,
+      retryMs: REARM_MS,
+      onChange: () => void reload(),
+      onTrouble: (message) => log.warn('file provider cannot watch for changes; retrying', { error: message }),
+    })
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true
+    this.#watcher?.close()
+    await this.#loading
+  }
+
+  async #load(emit: (config: DynamicConfig) => void, log: Logger): Promise<void> {
+    const read = await readSources(this.#cfg)
+    if (this.#stopped) return
+    if ('error' in read) return this.#refuse(log, [read.error])
+    const built = buildFileConfig(read.sources)
+    for (const w of built.warnings) {
+      const line = formatProblem(w)
+      if (this.#warned.has(line)) continue
+      this.#warned.add(line)
+      log.warn(line, fields(w))
+    }
+    if (!built.config) return this.#refuse(log, built.errors)
+    emit(built.config)
+  }
+
+  #refuse(log: Logger, errors: Problem[]): void {
+    for (const e of errors) log.error(`invalid dynamic configuration, keeping the last good one: ${formatProblem(e)}`, fields(e))
+  }
+}
+
+function fields(p: Problem): Record<string, string | undefined> {
+  return { filename: p.file, routerName: p.router, serviceName: p.service }
+}
