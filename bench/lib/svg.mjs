@@ -1,5 +1,6 @@
 // Latency-by-percentile plot (the HdrHistogram plot: x is 1/(1-percentile) on
-// a log scale, so the tail gets room) as a self-contained SVG.
+// a log scale, so the tail gets room; y is latency, also logarithmic) as a
+// self-contained SVG.
 
 const COLORS = ['#444444', '#d62728', '#1f77b4', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#17becf']
 /** Percentiles from 0 to 99.999, ten per decade of 1/(1-p). */
@@ -9,25 +10,29 @@ const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&l
 
 /**
  * series: [{ name, points: [{ percentile (0..100), ms }] }] -> SVG text.
- * The y axis ends at the largest value plotted, rounded up to a tidy step.
+ * The y axis spans whole decades around the values plotted.
  */
 export function percentilePlot(title, series) {
   const W = 760, H = 420, L = 60, R = 170, T = 40, B = 50
   const pw = W - L - R, ph = H - T - B
   const xMax = 5 // 1/(1-p) up to 10^5, i.e. 99.999%
   const x = (p) => L + (Math.min(xMax, -Math.log10(Math.max(1e-5, 1 - p / 100))) / xMax) * pw
-  const top = Math.max(0.001, ...series.flatMap((s) => s.points.map((pt) => pt.ms)))
-  const step = niceStep(top / 5)
-  const yMax = Math.ceil(top / step) * step
-  const y = (ms) => T + ph - (ms / yMax) * ph
+  // log y: one proxy's tail can be 100x another's median; decades keep both readable
+  const values = series.flatMap((s) => s.points.map((pt) => pt.ms)).filter((v) => v > 0)
+  const lo = Math.floor(Math.log10(Math.min(1, ...values)))
+  const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(0.001, ...values))))
+  const y = (ms) => T + ph - ((Math.log10(Math.max(ms, 10 ** lo)) - lo) / (hi - lo)) * ph
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${L}" y="22" font-size="15" font-weight="bold">${esc(title)}</text>`,
   ]
-  for (let v = 0; v <= yMax + step / 2; v += step) {
-    out.push(`<line x1="${L}" x2="${L + pw}" y1="${y(v)}" y2="${y(v)}" stroke="#e5e5e5"/>`)
-    out.push(`<text x="${L - 6}" y="${y(v) + 4}" text-anchor="end">${+v.toFixed(3)}</text>`)
+  for (let e = lo; e <= hi; e++) {
+    for (const m of e < hi ? [1, 2, 5] : [1]) {
+      const v = m * 10 ** e
+      out.push(`<line x1="${L}" x2="${L + pw}" y1="${y(v)}" y2="${y(v)}" stroke="${m === 1 ? '#d0d0d0' : '#f0f0f0'}"/>`)
+      out.push(`<text x="${L - 6}" y="${y(v) + 4}" text-anchor="end"${m === 1 ? '' : ' fill="#999"'}>${+v.toPrecision(1)}</text>`)
+    }
   }
   ;['0%', '90%', '99%', '99.9%', '99.99%', '99.999%'].forEach((label, k) => {
     const px = L + (k / xMax) * pw
@@ -46,11 +51,4 @@ export function percentilePlot(title, series) {
   })
   out.push('</svg>')
   return out.join('\n') + '\n'
-}
-
-/** 1, 2 or 5 times a power of ten, at least raw. */
-export function niceStep(raw) {
-  const p = 10 ** Math.floor(Math.log10(raw))
-  for (const m of [1, 2, 5, 10]) if (m * p >= raw) return m * p
-  return 10 * p
 }
