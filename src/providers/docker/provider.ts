@@ -22,7 +22,7 @@ export class DockerConfigError extends Error {
 
 const INSPECT_CONCURRENCY = 32
 const BACKOFF_MIN_MS = 100
-const BACKOFF_MAX_MS = 5000
+const BACKOFF_MAX_MS = 2000
 
 export class DockerProvider implements Provider {
   readonly name = 'docker'
