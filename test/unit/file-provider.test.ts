@@ -1,0 +1,191 @@
+// File provider, pure part: parsing and validating Traefik's dynamic
+// configuration files, merging several, and the errors each case gives.
+import t from 'tap'
+import { buildFileConfig, type Built } from '../../src/providers/file/build.js'
+import { formatProblem } from '../../src/providers/file/problems.js'
+
+const one = (file: string, text: string): Built => buildFileConfig([{ file, text }])
+const errorsOf = (b: Built): string[] => b.errors.map(formatProblem)
+const warningsOf = (b: Built): string[] => b.warnings.map(formatProblem)
+
+const issueExample = `
+http:
+  routers:
+    whoami:
+      rule: "Host(\`whoami.localhost\`) && PathPrefix(\`/api\`)"
+      service: whoami
+      entryPoints: [web]
+      priority: 10
+  services:
+    whoami:
+      loadBalancer:
+        passHostHeader: true
+        servers:
+          - url: "http://127.0.0.1:9001"
+            weight: 5
+          - url: "http://127.0.0.1:9002"
+`
+
+const expected = {
+  http: {
+    routers: { whoami: { rule: 'Host(`whoami.localhost`) && PathPrefix(`/api`)', service: 'whoami', entryPoints: ['web'], priority: 10 } },
+    services: { whoami: { loadBalancer: { passHostHeader: true, servers: [{ url: 'http://127.0.0.1:9001', weight: 5 }, { url: 'http://127.0.0.1:9002' }] } } },
+  },
+}
+
+t.test('the YAML example from the issue', async (t) => {
+  const b = one('routes.yml', issueExample)
+  t.same(b.errors, [])
+  t.same(b.config, expected)
+})
+
+t.test('the same in TOML', async (t) => {
+  const b = one('routes.toml', `
+[http.routers.whoami]
+rule = "Host(\`whoami.localhost\`) && PathPrefix(\`/api\`)"
+service = "whoami"
+entryPoints = ["web"]
+priority = 10
+
+[http.services.whoami.loadBalancer]
+passHostHeader = true
+[[http.services.whoami.loadBalancer.servers]]
+url = "http://127.0.0.1:9001"
+weight = 5
+[[http.services.whoami.loadBalancer.servers]]
+url = "http://127.0.0.1:9002"
+`)
+  t.same(b.errors, [])
+  t.same(b.config, expected)
+})
+
+t.test('keys are case-insensitive, numbers may be strings', async (t) => {
+  const b = one('r.yml', `
+HTTP:
+  Routers:
+    a: { RULE: "Host(\`a\`)", Service: s, ENTRYPOINTS: [web], Priority: "3" }
+  services:
+    s: { loadbalancer: { passhostheader: "false", servers: [{ URL: "http://[::1]:81", Weight: "0" }] } }
+`)
+  t.same(b.errors, [])
+  t.same(b.config, {
+    http: {
+      routers: { a: { rule: 'Host(`a`)', service: 's', entryPoints: ['web'], priority: 3 } },
+      services: { s: { loadBalancer: { passHostHeader: false, servers: [{ url: 'http://[::1]:81', weight: 0 }] } } },
+    },
+  })
+})
+
+t.test('an empty file, and an empty http section, are an empty configuration', async (t) => {
+  for (const text of ['', '# nothing yet\n', 'http:\n', 'http:\n  routers:\n  services:\n']) {
+    const b = one('r.yml', text)
+    t.same(b.config, { http: { routers: {}, services: {} } }, JSON.stringify(text))
+  }
+})
+
+t.test('a service with no servers is valid (it answers 503)', async (t) => {
+  const b = one('r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`)", service: s}\n  services:\n    s:\n      loadBalancer:\n        servers: []\n')
+  t.same(b.errors, [])
+  t.same(b.config?.http.services.s, { loadBalancer: { servers: [] } })
+})
+
+t.test('a service of another provider needs no definition here', async (t) => {
+  const b = one('r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`)", service: whoami@docker}\n    b: {rule: "Host(`b`)", service: s@file}\n  services:\n    s: {loadBalancer: {servers: [{url: "http://127.0.0.1:1"}]}}\n')
+  t.same(b.errors, [])
+  t.equal(b.config?.http.routers.a?.service, 'whoami@docker')
+})
+
+// [name, file, text, expected error lines (each a regexp over one formatted problem)]
+const bad: Array<[string, string, string, RegExp[]]> = [
+  ['YAML syntax', 'r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`)"\n', [/^r\.yml: YAML syntax error at line \d+, column \d+: /]],
+  ['TOML syntax', 'r.toml', '[http.routers.a]\nrule = Host\n', [/^r\.toml: TOML syntax error at line 2, column \d+: /]],
+  ['duplicate YAML key', 'r.yml', 'http:\n  routers: {}\n  routers: {}\n', [/^r\.yml: YAML syntax error at line 3, column 3: Map keys must be unique/]],
+  ['unknown service', 'r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`)", service: nope}\n', [/^r\.yml: router "a": service "nope" does not exist$/]],
+  ['bad rule', 'r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`", service: s}\n  services:\n    s: {loadBalancer: {servers: []}}\n', [/^r\.yml: router "a": bad rule "Host\(`a`": .* at \d+/]],
+  ['unknown matcher', 'r.yml', 'http:\n  routers:\n    a: {rule: "Hots(`a`)", service: s}\n  services:\n    s: {loadBalancer: {servers: []}}\n', [/^r\.yml: router "a": bad rule "Hots\(`a`\)": /]],
+  ['missing rule and service', 'r.yml', 'http:\n  routers:\n    a: {entryPoints: [web]}\n', [/router "a": rule is missing/, /router "a": service is missing/]],
+  ['empty router', 'r.yml', 'http:\n  routers:\n    a:\n', [/router "a": has no rule and no service/]],
+  ['entryPoints not a list', 'r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`)", service: s, entryPoints: web}\n  services:\n    s: {loadBalancer: {servers: []}}\n', [/router "a": entryPoints must be a list of entrypoint names, not string "web"/]],
+  ['bad priority', 'r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`)", service: s, priority: -1}\n  services:\n    s: {loadBalancer: {servers: []}}\n', [/router "a": priority must be a non-negative integer, not number -1/]],
+  ['https server', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {servers: [{url: "https://127.0.0.1:443"}]}}\n', [/^r\.yml: service "s": loadBalancer\.servers\[0\]: url "https:\/\/127\.0\.0\.1:443": https backends are not supported yet$/]],
+  ['unparsable url', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {servers: [{url: "127.0.0.1:80"}, {url: "http://"}]}}\n', [/servers\[0\]: url "127\.0\.0\.1:80": scheme 127\.0\.0\.1 is not supported|servers\[0\]: url "127\.0\.0\.1:80" is not a valid URL/, /servers\[1\]: url "http:\/\/" is not a valid URL/]],
+  ['url with a path', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {servers: [{url: "http://127.0.0.1:80/api"}]}}\n', [/a path or query is not supported/]],
+  ['missing url', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {servers: [{weight: 1}]}}\n', [/servers\[0\]: url must be text such as http:\/\/127\.0\.0\.1:8080, not undefined/]],
+  ['bad weights', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {servers: [{url: "http://a:1", weight: -2}, {url: "http://a:2", weight: 1.5}, {url: "http://a:3", weight: heavy}]}}\n',
+    [/servers\[0\]: weight must be a non-negative integer, not number -2/, /servers\[1\]: weight must be a non-negative integer, not number 1\.5/, /servers\[2\]: weight must be a non-negative integer, not string "heavy"/]],
+  ['bad passHostHeader', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {passHostHeader: maybe, servers: []}}\n', [/service "s": loadBalancer\.passHostHeader must be true or false, not string "maybe"/]],
+  ['servers not a list', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {servers: {url: "http://a:1"}}}\n', [/service "s": loadBalancer\.servers must be a list, not a mapping/]],
+  ['no loadBalancer', 'r.yml', 'http:\n  services:\n    s: {}\n', [/service "s": loadBalancer is missing/]],
+  ['weighted service', 'r.yml', 'http:\n  services:\n    s: {weighted: {services: []}}\n', [/service "s": weighted services are not supported yet \(only loadBalancer\)/]],
+  ['typo with suggestion', 'r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`)", servce: s}\n  services:\n    s: {loadBalancer: {servers: []}}\n', [/router "a": unknown key servce; did you mean service\?/, /router "a": service is missing/]],
+  ['typo in loadBalancer', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {server: []}}\n', [/service "s": unknown key loadBalancer\.server; did you mean servers\?/]],
+  ['top-level typo', 'r.yml', 'htp:\n  routers: {}\n', [/^r\.yml: unknown key htp; did you mean http\?/]],
+  ['@ in a name', 'r.yml', 'http:\n  services:\n    s@x: {loadBalancer: {servers: []}}\n', [/service "s@x": the name may not contain "@"/]],
+  ['routers is a list', 'r.yml', 'http:\n  routers: [a, b]\n', [/^r\.yml: http\.routers must be a mapping, not a list/]],
+  ['top level is a list', 'r.yml', '- a\n', [/^r\.yml: the top level must be a mapping, not a list/]],
+  ['unknown extension', 'r.json', '{}', [/^r\.json: unknown file type/]],
+]
+
+for (const [name, file, text, want] of bad) {
+  t.test(`invalid: ${name}`, async (t) => {
+    const b = one(file, text)
+    t.equal(b.config, undefined, 'nothing to emit')
+    const got = errorsOf(b)
+    t.equal(got.length, want.length, `errors: ${JSON.stringify(got)}`)
+    want.forEach((re, i) => t.match(got[i], re))
+  })
+}
+
+t.test('Traefik keys pier ignores are warnings, and the rest still loads', async (t) => {
+  const b = one('r.yml', `
+http:
+  middlewares:
+    strip: { stripPrefix: { prefixes: [/api] } }
+  routers:
+    a: { rule: "Host(\`a\`)", service: s, middlewares: [strip], tls: {} }
+  services:
+    s:
+      loadBalancer:
+        healthCheck: { path: /health }
+        servers: [{ url: "http://127.0.0.1:1" }]
+tcp:
+  routers: {}
+`)
+  t.same(b.errors, [])
+  t.same(warningsOf(b).sort(), [
+    'r.yml: http.middlewares is not supported by pier and is ignored',
+    'r.yml: router "a": middlewares is not supported by pier and is ignored',
+    'r.yml: router "a": tls is not supported by pier and is ignored',
+    'r.yml: service "s": loadBalancer.healthCheck is not supported by pier and is ignored',
+    'r.yml: tcp is not supported by pier and is ignored',
+  ])
+  t.same(b.config?.http.routers.a, { rule: 'Host(`a`)', service: 's' })
+})
+
+t.test('several files merge; a name defined twice names both files', async (t) => {
+  const a = { file: 'd/a.yml', text: 'http:\n  routers:\n    r1: {rule: "Host(`1`)", service: s2}\n  services:\n    s1: {loadBalancer: {servers: [{url: "http://127.0.0.1:1"}]}}\n' }
+  const b = { file: 'd/b.toml', text: '[http.routers.r2]\nrule = "Host(`2`)"\nservice = "s1"\n[http.services.s2.loadBalancer]\nservers = [{ url = "http://127.0.0.1:2" }]\n' }
+  const ok = buildFileConfig([a, b])
+  t.same(ok.errors, [], 'a router may use a service from another file')
+  t.same(Object.keys(ok.config!.http.routers).sort(), ['r1', 'r2'])
+  t.same(Object.keys(ok.config!.http.services).sort(), ['s1', 's2'])
+
+  const dup = { file: 'd/c.yml', text: 'http:\n  services:\n    s1: {loadBalancer: {servers: []}}\n  routers:\n    r2: {rule: "Host(`x`)", service: s1}\n' }
+  const bad = buildFileConfig([a, b, dup])
+  t.equal(bad.config, undefined)
+  t.same(errorsOf(bad).sort(), ['d/c.yml: router "r2": is also defined in d/b.toml', 'd/c.yml: service "s1": is also defined in d/a.yml'])
+})
+
+t.test('one bad file refuses the whole set', async (t) => {
+  const good = { file: 'a.yml', text: 'http:\n  services:\n    s: {loadBalancer: {servers: []}}\n' }
+  const broken = { file: 'b.yml', text: 'http: [\n' }
+  const b = buildFileConfig([good, broken])
+  t.equal(b.config, undefined)
+  t.match(errorsOf(b)[0], /^b\.yml: YAML syntax error/)
+})
+
+t.test('a router whose service was refused is not also called missing', async (t) => {
+  const b = one('r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`)", service: s}\n  services:\n    s: {loadBalancer: {servers: [{url: "ftp://x"}]}}\n')
+  t.equal(b.errors.length, 1)
+  t.match(errorsOf(b)[0], /service "s": .*scheme ftp is not supported/)
+})
