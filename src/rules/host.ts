@@ -8,6 +8,8 @@
  * normalizeHost returns it: lower-case, an IPv6 address in brackets.
  */
 export function hostEquals(header: string, lowerHost: string): boolean {
+  // The usual case, a lower-case header without port, is one memory compare.
+  if (header === lowerHost) return true
   let end = header.length
   if (end > 0 && header.charCodeAt(0) === 91 /* [ */) {
     const close = header.indexOf(']')
