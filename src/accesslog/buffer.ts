@@ -1,0 +1,75 @@
+// Worker side of the access log: formats each request's line and hands lines
+// to the primary in batches (every flushMs, or sooner when a batch is large),
+// so a worker never writes to disk and never waits for it.
+import { formatCommon, formatJson, type AccessLogEntry, type AccessLogFormat } from './format.js'
+
+export interface AccessLogBufferOptions {
+  format: AccessLogFormat
+  /** Receives newline-terminated lines; the worker posts them to the primary. */
+  onBatch: (lines: string) => void
+  /** default 100 */
+  flushMs?: number
+  /** A batch this large (characters) is handed over at once; default 64 KiB. */
+  maxBatchChars?: number
+}
+
+export class AccessLogBuffer {
+  readonly #format: (e: AccessLogEntry) => string
+  readonly #onBatch: (lines: string) => void
+  readonly #flushMs: number
+  readonly #maxBatch: number
+  /** One entry reused for every push: no object per request. */
+  readonly #entry: AccessLogEntry = {
+    clientIp: '', method: '', path: '', protocol: '', status: 0, size: 0, router: '', service: '', upstream: '',
+    durationMs: 0, startMs: 0, userAgent: '', referer: '', entryPoint: '', host: '',
+  }
+  #batch = ''
+  #timer: NodeJS.Timeout | undefined
+
+  constructor(opts: AccessLogBufferOptions) {
+    if (opts.format !== 'common' && opts.format !== 'json') {
+      throw Object.assign(new Error(`accesslog.format must be "common" or "json", got ${JSON.stringify(opts.format)}`), { code: 'ACCESSLOG_BAD_FORMAT' })
+    }
+    this.#format = opts.format === 'json' ? formatJson : formatCommon
+    this.#onBatch = opts.onBatch
+    this.#flushMs = opts.flushMs ?? 100
+    this.#maxBatch = opts.maxBatchChars ?? 64 * 1024
+  }
+
+  /** One finished request. Empty strings are logged as "-"; upstream is the server URL. */
+  push(
+    clientIp: string, method: string, path: string, protocol: string, status: number, size: number,
+    router: string, service: string, upstream: string, durationMs: number, startMs: number,
+    userAgent: string, referer: string, entryPoint = '', host = '',
+  ): void {
+    const e = this.#entry
+    e.clientIp = clientIp
+    e.method = method
+    e.path = path
+    e.protocol = protocol
+    e.status = status
+    e.size = size
+    e.router = router
+    e.service = service
+    e.upstream = upstream
+    e.durationMs = durationMs
+    e.startMs = startMs
+    e.userAgent = userAgent
+    e.referer = referer
+    e.entryPoint = entryPoint
+    e.host = host
+    this.#batch += this.#format(e)
+    if (this.#batch.length >= this.#maxBatch) this.flush()
+    else if (this.#timer === undefined) this.#timer = setTimeout(() => this.flush(), this.#flushMs).unref()
+  }
+
+  /** Hands over whatever is buffered now (call before a worker exits). */
+  flush(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    this.#timer = undefined
+    if (this.#batch === '') return
+    const lines = this.#batch
+    this.#batch = ''
+    this.#onBatch(lines)
+  }
+}
