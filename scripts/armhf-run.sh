@@ -5,18 +5,23 @@
 # at /mnt/node_modules (the uWebSockets.js package carries the arm binary).
 # The mounts live in a private mount namespace: they vanish with the command,
 # and parallel runs do not see each other. Needs root.
-#   usage: scripts/armhf-run.sh CMD [ARGS...]      e.g. scripts/armhf-run.sh node -p process.arch
+# --js also writes plain JavaScript next to every .ts in the copy (host
+# TypeScript, see armhf-transpile.mjs) so emulated Node need not load it.
+#   usage: scripts/armhf-run.sh [--js] CMD [ARGS...]   e.g. scripts/armhf-run.sh node -p process.arch
 set -euo pipefail
 
-[ $# -gt 0 ] || { echo "usage: armhf-run.sh CMD [ARGS...]" >&2; exit 2; }
+js=0
+if [ "${1:-}" = --js ]; then js=1; shift; fi
+[ $# -gt 0 ] || { echo "usage: armhf-run.sh [--js] CMD [ARGS...]" >&2; exit 2; }
 repo=$(cd "$(dirname "$0")/.." && pwd)
 root=$("$repo/scripts/rootfs.sh" armhf)
 
 work=$(mktemp -d /tmp/pier-armhf.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-for f in package.json tsconfig.json src test dist scripts; do
-  [ -e "$repo/$f" ] && cp -a "$repo/$f" "$work/"
+for f in package.json tsconfig.json src test dist scripts bench; do
+  if [ -e "$repo/$f" ]; then cp -a "$repo/$f" "$work/"; fi
 done
+[ $js = 0 ] || node "$repo/scripts/armhf-transpile.mjs" "$work/src" "$work/test"
 mkdir -p "$work/node_modules"
 
 # Host environment stays out (NODE_EXTRA_CA_CERTS and friends point at host

@@ -51,7 +51,7 @@ while IFS= read -r line; do changes+=(--change "$line"); done < <(
   grep -E '^(LABEL|ENV|WORKDIR|USER|EXPOSE|HEALTHCHECK|ENTRYPOINT|CMD) ')
 [ ${#changes[@]} -ge 12 ] || { echo "image-build: no runtime block found in $dockerfile" >&2; exit 1; }
 
-tar --numeric-owner -C "$root" --exclude=./.pier-rootfs-complete -cf - . -C "$stage" app |
+tar --numeric-owner -C "$root" --exclude=./.pier-rootfs-complete --exclude='./tmp/*' -cf - . -C "$stage" app |
   docker import "${changes[@]}" -m "pier $(git rev-parse --short HEAD 2>/dev/null || echo unknown), built offline by scripts/image-build.sh" - "$tag" >/dev/null
 
 # `docker import --platform` is ignored by engines before 23; stamp the

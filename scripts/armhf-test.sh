@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# make test-armhf: the unit tests and the file-provider integration tests,
+# run by the armhf Node 20 inside the Debian armhf root under qemu emulation
+# (the uWS arm binary serves the integration tests' pier). Prints the time.
+# dist/ and the tests are compiled to JavaScript on the host first (same on
+# every CPU); loading TypeScript and tap's runner under qemu costs ~50 s per
+# file, so each test file runs as `node file.js`, one per CPU at a time.
+#   usage: scripts/armhf-test.sh [TEST FILES...]   default: unit + file-provider tests
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+if [ "${PIER_ARMHF_NO_BUILD:-0}" != 1 ]; then
+  npx tsc -p . >&2 || { echo "armhf-test: tsc failed (PIER_ARMHF_NO_BUILD=1 tests the current dist/)" >&2; exit 1; }
+fi
+if [ $# -eq 0 ]; then
+  set -- test/unit/*.test.ts
+  for f in test/integration/file*.test.ts; do if [ -e "$f" ]; then set -- "$@" "$f"; fi; done
+fi
+start=$(date +%s)
+status=0
+scripts/armhf-run.sh --js sh -c '
+  echo "armhf-test: $(node -p "process.arch + \" \" + process.version") on $(uname -m) (qemu), $# files, $(nproc) at a time"
+  export out=$(mktemp -d /tmp/armhf-test.XXXXXX)
+  trap "rm -rf \"\$out\"" EXIT
+  printf "%s\n" "$@" | sed "s/\.ts\$/.js/" | xargs -P "$(nproc)" -I{} sh -c "
+    log=$out/\$(echo {} | tr / _).log
+    s=\$(date +%s)
+    if node {} >\"\$log\" 2>&1; then r=ok; else r=\"not ok\"; fi
+    echo \"\$r {} (\$(( \$(date +%s) - s ))s)\" | tee -a $out/summary
+    [ \"\$r\" = ok ] || sed \"s/^/    /\" \"\$log\"
+  "
+  failed=$(grep -c "^not ok" $out/summary || true)
+  echo "armhf-test: $(( $# - failed )) passed, $failed failed"
+  [ "$failed" = 0 ]
+' sh "$@" || status=$?
+echo "armhf-test: $# test files in $(( $(date +%s) - start ))s under emulation, exit $status" >&2
+exit $status
