@@ -13,6 +13,7 @@ export type RuleErrorCode =
   | 'RULE_BAD_ARG'
   | 'RULE_BAD_REGEX'
   | 'RULE_BAD_CIDR'
+  | 'RULE_TOO_DEEP'
 
 export class RuleError extends Error {
   readonly code: RuleErrorCode

@@ -3,17 +3,14 @@
 // normalised at compile time, with charCodeAt loops and no copies.
 
 /**
- * Case-insensitive comparison of a Host header (ignoring :port and a trailing
- * dot) with a lower-case host, without allocating. `lowerHost` is as
- * normalizeHost returns it: lower-case, an IPv6 address in brackets.
+ * Length of the host part of a Host header: without a :port and a trailing
+ * dot; an [IPv6] literal keeps its brackets. -1 when a bracket is unclosed.
  */
-export function hostEquals(header: string, lowerHost: string): boolean {
-  // The usual case, a lower-case header without port, is one memory compare.
-  if (header === lowerHost) return true
+export function hostLength(header: string): number {
   let end = header.length
   if (end > 0 && header.charCodeAt(0) === 91 /* [ */) {
     const close = header.indexOf(']')
-    if (close < 0) return false
+    if (close < 0) return -1
     end = close + 1
   } else {
     // One colon is a port; several mean a bare IPv6 address.
@@ -21,15 +18,31 @@ export function hostEquals(header: string, lowerHost: string): boolean {
     if (colon >= 0 && header.indexOf(':', colon + 1) < 0) end = colon
   }
   if (end > 0 && header.charCodeAt(end - 1) === 46 /* . */) end--
+  return end
+}
+
+/** header[0, length) equals lowerHost (a trailing dot on it ignored), ASCII case-insensitively. */
+export function hostPartEquals(header: string, length: number, lowerHost: string): boolean {
   let want = lowerHost.length
   if (want > 0 && lowerHost.charCodeAt(want - 1) === 46) want--
-  if (end !== want) return false
+  if (length !== want) return false
   for (let i = 0; i < want; i++) {
     let c = header.charCodeAt(i)
     if (c >= 65 && c <= 90) c += 32
     if (c !== lowerHost.charCodeAt(i)) return false
   }
   return true
+}
+
+/**
+ * Case-insensitive comparison of a Host header (ignoring :port and a trailing
+ * dot) with a lower-case host, without allocating. `lowerHost` is as
+ * normalizeHost returns it: lower-case, an IPv6 address in brackets.
+ */
+export function hostEquals(header: string, lowerHost: string): boolean {
+  // The usual case, a lower-case header without port, is one memory compare.
+  if (header === lowerHost) return true
+  return hostPartEquals(header, hostLength(header), lowerHost)
 }
 
 /** Why a Host argument is unusable, or null. */

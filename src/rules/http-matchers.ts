@@ -3,7 +3,7 @@
 // arguments at compile time and returns a predicate that allocates nothing.
 import { RuleError } from './errors.js'
 import { HOST_END, TEXT_END, type GoRegexOptions } from './goregex.js'
-import { hostEquals, hostProblem, normalizeHost } from './host.js'
+import { hostEquals, hostLength, hostPartEquals, hostProblem, normalizeHost } from './host.js'
 import { ipInNets, parseNet, type IPNet } from './ip.js'
 import { queryEquals, queryMatches } from './query.js'
 import { regexArg, regexError } from './regex-arg.js'
@@ -71,7 +71,8 @@ const host: MatcherSpec<MatchRequest> = {
     }
     return (r) => {
       const header = r.host
-      for (let i = 0; i < hosts.length; i++) if (hostEquals(header, hosts[i]!)) return true
+      const length = hostLength(header)
+      for (let i = 0; i < hosts.length; i++) if (hostPartEquals(header, length, hosts[i]!)) return true
       return false
     }
   },

@@ -6,6 +6,9 @@ import { RuleError } from './errors.js'
 import { tokenize, type Token } from './lexer.js'
 import { checkArgs, type Language } from './spec.js'
 
+/** Deeper nesting of '(' and '!' than this is refused rather than left to overflow the stack. */
+const MAX_DEPTH = 100
+
 export function parseExpression<In>(src: string, lang: Language<In>): RuleNode {
   if (typeof src !== 'string') throw new RuleError('RULE_EMPTY', `${lang.what} must be a string, got ${typeof src}`, 0)
   const tokens = tokenize(src)
@@ -40,14 +43,24 @@ export function parseExpression<In>(src: string, lang: Language<In>): RuleNode {
     return left
   }
 
+  let depth = 0
+  const nested = <T>(t: Token, inner: () => T): T => {
+    if (++depth > MAX_DEPTH) throw new RuleError('RULE_TOO_DEEP', `${lang.what} nested more than ${MAX_DEPTH} levels deep`, t.pos)
+    const result = inner()
+    depth--
+    return result
+  }
+
   const unary = (): RuleNode => {
     const t = next()
-    if (t.kind === 'not') return { kind: 'not', expr: unary() }
+    if (t.kind === 'not') return nested(t, () => ({ kind: 'not', expr: unary() }))
     if (t.kind === 'lparen') {
-      const expr = or()
-      const close = next()
-      if (close.kind !== 'rparen') throw unexpected(close, "')' or an operator")
-      return expr
+      return nested(t, () => {
+        const expr = or()
+        const close = next()
+        if (close.kind !== 'rparen') throw unexpected(close, "')' or an operator")
+        return expr
+      })
     }
     if (t.kind === 'ident') return matcher(t)
     throw unexpected(t, "a matcher, '!' or '('")

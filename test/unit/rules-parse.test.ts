@@ -38,6 +38,7 @@ t.test('precedence and parentheses', async (t) => {
     ['((Host(`a`)))', 'Host(a)'],
     ['  Host ( `a` ,`b` )\n&&\tPath(`/`)  ', '(Host(a,b) && Path(/))'],
     ['Host(`a`,)', 'Host(a)'],
+    ['('.repeat(100) + 'Host(`a`)' + ')'.repeat(100), 'Host(a)'],
   ]
   for (const [rule, want] of cases) t.equal(show(parseRule(rule)), want, rule)
 })
@@ -132,6 +133,8 @@ t.test('errors carry a code, a position and a message naming it', async (t) => {
     ['ClientIP(`::1/129`)', 'RULE_BAD_CIDR', 9, /::1\/129/],
     ['ClientIP(`fe80::1::2`)', 'RULE_BAD_CIDR', 9, /fe80::1::2/],
     ['ClientIP(`example.com`)', 'RULE_BAD_CIDR', 9, /example.com/],
+    ['('.repeat(101) + 'Host(`a`)' + ')'.repeat(101), 'RULE_TOO_DEEP', 100, /^rule nested more than 100 levels deep at 100$/],
+    ['!'.repeat(5000) + 'Host(`a`)', 'RULE_TOO_DEEP', 100, /nested more than 100 levels/],
   ]
   for (const [rule, code, position, message] of cases) {
     const err = ruleError(rule)
