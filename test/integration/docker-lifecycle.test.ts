@@ -17,6 +17,7 @@ async function scene(t: Tap.Test, extra: string[] = []) {
     `--providers.docker.constraints=Label(\`pier.test\`,\`${tag}\`)`,
     '--providers.docker.defaultRule=Host(`{{ normalize .Name }}.docker.localhost`)',
     '--log.level=DEBUG',
+    '--lifecycle.graceTimeOut=1s',
     ...extra,
   ])
   t.teardown(() => pier.stop())

@@ -37,6 +37,7 @@ t.test('dockerd restart: last configuration kept, then resynced', async (t) => {
     '--providers.docker',
     `--providers.docker.constraints=Label(\`pier.test\`,\`${tag}\`)`,
     '--log.level=DEBUG',
+    '--lifecycle.graceTimeOut=1s',
   ])
   t.teardown(() => pier.stop())
   const labels = (h: string) => ({ 'pier.test': tag, [`traefik.http.routers.${h}.rule`]: `Host(\`${h}.test\`)` })

@@ -17,6 +17,7 @@ t.test('v1 flags and labels: scale up, round robin, down', async (t) => {
     '--docker',
     '--docker.domain=docker.localhost',
     '--logLevel=DEBUG',
+    '--lifecycle.graceTimeOut=1s',
     '--docker.endpoint',
     'unix:///var/run/docker.sock',
     '--docker.watch',

@@ -7,7 +7,7 @@ import { startPier } from '../helpers/pier.js'
 
 async function pierFor(t: Tap.Test, tag: string, extra: string[]) {
   const web = await freePort()
-  const pier = await startPier([`--entrypoints.web.address=127.0.0.1:${web}`, '--providers.docker', '--log.level=DEBUG', ...extra])
+  const pier = await startPier([`--entrypoints.web.address=127.0.0.1:${web}`, '--providers.docker', '--log.level=DEBUG', '--lifecycle.graceTimeOut=1s', ...extra])
   t.teardown(() => pier.stop())
   return { web, pier }
 }
