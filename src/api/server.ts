@@ -1,0 +1,154 @@
+// The `traefik` entrypoint, served by the primary with node:http (never the
+// proxy's hot path): the Traefik-compatible API, /ping, /metrics, the
+// dashboard and pier's latency report. Only what the static config enables.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { dashboardAsset } from '../dashboard/assets.js'
+import type { Logger } from '../log.js'
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../metrics/prometheus.js'
+import type { MetricsStore } from '../metrics/store.js'
+import type { RuntimeState } from '../primary/state.js'
+import { LiveEvents } from './events.js'
+import { latencyHgrm, latencyReport, NotFoundError } from './latency.js'
+import { criterion, NEXT_PAGE_HEADER, paginate, QueryError, routerMatches, serviceMatches } from './paging.js'
+import { entryPointRepresentation, overview, rawData, routerRepresentation, serviceRepresentation, sortedValues, version } from './traefik.js'
+
+export interface ApiOptions {
+  state: RuntimeState
+  metrics: MetricsStore
+  log: Logger
+  host: string
+  port: number
+}
+
+export interface ApiServer {
+  close(): Promise<void>
+  port: number
+}
+
+interface Reply {
+  status: number
+  type: string
+  body: string | Buffer
+  headers?: Record<string, string>
+}
+
+const JSON_TYPE = 'application/json'
+const json = (body: unknown, status = 200, headers?: Record<string, string>): Reply => ({ status, type: JSON_TYPE, body: JSON.stringify(body), headers })
+const apiError = (status: number, code: string, message: string): Reply => json({ message, code }, status)
+const notFound = (): Reply => ({ status: 404, type: 'text/plain; charset=utf-8', body: '404 page not found\n' })
+const redirect = (to: string, status = 302): Reply => ({ status, type: 'text/plain; charset=utf-8', body: '', headers: { Location: to } })
+
+export async function startApi(opts: ApiOptions): Promise<ApiServer> {
+  const { state, metrics, log } = opts
+  const sc = state.staticConfig
+  const api = sc.api?.insecure === true
+  const dashboard = api && sc.api?.dashboard !== false
+  const prometheus = sc.metrics?.prometheus !== undefined && (sc.metrics.prometheus.entryPoint ?? 'traefik') === 'traefik'
+  const events = new LiveEvents(state, metrics)
+
+  const list = <T>(items: T[], query: URLSearchParams, show: (item: T) => unknown): Reply => {
+    const page = paginate(items, query)
+    return json(page.items.map(show), 200, { [NEXT_PAGE_HEADER]: String(page.nextPage) })
+  }
+
+  const route = (path: string, query: URLSearchParams, res: ServerResponse): Reply | undefined => {
+    if (path === '/ping' && sc.ping) return { status: 200, type: 'text/plain; charset=utf-8', body: 'OK' }
+    if (path === '/metrics' && prometheus) return { status: 200, type: PROMETHEUS_CONTENT_TYPE, body: renderPrometheus(metrics, state) }
+    if (dashboard) {
+      if (path === '/') return redirect('/dashboard/')
+      if (path === '/dashboard') return redirect('/dashboard/', 301)
+      if (path.startsWith('/dashboard/')) {
+        const asset = dashboardAsset(path.slice('/dashboard/'.length))
+        return asset ? { status: 200, type: asset.type, body: asset.body, headers: { 'Cache-Control': 'no-cache' } } : notFound()
+      }
+    }
+    if (!api || !path.startsWith('/api/')) return notFound()
+    const parts = path.slice('/api/'.length).split('/').map(decodeURIComponent)
+    const [a, b, c] = parts
+    const c1 = criterion(query)
+    switch (parts.length === 1 ? a : parts.length === 2 ? `${a}/${b}` : `${a}/${b}/*`) {
+      case 'version':
+        return json(version(state))
+      case 'overview':
+        return json(overview(state))
+      case 'rawdata':
+        return json(rawData(state))
+      case 'entrypoints':
+        return list(Object.entries(sc.entryPoints).sort(([x], [y]) => (x < y ? -1 : 1)), query, ([n, ep]) => entryPointRepresentation(n, ep, sc.lifecycle.graceTimeOutMs))
+      case 'http/routers':
+        return list(sortedValues(state.routers).filter((r) => routerMatches(c1, r)), query, routerRepresentation)
+      case 'http/services':
+        return list(sortedValues(state.services).filter((s) => serviceMatches(c1, s)), query, serviceRepresentation)
+      case 'http/middlewares':
+      case 'tcp/routers':
+      case 'tcp/services':
+      case 'tcp/middlewares':
+      case 'udp/routers':
+      case 'udp/services':
+        return list([], query, (x) => x)
+      case 'pier/latency':
+        return query.get('format') === 'hgrm' ? { status: 200, type: 'text/plain; charset=utf-8', body: latencyHgrm(metrics, query) } : json(latencyReport(metrics))
+      case 'pier/events':
+        events.add(res)
+        return undefined
+    }
+    if (parts.length === 2 && a === 'entrypoints') {
+      const ep = sc.entryPoints[b]
+      return ep ? json(entryPointRepresentation(b, ep, sc.lifecycle.graceTimeOutMs)) : apiError(404, 'ENTRYPOINT_NOT_FOUND', `entry point not found: ${b}`)
+    }
+    if (parts.length === 3 && a === 'http' && b === 'routers') {
+      const r = state.routers[c]
+      return r ? json(routerRepresentation(r)) : apiError(404, 'ROUTER_NOT_FOUND', `router not found: ${c}`)
+    }
+    if (parts.length === 3 && a === 'http' && b === 'services') {
+      const s = state.services[c]
+      return s ? json(serviceRepresentation(s)) : apiError(404, 'SERVICE_NOT_FOUND', `service not found: ${c}`)
+    }
+    if (parts.length === 3 && (a === 'http' || a === 'tcp' || a === 'udp')) return apiError(404, 'NOT_FOUND', `${b.replace(/s$/, '')} not found: ${c}`)
+    return notFound()
+  }
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    let reply: Reply | undefined
+    try {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        reply = { status: 405, type: 'text/plain; charset=utf-8', body: 'Method Not Allowed\n', headers: { Allow: 'GET, HEAD' } }
+      } else {
+        const url = new URL(req.url ?? '/', 'http://pier')
+        reply = route(url.pathname, url.searchParams, res)
+      }
+    } catch (err) {
+      if (err instanceof QueryError) reply = apiError(400, err.code, err.message)
+      else if (err instanceof NotFoundError) reply = apiError(404, err.code, err.message)
+      else if (err instanceof URIError) reply = apiError(400, 'API_BAD_PATH', `invalid request: bad percent-encoding in ${JSON.stringify(req.url)}`)
+      else {
+        log.error('api request failed', { path: req.url, error: String(err) })
+        reply = apiError(500, 'API_INTERNAL', 'internal error')
+      }
+    }
+    if (reply === undefined) return // a live stream took the response
+    const headers: Record<string, string | number> = { 'Content-Type': reply.type, 'Content-Length': Buffer.byteLength(reply.body), ...reply.headers }
+    res.writeHead(reply.status, headers)
+    res.end(req.method === 'HEAD' ? undefined : reply.body)
+  }
+
+  const server = createServer(handle)
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(Object.assign(new Error(`API entrypoint cannot listen on ${opts.host || '*'}:${opts.port}: ${err.message}`), { code: 'API_LISTEN_FAILED', cause: err })),
+    )
+    server.listen(opts.port, opts.host || undefined, () => resolve())
+  })
+  const port = (server.address() as AddressInfo).port
+  log.info('API listening', { address: `${opts.host}:${port}`, api, dashboard, ping: sc.ping, prometheus })
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        events.close()
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
+  }
+}

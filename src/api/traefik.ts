@@ -1,0 +1,107 @@
+// Traefik v2/v3 API shapes for what pier runs, built from the primary's
+// RuntimeState (and the static config for entrypoints and features).
+import { readFileSync } from 'node:fs'
+import type { EntryPoint } from '../config/static.js'
+import type { RouterState, RuntimeState, ServiceState } from '../primary/state.js'
+
+export const PIER_VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+
+/** A router as /api/rawdata shows it (Traefik's runtime.RouterInfo). */
+export function routerInfo(r: RouterState): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    entryPoints: r.entryPoints,
+    service: localName(r.service, r.provider),
+    rule: r.rule,
+    priority: r.priority,
+  }
+  if (r.errors.length > 0) out.error = r.errors
+  out.status = r.status
+  out.using = r.status === 'disabled' ? [] : r.entryPoints
+  return out
+}
+
+/** A router as /api/http/routers shows it: the raw info plus name and provider. */
+export function routerRepresentation(r: RouterState): Record<string, unknown> {
+  return { ...routerInfo(r), name: r.name, provider: r.provider }
+}
+
+/** A service as /api/rawdata shows it (runtime.ServiceInfo plus serverStatus). */
+export function serviceInfo(s: ServiceState): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    loadBalancer: {
+      servers: s.servers.map((srv) => ({ url: srv.url, weight: srv.weight })),
+      passHostHeader: s.passHostHeader,
+    },
+  }
+  if (s.errors.length > 0) out.error = s.errors
+  out.status = s.status
+  out.usedBy = s.usedBy
+  out.serverStatus = Object.fromEntries(s.servers.map((srv) => [srv.url, srv.status]))
+  return out
+}
+
+export function serviceRepresentation(s: ServiceState): Record<string, unknown> {
+  return { ...serviceInfo(s), name: s.name, provider: s.provider, type: 'loadbalancer' }
+}
+
+export function entryPointRepresentation(name: string, ep: EntryPoint, graceTimeOutMs: number): Record<string, unknown> {
+  return {
+    address: entryPointAddress(ep),
+    transport: { lifeCycle: { graceTimeOut: `${graceTimeOutMs / 1000}s` } },
+    forwardedHeaders: {},
+    http: {},
+    name,
+  }
+}
+
+/** Traefik's address text: ":80" for every address, "127.0.0.1:8080", "[::1]:8080". */
+export function entryPointAddress(ep: EntryPoint): string {
+  return `${ep.host.includes(':') ? `[${ep.host}]` : ep.host}:${ep.port}`
+}
+
+export function version(state: RuntimeState): Record<string, unknown> {
+  return { Version: PIER_VERSION, Codename: 'pier', startDate: new Date(state.startedAt).toISOString() }
+}
+
+export function overview(state: RuntimeState): Record<string, unknown> {
+  const sc = state.staticConfig
+  const providers: string[] = []
+  if (sc.providers?.docker) providers.push('Docker')
+  if (sc.providers?.file) providers.push('File')
+  const empty = { total: 0, warnings: 0, errors: 0 }
+  return {
+    http: {
+      routers: counts(Object.values(state.routers)),
+      services: counts(Object.values(state.services)),
+      middlewares: empty,
+    },
+    tcp: { routers: empty, services: empty, middlewares: empty },
+    udp: { routers: empty, services: empty },
+    features: { tracing: '', metrics: sc.metrics?.prometheus ? 'Prometheus' : '', accessLog: sc.accessLog !== undefined, hub: false },
+    providers,
+  }
+}
+
+export function rawData(state: RuntimeState): Record<string, unknown> {
+  return {
+    routers: Object.fromEntries(sortedValues(state.routers).map((r) => [r.name, routerInfo(r)])),
+    services: Object.fromEntries(sortedValues(state.services).map((s) => [s.name, serviceInfo(s)])),
+  }
+}
+
+export function sortedValues<T extends { name: string }>(m: Record<string, T>): T[] {
+  return Object.values(m).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+}
+
+function counts(items: { status: string }[]): { total: number; warnings: number; errors: number } {
+  return {
+    total: items.length,
+    warnings: items.filter((i) => i.status === 'warning').length,
+    errors: items.filter((i) => i.status === 'disabled').length,
+  }
+}
+
+/** Traefik shows a service of the router's own provider by its bare name. */
+function localName(service: string, provider: string): string {
+  return service.endsWith(`@${provider}`) ? service.slice(0, -provider.length - 1) : service
+}
