@@ -110,8 +110,6 @@ function renderHeader(view) {
   const m = view.total.latency && view.total.latency.lastMinute.total
   $('p50').textContent = fmtMs(m && m.p50)
   $('p99').textContent = fmtMs(m && m.p99)
-  rateHistory.push(view.total.rate)
-  if (rateHistory.length > 60) rateHistory.shift()
   const top = Math.max(1, ...rateHistory)
   $('spark').replaceChildren(h('svg:polyline', { points: rateHistory.map((r, i) => `${(i / 59) * 160},${34 - (r / top) * 32}`).join(' ') }))
   $('total-latency').replaceChildren(...latencyBlock(view.total.latency, 'latency of every request'))
@@ -130,7 +128,10 @@ function connect() {
   es.addEventListener('state', (ev) => {
     $('conn').className = 'badge live'
     $('conn').textContent = 'live'
-    render(JSON.parse(ev.data))
+    const view = JSON.parse(ev.data)
+    rateHistory.push(view.total.rate)
+    if (rateHistory.length > 60) rateHistory.shift()
+    render(view)
   })
   es.onerror = () => {
     $('conn').className = 'badge lost'
