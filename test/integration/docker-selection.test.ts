@@ -1,7 +1,7 @@
 // Which containers and which addresses: network labels, constraints,
 // exposedByDefault=false, v2 labels; against the real engine.
 import t from 'tap'
-import { docker, ensureEngine, get, removeLabelled, runWhoami, unique } from '../fixtures/docker/engine.js'
+import { docker, ensureEngine, get, removeLabelled, runWhoami, unique, whoSequence } from '../fixtures/docker/engine.js'
 import { freePort, waitFor } from '../helpers/net.js'
 import { startPier } from '../helpers/pier.js'
 
@@ -70,7 +70,7 @@ t.test('exposedByDefault=false routes only traefik.enable=true', async (t) => {
   t.equal(await status(web, 'off.test'), 404, 'container without traefik.enable=true not routed')
 })
 
-t.test('v2 labels: port, weight and a bad label that skips only its own router', async (t) => {
+t.test('v2 labels: path prefix, a bad label that skips only its own router, server weights', async (t) => {
   await ensureEngine()
   const tag = unique('pierv2')
   t.teardown(() => removeLabelled(`pier.test=${tag}`))
@@ -81,9 +81,22 @@ t.test('v2 labels: port, weight and a bad label that skips only its own router',
     'traefik.http.routers.broken.rule': 'Host(`broken.test`',
     'traefik.http.services.api.loadbalancer.server.port': '8000',
   })
-  await waitFor(async () => (await status(web, 'api.test')) === 200, 10000, 'router with a path prefix routed')
+  await waitFor(async () => (await get(web, 'api.test', '/v1/')).status === 200, 10000, 'router with a path prefix routed')
   const r = await get(web, 'api.test', '/v1/x/')
   t.match(r.body, /Path: \/v1\/x\//, 'path forwarded')
   t.equal(await status(web, 'api.test'), 404, 'outside the prefix: 404')
   await pier.waitForLog(new RegExp(`container ${tag}-a: label traefik.http.routers.broken.rule: `))
+
+  // Two containers share one service with weights 3 and 1.
+  const shared = (w: string) => ({
+    'pier.test': tag,
+    'traefik.http.routers.w.rule': 'Host(`w.test`)',
+    'traefik.http.routers.w.service': 'wsvc',
+    'traefik.http.services.wsvc.loadbalancer.server.weight': w,
+  })
+  const heavy = (await runWhoami(`${tag}-heavy`, shared('3'))).slice(0, 12)
+  const light = (await runWhoami(`${tag}-light`, shared('1'))).slice(0, 12)
+  await waitFor(async () => new Set(await whoSequence(web, 'w.test', 4)).size === 2, 10000, 'both weighted servers in rotation')
+  const seq = await whoSequence(web, 'w.test', 8)
+  t.same([seq.filter((w) => w === heavy).length, seq.filter((w) => w === light).length], [6, 2], `weights 3:1 over 8 requests: ${seq.join(' ')}`)
 })
