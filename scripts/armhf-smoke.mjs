@@ -80,6 +80,8 @@ try {
     await new Promise((r) => setTimeout(r, 200))
   }
   if (res.status !== 200 || res.body !== `${token} smoke.localhost`) throw new Error(`expected 200 "${token} smoke.localhost" through pier, got ${res.status} ${JSON.stringify(res.body)}`)
+  // uWebSockets.js falls back to a slow JS imitation when its binary does not load.
+  if (/Falling back to a NodeJS implementation|not compatible with your Node\.js build/.test(logs)) throw new Error(`pier ran on the uWS JS fallback, not ${uwsBinary}`)
   done = true
   console.log(`pier armhf smoke: ok arch=${process.arch} node=${process.version} uws=${uwsBinary} ready_ms=${readyMs}`)
   cleanup()
