@@ -75,17 +75,18 @@ export class FileProvider implements Provider {
       const line = formatProblem(w)
       if (this.#warned.has(line)) continue
       this.#warned.add(line)
-      log.warn(line, fields(w))
+      log.warn('dynamic configuration key ignored', fields(w, 'reason'))
     }
     if (!built.config) return this.#refuse(log, built.errors)
     emit(built.config)
   }
 
   #refuse(log: Logger, errors: Problem[]): void {
-    for (const e of errors) log.error(`invalid dynamic configuration, keeping the last good one: ${formatProblem(e)}`, fields(e))
+    for (const e of errors) log.error('invalid dynamic configuration, keeping the last good one', fields(e, 'error'))
   }
 }
 
-function fields(p: Problem): Record<string, string | undefined> {
-  return { filename: p.file, routerName: p.router, serviceName: p.service }
+/** Traefik's field names; the problem itself goes under `as`, without the file and name already in the fields. */
+function fields(p: Problem, as: 'error' | 'reason'): Record<string, string | undefined> {
+  return { filename: p.file, routerName: p.router, serviceName: p.service, [as]: p.message }
 }
