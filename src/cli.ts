@@ -24,8 +24,14 @@ try {
     log.info('stopping: no new connections, waiting for requests in flight', { signal, graceMs: config.lifecycle.graceTimeOutMs })
     running.stop().then(
       (clean) => {
-        log.info(clean ? 'stopped' : 'stopped after the grace period with requests still in flight')
-        process.exit(0)
+        if (clean) {
+          log.info('stopped')
+          process.exit(0)
+        }
+        // Ending uWS threads with client connections still open would abort; the
+        // grace period is over, so end the process outright.
+        log.warn('grace period over with requests or connections still open; exiting')
+        process.kill(process.pid, 'SIGKILL')
       },
       (err: Error) => {
         log.error('stop failed', { error: err.message })
@@ -35,11 +41,8 @@ try {
   }
   process.on('SIGTERM', () => shutdown('SIGTERM'))
   process.on('SIGINT', () => shutdown('SIGINT'))
-  // Chaos check: one worker thread dies, the others keep serving, a new one takes its place.
-  process.on('SIGUSR2', () => {
-    log.warn('SIGUSR2: ending one worker thread')
-    void running.killWorker()
-  })
+  // Hand one worker thread's work to a fresh thread, the path a thread's uncaught error takes.
+  process.on('SIGUSR2', () => running.recycleWorker())
 } catch (err) {
   log.error('pier could not start', { error: (err as Error).message })
   process.exit(1)

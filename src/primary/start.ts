@@ -16,10 +16,10 @@ export const API_ENTRYPOINT = 'traefik'
 
 export interface Running {
   state: RuntimeState
-  /** Drains and stops everything; resolves true if requests in flight finished within the grace period. */
+  /** Drains and stops everything; resolves true if requests in flight finished and client connections closed within the grace period. */
   stop(): Promise<boolean>
-  /** Ends one worker thread abruptly; the pool replaces it. */
-  killWorker(): Promise<void>
+  /** Retires one worker thread; a fresh one replaces it. */
+  recycleWorker(): void
 }
 
 export async function start(config: StaticConfig, log: Logger): Promise<Running> {
@@ -75,11 +75,11 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
 
   return {
     state,
-    killWorker: () => running.killOne(),
+    recycleWorker: () => running.recycleOne(),
     async stop() {
       aggregator.close()
       await Promise.all(providers.map((p) => p.stop().catch((err: Error) => log.warn('provider did not stop cleanly', { providerName: p.name, error: err.message }))))
-      return running.drain(config.lifecycle.graceTimeOutMs)
+      return running.drain(config.lifecycle.graceTimeOutMs, proxied.map(([, ep]) => ep.port))
     },
   }
 }

@@ -1,20 +1,23 @@
 // The worker threads: a piscina pool running one long-lived serve task per
 // thread. Tables are posted to every thread (a SharedArrayBuffer is shared,
-// not copied). A thread that dies is logged and its task started again on a
-// fresh thread while the others keep serving.
+// not copied). A thread that retires (uncaught error, SIGUSR2) gets a
+// replacement at once; the others keep serving throughout.
 import { Piscina } from 'piscina'
 import { MessageChannel, type MessagePort } from 'node:worker_threads'
 import type { Logger } from '../log.js'
 import type { ServeInput, FromWorker, ToWorker } from '../worker/messages.js'
+import { openConnections } from './open-connections.js'
 
 export type WorkerSettings = Omit<ServeInput, 'id' | 'port' | 'table'>
 
 export class WorkerPool {
   private readonly pool: Piscina<ServeInput, void>
+  /** Ports of the serving threads (not of retiring ones). */
   private readonly ports = new Map<number, MessagePort>()
+  private readonly retiring = new Map<number, MessagePort>()
+  private nextId = 0
   private table: SharedArrayBuffer
   private stopping = false
-  private readyWaiters = new Map<number, { resolve(): void; reject(err: Error): void }>()
 
   constructor(
     private readonly count: number,
@@ -28,77 +31,108 @@ export class WorkerPool {
     this.pool = new Piscina({
       filename: new URL('../worker/serve.js', import.meta.url).href,
       minThreads: count,
-      maxThreads: count,
+      // Room for replacements while retiring threads wind down.
+      maxThreads: count * 2 + 2,
       concurrentTasksPerWorker: 1,
-      idleTimeout: 2 ** 31 - 1,
+      // A retired thread has no sockets left; piscina may end it.
+      idleTimeout: 1000,
       atomics: 'disabled',
     })
   }
 
   /** Starts every thread; resolves when all listen, rejects when one cannot. */
   async start(): Promise<void> {
-    await Promise.all(Array.from({ length: this.count }, (_, id) => this.run(id)))
+    await Promise.all(Array.from({ length: this.count }, () => this.run()))
   }
 
-  private run(id: number): Promise<void> {
+  private run(): Promise<void> {
+    const id = this.nextId++
     const { port1, port2 } = new MessageChannel()
     this.ports.set(id, port1)
-    const ready = new Promise<void>((resolve, reject) => this.readyWaiters.set(id, { resolve, reject }))
+    let ready!: { resolve(): void; reject(err: Error): void }
+    const listening = new Promise<void>((resolve, reject) => (ready = { resolve, reject }))
     port1.on('message', (m: FromWorker) => {
-      if (m.type === 'listening') this.readyWaiters.get(id)?.resolve()
-      else if (m.type === 'failed') this.readyWaiters.get(id)?.reject(new Error(m.message))
+      if (m.type === 'listening') ready.resolve()
+      else if (m.type === 'failed') ready.reject(new Error(m.message))
+      else if (m.type === 'retiring') this.replace(id, m.reason)
       else this.onMessage(m)
     })
     const input: ServeInput = { ...this.settings, id, port: port2, table: this.table }
     this.pool.run(input, { transferList: [port2] as never }).then(
-      () => port1.close(),
-      (err: Error) => {
+      () => {
+        if (this.retiring.delete(id)) this.log.info('worker thread retired', { worker: id })
         port1.close()
+      },
+      (err: Error) => {
+        ready.reject(err)
         this.ports.delete(id)
+        this.retiring.delete(id)
+        port1.close()
         if (this.stopping) return
-        this.log.error('worker thread died; starting a new one', { worker: id, error: err.message })
-        this.readyWaiters.get(id)?.reject(err)
-        this.run(id).then(
-          () => this.log.info('worker thread replaced', { worker: id }),
-          (e: Error) => this.log.error('worker thread could not be replaced', { worker: id, error: e.message }),
-        )
+        this.log.error('worker thread failed', { worker: id, error: err.message })
+        this.replacement()
       },
     )
-    return ready
+    return listening
   }
 
-  /** Hands a new table to every thread. */
+  private replace(id: number, reason: string): void {
+    const port = this.ports.get(id)
+    if (!port) return
+    this.ports.delete(id)
+    this.retiring.set(id, port)
+    this.log.warn('worker thread retiring; starting a replacement', { worker: id, reason })
+    if (!this.stopping) this.replacement()
+  }
+
+  private replacement(): void {
+    this.run().then(
+      () => this.log.info('worker thread replaced'),
+      (e: Error) => this.log.error('worker thread could not be replaced', { error: e.message }),
+    )
+  }
+
+  /** Hands a new table to every thread, retiring ones included (their clients are still served). */
   publish(table: SharedArrayBuffer): void {
     this.table = table
-    this.broadcast({ type: 'table', buffer: table })
+    this.broadcast({ type: 'table', buffer: table }, true)
   }
 
-  private broadcast(m: ToWorker): void {
+  private broadcast(m: ToWorker, retiringToo = false): void {
     for (const port of this.ports.values()) port.postMessage(m)
+    if (retiringToo) for (const port of this.retiring.values()) port.postMessage(m)
   }
 
-  /** Ends one thread abruptly (SIGUSR2: to check that the rest keep serving). */
-  async killOne(): Promise<void> {
-    await this.pool.threads[0]?.terminate()
+  /** Retires the oldest serving thread (SIGUSR2): a new one takes over, nothing in flight is lost. */
+  recycleOne(): void {
+    const [first] = this.ports.values()
+    first?.postMessage({ type: 'retire' } satisfies ToWorker)
   }
 
-  /** Stops accepting, waits for requests in flight up to graceMs, then ends the threads. */
-  async drain(graceMs: number): Promise<boolean> {
+  /**
+   * Stops accepting, waits for requests in flight and then for client
+   * connections to close, up to graceMs. Resolves true if all closed in time.
+   */
+  async drain(graceMs: number, ports: number[]): Promise<boolean> {
     this.stopping = true
-    const drained = new Promise<void>((resolve) => {
-      let left = this.ports.size
-      if (left === 0) return resolve()
-      for (const port of this.ports.values()) {
-        port.on('message', (m: FromWorker) => {
-          if (m.type === 'drained' && --left === 0) resolve()
-        })
-      }
-    })
-    this.broadcast({ type: 'drain' })
+    const start = Date.now()
+    const deadline = start + graceMs
+    const all = [...this.ports.values(), ...this.retiring.values()]
+    const drained = Promise.all(
+      all.map((port) => new Promise<void>((resolve) => port.on('message', (m: FromWorker) => m.type === 'drained' && resolve()))),
+    )
+    for (const port of all) port.postMessage({ type: 'drain' } satisfies ToWorker)
     let timer: NodeJS.Timeout | undefined
     const inTime = await Promise.race([drained.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), graceMs)))])
     clearTimeout(timer)
-    await this.pool.destroy()
-    return inTime
+    if (!inTime) return false
+    // Idle keep-alive clients are closed by uWS's 10 s idle timeout: allow for it even past a shorter grace period.
+    const connDeadline = Math.max(deadline, start + 11_000)
+    const mine = new Set(ports)
+    while (openConnections(mine) > 0) {
+      if (Date.now() >= connDeadline) return false
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    return true
   }
 }

@@ -9,6 +9,8 @@ import { isDroppedResponseHeader, connectionListed, announcedLength } from './re
 export interface ExchangeSink {
   begin(): void
   done(x: Exchange): void
+  /** The thread is stopping: ask clients to close their connections. */
+  readonly closing: boolean
 }
 
 /** Traefik's answers when no response came: timeouts 504, a bug of ours 500, anything else 502. */
@@ -65,6 +67,7 @@ export class Exchange implements ResponseHandler {
     this.headWritten = true
     const res = this.res
     res.writeStatus(this.statusText ? `${this.status} ${this.statusText}` : String(this.status))
+    if (this.sink.closing) res.writeHeader('connection', 'close')
     const h = this.headers!
     const listed = connectionListed(h)
     for (let i = 0; i < h.length; i += 2) {
@@ -118,9 +121,10 @@ export class Exchange implements ResponseHandler {
     if (this.aborted || this.finished) return
     this.res.cork(() => {
       if (!this.headWritten) this.writeHead()
-      if (this.isHead) this.res.endWithoutBody(announcedLength(this.headers!) >= 0 ? announcedLength(this.headers!) : undefined)
-      else if (this.status === 204 || this.status === 304) this.res.endWithoutBody()
-      else this.res.end()
+      const close = this.sink.closing
+      if (this.isHead) this.res.endWithoutBody(announcedLength(this.headers!) >= 0 ? announcedLength(this.headers!) : undefined, close)
+      else if (this.status === 204 || this.status === 304) this.res.endWithoutBody(undefined, close)
+      else this.res.end(undefined, close)
     })
     this.finish()
   }
@@ -134,7 +138,7 @@ export class Exchange implements ResponseHandler {
     } else {
       const line = STATUS_LINE_FOR_ERROR[err.code] ?? '502 Bad Gateway'
       this.status = Number(line.slice(0, 3))
-      this.res.cork(() => this.res.writeStatus(line).end(line.slice(4)))
+      this.res.cork(() => this.res.writeStatus(line).end(line.slice(4), this.sink.closing))
     }
     this.finish()
   }

@@ -23,6 +23,8 @@ export interface HandlerContext {
   headersTimeoutMs: number
   serverName: string
   log: Logger
+  /** Requests seen, for telling when a retiring thread has gone quiet. */
+  requests: number
 }
 
 /** The one MatchRequest of this thread, pointed at the request being handled. */
@@ -48,14 +50,15 @@ function clientAddress(res: HttpResponse): string {
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 
-function reply(res: HttpResponse, status: string, body: string): void {
-  res.cork(() => res.writeStatus(status).writeHeader('content-type', 'text/plain; charset=utf-8').end(body))
+function reply(res: HttpResponse, status: string, body: string, close: boolean): void {
+  res.cork(() => res.writeStatus(status).writeHeader('content-type', 'text/plain; charset=utf-8').end(body, close))
 }
 
 export function createHandler(ctx: HandlerContext, ep: number, epPort: number): (res: HttpResponse, req: HttpRequest) => void {
   const view = new RequestView()
   return (res, req) => {
     let x: Exchange | null = null
+    ctx.requests++
     try {
       const { table, wrr, pools } = ctx.routing()
       view.req = req
@@ -65,10 +68,10 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
       view.query = req.getQuery() ?? ''
       view.method = req.getCaseSensitiveMethod()
       const router = table.match(view, ep)
-      if (router < 0) return reply(res, '404 Not Found', '404 page not found\n')
+      if (router < 0) return reply(res, '404 Not Found', '404 page not found\n', ctx.sink.closing)
       const service = table.serviceOf(router)
       const server = wrr.pick(service)
-      if (server < 0) return reply(res, '503 Service Unavailable', 'Service Unavailable')
+      if (server < 0) return reply(res, '503 Service Unavailable', 'Service Unavailable', ctx.sink.closing)
       const method = view.method
       const clientIP = clientAddress(res)
       const serverHost = table.serverHosts[server]!
@@ -81,7 +84,7 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
         port: epPort,
         server: ctx.serverName,
       })
-      if (head.status !== 0) return reply(res, head.status === 400 ? '400 Bad Request' : '501 Not Implemented', head.reason)
+      if (head.status !== 0) return reply(res, head.status === 400 ? '400 Bad Request' : '501 Not Implemented', head.reason, ctx.sink.closing)
       const body = head.body
       x = new Exchange(res, method === 'HEAD', router, service, server, ctx.sink)
       x.startedAt = performance.now()
@@ -102,7 +105,7 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
     } catch (err) {
       // A bug must not take the worker (and its other connections) down.
       ctx.log.error('request handler failed', { error: String((err as Error)?.stack ?? err) })
-      if (x === null) reply(res, '500 Internal Server Error', 'Internal Server Error')
+      if (x === null) reply(res, '500 Internal Server Error', 'Internal Server Error', true)
       else {
         x.ctl?.abort()
         x.onError({ code: 'PIER_INTERNAL' })

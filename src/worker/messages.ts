@@ -24,10 +24,15 @@ export interface TableMessage {
   type: 'table'
   buffer: SharedArrayBuffer
 }
+/** Stop accepting and finish requests in flight: the process is stopping. */
 export interface DrainMessage {
   type: 'drain'
 }
-export type ToWorker = TableMessage | DrainMessage
+/** Hand this thread's work to a fresh one (SIGUSR2), the path a thread's uncaught error takes too. */
+export interface RetireMessage {
+  type: 'retire'
+}
+export type ToWorker = TableMessage | DrainMessage | RetireMessage
 
 // worker -> primary
 export interface ListeningMessage {
@@ -45,8 +50,15 @@ export interface SwappedMessage {
   id: number
   version: number
 }
+/** Requests in flight are done (after a drain). */
 export interface DrainedMessage {
   type: 'drained'
   id: number
 }
-export type FromWorker = ListeningMessage | FailedMessage | SwappedMessage | DrainedMessage
+/** The thread stopped accepting and wants a replacement; it ends once its connections are gone. */
+export interface RetiringMessage {
+  type: 'retiring'
+  id: number
+  reason: string
+}
+export type FromWorker = ListeningMessage | FailedMessage | SwappedMessage | DrainedMessage | RetiringMessage

@@ -1,15 +1,24 @@
 // The long-running piscina task of one worker thread: a uWS App per
 // entrypoint on ports shared by every thread (SO_REUSEPORT), the current
-// route table, and the upstream pools. Resolves once drained.
+// route table, and the upstream pools.
+//
+// uWS 20.30 has no App.close(): a thread that ends while one of its client
+// connections is open aborts the whole process. So a thread never just dies:
+// on an uncaught error (or SIGUSR2) it retires. It stops accepting, asks its
+// clients to close (Connection: close), and ends only after it has been quiet
+// for longer than uWS's fixed 10 s idle timeout, by which time every
+// connection it had is closed.
 import uWS from 'uWebSockets.js'
 import { hostname } from 'node:os'
 import { createLogger } from '../log.js'
 import { RouteTable } from '../table/reader.js'
 import { SmoothWRR } from '../balancer/wrr.js'
 import { Pools } from './pools.js'
-import { createHandler, type Routing } from './handler.js'
-import type { Exchange } from './exchange.js'
+import { createHandler, type HandlerContext, type Routing } from './handler.js'
 import type { ServeInput, ToWorker, FromWorker } from './messages.js'
+
+/** uWS closes an idle HTTP connection after 10 s; a retiring thread waits a little longer. */
+const QUIET_MS = 11_000
 
 export default async function serve(input: ServeInput): Promise<void> {
   const log = createLogger(input.log, { worker: input.id })
@@ -28,17 +37,17 @@ export default async function serve(input: ServeInput): Promise<void> {
   swap(input.table)
 
   let inflight = 0
-  let draining: (() => void) | null = null
+  let onIdle: (() => void) | null = null
   const sink = {
+    closing: false,
     begin(): void {
       inflight++
     },
-    done(_x: Exchange): void {
-      inflight--
-      if (inflight === 0 && draining) draining()
+    done(): void {
+      if (--inflight === 0 && onIdle) onIdle()
     },
   }
-  const ctx = { routing: () => routing, sink, headersTimeoutMs: input.transport.responseHeaderTimeoutMs, serverName: hostname(), log }
+  const ctx: HandlerContext = { routing: () => routing, sink, headersTimeoutMs: input.transport.responseHeaderTimeoutMs, serverName: hostname(), log, requests: 0 }
 
   const sockets: uWS.us_listen_socket[] = []
   await Promise.all(
@@ -56,24 +65,51 @@ export default async function serve(input: ServeInput): Promise<void> {
         }),
     ),
   ).catch((err: Error) => {
+    for (const ls of sockets) uWS.us_listen_socket_close(ls)
     post({ type: 'failed', id: input.id, code: 'LISTEN_FAILED', message: err.message })
     throw err
   })
   post({ type: 'listening', id: input.id })
 
+  const stopAccepting = (): void => {
+    sink.closing = true
+    for (const ls of sockets) uWS.us_listen_socket_close(ls)
+    sockets.length = 0
+  }
+
   return new Promise<void>((resolve) => {
-    input.port.on('message', (m: ToWorker) => {
-      if (m.type === 'table') swap(m.buffer)
-      else if (m.type === 'drain') {
-        for (const ls of sockets) uWS.us_listen_socket_close(ls)
-        sockets.length = 0
-        draining = () => {
+    const retire = (reason: string): void => {
+      if (sink.closing) return
+      stopAccepting()
+      post({ type: 'retiring', id: input.id, reason })
+      let seen = -1
+      let quietSince = 0
+      const check = setInterval(() => {
+        if (inflight > 0 || ctx.requests !== seen) {
+          seen = ctx.requests
+          quietSince = Date.now()
+        } else if (Date.now() - quietSince >= QUIET_MS) {
+          clearInterval(check)
           pools.destroy()
-          post({ type: 'drained', id: input.id })
           input.port.close()
+          process.off('uncaughtException', failed)
           resolve()
         }
-        if (inflight === 0) draining()
+      }, 250)
+    }
+    // A bug in a callback must not end the thread with connections open: log it and retire.
+    const failed = (err: Error): void => {
+      log.error('worker thread error; retiring the thread', { error: String(err?.stack ?? err) })
+      retire(err?.message ?? String(err))
+    }
+    process.on('uncaughtException', failed)
+    input.port.on('message', (m: ToWorker) => {
+      if (m.type === 'table') swap(m.buffer)
+      else if (m.type === 'retire') retire('asked to retire (SIGUSR2)')
+      else if (m.type === 'drain') {
+        stopAccepting()
+        onIdle = () => post({ type: 'drained', id: input.id })
+        if (inflight === 0) onIdle()
       }
     })
   })

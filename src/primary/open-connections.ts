@@ -1,0 +1,30 @@
+// Counts this machine's open TCP connections whose local port is one of
+// ours (accepted client connections), from /proc/net/tcp{,6}. The drain uses
+// it to exit only once every client connection is closed: a worker thread
+// that ends with a uWS connection open would abort the process.
+import { readFileSync } from 'node:fs'
+
+const TIME_WAIT = 0x06
+const CLOSE = 0x07
+const LISTEN = 0x0a
+
+export function openConnections(ports: Set<number>): number {
+  let n = 0
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string
+    try {
+      text = readFileSync(file, 'latin1')
+    } catch {
+      continue
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/)
+      if (f.length < 4) continue
+      const local = f[1]!
+      const port = parseInt(local.slice(local.lastIndexOf(':') + 1), 16)
+      const st = parseInt(f[3]!, 16)
+      if (ports.has(port) && st !== TIME_WAIT && st !== CLOSE && st !== LISTEN) n++
+    }
+  }
+  return n
+}
