@@ -33,8 +33,7 @@ def('workers', false, (d, v) => (d.workers = V.int(v, 1, 1024)))
 def('entryPoints.<name>.address', false, (d, v, name) => setEntryPoint(d, name, v))
 // v1: --entryPoints='Name:http Address::80'
 def('entryPoints', false, (d, v) => {
-  const { name, address } = V.v1EntryPoint(v)
-  setEntryPoint(d, name, { raw: address, at: v.at })
+  for (const { name, address } of V.v1EntryPoints(v)) setEntryPoint(d, name, { raw: address, at: v.at })
 })
 
 // providers
@@ -122,7 +121,8 @@ function setEntryPoint(d: Draft, name: string, v: Value): void {
   const ep = V.address(v)
   const key = name.toLowerCase()
   const prev = d.entryPoints.get(key)
-  d.entryPoints.set(key, { name: prev?.name ?? name, ...ep })
+  // the API entrypoint is found by its exact name `traefik`, whatever case the user wrote
+  d.entryPoints.set(key, { name: key === 'traefik' ? key : (prev?.name ?? name), ...ep })
 }
 
 /** Traefik options pier knows of but does not implement (matched by prefix). */

@@ -137,17 +137,21 @@ export function dockerEndpoint(v: Value): string {
   return s
 }
 
-/** Traefik v1's `Name:http Address::80` entrypoint form (no other options). */
-export function v1EntryPoint(v: Value): { name: string; address: string } {
-  const expected = 'Traefik v1 form Name:<name> Address:[host]:port (other v1 entrypoint options are not supported)'
-  const fields = new Map<string, string>()
-  for (const word of text(v, expected).split(/\s+/)) {
-    const colon = word.indexOf(':')
-    if (colon <= 0) throw badValue(v, expected)
-    fields.set(word.slice(0, colon).toLowerCase(), word.slice(colon + 1))
-  }
-  const name = fields.get('name')
-  const address = fields.get('address')
-  if (!name || !address || fields.size !== 2) throw badValue(v, expected)
-  return { name, address }
+/** Traefik v1's `Name:http Address::80` entrypoint form, several joined by commas (no other options). */
+export function v1EntryPoints(v: Value): Array<{ name: string; address: string }> {
+  const expected = 'Traefik v1 form Name:<name> Address:[host]:port, several separated by commas (other v1 entrypoint options are not supported)'
+  return text(v, expected)
+    .split(',')
+    .map((one) => {
+      const fields = new Map<string, string>()
+      for (const word of one.trim().split(/\s+/)) {
+        const colon = word.indexOf(':')
+        if (colon <= 0) throw badValue(v, expected)
+        fields.set(word.slice(0, colon).toLowerCase(), word.slice(colon + 1))
+      }
+      const name = fields.get('name')
+      const address = fields.get('address')
+      if (!name || !address || fields.size !== 2) throw badValue(v, expected)
+      return { name, address }
+    })
 }

@@ -44,6 +44,8 @@ const cases: Array<[string, string[], NodeJS.ProcessEnv, (c: StaticConfig) => un
   ['same name in two cases is one entrypoint', ['--entrypoints.Web.address=:1', '--entrypoints.web.address=:2'], {}, (c) => c.entryPoints, { Web: { host: '', port: 2 } }],
   ['a traefik entrypoint alone keeps the default web', ['--entrypoints.traefik.address=:9000'], {}, (c) => c.entryPoints, { traefik: { host: '', port: 9000 }, web: { host: '', port: 80 } }],
   ['v1 entrypoint form', ['--entryPoints=Name:http Address::8080'], {}, (c) => c.entryPoints, { http: { host: '', port: 8080 } }],
+  ['v1 entrypoints joined by commas', ['--entryPoints=Name:http Address::80,Name:alt Address:127.0.0.1:81'], {}, (c) => c.entryPoints, { http: { host: '', port: 80 }, alt: { host: '127.0.0.1', port: 81 } }],
+  ['the traefik entrypoint is named in lower case', ['--entryPoints.Traefik.address=:9000', '--api.insecure'], {}, (c) => c.entryPoints, { traefik: { host: '', port: 9000 }, web: { host: '', port: 80 } }],
   ['workers', ['--workers=3'], {}, (c) => c.workers, 3],
   ['workers space-separated', ['--workers', '5'], {}, (c) => c.workers, 5],
   ['file provider', ['--providers.file.filename=routes.yml'], {}, (c) => c.providers.file, { filename: 'routes.yml', directory: undefined, watch: true }],
