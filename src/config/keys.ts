@@ -106,6 +106,14 @@ def('metrics.prometheus.entryPoint', false, (d, v) => {
   d.prometheus.entryPointAt = v.at
   d.prometheus.touched = true
 })
+// Traefik's label switches: accepted so Traefik flags load; pier always
+// exports the entrypoint, router and service series.
+for (const k of ['addEntryPointsLabels', 'addRoutersLabels', 'addServicesLabels']) {
+  def(`metrics.prometheus.${k}`, true, (d, v) => {
+    V.bool(v)
+    d.prometheus.touched = true
+  })
+}
 
 // access log
 def('accessLog', true, (d, v) => (d.accessLog.on = V.bool(v)))
@@ -145,7 +153,7 @@ const unsupported: Array<[string, string]> = [
   ['log', 'pier logs to stderr; log.level and log.format are supported'],
   ['accessLog', 'of the access log, pier supports filePath, format and bufferingSize'],
   ['metrics', 'only Prometheus metrics are supported'],
-  ['metrics.prometheus', 'of Prometheus metrics, pier supports buckets and entryPoint'],
+  ['metrics.prometheus', 'of Prometheus metrics, pier supports buckets and entryPoint (and always adds entrypoint, router and service labels)'],
   ['api', 'of the API, pier supports insecure and dashboard'],
   ['ping', 'ping is served on the traefik entrypoint; no ping options are supported'],
   ['lifecycle', 'of lifecycle, pier supports graceTimeOut'],

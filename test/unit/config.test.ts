@@ -94,6 +94,7 @@ const cases: Array<[string, string[], NodeJS.ProcessEnv, (c: StaticConfig) => un
   ['prometheus defaults', ['--metrics.prometheus'], {}, (c) => [c.metrics, c.entryPoints.traefik?.port], [{ prometheus: { buckets: [0.1, 0.3, 1.2, 5], entryPoint: 'traefik' } }, 8080]],
   ['prometheus buckets', ['--metrics.prometheus.buckets=0.05,0.5,2'], {}, (c) => c.metrics?.prometheus?.buckets, [0.05, 0.5, 2]],
   ['prometheus on another entrypoint', ['--entrypoints.metrics.address=:9100', '--metrics.prometheus.entryPoint=metrics'], {}, (c) => [c.metrics?.prometheus?.entryPoint, c.entryPoints.traefik], ['metrics', undefined]],
+  ['Traefik label switches are accepted', ['--metrics.prometheus.addEntryPointsLabels=true', '--metrics.prometheus.addServicesLabels', '--metrics.prometheus.addrouterslabels=false'], {}, (c) => c.metrics, { prometheus: { buckets: [0.1, 0.3, 1.2, 5], entryPoint: 'traefik' } }],
   ['accesslog bare', ['--accesslog'], {}, (c) => c.accessLog, { format: 'common', bufferingSize: 0 }],
   ['accesslog options', ['--accesslog.filepath=/var/log/access.log', '--accesslog.format=json', '--accesslog.bufferingsize=100'], {}, (c) => c.accessLog, { filePath: '/var/log/access.log', format: 'json', bufferingSize: 100 }],
   ['accesslog=false', ['--accesslog=false'], {}, (c) => c.accessLog, undefined],
