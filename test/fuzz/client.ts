@@ -8,6 +8,7 @@ export interface Outcome {
   headers: string[]
   contentLength: number
   body: Buffer
+  bodyLength: number
   trailers: string[] | null
   error: UpstreamError | null
   /** Callbacks in the order they came, to check "at most once" and ordering. */
@@ -30,6 +31,8 @@ export interface CallOptions {
   /** onData's return value (false pauses). */
   onData?: (chunk: Buffer, o: Outcome) => boolean
   onDrain?: () => void
+  /** Keep the body in outcome.body (default true; off for huge bodies). */
+  keepBody?: boolean
 }
 
 /** Sends a request; its head is built here from method, path and headers. */
@@ -39,7 +42,7 @@ export function call(pool: UpstreamPool, o: CallOptions = {}): Call {
   let head = `${method} ${o.path ?? '/'} HTTP/1.1\r\nhost: 127.0.0.1\r\n`
   for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`
   head += '\r\n'
-  const outcome: Outcome = { status: 0, statusText: '', headers: [], contentLength: NaN, body: Buffer.alloc(0), trailers: null, error: null, events: [] }
+  const outcome: Outcome = { status: 0, statusText: '', headers: [], contentLength: NaN, body: Buffer.alloc(0), bodyLength: 0, trailers: null, error: null, events: [] }
   const parts: Buffer[] = []
   let resolve!: (o: Outcome) => void
   const done = new Promise<Outcome>((r) => (resolve = r))
@@ -53,7 +56,8 @@ export function call(pool: UpstreamPool, o: CallOptions = {}): Call {
       },
       onData(chunk) {
         if (outcome.events.at(-1) !== 'data') outcome.events.push('data')
-        parts.push(Buffer.from(chunk))
+        if (o.keepBody !== false) parts.push(Buffer.from(chunk))
+        outcome.bodyLength += chunk.length
         return o.onData ? o.onData(chunk, outcome) : true
       },
       onComplete(trailers) {
