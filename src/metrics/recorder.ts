@@ -3,6 +3,7 @@
 // service, latencies in Uint32Array counts laid out like hdr-histogram-js.
 // snapshot() hands the deltas to the primary (every second, before each table
 // swap, at shutdown) and zeroes them.
+import { threadId } from 'node:worker_threads'
 import { HDR_HIGHEST, HDR_LENGTH, latencyIndex } from './hdr-layout.js'
 import { METHODS } from './methods.js'
 import { DEFAULT_BUCKETS, rowWidth, type CounterDelta, type LatencyDelta, type MetricsSnapshot } from './snapshot.js'
@@ -51,7 +52,7 @@ class LatencyCounts {
 /** What is counted for one entrypoint, router or service name. */
 class Stats {
   dirty = false
-  /** Open-connection change (entrypoints only). */
+  /** Open connections now (entrypoints only). */
   conn = 0
   readonly total = new LatencyCounts()
   readonly upstream = new LatencyCounts()
@@ -64,10 +65,13 @@ class Stats {
 export interface RecorderOptions {
   /** Prometheus duration bucket bounds in seconds; default Traefik's [0.1, 0.3, 1.2, 5]. */
   buckets?: number[]
+  /** Identifies this worker in snapshots; default the worker thread id. */
+  worker?: number
 }
 
 export class WorkerRecorder {
   readonly buckets: number[]
+  readonly worker: number
   readonly #bounds: Float64Array
   readonly #width: number
   /** status code -> code slot, -1 when not seen yet */
@@ -91,6 +95,7 @@ export class WorkerRecorder {
       }
     }
     this.buckets = [...buckets]
+    this.worker = opts.worker ?? threadId
     this.#bounds = Float64Array.from(buckets)
     this.#width = rowWidth(buckets.length)
   }
@@ -151,7 +156,6 @@ export class WorkerRecorder {
     const ep = this.#eps[entryPoint]
     if (ep === undefined) return
     ep.conn += delta
-    ep.dirty = true
   }
 
   /** Everything recorded since the previous snapshot; resets the deltas. */
@@ -163,6 +167,7 @@ export class WorkerRecorder {
       routers: [],
       services: [],
       latency: [],
+      worker: this.worker,
       connections: [],
     }
     const used = this.#codes.length * M * this.#width
@@ -173,16 +178,15 @@ export class WorkerRecorder {
         if (st.dirty) {
           lists[k].push({ name, rows: st.rows.slice(0, used) } satisfies CounterDelta)
           st.rows.fill(0, 0, used)
-          if (k === 0 && st.conn !== 0) snap.connections.push({ name, delta: st.conn })
           if (k === 2) takeLatency(st, snap.latency)
-          st.conn = 0
           st.dirty = false
-        } else if (!current[k].includes(st)) {
+        } else if (!current[k].includes(st) && st.conn === 0) {
           // Gone from the table and flushed: forget it.
           this.#byName[k].delete(name)
         }
       }
     }
+    for (const [name, st] of this.#byName[0]) snap.connections.push({ name, open: st.conn })
     if (this.#all.dirty) takeLatency(this.#all, snap.latency)
     this.#all.dirty = false
     return snap

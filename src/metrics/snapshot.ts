@@ -31,8 +31,10 @@ export interface MetricsSnapshot {
   routers: CounterDelta[]
   services: CounterDelta[]
   latency: LatencyDelta[]
-  /** Change of open connections per entrypoint since the previous snapshot. */
-  connections: { name: string; delta: number }[]
+  /** Worker thread id: open connections are kept per worker so a worker that dies can be forgotten. */
+  worker: number
+  /** Open connections per entrypoint on this worker now (absolute, not a delta). */
+  connections: { name: string; open: number }[]
 }
 
 /** Row width for a number of bucket bounds. */

@@ -54,8 +54,8 @@ function state(): RuntimeState {
 }
 
 t.test('prometheus text parses back with Traefik names and exact values', async (t) => {
-  const w1 = new WorkerRecorder()
-  const w2 = new WorkerRecorder()
+  const w1 = new WorkerRecorder({ worker: 1 })
+  const w2 = new WorkerRecorder({ worker: 2 })
   for (const w of [w1, w2]) w.setNames(['web'], ['whoami@docker'], ['whoami@docker'])
   for (let i = 0; i < 10; i++) w1.record(0, 0, 0, 200, 50e6, 10e6, methodIndex('GET'), 100) // 0.05 s
   for (let i = 0; i < 4; i++) w2.record(0, 0, 0, 200, 2e9, 1e9, methodIndex('GET'), 100) // 2 s
