@@ -221,3 +221,8 @@ export function unknownKeyError(key: string, at: V.Origin): ConfigError {
   if (u) return new ConfigError(ConfigErrorCode.UNSUPPORTED, `${label} is not supported by pier (${u.why})`)
   return new ConfigError(ConfigErrorCode.UNKNOWN_KEY, `unknown option ${label}`)
 }
+
+/** Every accepted key in its display spelling (for help text and its completeness test). */
+export function knownKeys(): string[] {
+  return specs.map((s) => s.key)
+}
