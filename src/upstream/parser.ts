@@ -181,6 +181,13 @@ export class ResponseParser {
       for (let i = 0; i < have && i < 7; i++) {
         if (data[from + i] !== HTTP_1[i]) return this.fail(badResponse(BadResponse.STATUS_LINE, 'response does not start with HTTP/1.'))
       }
+      // A line ended by a bare LF would leave us waiting for a CRLFCRLF that
+      // may never come: judge the lines up to it now, as the whole head would be.
+      for (let lf = data.indexOf(LF, Math.max(from, searchFrom)); lf !== -1 && lf < limit; lf = data.indexOf(LF, lf + 1)) {
+        if (lf === from || data[lf - 1] !== CR) {
+          return this.fail(parseHead(data, from, lf + 1, this.head) ?? badResponse(BadResponse.HEADER, 'line ended by a bare LF'))
+        }
+      }
       if (have > MAX_HEAD_BYTES) return this.fail(badResponse(BadResponse.HEADERS_TOO_LARGE, `response head larger than ${MAX_HEAD_BYTES} bytes`))
       // Copy: buf may be a read buffer that is overwritten by the next read.
       this.pending = data === buf ? Buffer.from(buf.subarray(p, end)) : data
