@@ -40,31 +40,38 @@ async function stopHandle(h) {
 
 /**
  * Starts target name for model and waits until a request through it answers
- * 200. pier is asked for its API (server-side latency); if it will not start
- * with those flags it is started without them and state.pierApi turns false.
+ * 200. pier is asked for its API (server-side latency); if it exits with
+ * those flags it is started without them and state.pierApi turns false.
  */
 async function startTarget(name, model, opts, state, workers = opts.workers) {
   const port = await freePort()
   const dir = targetDir(state.work, `${state.scenario}-w${workers}`, name)
   const ctx = { model, port, workers, dir, cpus: opts.cpus?.proxy }
+  const launch = async (c) => {
+    const h = TARGETS[name].start(c)
+    live.add(h)
+    try {
+      if (h.readyLine) await h.waitForOutput(h.readyLine, 30000)
+      await waitHttpOk(port, model.hosts[0].host, 15000, h)
+      return h
+    } catch (err) {
+      await stopHandle(h)
+      throw err
+    }
+  }
   let h
   if (name === 'pier' && state.pierApi) {
     try {
-      h = await TARGETS.pier.start({ ...ctx, apiPort: (ctx.apiPort = await freePort()) })
+      h = await launch({ ...ctx, apiPort: (ctx.apiPort = await freePort()) })
     } catch (err) {
+      if (err.code !== 'EEXITED') throw err // slow, not refusing the flags: no point retrying
       state.pierApi = false
+      delete ctx.apiPort
       state.pierApiNote = `pier did not start with --api.insecure/--metrics.prometheus (${err.message.split('\n')[0]}); server-side latency n/a`
       log(state.pierApiNote)
     }
   }
-  if (!h) h = await TARGETS[name].start(ctx)
-  live.add(h)
-  try {
-    await waitHttpOk(port, model.hosts[0].host, 15000, h)
-  } catch (err) {
-    await stopHandle(h)
-    throw err
-  }
+  if (!h) h = await launch(ctx)
   return { name, h, port, apiPort: ctx.apiPort ?? null, pid: h.pid }
 }
 

@@ -21,8 +21,15 @@ export async function startLoadgen({ procs = 1, cpus } = {}) {
   const ask = (k, spec) =>
     new Promise((resolve, reject) => {
       const id = nextId++
+      // autocannon stops itself after durationS; a child that does not answer well after is stuck
+      const limitMs = (spec.durationS + 60) * 1000
+      const timer = setTimeout(() => {
+        k.proc.off('message', onMsg)
+        reject(codedError('ELOADGEN', `${k.name} did not finish a ${spec.durationS} s run within ${limitMs / 1000} s`))
+      }, limitMs)
       const onMsg = (m) => {
         if (m.id !== id) return
+        clearTimeout(timer)
         k.proc.off('message', onMsg)
         m.error ? reject(codedError(m.error.code, m.error.message)) : resolve(m.result)
       }

@@ -37,9 +37,9 @@ export function start(name, cmd, args, { cpus, env, cwd, ipc } = {}) {
       const deadline = Date.now() + ms
       while (!re.test(out)) {
         if (proc.exitCode !== null || proc.signalCode !== null) {
-          throw codedError('ESTART', `${name} exited (${proc.exitCode ?? proc.signalCode}) before printing ${re}:\n${out.slice(-2000)}`)
+          throw codedError('EEXITED', `${name} exited (${proc.exitCode ?? proc.signalCode}) before printing ${re}:\n${out.slice(-2000)}`)
         }
-        if (Date.now() > deadline) throw codedError('ESTART', `${name} did not print ${re} within ${ms} ms:\n${out.slice(-2000)}`)
+        if (Date.now() > deadline) throw codedError('ESTARTTIMEOUT', `${name} did not print ${re} within ${ms} ms:\n${out.slice(-2000)}`)
         await sleep(20)
       }
     },

@@ -44,15 +44,16 @@ export async function waitHttpOk(port, host, ms = 15000, handle) {
     })
     if (status === 200) return
     last = String(status)
-    if (handle && !handle.alive()) throw codedError('ESTART', `${handle.name} exited before answering:\n${handle.output().slice(-2000)}`)
-    if (Date.now() > deadline) throw codedError('ESTART', `port ${port} (Host: ${host}) did not answer 200 within ${ms} ms (last: ${last})${handle ? ':\n' + handle.output().slice(-2000) : ''}`)
+    if (handle && !handle.alive()) throw codedError('EEXITED', `${handle.name} exited before answering:\n${handle.output().slice(-2000)}`)
+    if (Date.now() > deadline) throw codedError('ESTARTTIMEOUT', `port ${port} (Host: ${host}) did not answer 200 within ${ms} ms (last: ${last})${handle ? ':\n' + handle.output().slice(-2000) : ''}`)
     await sleep(50)
   }
 }
 
 /**
  * Each target: available() -> null or why not; version(); start(ctx) -> process
- * handle with port (and apiPort for pier). ctx: { model, port, workers, dir, cpus, apiPort }.
+ * handle, with readyLine when the target logs its readiness (the caller waits,
+ * and stops the process if it never gets there). ctx: { model, port, workers, dir, cpus, apiPort }.
  */
 export const TARGETS = {
   direct: {
@@ -72,7 +73,7 @@ export const TARGETS = {
       }
       return `pier ${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}${rev}`
     },
-    async start({ model, port, workers, dir, cpus, apiPort }) {
+    start({ model, port, workers, dir, cpus, apiPort }) {
       const routes = join(dir, 'routes.yml')
       writeFileSync(routes, renderRoutes(model))
       const args = [
@@ -81,19 +82,18 @@ export const TARGETS = {
         `--providers.file.filename=${routes}`,
         '--providers.file.watch=false',
         `--workers=${workers}`,
-        '--log.level=ERROR',
+        // INFO: pier logs nothing per request at INFO, and "pier ready" (all workers listening) is an INFO line
+        '--log.level=INFO',
       ]
       if (apiPort) args.push('--api.insecure=true', '--metrics.prometheus=true', `--entrypoints.traefik.address=127.0.0.1:${apiPort}`)
-      const h = start('pier', process.execPath, args, { cpus })
-      await h.waitForOutput(/pier ready/, 20000)
-      return h
+      return Object.assign(start('pier', process.execPath, args, { cpus }), { readyLine: /pier ready/ })
     },
   },
   nginx: {
     what: 'nginx, worker_processes = workers, upstream keepalive',
     available: () => (which('nginx') ? null : 'nginx is not installed'),
     version: () => versionLine(which('nginx'), ['-v']).replace('nginx version: ', ''),
-    async start({ model, port, workers, dir, cpus }) {
+    start({ model, port, workers, dir, cpus }) {
       const conf = join(dir, 'nginx.conf')
       writeFileSync(conf, renderNginx(model, { port, workers, dir, asRoot: process.getuid?.() === 0 }))
       return start('nginx', which('nginx'), ['-e', join(dir, 'nginx-error.log'), '-p', dir, '-c', conf], { cpus })
@@ -103,7 +103,7 @@ export const TARGETS = {
     what: 'HAProxy, nbthread = workers, http-reuse always',
     available: () => (which('haproxy') ? null : 'haproxy is not installed'),
     version: () => versionLine(which('haproxy'), ['-v']).replace(/ - https?:.*$/, ''),
-    async start({ model, port, workers, dir, cpus }) {
+    start({ model, port, workers, dir, cpus }) {
       const mapFile = join(dir, 'hosts.map')
       const { cfg, map } = renderHaproxy(model, { port, workers, mapFile })
       writeFileSync(mapFile, map)
@@ -115,7 +115,7 @@ export const TARGETS = {
     what: 'Caddy (Go), GOMAXPROCS = workers',
     available: () => (which('caddy') ? null : 'caddy is not installed'),
     version: () => 'caddy ' + versionLine(which('caddy'), ['version']),
-    async start({ model, port, workers, dir, cpus }) {
+    start({ model, port, workers, dir, cpus }) {
       writeFileSync(join(dir, 'Caddyfile'), renderCaddy(model, { port }))
       return start('caddy', which('caddy'), ['run', '--config', join(dir, 'Caddyfile'), '--adapter', 'caddyfile'], {
         cpus,
@@ -127,19 +127,17 @@ export const TARGETS = {
     what: 'http-proxy on node:cluster, keep-alive agent',
     available: () => (existsSync(join(ROOT, 'node_modules/http-proxy/package.json')) ? null : 'http-proxy is not installed (npm install)'),
     version: () => 'http-proxy ' + pkgVersion('http-proxy') + ' on node ' + process.version,
-    async start({ model, port, workers, dir, cpus }) {
+    start({ model, port, workers, dir, cpus }) {
       const conf = join(dir, 'node-http-proxy.json')
       writeFileSync(conf, renderNodeProxy(model, { port, workers }))
-      const h = start('node-http-proxy', process.execPath, [NODE_PROXY, conf], { cpus })
-      await h.waitForOutput(/node-http-proxy ready/)
-      return h
+      return Object.assign(start('node-http-proxy', process.execPath, [NODE_PROXY, conf], { cpus }), { readyLine: /node-http-proxy ready/ })
     },
   },
   traefik: {
     what: 'Traefik, GOMAXPROCS = workers, same routes file as pier',
     available: () => (which('traefik') ? null : 'no traefik binary on PATH (it cannot be fetched here; put one on PATH to include it)'),
     version: () => 'traefik ' + versionLine(which('traefik'), ['version']).replace(/^Version:\s*/, ''),
-    async start({ model, port, workers, dir, cpus }) {
+    start({ model, port, workers, dir, cpus }) {
       const routes = join(dir, 'routes.yml')
       writeFileSync(routes, renderRoutes(model))
       return start(
