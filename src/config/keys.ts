@@ -148,7 +148,7 @@ const unsupported: Array<[string, string]> = [
   ['providers', 'pier has the file and docker providers'],
   ['providers.file', 'of the file provider, pier supports filename, directory and watch'],
   ['providers.docker', 'of the docker provider, pier supports endpoint, tls, exposedByDefault, network, defaultRule, watch, constraints, allowEmptyServices, useBindPortIP'],
-  ['docker', 'of the docker provider, pier supports endpoint, tls, exposedByDefault, network, domain, watch'],
+  ['docker', 'the v1 --docker.* spellings take the same options as providers.docker, plus domain'],
   ['file', 'the Traefik v1 file provider (frontends/backends) is not supported; use --providers.file with the v2 format'],
   ['log', 'pier logs to stderr; log.level and log.format are supported'],
   ['accessLog', 'of the access log, pier supports filePath, format and bufferingSize'],
@@ -161,7 +161,7 @@ const unsupported: Array<[string, string]> = [
   ['defaultEntryPoints', 'routers without entryPoints use every entrypoint'],
 ]
 const unsupportedParts = unsupported
-  .map(([key, why]) => ({ key, why, parts: key.toLowerCase().split('.').map((p) => (p === '<name>' ? '*' : p)) }))
+  .map(([key, why]) => ({ why, parts: key.toLowerCase().split('.').map((p) => (p === '<name>' ? '*' : p)) }))
   // longest prefix first, so the most specific explanation wins
   .sort((a, b) => b.parts.length - a.parts.length)
 
@@ -189,11 +189,11 @@ export function findKey(key: string): Found | undefined {
 }
 
 /** Why a Traefik key that pier lacks is unsupported, when it is one Traefik has. */
-export function unsupportedReason(key: string): { key: string; why: string } | undefined {
+function unsupportedReason(key: string): string | undefined {
   const parts = key.toLowerCase().split('.')
   for (const u of unsupportedParts) {
     if (u.parts.length > parts.length) continue
-    if (u.parts.every((p, i) => p === '*' || p === parts[i])) return { key: u.key, why: u.why }
+    if (u.parts.every((p, i) => p === '*' || p === parts[i])) return u.why
   }
   return undefined
 }
@@ -205,7 +205,7 @@ export function isSection(key: string): boolean {
 }
 
 /** Known keys written with the given key's names filled in, for suggestions. */
-export function candidates(key: string): string[] {
+function candidates(key: string): string[] {
   const written = key.split('.')
   return specs.map((s) => s.key.split('.').map((p, i) => (p === '<name>' ? (written[i] ?? p) : p)).join('.'))
 }
@@ -217,8 +217,8 @@ export function unknownKeyError(key: string, at: V.Origin): ConfigError {
   const last = key.split('.').pop() ?? key
   const near = nearest(key, candidates(key), Math.max(2, Math.floor(last.length / 3)))
   if (near) return new ConfigError(ConfigErrorCode.UNKNOWN_KEY, `unknown option ${label}; did you mean ${flag ? '--' : ''}${near}?`)
-  const u = unsupportedReason(key)
-  if (u) return new ConfigError(ConfigErrorCode.UNSUPPORTED, `${label} is not supported by pier (${u.why})`)
+  const why = unsupportedReason(key)
+  if (why) return new ConfigError(ConfigErrorCode.UNSUPPORTED, `${label} is not supported by pier (${why})`)
   return new ConfigError(ConfigErrorCode.UNKNOWN_KEY, `unknown option ${label}`)
 }
 
