@@ -78,6 +78,7 @@ async function startTarget(name, model, opts, state, workers = opts.workers) {
 /** pier's merged server-side distribution, or null with the reason logged. */
 async function pierServerHgrm(apiPort) {
   if (!apiPort) return null
+  await sleep(1500) // the primary merges the workers' histograms every second
   try {
     const res = await fetch(`http://127.0.0.1:${apiPort}/api/pier/latency?format=hgrm`, { signal: AbortSignal.timeout(5000) })
     if (res.status !== 200) throw codedError('EPIERAPI', `GET /api/pier/latency?format=hgrm answered ${res.status}`)
