@@ -54,7 +54,7 @@ function px(p) {
 
 /** Latency-by-percentile chart (inline SVG) of total and upstream curves. */
 function chart(entry, title) {
-  const W = 360, H = 150, L = 40, R = 8, T = 8, B = 22
+  const W = 360, H = 150, L = 40, R = 16, T = 8, B = 22
   const pick = entry && (entry.lastMinute.total ? entry.lastMinute : entry.sinceStart.total ? entry.sinceStart : null)
   const svg = h('svg:svg', { class: 'chart', width: W, height: H, viewBox: `0 0 ${W} ${H}`, 'data-points': pick ? pick.total.curve.length : 0, role: 'img', 'aria-label': title })
   if (!pick) {
