@@ -98,7 +98,7 @@ async function idleRss(opts, state, names) {
   for (const name of names.filter((n) => n !== 'direct')) {
     try {
       const t = await startTarget(name, model, opts, { ...state, scenario: 'idle', pierApi: false }, 2)
-      await sleep(1000)
+      await sleep(opts.mode === 'full' ? 2000 : 500)
       out.push({ target: name, workers: 2, rssMB: treeRssMB(t.pid) })
       await stopHandle(t.h)
     } catch (err) {
@@ -115,20 +115,19 @@ async function runScenario(s, opts, state, lg, names) {
   const { h: backend, ports } = await startBackends(s.backends)
   const model = modelFor(s, ports)
   const spec = requestSpec(s, model)
-  const targets = []
-  const failed = []
-  for (const name of names) {
-    if (name === 'direct') {
-      targets.push({ name, port: ports[0], pid: backend.pid, apiPort: null })
-      continue
-    }
-    try {
-      targets.push(await startTarget(name, model, opts, state))
-    } catch (err) {
-      log(`${name} failed to start: ${err.message.split('\n')[0]}`)
-      failed.push({ target: name, error: err.message })
-    }
-  }
+  // started side by side (they idle until their turn); kept in the given order
+  const started = await Promise.all(
+    names.map((name) =>
+      name === 'direct'
+        ? { name, port: ports[0], pid: backend.pid, apiPort: null }
+        : startTarget(name, model, opts, state).catch((err) => {
+            log(`${name} failed to start: ${err.message.split('\n')[0]}`)
+            return { name, error: err.message }
+          }),
+    ),
+  )
+  const targets = started.filter((t) => !t.error)
+  const failed = started.filter((t) => t.error).map((t) => ({ target: t.name, error: t.error }))
   const url = (t) => `http://127.0.0.1:${t.port}`
   await sleep(300)
   for (const t of targets) t.idleRssMB = treeRssMB(t.pid)

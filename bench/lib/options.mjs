@@ -71,7 +71,7 @@ export function parseOptions(argv, { cores = os.availableParallelism(), arch = p
     install: true,
     build: true,
   }
-  if (given.quick) Object.assign(base, { mode: 'quick', repeats: 1, duration: 1.5, warmup: 0.5, 'rate-duration': 1 })
+  if (given.quick) Object.assign(base, { mode: 'quick', repeats: 1, duration: 1, warmup: 0.3, 'rate-duration': 0.7 })
   if (given.smoke) {
     Object.assign(base, {
       mode: 'smoke',
