@@ -4,9 +4,11 @@
 // that ends with a uWS connection open would abort the process.
 import { readFileSync } from 'node:fs'
 
-const TIME_WAIT = 0x06
-const CLOSE = 0x07
-const LISTEN = 0x0a
+// Socket states in which the process still holds the connection; after its
+// own close (FIN_WAIT*, TIME_WAIT, ...) the kernel finishes alone.
+const ESTABLISHED = 0x01
+const SYN_RECV = 0x03
+const CLOSE_WAIT = 0x08
 
 export function openConnections(ports: Set<number>): number {
   let n = 0
@@ -23,7 +25,7 @@ export function openConnections(ports: Set<number>): number {
       const local = f[1]!
       const port = parseInt(local.slice(local.lastIndexOf(':') + 1), 16)
       const st = parseInt(f[3]!, 16)
-      if (ports.has(port) && st !== TIME_WAIT && st !== CLOSE && st !== LISTEN) n++
+      if (ports.has(port) && (st === ESTABLISHED || st === SYN_RECV || st === CLOSE_WAIT)) n++
     }
   }
   return n
