@@ -9,7 +9,7 @@ import { emptyDraft, type Draft } from './draft.js'
 import { readFlags } from './flags.js'
 import { loadConfigFile } from './file.js'
 import { findKey, isSection, unknownKeyError } from './keys.js'
-import { describe } from './values.js'
+import { describe, str } from './values.js'
 
 export { ConfigError, ConfigErrorCode } from './errors.js'
 
@@ -21,7 +21,7 @@ export function parseStaticConfig(argv: string[], env: NodeJS.ProcessEnv): Stati
   const flags = readFlags(argv)
   const d = emptyDraft()
   let configFile: string | undefined
-  for (const f of flags) if (f.spec.key === 'configFile') configFile = f.value.raw === true ? undefined : f.value.raw
+  for (const f of flags) if (f.spec.key === 'configFile') configFile = str(f.value)
   if (configFile !== undefined) applyFile(d, configFile)
   for (const f of flags) f.spec.apply(d, f.value, f.name)
   return finish(d, env)

@@ -26,8 +26,8 @@ export function describe(at: Origin): string {
 }
 
 export function badValue(v: Value, expected: string): ConfigError {
-  const shown = v.raw === true ? 'no value' : JSON.stringify(v.raw)
-  return new ConfigError(ConfigErrorCode.BAD_VALUE, `bad value ${shown} for ${describe(v.at)}: expected ${expected}`)
+  if (v.raw === true) return new ConfigError(ConfigErrorCode.MISSING_VALUE, `no value for ${describe(v.at)}: expected ${expected}`)
+  return new ConfigError(ConfigErrorCode.BAD_VALUE, `bad value ${JSON.stringify(v.raw)} for ${describe(v.at)}: expected ${expected}`)
 }
 
 function text(v: Value, expected: string): string {

@@ -126,6 +126,7 @@ const bad: Array<[string, string, string, RegExp]> = [
   ['tls.yml', 'certificatesResolvers:\n  le:\n    acme:\n      email: a@b\n', 'CONFIG_UNSUPPORTED', /certificatesResolvers\.le\.acme\.email \(.*tls\.yml line 4\) is not supported by pier \(TLS/],
   ['pier.json', '{}', 'CONFIG_FILE', /unknown file type \(expected \.yml, \.yaml or \.toml\)/],
   ['nested.yml', 'configFile: other.yml\n', 'CONFIG_BAD_VALUE', /configFile cannot be set inside a config file/],
+  ['empty.yml', 'providers:\n  file:\n    filename:\n', 'CONFIG_MISSING_VALUE', /no value for providers\.file\.filename \(.*empty\.yml line 3\): expected a value/],
   ['scalar.yml', 'just text\n', 'CONFIG_FILE', /expected a mapping/],
 ]
 
