@@ -1,0 +1,58 @@
+// Access log lines written by the real built pier, in both formats.
+import t from 'tap'
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startPier } from '../helpers/pier.js'
+import { freePort, waitFor } from '../helpers/net.js'
+import { startBackend, get } from '../helpers/backends.js'
+
+const CLF = /^(\S+) - - \[(\d\d\/\w{3}\/\d{4}:\d\d:\d\d:\d\d \+0000)\] "(\S+) (\S+) (HTTP\/1\.[01])" (\d{3}) (\d+) ("[^"]*") ("[^"]*") (\d+) ("[^"]*") ("[^"]*") (\d+)ms$/
+
+for (const format of ['common', 'json'] as const) {
+  t.test(`${format} access log`, async (t) => {
+    const backend = await startBackend('hello')
+    const dir = mkdtempSync(join(tmpdir(), 'pier-accesslog-'))
+    const routes = join(dir, 'routes.yml')
+    const file = join(dir, 'access.log')
+    writeFileSync(routes, JSON.stringify({ http: { routers: { app: { rule: 'Host(`app.local`)', service: 'app' } }, services: { app: { loadBalancer: { servers: [{ url: backend.url }] } } } } }))
+    const web = await freePort()
+    const pier = await startPier([`--entrypoints.web.address=127.0.0.1:${web}`, `--providers.file.filename=${routes}`, '--workers=2', '--accesslog=true', `--accesslog.filepath=${file}`, `--accesslog.format=${format}`])
+    t.teardown(async () => {
+      await pier.stop()
+      await backend.close()
+    })
+    await waitFor(async () => (await get(web, 'app.local', '/ready')).status === 200, 10_000, 'route')
+    const N = 50
+    for (let i = 0; i < N; i++) {
+      const r = await get(web, i % 5 === 4 ? 'other.local' : 'app.local', `/p/${i}?a=1`, { headers: { 'user-agent': 'pier-test/1', referer: 'http://ref.local/' } })
+      t.equal(r.status, i % 5 === 4 ? 404 : 200)
+    }
+    const lines = await waitFor(() => {
+      const l = existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(0, -1) : []
+      return l.filter((x) => x.includes('/p/')).length >= N ? l : undefined
+    }, 10_000, `${N} lines`)
+    t.equal(lines.filter((x) => x.includes('/p/')).length, N, 'one line per request')
+    t.ok(lines.some((x) => x.includes('/ready')), 'warm-up requests logged too')
+    const counts = new Set<number>()
+    for (const line of lines.filter((x) => x.includes('/p/'))) {
+      if (format === 'common') {
+        const m = CLF.exec(line)
+        t.ok(m, `parses: ${line}`)
+        if (!m) continue
+        const i = Number(/\/p\/(\d+)/.exec(m[4])![1])
+        t.same([m[1], m[3], m[4], m[6], m[8], m[9]], ['127.0.0.1', 'GET', `/p/${i}?a=1`, i % 5 === 4 ? '404' : '200', '"http://ref.local/"', '"pier-test/1"'])
+        if (i % 5 !== 4) t.same([m[7], m[11], m[12]], ['5', '"app@file"', `"${backend.url}"`])
+        counts.add(Number(m[10]))
+      } else {
+        const o = JSON.parse(line)
+        const i = Number(/\/p\/(\d+)/.exec(o.RequestPath)![1])
+        t.match(o, { ClientHost: '127.0.0.1', RequestMethod: 'GET', RequestPath: `/p/${i}?a=1`, RequestProtocol: 'HTTP/1.1', DownstreamStatus: i % 5 === 4 ? 404 : 200, 'request_User-Agent': 'pier-test/1', entryPointName: 'web' })
+        if (i % 5 !== 4) t.match(o, { RouterName: 'app@file', ServiceName: 'app@file', ServiceURL: backend.url, DownstreamContentSize: 5 })
+        t.type(o.Duration, 'number')
+        counts.add(o.RequestCount)
+      }
+    }
+    t.equal(counts.size, N, 'RequestCount is unique per line')
+  })
+}
