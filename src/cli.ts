@@ -2,12 +2,19 @@
 // pier's command line: Traefik-style flags (and --configfile) -> static
 // configuration -> start. Bad flags and files exit 2 with one clear line.
 import { parseStaticConfig, ConfigError } from './config/parse.js'
+import { usage } from './config/usage.js'
 import { createLogger } from './log.js'
 import { start } from './primary/start.js'
 
+const args = process.argv.slice(2)
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(usage())
+  process.exit(0)
+}
+
 let config
 try {
-  config = parseStaticConfig(process.argv.slice(2), process.env)
+  config = parseStaticConfig(args, process.env)
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err
   process.stderr.write(`pier: ${err.message}\n`)
