@@ -55,45 +55,68 @@ function bare(s: string): string {
   return UNSAFE.test(s) ? JSON.stringify(s).slice(1, -1) : s
 }
 
-/** Go's %q for a field, "-" when empty. */
-function quoted(s: string): string {
-  return s === '' ? '"-"' : JSON.stringify(s)
+/**
+ * Go's %q of a field ("-" when empty, or null in JSON), remembering the last
+ * value: router, service, server and user agent repeat from line to line.
+ */
+class Quoter {
+  #last = '\u0001'
+  #out = ''
+  constructor(readonly empty: string) {}
+  q(s: string): string {
+    if (s !== this.#last) {
+      this.#last = s
+      this.#out = s === '' ? this.empty : JSON.stringify(s)
+    }
+    return this.#out
+  }
 }
+
+const ISO_SECOND = { sec: -1, text: '' }
+
+/** toISOString() without a Date per call: the part up to the second is cached. */
+export function isoTime(ms: number): string {
+  const whole = Math.floor(ms)
+  const sec = Math.floor(whole / 1000)
+  if (sec !== ISO_SECOND.sec) {
+    ISO_SECOND.sec = sec
+    ISO_SECOND.text = new Date(sec * 1000).toISOString().slice(0, 20)
+  }
+  const milli = whole - sec * 1000
+  return `${ISO_SECOND.text}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`
+}
+
+const c = { referer: new Quoter('"-"'), agent: new Quoter('"-"'), router: new Quoter('"-"'), upstream: new Quoter('"-"') }
 
 export function formatCommon(e: AccessLogEntry): string {
   return (
     `${bare(e.clientIp)} - - [${clfTime(e.startMs)}] "${bare(e.method)} ${bare(e.path)} ${bare(e.protocol)}" ${e.status} ${e.size} ` +
-    `${quoted(e.referer)} ${quoted(e.userAgent)} ${COUNT_MARKER} ${quoted(e.router)} ${quoted(e.upstream)} ${Math.floor(e.durationMs)}ms\n`
+    `${c.referer.q(e.referer)} ${c.agent.q(e.userAgent)} ${COUNT_MARKER} ${c.router.q(e.router)} ${c.upstream.q(e.upstream)} ${Math.floor(e.durationMs)}ms\n`
   )
 }
 
-/** Traefik's JSON field names for what pier knows of a request. */
+const j = {
+  ip: new Quoter('""'), method: new Quoter('""'), path: new Quoter('""'), protocol: new Quoter('""'), host: new Quoter('null'),
+  router: new Quoter('null'), service: new Quoter('null'), url: new Quoter('null'), addr: new Quoter('null'), ep: new Quoter('null'),
+  agent: new Quoter('null'), referer: new Quoter('null'),
+}
+let lastUpstream = '\u0001'
+let lastAddr = ''
+
+/** Traefik's JSON field names for what pier knows of a request; fields pier does not know are null. */
 export function formatJson(e: AccessLogEntry): string {
-  const start = new Date(e.startMs).toISOString()
-  const serviceAddr = e.upstream.replace(/^[a-z]+:\/\//, '')
-  const body = JSON.stringify({
-    ClientAddr: e.clientIp,
-    ClientHost: e.clientIp,
-    ClientUsername: '-',
-    DownstreamContentSize: e.size,
-    DownstreamStatus: e.status,
-    Duration: Math.round(e.durationMs * 1e6),
-    RequestHost: e.host || undefined,
-    RequestMethod: e.method,
-    RequestPath: e.path,
-    RequestProtocol: e.protocol,
-    RequestScheme: 'http',
-    RouterName: e.router || undefined,
-    ServiceName: e.service || undefined,
-    ServiceURL: e.upstream || undefined,
-    ServiceAddr: serviceAddr || undefined,
-    StartUTC: start,
-    entryPointName: e.entryPoint || undefined,
-    'request_User-Agent': e.userAgent || undefined,
-    request_Referer: e.referer || undefined,
-    level: 'info',
-    msg: '',
-    time: new Date().toISOString(),
-  })
-  return `{"RequestCount":${COUNT_MARKER},${body.slice(1)}\n`
+  if (e.upstream !== lastUpstream) {
+    lastUpstream = e.upstream
+    lastAddr = e.upstream.replace(/^[a-z]+:\/\//, '')
+  }
+  const ip = j.ip.q(e.clientIp)
+  return (
+    `{"RequestCount":${COUNT_MARKER},"ClientAddr":${ip},"ClientHost":${ip},"ClientUsername":"-",` +
+    `"DownstreamContentSize":${e.size},"DownstreamStatus":${e.status},"Duration":${Math.round(e.durationMs * 1e6)},` +
+    `"RequestHost":${j.host.q(e.host)},"RequestMethod":${j.method.q(e.method)},"RequestPath":${j.path.q(e.path)},` +
+    `"RequestProtocol":${j.protocol.q(e.protocol)},"RequestScheme":"http","RouterName":${j.router.q(e.router)},` +
+    `"ServiceName":${j.service.q(e.service)},"ServiceURL":${j.url.q(e.upstream)},"ServiceAddr":${j.addr.q(lastAddr)},` +
+    `"StartUTC":"${isoTime(e.startMs)}","entryPointName":${j.ep.q(e.entryPoint)},"request_User-Agent":${j.agent.q(e.userAgent)},` +
+    `"request_Referer":${j.referer.q(e.referer)},"level":"info","msg":"","time":"${isoTime(e.startMs + e.durationMs)}"}\n`
+  )
 }
