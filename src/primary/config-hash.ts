@@ -3,16 +3,18 @@
 // order their provider built them in.
 import { createHash } from 'node:crypto'
 
+/** JSON.stringify with every object's keys in sorted order; objects already sorted are not copied. */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null'
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`
-  const obj = value as Record<string, unknown>
-  const parts: string[] = []
-  for (const k of Object.keys(obj).sort()) {
-    if (obj[k] === undefined) continue
-    parts.push(`${JSON.stringify(k)}:${canonicalJson(obj[k])}`)
-  }
-  return `{${parts.join(',')}}`
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v
+    const keys = Object.keys(v)
+    let sorted = true
+    for (let i = 1; i < keys.length && sorted; i++) sorted = keys[i - 1]! < keys[i]!
+    if (sorted) return v
+    const copy: Record<string, unknown> = {}
+    for (const k of keys.sort()) copy[k] = (v as Record<string, unknown>)[k]
+    return copy
+  }) ?? 'null'
 }
 
 export function configHash(value: unknown): string {

@@ -137,3 +137,10 @@ t.test('canonical JSON sorts keys and drops undefined', async (t) => {
   t.equal(configHash({ a: 1, b: 2 }), configHash({ b: 2, a: 1 }))
   t.not(configHash([1, 2]), configHash([2, 1]), 'array order matters')
 })
+
+t.test('canonical JSON is the same for any key insertion order, at every depth', async (t) => {
+  const a = { http: { services: { s2: { loadBalancer: { servers: [{ weight: 1, url: 'u' }] } }, s1: {} }, routers: { '10': 1, '2': 2 } } }
+  const b = { http: { routers: { '2': 2, '10': 1 }, services: { s1: {}, s2: { loadBalancer: { servers: [{ url: 'u', weight: 1 }] } } } } }
+  t.equal(canonicalJson(a), canonicalJson(b))
+  t.equal(canonicalJson(undefined), 'null')
+})
