@@ -1,0 +1,47 @@
+// Everything a worker thread keeps for metrics and the access log, with the
+// timer that ships it to the primary. The worker wires this to its message
+// port; message framing stays in src/worker/messages.ts.
+import { AccessLogBuffer } from '../accesslog/buffer.js'
+import type { AccessLogFormat } from '../accesslog/format.js'
+import { WorkerRecorder } from './recorder.js'
+import type { MetricsSnapshot } from './snapshot.js'
+
+export interface WorkerObserversOptions {
+  /** The worker's id in the pool; the primary calls MetricsStore.dropWorker(id) when the thread is gone. */
+  worker: number
+  /** Prometheus buckets from the static config (metrics.prometheus.buckets); default Traefik's. */
+  buckets?: number[]
+  /** Set when the access log is on. */
+  accessLog?: { format: AccessLogFormat }
+  postMetrics: (snapshot: MetricsSnapshot) => void
+  postAccessLog: (lines: string) => void
+  /** default 1000 */
+  intervalMs?: number
+}
+
+export class WorkerObservers {
+  readonly recorder: WorkerRecorder
+  /** undefined when the access log is off: the handler skips it. */
+  readonly accessLog: AccessLogBuffer | undefined
+  readonly #post: (s: MetricsSnapshot) => void
+  readonly #timer: NodeJS.Timeout
+
+  constructor(opts: WorkerObserversOptions) {
+    this.recorder = new WorkerRecorder({ buckets: opts.buckets, worker: opts.worker })
+    this.accessLog = opts.accessLog ? new AccessLogBuffer({ format: opts.accessLog.format, onBatch: opts.postAccessLog }) : undefined
+    this.#post = opts.postMetrics
+    this.#timer = setInterval(() => this.flush(), opts.intervalMs ?? 1000).unref()
+  }
+
+  /** Ships what was recorded now: call before a table swap (then setNames) and before the thread ends. */
+  flush(): void {
+    this.#post(this.recorder.snapshot())
+    this.accessLog?.flush()
+  }
+
+  /** Final flush; no more timer. */
+  stop(): void {
+    clearInterval(this.#timer)
+    this.flush()
+  }
+}
