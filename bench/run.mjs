@@ -85,7 +85,7 @@ async function pierServerHgrm(apiPort) {
     const text = await res.text()
     return { text, summary: hgrmSummary(parseHgrm(text)) }
   } catch (err) {
-    log(`pier server-side latency n/a: ${err.message}`)
+    log(`pier server-side latency n/a: ${err.message}${err.cause ? ` (${err.cause.code ?? err.cause.message})` : ''}`)
     return null
   }
 }
@@ -244,6 +244,8 @@ async function main() {
       (m.cores <= 2 ? `: with ${m.cores} cores the backends share cores with both the load generator and the proxy` : '')
     : `nothing pinned: load generator, proxy and backends share all ${m.cores} cores`
   m.versions = versions
+  m.loadAvgStart = os.loadavg().map((x) => +x.toFixed(2))
+  if (m.loadAvgStart[0] > m.cores) log(`warning: load average ${m.loadAvgStart[0]} on ${m.cores} cores: other work is running and will skew the figures`)
 
   const date = new Date().toISOString()
   const outDir = opts.out ?? join(BENCH, 'results', `${machineLabel(m)}-${date.slice(0, 19).replace(/[:T]/g, '').replace(/^(\d{8})/, '$1-')}`)
@@ -261,6 +263,7 @@ async function main() {
       writeScenarioFiles(outDir, sc)
       scenarios.push(sc)
     }
+    m.loadAvgEnd = os.loadavg().map((x) => +x.toFixed(2))
     const one = scenarios.find((s) => s.name === '1-backend')
     const results = {
       version: 1,

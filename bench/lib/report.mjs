@@ -11,9 +11,13 @@ export function machineLine(r) {
   return `${m.cpu}, ${m.cores} cores, ${m.arch}, ${m.kernel}, Node ${m.node}; ${r.workers} worker(s) per proxy; ${m.placement}`
 }
 
+/** Whether other work loaded the machine during the run (1-minute load average above the core count). */
+const busy = (r) => Math.max(r.machine.loadAvgStart?.[0] ?? 0, r.machine.loadAvgEnd?.[0] ?? 0) > r.machine.cores
+
 /** The whole report of one run. */
 export function fullReport(r) {
   const out = [`# pier benchmark, ${r.date} (${r.mode})`, '', `Machine: ${machineLine(r)}.`, '']
+  if (r.machine.loadAvgStart) out.push(`Load average (1, 5, 15 min) at start ${r.machine.loadAvgStart.join(', ')}, at end ${r.machine.loadAvgEnd?.join(', ') ?? 'n/a'}${busy(r) ? ': other work shared the machine, so the figures are low and noisy' : ''}.`, '')
   out.push(`Load generator: ${r.machine.loadgen}. Versions: ${Object.entries(r.machine.versions).map(([k, v]) => `${k}: ${v}`).join('; ')}.`, '')
   if (r.loadgenCeiling) out.push(`Load-generator check (1-backend, direct): autocannon ${int(r.loadgenCeiling.autocannonRps)} req/s, wrk ${int(r.loadgenCeiling.wrkRps)} req/s with the same connections and cores.`, '')
   for (const s of r.skipped) out.push(`- skipped ${s.target}: ${s.reason}`)
@@ -51,7 +55,7 @@ export function readmeTable(r) {
     return t ? f(t) : 'n/a'
   }
   const out = [
-    `Measured ${r.date.slice(0, 10)} on ${machineLine(r)}. Requests/s (median of ${r.repeats}) and p99 latency at saturation, ${r.connections} connections:`,
+    `Measured ${r.date.slice(0, 10)} on ${machineLine(r)}${busy(r) ? ` (a shared machine: load average ${r.machine.loadAvgStart[0]} at start, so the figures are low and noisy)` : ''}. Requests/s (median of ${r.repeats}) and p99 latency at saturation, ${r.connections} connections:`,
     '',
     `| target | ${r.scenarios.map((s) => s.name).join(' | ')} |`,
     `|---|${r.scenarios.map(() => '---:').join('|')}|`,
