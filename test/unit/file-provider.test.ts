@@ -189,3 +189,22 @@ t.test('a router whose service was refused is not also called missing', async (t
   t.equal(b.errors.length, 1)
   t.match(errorsOf(b)[0], /service "s": .*scheme ftp is not supported/)
 })
+
+t.test('YAML anchors and merge keys work', async (t) => {
+  const b = one('r.yml', `
+http:
+  routers:
+    a: { rule: "Host(\`a\`)", service: s1 }
+  services:
+    s1:
+      loadBalancer: &lb
+        passHostHeader: false
+        servers: [{ url: "http://127.0.0.1:1" }]
+    s2:
+      loadBalancer:
+        <<: *lb
+        servers: [{ url: "http://127.0.0.1:2" }]
+`)
+  t.same(b.errors, [])
+  t.same(b.config?.http.services.s2, { loadBalancer: { passHostHeader: false, servers: [{ url: 'http://127.0.0.1:2' }] } })
+})

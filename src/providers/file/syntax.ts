@@ -23,7 +23,7 @@ export function parseText(file: string, text: string): { data: unknown } | { err
     }
   }
   if (ext === '.yml' || ext === '.yaml') {
-    const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true })
+    const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true, merge: true })
     const first = doc.errors[0]
     if (first) {
       const pos = first.linePos?.[0]
