@@ -57,6 +57,8 @@ export interface AccessLogConfig {
 }
 
 export interface StaticConfig {
+  /** The static file that was read: --configFile, or traefik.{yml,yaml,toml} found where Traefik looks; absent if none. */
+  configFile?: string
   /** name -> address; default { web: :80 }. 'traefik' is the API entrypoint (default :8080). */
   entryPoints: Record<string, EntryPoint>
   providers: {
