@@ -2,7 +2,7 @@
 // spellings and multi-argument forms users bring). Each builder validates its
 // arguments at compile time and returns a predicate that allocates nothing.
 import { RuleError } from './errors.js'
-import { HOST_END, TEXT_END, type GoRegexOptions } from './goregex.js'
+import { HOST_END, type GoRegexOptions } from './goregex.js'
 import { hostEquals, hostLength, hostPartEquals, hostProblem, normalizeHost } from './host.js'
 import { ipInNets, parseNet, type IPNet } from './ip.js'
 import { queryEquals, queryMatches } from './query.js'
@@ -18,7 +18,7 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 
 function templateRegex(tpl: string, matcher: string, pos: number, defaultPattern: string, end: string, opts: GoRegexOptions): RegExp {
   try {
-    return new RegExp(`^${templateSource(tpl, defaultPattern, opts)}${end}`, opts.host ? 'i' : '')
+    return new RegExp(`^${templateSource(tpl, defaultPattern, opts)}${end}`)
   } catch (e) {
     throw regexError(e, tpl, matcher, pos)
   }
@@ -99,7 +99,7 @@ function pathArgs(args: string[], at: ArgPosition, matcher: string, prefix: bool
   return args.map((p, i) => {
     if (!p.startsWith('/')) throw new RuleError('RULE_BAD_ARG', `${matcher} '${p}' does not start with '/'`, at(i))
     if (isTemplate(p)) {
-      const re = templateRegex(p, matcher, at(i), '[^/]+', prefix ? '' : TEXT_END, {})
+      const re = templateRegex(p, matcher, at(i), '[^/]+', prefix ? '' : '$', {})
       return (s: string) => re.test(s)
     }
     return prefix ? (s: string) => s.startsWith(p) : (s: string) => s === p

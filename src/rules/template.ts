@@ -1,7 +1,7 @@
 // Traefik v2 (gorilla/mux) templates: a host or path with {name} or
 // {name:regex} variables, e.g. {sub:[a-z]+}.example.com, translated to one
 // JavaScript regex source. Literal parts match literally.
-import { escapeLiteral, GoRegexError, translateGoSource, type GoRegexOptions } from './goregex.js'
+import { GoRegexError, literalText, translateGoSource, type GoRegexOptions } from './goregex.js'
 
 const VARIABLE = /\{[A-Za-z_][\w-]*[:}]/
 
@@ -23,7 +23,7 @@ export function templateSource(tpl: string, defaultPattern: string, opts: GoRege
     const c = tpl[i]
     if (c === '{') {
       if (level++ === 0) {
-        out += escapeLiteral(tpl.slice(literalStart, i))
+        out += literalText(tpl.slice(literalStart, i), opts.host === true)
         varStart = i + 1
       }
     } else if (c === '}') {
@@ -39,5 +39,5 @@ export function templateSource(tpl: string, defaultPattern: string, opts: GoRege
     }
   }
   if (level !== 0) throw new GoRegexError(`unbalanced braces in template '${tpl}'`)
-  return out + escapeLiteral(tpl.slice(literalStart))
+  return out + literalText(tpl.slice(literalStart), opts.host === true)
 }

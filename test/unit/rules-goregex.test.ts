@@ -36,6 +36,15 @@ t.test('translated syntax', async (t) => {
     ['^/\\d{2,3}$', '/1234', false],
     ['^/a\\-b\\:c$', '/a-b:c', true],
     ['/users/', '/api/users/1', true],
+    ['(?i)^/[a-c]+$', '/aBc', true],
+    ['(?i)^/[^a-c]$', '/B', false],
+    ['(?i)^/[^a-c]$', '/D', true],
+    ['(?i)^/[[:lower:]]+$', '/ABC', true],
+    ['(?i)^/\\Qab\\E$', '/AB', true],
+    ['(?i)^/(?P<Name>x)$', '/X', true],
+    ['^/[\\d\\-]+$', '/1-2', true],
+    ['^/[\\x41-\\x43]+$', '/ABC', true],
+    ['^/[\\x41-\\x43]+$', '/abc', false],
   ]
   for (const [re, path, want] of cases) {
     t.equal(compileRule(parseRule(`PathRegexp("${re.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}")`))(onPath(path)), want, `${re} on ${JSON.stringify(path)}`)
@@ -62,6 +71,8 @@ t.test('refused syntax', async (t) => {
     ['a)', /Unmatched/i],
     ['*a', /Nothing to repeat/i],
     ['\\x{110000}', /unsupported escape/],
+    ['(?P<1x>a)', /invalid group name/],
+    ['[z-a]', /invalid class range/],
   ]
   for (const [re, reason] of cases) {
     const rule = `PathRegexp(\`${re}\`)`
@@ -74,4 +85,13 @@ t.test('refused syntax', async (t) => {
     t.ok(err instanceof RuleError, `${rule} refused`)
     t.match(err, { code: 'RULE_BAD_REGEX', position: 11, message: reason }, rule)
   }
+})
+
+t.test('a catastrophic pattern falls back to the linear engine instead of hanging', async (t) => {
+  // 2^40 backtracking steps: without the fallback this would outlive the test timeout.
+  const value = 'a'.repeat(40) + '!'
+  const headerReq = { ...onPath('/'), header: () => value }
+  t.equal(compileRule(parseRule('HeaderRegexp(`X-A`, `^(a+)+$`)'))(headerReq), false)
+  t.equal(compileRule(parseRule('HostRegexp(`^(a+)+$`)'))({ ...onPath('/'), host: value }), false)
+  t.equal(compileRule(parseRule('PathRegexp(`^/(a+)+\\z`)'))(onPath('/' + value)), false)
 })
