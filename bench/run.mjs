@@ -199,7 +199,9 @@ async function runScenario(s, opts, state, lg, names) {
     row.ratioDirect = byName('direct') ? row.rps / byName('direct').rps : null
     row.ratioNginx = byName('nginx') ? row.rps / byName('nginx').rps : null
   }
-  return { name: s.name, what: s.what, fixedRate: rate, targets: rows, failed, wrkCheck }
+  // the overhead target: pier's p99 minus direct's at the same fixed rate
+  const pierOverheadP99Ms = byName('pier') && byName('direct') ? byName('pier').fixed.p99 - byName('direct').fixed.p99 : null
+  return { name: s.name, what: s.what, fixedRate: rate, pierOverheadP99Ms, targets: rows, failed, wrkCheck }
 }
 
 function writeScenarioFiles(dir, sc) {

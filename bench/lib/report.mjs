@@ -42,6 +42,7 @@ export function fullReport(r) {
       )
     }
     for (const f of s.failed) out.push(`| ${f.target} | failed: ${f.error.split('\n')[0]} |||||||||||`)
+    if (s.pierOverheadP99Ms != null) out.push('', `pier's p99 minus direct's at ${int(s.fixedRate)} req/s: ${ms(s.pierOverheadP99Ms)} ms.`)
     out.push('', `![${s.name} at saturation](${s.name}.svg) ![${s.name} at ${s.fixedRate} req/s](${s.name}-rate.svg)`, '')
   }
   return out.join('\n') + '\n'
@@ -64,6 +65,9 @@ export function readmeTable(r) {
   out.push('', `p99 latency (ms) at a fixed rate below saturation (${r.rateConnections} connections; the rate is under each scenario name):`, '')
   out.push(`| target | ${r.scenarios.map((s) => `${s.name} @${int(s.fixedRate)}/s`).join(' | ')} |`, `|---|${r.scenarios.map(() => '---:').join('|')}|`)
   for (const name of targets) out.push(`| ${name} | ${r.scenarios.map((s) => cell(s, name, (t) => ms(t.fixed?.p99))).join(' | ')} |`)
+  if (r.scenarios.some((s) => s.pierOverheadP99Ms != null)) {
+    out.push(`| pier p99 − direct p99 | ${r.scenarios.map((s) => (s.pierOverheadP99Ms == null ? 'n/a' : ms(s.pierOverheadP99Ms))).join(' | ')} |`)
+  }
   if (r.idle?.length) out.push('', `Idle RSS with 2 workers: ${r.idle.map((t) => `${t.target} ${t.error ? 'n/a' : mb(t.rssMB) + ' MB'}`).join(', ')}.`)
   if (r.skipped.length) out.push('', `Not run: ${r.skipped.map((s) => `${s.target} (${s.reason})`).join('; ')}.`)
   out.push('', 'Reproduce with `make bench` (about half an hour; `make bench-quick` for a two-minute check); each run writes its tables, `.hgrm` distributions and plots under `bench/results/`.')

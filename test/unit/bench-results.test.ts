@@ -137,14 +137,16 @@ t.test('report tables carry every target and scenario', async (t) => {
     machine: { cpu: 'AMD EPYC', cores: 2, arch: 'x64', kernel: 'Linux 6.1', node: 'v20.20.2', placement: 'load generator on cpu 0', loadgen: 'autocannon', versions: { nginx: '1.22.1' } },
     skipped: [{ target: 'traefik', reason: 'no traefik binary on PATH' }],
     idle: [{ target: 'pier', workers: 2, rssMB: 61.2 }],
-    scenarios: [{ name: '1-backend', what: 'w', fixedRate: 2000, failed: [], targets: [target('direct', 100000), target('pier', 55000), target('nginx', 50000)] }],
+    scenarios: [{ name: '1-backend', what: 'w', fixedRate: 2000, pierOverheadP99Ms: 0.4, failed: [], targets: [target('direct', 100000), target('pier', 55000), target('nginx', 50000)] }],
   }
   const table = readmeTable(results)
   t.match(table, /\| pier \| 55,000 \(2\.00 ms\) \|/)
   t.match(table, /1-backend @2,000\/s/)
+  t.match(table, /\| pier p99 − direct p99 \| 0\.40 \|/)
   t.match(table, /Idle RSS with 2 workers: pier 61 MB/)
   t.match(table, /Not run: traefik \(no traefik binary on PATH\)/)
   const full = fullReport(results)
   t.match(full, /\| pier \| 55,000 \(54,999-55,001\) \| 0\.55 \| 1\.10 \| 0\.50 \| 1\.00 \| 2\.00 \| 4\.00 \| 0 \| 30 \/ 40 \| 0\.20 \/ 0\.90 \| 0\.10 \/ 0\.40 \|/)
+  t.match(full, /pier's p99 minus direct's at 2,000 req\/s: 0\.40 ms/)
   t.match(full, /!\[1-backend at saturation\]\(1-backend\.svg\)/)
 })
