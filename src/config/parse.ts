@@ -1,6 +1,7 @@
 // Static configuration from Traefik-style flags and the optional file named by
-// --configFile: the file is read first, flags override it, then defaults fill
-// the rest. Throws ConfigError with a message naming the flag or file.
+// --configFile (or found where Traefik looks): the file is read first, flags
+// override it (Traefik would ignore them), then defaults fill the rest.
+// Throws ConfigError with a message naming the flag or file.
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import type { StaticConfig, DockerTLS, EntryPoint } from './static.js'
@@ -8,6 +9,7 @@ import { ConfigError, ConfigErrorCode } from './errors.js'
 import { emptyDraft, type Draft } from './draft.js'
 import { readFlags } from './flags.js'
 import { loadConfigFile } from './file.js'
+import { findConfigFile } from './find-file.js'
 import { findKey, isSection, unknownKeyError } from './keys.js'
 import { describe, str } from './values.js'
 
@@ -22,9 +24,12 @@ export function parseStaticConfig(argv: string[], env: NodeJS.ProcessEnv): Stati
   const d = emptyDraft()
   let configFile: string | undefined
   for (const f of flags) if (f.spec.key === 'configFile') configFile = str(f.value)
+  configFile ??= findConfigFile(env, process.cwd())
   if (configFile !== undefined) applyFile(d, configFile)
   for (const f of flags) f.spec.apply(d, f.value, f.name)
-  return finish(d, env)
+  const cfg = finish(d, env)
+  if (configFile !== undefined) cfg.configFile = configFile
+  return cfg
 }
 
 function applyFile(d: Draft, file: string): void {

@@ -145,3 +145,25 @@ t.test('a list of mappings where plain values belong names the line', async (t) 
   t.equal(err.code, 'CONFIG_FILE')
   t.match(err.message, /list\.yml: line 3: metrics\.prometheus\.buckets must be a list of plain values/)
 })
+
+t.test("without --configFile, traefik.{toml,yaml,yml} is found where Traefik looks", async (t) => {
+  const dir = t.testdir({
+    xdg: { 'traefik.yml': 'log:\n  level: ERROR\n' },
+    home: { '.config': { 'traefik.toml': '[log]\nlevel = "WARN"\n' } },
+    cwd: { 'traefik.yaml': 'log:\n  level: DEBUG\n' },
+  })
+  const xdg = join(dir, 'xdg')
+  const home = join(dir, 'home')
+  const cwd = join(dir, 'cwd')
+  t.chdir(cwd)
+  const level = (env: NodeJS.ProcessEnv) => {
+    const c = parseStaticConfig([], env)
+    return [c.log.level, c.configFile]
+  }
+  t.same(level({ XDG_CONFIG_HOME: xdg, HOME: home }), ['ERROR', join(xdg, 'traefik.yml')], '$XDG_CONFIG_HOME first')
+  t.same(level({ HOME: home }), ['WARN', join(home, '.config', 'traefik.toml')], 'then $HOME/.config')
+  t.same(level({}), ['DEBUG', join(cwd, 'traefik.yaml')], 'then the working directory')
+  t.same(parseStaticConfig([`--configfile=${join(xdg, 'traefik.yml')}`, '--log.level=INFO'], { HOME: home }).log.level, 'INFO', 'flags still override')
+  t.chdir(dir)
+  t.same(level({}), ['INFO', undefined], 'none found: defaults, no file')
+})
