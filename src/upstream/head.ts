@@ -1,7 +1,11 @@
-// Parses a complete response head (status line + header fields) straight from
-// a Buffer: one pass over the bytes with table lookups, names and values
-// decoded as latin1, and the framing headers (Content-Length,
-// Transfer-Encoding, Connection) interpreted on the way.
+// Parses a response head (status line + header fields) straight from a
+// Buffer, line by line and resumably: a head split across reads is continued
+// at its first unfinished line. One pass over the bytes with table lookups,
+// names and values decoded as latin1, and the framing headers
+// (Content-Length, Transfer-Encoding, Connection) interpreted on the way.
+// Lines may end in CRLF or a bare LF, as nginx and Go (so Traefik) accept
+// from backends; pier re-serializes every header it forwards, so the
+// leniency cannot reach the client. A CR anywhere else is an error.
 import { CR, FIELD, HTAB, LF, SP, TOKEN, bytes, eqLower, latin1 } from './chars.js'
 import { BadResponse, badResponse, type UpstreamError } from './errors.js'
 
@@ -10,8 +14,14 @@ const CONTENT_LENGTH = bytes('content-length')
 const TRANSFER_ENCODING = bytes('transfer-encoding')
 const CONNECTION = bytes('connection')
 
-/** What parseHead found; one instance is reused per connection. */
+/** parseHead results besides the index past the head. */
+export const HEAD_ERROR = -1
+export const HEAD_INCOMPLETE = -2
+
+/** What parseHead found so far; one instance is reused per connection. */
 export class Head {
+  /** The status line has been parsed; header lines follow. */
+  started = false
   /** 0 for HTTP/1.0, 1 for HTTP/1.1. */
   minor = 1
   status = 0
@@ -26,100 +36,143 @@ export class Head {
   close = false
   /** Connection: keep-alive was sent. */
   keepAlive = false
+  /** After HEAD_INCOMPLETE: where the first unfinished line starts. */
+  resume = 0
+  /** After HEAD_ERROR: what was wrong. */
+  error: UpstreamError | null = null
 
   reset(): void {
+    this.started = false
     this.headers = []
     this.contentLength = -1
     this.chunked = false
     this.close = false
     this.keepAlive = false
+    this.error = null
   }
 }
 
+function fail(out: Head, err: UpstreamError): number {
+  out.error = err
+  return HEAD_ERROR
+}
+
+function incomplete(out: Head, at: number): number {
+  out.resume = at
+  return HEAD_INCOMPLETE
+}
+
 /**
- * Parses buf[start..end), where end is just past the CRLF that ends the last
- * header line (the empty line that closes the head is not included).
- * Returns null on success, else the error to report.
+ * Parses head lines from buf[p..end). Returns the index just past the empty
+ * line that ends the head, HEAD_INCOMPLETE (out.resume: where to continue
+ * once more bytes are there), or HEAD_ERROR (out.error).
  */
-export function parseHead(buf: Buffer, start: number, end: number, out: Head): UpstreamError | null {
-  out.reset()
-  // Status line: HTTP/1.x SP 3DIGIT [SP reason] CRLF
-  let p = start
-  if (end - p < 12) return badResponse(BadResponse.STATUS_LINE, 'status line too short')
-  for (let i = 0; i < 7; i++) if (buf[p + i] !== HTTP_1[i]) return badResponse(BadResponse.STATUS_LINE, 'status line does not start with HTTP/1.')
-  const minor = buf[p + 7]
-  if (minor !== 0x30 && minor !== 0x31) return badResponse(BadResponse.STATUS_LINE, 'unsupported HTTP version')
-  out.minor = minor - 0x30
-  if (buf[p + 8] !== SP) return badResponse(BadResponse.STATUS_LINE, 'expected a space after the version')
-  const d0 = buf[p + 9]! - 0x30
-  const d1 = buf[p + 10]! - 0x30
-  const d2 = buf[p + 11]! - 0x30
-  if (d0 < 1 || d0 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return badResponse(BadResponse.STATUS_LINE, 'status code is not 3 digits from 100')
-  out.status = d0 * 100 + d1 * 10 + d2
-  p += 12
-  let c = buf[p]
-  if (c === SP) {
-    const rs = ++p
-    while (p < end && FIELD[buf[p]!] === 1) p++
-    out.statusText = p > rs ? latin1(buf, rs, p) : ''
-  } else if (c === CR) {
-    out.statusText = ''
-  } else {
-    return badResponse(BadResponse.STATUS_LINE, 'expected a space after the status code')
+export function parseHead(buf: Buffer, p: number, end: number, out: Head): number {
+  if (!out.started) {
+    p = statusLine(buf, p, end, out)
+    if (p < 0) return p
   }
-  if (buf[p] !== CR || buf[p + 1] !== LF) return badResponse(BadResponse.STATUS_LINE, 'invalid character in the status line')
-  p += 2
   return parseFields(buf, p, end, out, out.headers, BadResponse.HEADER)
 }
 
+/** HTTP/1.x SP 3DIGIT [SP reason] (CR)LF */
+function statusLine(buf: Buffer, p: number, end: number, out: Head): number {
+  let lf = p
+  while (lf < end && buf[lf] !== LF) lf++
+  if (lf === end) {
+    // Not a whole line yet, but a stream that is not HTTP can be told at once.
+    for (let i = 0; i < 7 && p + i < end; i++) {
+      if (buf[p + i] !== HTTP_1[i]) return fail(out, badResponse(BadResponse.STATUS_LINE, 'response does not start with HTTP/1.'))
+    }
+    return incomplete(out, p)
+  }
+  const le = lf > p && buf[lf - 1] === CR ? lf - 1 : lf
+  if (le - p < 12) return fail(out, badResponse(BadResponse.STATUS_LINE, 'status line too short'))
+  for (let i = 0; i < 7; i++) if (buf[p + i] !== HTTP_1[i]) return fail(out, badResponse(BadResponse.STATUS_LINE, 'status line does not start with HTTP/1.'))
+  const minor = buf[p + 7]
+  if (minor !== 0x30 && minor !== 0x31) return fail(out, badResponse(BadResponse.STATUS_LINE, 'unsupported HTTP version'))
+  out.minor = minor - 0x30
+  if (buf[p + 8] !== SP) return fail(out, badResponse(BadResponse.STATUS_LINE, 'expected a space after the version'))
+  const d0 = buf[p + 9]! - 0x30
+  const d1 = buf[p + 10]! - 0x30
+  const d2 = buf[p + 11]! - 0x30
+  if (d0 < 1 || d0 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return fail(out, badResponse(BadResponse.STATUS_LINE, 'status code is not 3 digits from 100'))
+  out.status = d0 * 100 + d1 * 10 + d2
+  let q = p + 12
+  if (q === le) {
+    out.statusText = ''
+  } else {
+    if (buf[q] !== SP) return fail(out, badResponse(BadResponse.STATUS_LINE, 'expected a space after the status code'))
+    const rs = ++q
+    while (q < le && FIELD[buf[q]!] === 1) q++
+    if (q !== le) return fail(out, badResponse(BadResponse.STATUS_LINE, 'invalid character in the reason phrase'))
+    out.statusText = le > rs ? latin1(buf, rs, le) : ''
+  }
+  out.started = true
+  return lf + 1
+}
+
 /**
- * Parses header lines in buf[p..end) into list (flat name/value pairs).
- * With head set, the framing headers are interpreted into it (trailers pass null).
+ * Parses header lines from buf[p..end) into list (flat name/value pairs)
+ * up to the empty line. With head set, the framing headers are interpreted
+ * into it. Returns as parseHead does (the trailer parser passes a complete
+ * section whose lines end in CRLF).
  */
 export function parseFields(
   buf: Buffer,
   p: number,
   end: number,
-  head: Head | null,
+  head: Head,
   list: string[],
   reason: typeof BadResponse.HEADER | typeof BadResponse.TRAILER,
-): UpstreamError | null {
+): number {
   const what = reason === BadResponse.HEADER ? 'header' : 'trailer'
-  while (p < end) {
+  for (;;) {
+    if (p >= end) return incomplete(head, p)
+    const c = buf[p]
+    if (c === LF) {
+      p += 1
+      break
+    }
+    if (c === CR) {
+      if (p + 1 >= end) return incomplete(head, p)
+      if (buf[p + 1] !== LF) return fail(head, badResponse(reason, `CR not followed by LF in the ${what}s`))
+      p += 2
+      break
+    }
     const ns = p
-    while (TOKEN[buf[p]!] === 1) p++
+    while (p < end && TOKEN[buf[p]!] === 1) p++
+    if (p >= end) return incomplete(head, ns)
     if (buf[p] !== 0x3a /* : */ || p === ns) {
-      return badResponse(reason, `${what} line ${JSON.stringify(latin1(buf, ns, Math.min(end, ns + 40)))} is not "name: value"`)
+      return fail(head, badResponse(reason, `${what} line ${JSON.stringify(latin1(buf, ns, Math.min(end, ns + 40)))} is not "name: value"`))
     }
     const ne = p++
-    while (buf[p] === SP || buf[p] === HTAB) p++
+    while (p < end && (buf[p] === SP || buf[p] === HTAB)) p++
     const vs = p
-    while (FIELD[buf[p]!] === 1) p++
-    if (buf[p] !== CR || buf[p + 1] !== LF) {
-      return badResponse(reason, `invalid character in the value of ${what} ${latin1(buf, ns, ne)}`)
-    }
+    while (p < end && FIELD[buf[p]!] === 1) p++
+    if (p >= end) return incomplete(head, ns)
     let ve = p
+    if (buf[p] === LF) p += 1
+    else if (buf[p] !== CR) return fail(head, badResponse(reason, `invalid character in the value of ${what} ${latin1(buf, ns, ne)}`))
+    else if (p + 1 >= end) return incomplete(head, ns)
+    else if (buf[p + 1] !== LF) return fail(head, badResponse(reason, `invalid character in the value of ${what} ${latin1(buf, ns, ne)}`))
+    else p += 2
     while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HTAB)) ve--
-    p += 2
     const name = latin1(buf, ns, ne)
     const value = ve > vs ? latin1(buf, vs, ve) : ''
     list.push(name, value)
-    if (head === null) continue
+    if (reason !== BadResponse.HEADER) continue
     const nlen = ne - ns
-    if (nlen === 14 && eqLower(buf, ns, ne, CONTENT_LENGTH)) {
-      const err = contentLength(buf, vs, ve, head)
-      if (err !== null) return err
-    } else if (nlen === 17 && eqLower(buf, ns, ne, TRANSFER_ENCODING)) {
-      const err = transferEncoding(value, head)
-      if (err !== null) return err
-    } else if (nlen === 10 && eqLower(buf, ns, ne, CONNECTION)) {
-      connection(value, head)
-    }
+    let err: UpstreamError | null = null
+    if (nlen === 14 && eqLower(buf, ns, ne, CONTENT_LENGTH)) err = contentLength(buf, vs, ve, head)
+    else if (nlen === 17 && eqLower(buf, ns, ne, TRANSFER_ENCODING)) err = transferEncoding(value, head)
+    else if (nlen === 10 && eqLower(buf, ns, ne, CONNECTION)) connection(value, head)
+    if (err !== null) return fail(head, err)
   }
-  if (head !== null && head.chunked && head.contentLength !== -1) {
-    return badResponse(BadResponse.CL_TE_CONFLICT, 'both Content-Length and Transfer-Encoding')
+  if (reason === BadResponse.HEADER && head.chunked && head.contentLength !== -1) {
+    return fail(head, badResponse(BadResponse.CL_TE_CONFLICT, 'both Content-Length and Transfer-Encoding'))
   }
-  return null
+  return p
 }
 
 /** Content-Length: 1*DIGIT, or a list of identical values ("5, 5"); anything else is an error. */

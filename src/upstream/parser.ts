@@ -3,9 +3,9 @@
 // connection close; HEAD/204/304 have no body; 1xx interim heads are
 // skipped. Bytes may arrive split anywhere. The parser never throws on bad
 // input: execute() returns -1 and `error` says what was wrong.
-import { CR, FIELD, HEX, HTAB, LF, SP, bytes } from './chars.js'
+import { CR, FIELD, HEX, HTAB, LF, SP } from './chars.js'
 import { BadResponse, ErrorCode, UpstreamError, badResponse } from './errors.js'
-import { Head, parseFields, parseHead } from './head.js'
+import { HEAD_ERROR, HEAD_INCOMPLETE, Head, parseFields, parseHead } from './head.js'
 
 /** Largest response head (status line + headers) or trailer section accepted. */
 export const MAX_HEAD_BYTES = 64 * 1024
@@ -28,8 +28,6 @@ const TRAILERS = 10
 const DONE = 11
 const ERROR = 12
 
-const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1')
-const HTTP_1 = bytes('HTTP/1.')
 
 /** Receives the parsed response. A false return stops execute() right after the call. */
 export interface ParserSink {
@@ -52,8 +50,12 @@ export class ResponseParser {
   private state = HEAD
   private isHead = false
   private sink: ParserSink
-  /** Partial head bytes kept between reads. */
+  /** Unfinished head line(s) kept between reads, in pending[0..pendingLen). */
   private pending: Buffer | null = null
+  private pendingLen = 0
+  /** Bytes of the current head already parsed (for the size limit). */
+  private headBytes = 0
+  private readonly trailerHead = new Head()
   /** Body bytes left in the Content-Length body or the current chunk. */
   private remaining = 0
   private chunkSize = 0
@@ -72,7 +74,9 @@ export class ResponseParser {
     this.state = HEAD
     this.isHead = isHead
     this.error = null
-    this.pending = null
+    this.head.reset()
+    this.pendingLen = 0
+    this.headBytes = 0
     this.trailers = []
     this.trailerBytes = null
     this.keepAlive = false
@@ -163,46 +167,43 @@ export class ResponseParser {
   }
 
   private readHead(buf: Buffer, p: number, end: number): number {
+    const head = this.head
     let data = buf
     let from = p
-    let searchFrom = p
     let limit = end
-    if (this.pending !== null) {
-      const prev = this.pending
-      data = Buffer.concat([prev, buf.subarray(p, end)])
+    if (this.pendingLen > 0) {
+      // Continue the head kept from earlier reads: append, then resume at its
+      // unfinished line (re-scanned; bounded by MAX_HEAD_BYTES).
+      this.appendPending(buf, p, end)
+      data = this.pending!
       from = 0
-      searchFrom = Math.max(0, prev.length - 3)
-      limit = data.length
+      limit = this.pendingLen
     }
-    let idx = data.indexOf(CRLFCRLF, searchFrom)
-    if (idx + 4 > limit) idx = -1
-    if (idx === -1) {
-      const have = limit - from
-      for (let i = 0; i < have && i < 7; i++) {
-        if (data[from + i] !== HTTP_1[i]) return this.fail(badResponse(BadResponse.STATUS_LINE, 'response does not start with HTTP/1.'))
+    const r = parseHead(data, from, limit, head)
+    if (r === HEAD_ERROR) return this.fail(head.error!)
+    if (r === HEAD_INCOMPLETE) {
+      const resume = head.resume
+      this.headBytes += resume - from
+      if (data === buf) {
+        this.pendingLen = 0
+        this.appendPending(buf, resume, end)
+      } else {
+        this.pending!.copyWithin(0, resume, limit)
+        this.pendingLen = limit - resume
       }
-      // A line ended by a bare LF would leave us waiting for a CRLFCRLF that
-      // may never come: judge the lines up to it now, as the whole head would be.
-      for (let lf = data.indexOf(LF, Math.max(from, searchFrom)); lf !== -1 && lf < limit; lf = data.indexOf(LF, lf + 1)) {
-        if (lf === from || data[lf - 1] !== CR) {
-          return this.fail(parseHead(data, from, lf + 1, this.head) ?? badResponse(BadResponse.HEADER, 'line ended by a bare LF'))
-        }
-      }
-      if (have > MAX_HEAD_BYTES) return this.fail(badResponse(BadResponse.HEADERS_TOO_LARGE, `response head larger than ${MAX_HEAD_BYTES} bytes`))
-      // Copy: buf may be a read buffer that is overwritten by the next read.
-      this.pending = data === buf ? Buffer.from(buf.subarray(p, end)) : data
+      if (this.headBytes + this.pendingLen > MAX_HEAD_BYTES) return this.tooLarge()
       return end
     }
-    if (idx + 2 - from > MAX_HEAD_BYTES) return this.fail(badResponse(BadResponse.HEADERS_TOO_LARGE, `response head larger than ${MAX_HEAD_BYTES} bytes`))
-    this.pending = null
-    const head = this.head
-    const err = parseHead(data, from, idx + 2, head)
-    if (err !== null) return this.fail(err)
+    this.headBytes += r - from
+    if (this.headBytes > MAX_HEAD_BYTES) return this.tooLarge()
+    this.headBytes = 0
     // Position after the head in buf's coordinates.
-    const next = end - (limit - (idx + 4))
+    const next = data === buf ? r : end - (limit - r)
+    this.pendingLen = 0
     const status = head.status
     if (status < 200) {
       if (status === 101) return this.fail(badResponse(BadResponse.UPGRADE, '101 Switching Protocols, but no upgrade was requested'))
+      head.reset()
       return next // interim response: the final head follows
     }
     this.keepAlive = head.minor === 1 ? !head.close : head.keepAlive && !head.close
@@ -226,6 +227,23 @@ export class ResponseParser {
     }
     if (!this.sink.onHead(head, length)) this.stopped = true
     return next
+  }
+
+  /** Copies buf[p..end) after the pending bytes (buf may be a shared read buffer). */
+  private appendPending(buf: Buffer, p: number, end: number): void {
+    const need = this.pendingLen + (end - p)
+    let pend = this.pending
+    if (pend === null || pend.length < need) {
+      const grown = Buffer.allocUnsafe(Math.max(need, 2 * (pend?.length ?? 512)))
+      if (pend !== null) pend.copy(grown, 0, 0, this.pendingLen)
+      this.pending = pend = grown
+    }
+    buf.copy(pend, this.pendingLen, p, end)
+    this.pendingLen = need
+  }
+
+  private tooLarge(): number {
+    return this.fail(badResponse(BadResponse.HEADERS_TOO_LARGE, `response head larger than ${MAX_HEAD_BYTES} bytes`))
   }
 
   // -- chunked coding --
@@ -319,10 +337,14 @@ export class ResponseParser {
   private endTrailers(): number {
     const acc = this.trailerBytes
     if (acc !== null) {
-      // acc holds the field lines with their CRLFs, but not the final empty line.
+      // acc holds the field lines with their CRLFs; the closing empty line is added back.
+      acc.push(CR, LF)
       const raw = Buffer.from(acc)
-      const err = parseFields(raw, 0, raw.length, null, this.trailers, BadResponse.TRAILER)
-      if (err !== null) return this.fail(err)
+      const th = this.trailerHead
+      th.reset()
+      if (parseFields(raw, 0, raw.length, th, this.trailers, BadResponse.TRAILER) !== raw.length) {
+        return this.fail(th.error ?? badResponse(BadResponse.TRAILER, 'malformed trailer section'))
+      }
       this.trailerBytes = null
     }
     this.state = DONE

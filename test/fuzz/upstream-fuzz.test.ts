@@ -33,6 +33,7 @@ const corpus: Array<{ name: string; raw: string; isHead?: boolean }> = [
   { name: 'HEAD', raw: R('HTTP/1.1 200 OK\nContent-Length: 512\n\n'), isHead: true },
   { name: '204', raw: R('HTTP/1.1 204 No Content\nDate: now\n\n') },
   { name: '304 with length', raw: R('HTTP/1.1 304 Not Modified\nContent-Length: 50\nETag: "x"\n\n') },
+  { name: 'bare LF head', raw: 'HTTP/1.0 200 OK\nContent-Type: text/plain\r\nX-A: b\n\nclose-delimited' },
   { name: 'binary body', raw: 'HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\n\r\n\x00\xff\r\n0\r\n' },
 ]
 

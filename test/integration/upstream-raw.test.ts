@@ -70,7 +70,7 @@ t.test('malformed responses fail with their code and close the connection', asyn
     '/header': ['HTTP/1.1 200 OK\r\nBad Header: 1\r\nContent-Length: 0\r\n\r\n', 'BAD_HEADER'],
     '/space': ['HTTP/1.1 200 OK\r\nContent-Length : 0\r\n\r\n', 'BAD_HEADER'],
     '/fold': ['HTTP/1.1 200 OK\r\nX: a\r\n b\r\nContent-Length: 0\r\n\r\n', 'BAD_HEADER'],
-    '/lf': ['HTTP/1.1 200 OK\nContent-Length: 0\n\n', 'BAD_STATUS_LINE'],
+    '/cr': ['HTTP/1.1 200 OK\rContent-Length: 0\r\n\r\n', 'BAD_STATUS_LINE'],
     '/chunk': ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 'BAD_CHUNK_SIZE'],
     '/chunkdata': ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n', 'BAD_CHUNK_DATA'],
     '/clte': ['HTTP/1.1 200 OK\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 'CONTENT_LENGTH_WITH_TRANSFER_ENCODING'],

@@ -143,8 +143,18 @@ t.test('malformed responses: code and reason', async (t) => {
     const r = parse(R(raw))
     t.same(r.error, { code: 'UPSTREAM_BAD_RESPONSE', reason }, JSON.stringify(raw))
   }
-  // Bare LF line endings are not HTTP/1.1.
-  t.same(parse('HTTP/1.1 200 OK\nContent-Length: 0\n\n\r\n\r\n').error?.code, 'UPSTREAM_BAD_RESPONSE')
+})
+
+t.test('head lines may end in a bare LF (as nginx and Go accept); a lone CR is an error', async (t) => {
+  const lf = parse('HTTP/1.1 200 OK\nContent-Length: 2\nX-A: b\n\nok')
+  t.same([lf.error, lf.heads[0]!.headers, lf.body], [null, ['Content-Length', '2', 'X-A', 'b'], 'ok'])
+  const mixed = parse('HTTP/1.0 200 OK\r\nContent-Type: text/plain\n\r\nbody', [], { eof: true })
+  t.same([mixed.error, mixed.body], [null, 'body'])
+  t.equal(parse('HTTP/1.1 204\n\n').heads[0]!.status, 204)
+  t.same(parse('HTTP/1.1 200 OK\rContent-Length: 0\r\n\r\n').error?.reason, 'BAD_STATUS_LINE')
+  t.same(parse('HTTP/1.1 200 OK\r\nA: b\r\r\n\r\n').error?.reason, 'BAD_HEADER')
+  t.same(parse('HTTP/1.1 200 OK\r\n\rX').error?.reason, 'BAD_HEADER')
+  t.same(parse('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\nab\r\n0\r\n\r\n').error?.reason, 'BAD_CHUNK_SIZE', 'chunked framing stays strict')
 })
 
 t.test('head and trailer size limits', async (t) => {
