@@ -1,13 +1,14 @@
 // Discovery latency: from `docker start` returning (the engine API call) to the
 // first 200 proxied by pier for that container, over N sequential starts.
 // Usage: npx tsc -p . && node bench/discovery/latency.mjs [starts=50]
-import { IMAGE, closeAgent, docker, ensureEngine, freePort, percentile, removeLabelled, startPier, status } from './lib.mjs'
+import { IMAGE, cleanupOnSignal, closeAgent, docker, ensureEngine, freePort, percentile, removeLabelled, startPier, status } from './lib.mjs'
 
 const starts = Number(process.argv[2] ?? 50)
 const tag = `pierlat${Date.now().toString(36)}`
 const DEADLINE_MS = 10000
 
 ensureEngine()
+cleanupOnSignal(() => removeLabelled(`pier.bench=${tag}`))
 const port = await freePort()
 const pier = await startPier([
   `--entrypoints.web.address=127.0.0.1:${port}`,

@@ -70,3 +70,12 @@ export function percentile(sorted, p) {
 export function closeAgent() {
   agent.destroy()
 }
+
+/** Runs cleanup once on SIGINT/SIGTERM (a bench stopped by timeout leaves no containers), then exits. */
+export function cleanupOnSignal(cleanup) {
+  const handler = (sig) => {
+    Promise.resolve(cleanup()).finally(() => process.exit(sig === 'SIGINT' ? 130 : 143))
+  }
+  process.once('SIGINT', handler)
+  process.once('SIGTERM', handler)
+}

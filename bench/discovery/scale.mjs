@@ -5,7 +5,7 @@
 // The engine serialises much of a start, so the start calls themselves are
 // timed too: the gap between them and "all routable" is pier's share.
 // Usage: npx tsc -p . && node bench/discovery/scale.mjs [containers=200]
-import { IMAGE, closeAgent, docker, ensureEngine, freePort, percentile, removeLabelled, startPier, status } from './lib.mjs'
+import { IMAGE, cleanupOnSignal, closeAgent, docker, ensureEngine, freePort, percentile, removeLabelled, startPier, status } from './lib.mjs'
 
 const n = Number(process.argv[2] ?? 200)
 const tag = `pierscale${Date.now().toString(36)}`
@@ -13,6 +13,7 @@ const DEADLINE_MS = Number(process.env.DEADLINE_MS ?? 600000)
 const POLL_MS = 20
 
 ensureEngine()
+cleanupOnSignal(() => removeLabelled(`pier.bench=${tag}`))
 const port = await freePort()
 const pier = await startPier([
   `--entrypoints.web.address=127.0.0.1:${port}`,
