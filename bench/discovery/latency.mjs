@@ -8,9 +8,13 @@ const tag = `pierlat${Date.now().toString(36)}`
 const DEADLINE_MS = 10000
 
 ensureEngine()
-cleanupOnSignal(() => removeLabelled(`pier.bench=${tag}`))
+let pier
+cleanupOnSignal(async () => {
+  await pier?.stop()
+  await removeLabelled(`pier.bench=${tag}`)
+})
 const port = await freePort()
-const pier = await startPier([
+pier = await startPier([
   `--entrypoints.web.address=127.0.0.1:${port}`,
   '--providers.docker',
   `--providers.docker.constraints=Label(\`pier.bench\`,\`${tag}\`)`,

@@ -13,9 +13,13 @@ const DEADLINE_MS = Number(process.env.DEADLINE_MS ?? 600000)
 const POLL_MS = 20
 
 ensureEngine()
-cleanupOnSignal(() => removeLabelled(`pier.bench=${tag}`))
+let pier
+cleanupOnSignal(async () => {
+  await pier?.stop()
+  await removeLabelled(`pier.bench=${tag}`)
+})
 const port = await freePort()
-const pier = await startPier([
+pier = await startPier([
   `--entrypoints.web.address=127.0.0.1:${port}`,
   '--providers.docker',
   `--providers.docker.constraints=Label(\`pier.bench\`,\`${tag}\`)`,
