@@ -18,6 +18,7 @@ import { fullReport } from './lib/report.mjs'
 import { machine, machineLabel } from './lib/machine.mjs'
 import { installTools, buildPier } from './lib/install.mjs'
 import { runWrk } from './lib/wrk.mjs'
+import { selfTimes, readProfiles } from './lib/cpuprofile.mjs'
 
 const BENCH = fileURLToPath(new URL('.', import.meta.url))
 const BACKEND = join(BENCH, 'backend.mjs')
@@ -46,7 +47,7 @@ async function stopHandle(h) {
 async function startTarget(name, model, opts, state, workers = opts.workers) {
   const port = await freePort()
   const dir = targetDir(state.work, `${state.scenario}-w${workers}`, name)
-  const ctx = { model, port, workers, dir, cpus: opts.cpus?.proxy }
+  const ctx = { model, port, workers, dir, cpus: opts.cpus?.proxy, cpuProfDir: opts.cpuProf && state.scenario !== 'idle' ? join(state.profiles, state.scenario) : null }
   const launch = async (c) => {
     const h = TARGETS[name].start(c)
     live.add(h)
@@ -167,6 +168,8 @@ async function runScenario(s, opts, state, lg, names) {
   }
   for (const t of targets) if (t.h) await stopHandle(t.h)
   await stopHandle(backend)
+  const profile = opts.cpuProf ? selfTimes(readProfiles(join(state.profiles, s.name))).slice(0, 15) : null
+  if (profile) for (const f of profile) log(`  pier cpu ${(f.share * 100).toFixed(1)}% ${f.ms.toFixed(0)} ms ${f.fn} ${f.where}`)
 
   const rows = targets.map((t) => {
     const rps = spread(t.runs.map((x) => x.rps))
@@ -201,7 +204,7 @@ async function runScenario(s, opts, state, lg, names) {
   }
   // the issue's overhead target: pier's p99 minus direct's at the same fixed rate
   const pierOverheadP99Ms = byName('pier') && byName('direct') ? byName('pier').fixed.p99 - byName('direct').fixed.p99 : null
-  return { name: s.name, what: s.what, fixedRate: rate, pierOverheadP99Ms, targets: rows, failed, wrkCheck }
+  return { name: s.name, what: s.what, fixedRate: rate, pierOverheadP99Ms, targets: rows, failed, wrkCheck, ...(profile ? { pierProfile: profile } : {}) }
 }
 
 function writeScenarioFiles(dir, sc) {
@@ -252,7 +255,7 @@ async function main() {
   const date = new Date().toISOString()
   const outDir = opts.out ?? join(BENCH, 'results', `${machineLabel(m)}-${date.slice(0, 19).replace(/[:T]/g, '').replace(/^(\d{8})/, '$1-')}`)
   mkdirSync(outDir, { recursive: true })
-  const state = { work: mkdtempSync(join(os.tmpdir(), 'pier-bench-')), pierApi: true, pierApiNote: null, scenario: '' }
+  const state = { work: mkdtempSync(join(os.tmpdir(), 'pier-bench-')), profiles: join(outDir, 'profiles'), pierApi: true, pierApiNote: null, scenario: '' }
   log(`${opts.mode} run: ${names.join(', ')} x ${opts.scenarios.join(', ')}; ${m.placement}; results in ${outDir}`)
 
   const lg = await startLoadgen({ procs: opts.loadgenProcs, cpus: opts.cpus?.loadgen })

@@ -21,11 +21,12 @@ export const USAGE = `usage: node bench/run.mjs [--quick | --smoke] [options]
   --out=DIR             results directory (bench/results/<machine>-<date>)
   --no-latest           do not copy the results to bench/results/latest.json
   --no-install          do not install missing peers (apt-get, npm)
-  --no-build            do not build pier first (npx tsc -p .)`
+  --no-build            do not build pier first (npx tsc -p .)
+  --cpu-prof            run pier under node --cpu-prof (every thread) and print where its time goes`
 
 const NUMERIC = ['repeats', 'duration', 'warmup', 'rate-duration', 'connections', 'rate-connections', 'workers']
 const LISTS = ['scenarios', 'targets']
-const FLAGS = ['quick', 'smoke', 'pin', 'latest', 'install', 'build', 'help']
+const FLAGS = ['quick', 'smoke', 'pin', 'latest', 'install', 'build', 'help', 'cpu-prof']
 
 /** Parses argv into options, filling defaults; throws EUSAGE naming the bad argument. */
 export function parseOptions(argv, { cores = os.availableParallelism(), arch = process.arch } = {}) {
@@ -105,6 +106,7 @@ export function parseOptions(argv, { cores = os.availableParallelism(), arch = p
     latest: o.latest,
     install: o.install,
     build: o.build,
+    cpuProf: !!o['cpu-prof'],
   }
 }
 

@@ -73,10 +73,11 @@ export const TARGETS = {
       }
       return `pier ${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}${rev}`
     },
-    start({ model, port, workers, dir, cpus, apiPort }) {
+    start({ model, port, workers, dir, cpus, apiPort, cpuProfDir }) {
       const routes = join(dir, 'routes.yml')
       writeFileSync(routes, renderRoutes(model))
       const args = [
+        ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []),
         PIER_CLI,
         `--entrypoints.web.address=127.0.0.1:${port}`,
         `--providers.file.filename=${routes}`,

@@ -150,3 +150,24 @@ t.test('report tables carry every target and scenario', async (t) => {
   t.match(full, /pier's p99 minus direct's at 2,000 req\/s: 0\.40 ms/)
   t.match(full, /!\[1-backend at saturation\]\(1-backend\.svg\)/)
 })
+
+t.test('CPU profile self times leave idle out and sum per function', async (t) => {
+  // @ts-expect-error: the harness is plain ESM JavaScript without type declarations
+  const { selfTimes } = await import('../../bench/lib/cpuprofile.mjs')
+  const frame = (functionName: string, url = '', lineNumber = 0) => ({ functionName, url, lineNumber, columnNumber: 0, scriptId: '0' })
+  const profile = {
+    nodes: [
+      { id: 1, callFrame: frame('(root)') },
+      { id: 2, callFrame: frame('(idle)') },
+      { id: 3, callFrame: frame('match', 'file:///w/main/dist/table/reader.js', 41) },
+      { id: 4, callFrame: frame('(garbage collector)') },
+    ],
+    samples: [2, 3, 3, 4, 2],
+    timeDeltas: [5000, 1000, 2000, 1000, 9000],
+  }
+  const top = selfTimes([profile, profile])
+  t.same(top.map((f: { fn: string }) => f.fn), ['match', '(garbage collector)'])
+  t.equal(top[0].ms, 6)
+  t.equal(top[0].where, 'dist/table/reader.js:42')
+  t.ok(Math.abs(top[0].share - 0.75) < 1e-9)
+})
