@@ -1,6 +1,7 @@
 // Recursive-descent parser shared by rules and constraints.
 // Precedence: ! binds tighter than &&, which binds tighter than ||; both
 // binary operators associate to the left.
+import { nearest } from '../config/suggest.js'
 import type { RuleNode } from './ast.js'
 import { RuleError } from './errors.js'
 import { tokenize, type Token } from './lexer.js'
@@ -69,7 +70,9 @@ export function parseExpression<In>(src: string, lang: Language<In>): RuleNode {
   const matcher = (name: Token): RuleNode => {
     const spec = lang.lookup(name.value)
     if (!spec) {
-      throw new RuleError('RULE_UNKNOWN_MATCHER', `unknown matcher '${name.value}'`, name.pos, `known matchers are ${lang.names.join(', ')}`)
+      const near = nearest(name.value, lang.spellings)
+      const known = `known matchers are ${lang.names.join(', ')}`
+      throw new RuleError('RULE_UNKNOWN_MATCHER', `unknown matcher '${name.value}'`, name.pos, near ? `did you mean ${near}? ${known}` : known)
     }
     const open = next()
     if (open.kind !== 'lparen') throw unexpected(open, `'(' after ${name.value}`)

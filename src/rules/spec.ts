@@ -25,6 +25,8 @@ export interface Language<In> {
   lookup(name: string): MatcherSpec<In> | undefined
   /** Canonical names, for the unknown-matcher message. */
   names: string[]
+  /** Canonical names and aliases, for "did you mean". */
+  spellings: string[]
 }
 
 /**
@@ -41,7 +43,12 @@ export function language<In>(what: string, specs: MatcherSpec<In>[]): Language<I
       }
     }
   }
-  return { what, lookup: (name) => byName.get(name), names: specs.map((s) => s.name) }
+  return {
+    what,
+    lookup: (name) => byName.get(name),
+    names: specs.map((s) => s.name),
+    spellings: specs.flatMap((s) => [s.name, ...(s.aliases ?? [])]),
+  }
 }
 
 export const exactly = (n: number) => (args: string[]): string | null =>
