@@ -74,6 +74,9 @@ class UndiciHandler extends Exchange {
   onError(err) { this.error(err) }
 }
 
+// Exit cleanly on SIGINT so --cpu-prof can write its profile.
+process.on('SIGINT', () => process.exit(0))
+
 const max = Number(conns)
 const pier = mode === 'pier' ? new UpstreamPool({ host: '127.0.0.1', port: Number(backendPort), maxConnections: max, dialTimeoutMs: 30000 }) : null
 const undici = mode === 'undici' ? new Pool(`http://127.0.0.1:${backendPort}`, { connections: max, pipelining: 1 }) : null
