@@ -1,6 +1,7 @@
-// Static configuration from Traefik-style flags and the optional file named by
-// --configFile (or found where Traefik looks): the file is read first, flags
-// override it (Traefik would ignore them), then defaults fill the rest.
+// Static configuration from Traefik-style flags, TRAEFIK_* environment
+// variables and the optional file named by --configFile (or found where
+// Traefik looks). Precedence: file < environment < flags (Traefik would use
+// only one of them), then defaults fill the rest.
 // Throws ConfigError with a message naming the flag or file.
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
@@ -8,6 +9,7 @@ import type { StaticConfig, DockerTLS, EntryPoint } from './static.js'
 import { ConfigError, ConfigErrorCode } from './errors.js'
 import { emptyDraft, type Draft } from './draft.js'
 import { readFlags } from './flags.js'
+import { readEnv } from './env.js'
 import { loadConfigFile } from './file.js'
 import { findConfigFile } from './find-file.js'
 import { findKey, isSection, unknownKeyError } from './keys.js'
@@ -21,12 +23,13 @@ export const DEFAULT_BUCKETS = [0.1, 0.3, 1.2, 5]
 
 export function parseStaticConfig(argv: string[], env: NodeJS.ProcessEnv): StaticConfig {
   const flags = readFlags(argv)
+  const fromEnv = readEnv(env)
   const d = emptyDraft()
   let configFile: string | undefined
-  for (const f of flags) if (f.spec.key === 'configFile') configFile = str(f.value)
+  for (const f of [...fromEnv, ...flags]) if (f.spec.key === 'configFile') configFile = str(f.value)
   configFile ??= findConfigFile(env, process.cwd())
   if (configFile !== undefined) applyFile(d, configFile)
-  for (const f of flags) f.spec.apply(d, f.value, f.name)
+  for (const f of [...fromEnv, ...flags]) f.spec.apply(d, f.value, f.name)
   const cfg = finish(d, env)
   if (configFile !== undefined) cfg.configFile = configFile
   return cfg

@@ -65,6 +65,8 @@ export function usage(): string {
     '',
     'Traefik-style static configuration; keys are case-insensitive. A bare boolean flag means true.',
     'Durations: 100ms, 2s, 1m30s, or a number of seconds.',
+    'Every key may also be set as an environment variable TRAEFIK_<KEY>, dots written as underscores',
+    '(TRAEFIK_LOG_LEVEL=DEBUG). Flags win over the environment, which wins over the file.',
     '',
   ]
   for (const [key, def, what] of KEY_DOCS) lines.push(`  --${key}${def ? `  (default: ${def})` : ''}`, `      ${what}`)

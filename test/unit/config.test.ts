@@ -101,6 +101,11 @@ const cases: Array<[string, string[], NodeJS.ProcessEnv, (c: StaticConfig) => un
   ['global phone-home switches are accepted', ['--global.checkNewVersion=false', '--global.sendAnonymousUsage'], {}, (c) => c.api, undefined],
   ['single-dash flags', ['-log.level=debug'], {}, (c) => c.log.level, 'DEBUG'],
   ['later flag wins', ['--workers=2', '--workers=4'], {}, (c) => c.workers, 4],
+  // TRAEFIK_* environment variables
+  ['env keys', [], { TRAEFIK_LOG_LEVEL: 'debug', TRAEFIK_ENTRYPOINTS_WEB_ADDRESS: ':8080', TRAEFIK_PROVIDERS_DOCKER_EXPOSEDBYDEFAULT: 'false' }, (c) => [c.log.level, c.entryPoints, c.providers.docker?.exposedByDefault], ['DEBUG', { web: { host: '', port: 8080 } }, false]],
+  ['env switch with an empty value', [], { TRAEFIK_API_INSECURE: '', TRAEFIK_PING: 'true' }, (c) => [c.api?.insecure, c.ping], [true, true]],
+  ['flags override env', ['--log.level=ERROR'], { TRAEFIK_LOG_LEVEL: 'DEBUG' }, (c) => c.log.level, 'ERROR'],
+  ['other env is ignored', [], { TRAEFIKX: '1', PATH: '/bin', DOCKER_HOST: 'tcp://x:1' }, (c) => c.providers.docker, undefined],
 ]
 
 for (const [name, argv, env, get, want] of cases) {
@@ -110,7 +115,10 @@ for (const [name, argv, env, get, want] of cases) {
 }
 
 // [argv, code, message pattern]
-const errors: Array<[string[], string, RegExp]> = [
+const errors: Array<[string[], string, RegExp, NodeJS.ProcessEnv?]> = [
+  [[], 'CONFIG_UNKNOWN_KEY', /^unknown option TRAEFIK_LOG_LEVL \(environment\); did you mean log\.level\?$/, { TRAEFIK_LOG_LEVL: 'DEBUG' }],
+  [[], 'CONFIG_BAD_VALUE', /^bad value "many" for TRAEFIK_WORKERS \(environment\): expected a positive integer$/, { TRAEFIK_WORKERS: 'many' }],
+  [[], 'CONFIG_UNSUPPORTED', /^TRAEFIK_TRACING_SERVICENAME \(environment\) is not supported by pier/, { TRAEFIK_TRACING_SERVICENAME: 'x' }],
   [['--entrypoints.web.adress=:80'], 'CONFIG_UNKNOWN_KEY', /unknown option --entrypoints\.web\.adress; did you mean --entryPoints\.web\.address\?/],
   [['--log.levl=DEBUG'], 'CONFIG_UNKNOWN_KEY', /did you mean --log\.level\?/],
   [['--providers.docker.exposedbydefualt=false'], 'CONFIG_UNKNOWN_KEY', /did you mean --providers\.docker\.exposedByDefault\?/],
@@ -140,9 +148,9 @@ const errors: Array<[string[], string, RegExp]> = [
   [['--configfile=/nonexistent/pier.yml'], 'CONFIG_FILE', /config file \/nonexistent\/pier\.yml: cannot read it \(ENOENT\)/],
 ]
 
-for (const [argv, code, re] of errors) {
+for (const [argv, code, re, env] of errors) {
   t.test(`error: ${argv.join(' ')}`, async (t) => {
-    const err = catchError(() => parse(argv))
+    const err = catchError(() => parse(argv, env))
     t.ok(err instanceof ConfigError, 'a ConfigError')
     t.equal((err as ConfigError).code, code)
     t.match((err as ConfigError).message, re)
