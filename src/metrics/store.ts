@@ -188,14 +188,16 @@ function bump(m: Map<string, number>, key: string, n: number): void {
 const ms = (us: number): number => Math.round(us) / 1000
 
 function summarize(h: PackedHistogram, maxUs: number): LatencySummary {
+  // HDR reports the top of a value's bucket (within 0.1%); never above the exact maximum.
+  const at = (p: number): number => ms(p === 100 ? maxUs : Math.min(h.getValueAtPercentile(p), maxUs))
   return {
     count: h.totalCount,
     mean: Math.round(h.mean) / 1000,
-    p50: ms(h.getValueAtPercentile(50)),
-    p90: ms(h.getValueAtPercentile(90)),
-    p99: ms(h.getValueAtPercentile(99)),
-    p999: ms(h.getValueAtPercentile(99.9)),
+    p50: at(50),
+    p90: at(90),
+    p99: at(99),
+    p999: at(99.9),
     max: ms(maxUs),
-    curve: CURVE.map((p) => [p, p === 100 ? ms(maxUs) : ms(h.getValueAtPercentile(p))]),
+    curve: CURVE.map((p) => [p, at(p)]),
   }
 }
