@@ -17,7 +17,7 @@ import { percentilePlot, PLOT_PERCENTILES } from './lib/svg.mjs'
 import { fullReport } from './lib/report.mjs'
 import { machine, machineLabel } from './lib/machine.mjs'
 import { installTools, buildPier } from './lib/install.mjs'
-import { runWrk } from './lib/wrk.mjs'
+import { runWrk, wrkLoad } from './lib/wrk.mjs'
 import { selfTimes, readProfiles } from './lib/cpuprofile.mjs'
 
 const BENCH = fileURLToPath(new URL('.', import.meta.url))
@@ -110,12 +110,15 @@ async function idleRss(opts, state, names) {
   return out
 }
 
-async function runScenario(s, opts, state, lg, names) {
+async function runScenario(s, opts, state, lg, sat, names) {
   log(`scenario ${s.name}: ${s.what}`)
   state.scenario = s.name
   const { h: backend, ports } = await startBackends(s.backends)
   const model = modelFor(s, ports)
   const spec = requestSpec(s, model)
+  // wrk counts every server-closed connection as a read error, and its 1 MiB
+  // POSTs failed through the proxies here: those scenarios stay on autocannon
+  const gen = opts.loadgen === 'wrk' && !s.bodyBytes && !s.newConnectionPerRequest ? sat : lg
   // started side by side (they idle until their turn); kept in the given order
   const started = await Promise.all(
     names.map((name) =>
@@ -133,14 +136,14 @@ async function runScenario(s, opts, state, lg, names) {
   await sleep(300)
   for (const t of targets) t.idleRssMB = treeRssMB(t.pid)
 
-  for (const t of targets) await lg.run({ ...spec, url: url(t), durationS: opts.warmupS, connections: opts.connections })
+  for (const t of targets) await gen.run({ ...spec, url: url(t), durationS: opts.warmupS, connections: opts.connections })
   for (const t of targets) t.runs = []
   for (let r = 0; r < opts.repeats; r++) {
     // rotate the order each repeat so no target always runs first or last
     const order = targets.map((_, i) => targets[(i + r) % targets.length])
     for (const t of order) {
       const stopRss = rssSampler(t.pid)
-      const res = await lg.run({ ...spec, url: url(t), durationS: opts.durationS, connections: opts.connections })
+      const res = await gen.run({ ...spec, url: url(t), durationS: opts.durationS, connections: opts.connections })
       t.runs.push({ ...res, rssMB: stopRss() })
       log(`  ${s.name} ${t.name} run ${r + 1}/${opts.repeats}: ${Math.round(res.rps)} req/s, p99 ${summarize(res.histogram).p99.toFixed(2)} ms, ${res.errors} errors`)
     }
@@ -150,7 +153,7 @@ async function runScenario(s, opts, state, lg, names) {
     if (server) t.server = server
   }
   let wrkCheck = null
-  if (s.name === '1-backend' && which('wrk') && targets.some((t) => t.name === 'direct')) {
+  if (s.name === '1-backend' && opts.loadgen === 'autocannon' && which('wrk') && targets.some((t) => t.name === 'direct')) {
     try {
       const w = runWrk({ url: `http://127.0.0.1:${ports[0]}/`, host: 'bench.local', threads: opts.loadgenProcs, connections: opts.connections, durationS: opts.durationS, cpus: opts.cpus?.loadgen })
       wrkCheck = { wrkRps: w.rps }
@@ -199,12 +202,12 @@ async function runScenario(s, opts, state, lg, names) {
   })
   const byName = (n) => rows.find((x) => x.target === n)
   for (const row of rows) {
-    row.ratioDirect = byName('direct') ? row.rps / byName('direct').rps : null
-    row.ratioNginx = byName('nginx') ? row.rps / byName('nginx').rps : null
+    row.ratioDirect = byName('direct')?.rps ? row.rps / byName('direct').rps : null
+    row.ratioNginx = byName('nginx')?.rps ? row.rps / byName('nginx').rps : null
   }
   // the issue's overhead target: pier's p99 minus direct's at the same fixed rate
   const pierOverheadP99Ms = byName('pier') && byName('direct') ? byName('pier').fixed.p99 - byName('direct').fixed.p99 : null
-  return { name: s.name, what: s.what, fixedRate: rate, pierOverheadP99Ms, targets: rows, failed, wrkCheck, ...(profile ? { pierProfile: profile } : {}) }
+  return { name: s.name, what: s.what, loadgen: gen === lg ? 'autocannon' : 'wrk', fixedRate: rate, pierOverheadP99Ms, targets: rows, failed, wrkCheck, ...(profile ? { pierProfile: profile } : {}) }
 }
 
 function writeScenarioFiles(dir, sc) {
@@ -242,7 +245,8 @@ async function main() {
   }
   const m = machine()
   const versions = Object.fromEntries(names.map((n) => [n, TARGETS[n].version()]))
-  const lgDesc = `autocannon ${JSON.parse(readFileSync(join(BENCH, '../node_modules/autocannon/package.json'), 'utf8')).version} in ${opts.loadgenProcs} process(es)`
+  const autocannon = `autocannon ${JSON.parse(readFileSync(join(BENCH, '../node_modules/autocannon/package.json'), 'utf8')).version} in ${opts.loadgenProcs} process(es)`
+  const lgDesc = opts.loadgen === 'wrk' ? `wrk (${opts.loadgenProcs} thread(s)) at saturation, ${autocannon} at the fixed rate` : autocannon
   m.loadgen = opts.cpus ? `${lgDesc} pinned to cpu ${opts.cpus.loadgen}` : `${lgDesc}, not pinned`
   m.placement = opts.cpus
     ? `load generator on cpu ${opts.cpus.loadgen}, proxy on cpu ${opts.cpus.proxy}, backends unpinned` +
@@ -260,11 +264,12 @@ async function main() {
 
   const lg = await startLoadgen({ procs: opts.loadgenProcs, cpus: opts.cpus?.loadgen })
   live.add(lg)
+  const sat = opts.loadgen === 'wrk' ? wrkLoad({ threads: opts.loadgenProcs, cpus: opts.cpus?.loadgen, dir: state.work }) : lg
   try {
     const idle = opts.mode === 'smoke' ? [] : await idleRss(opts, state, names)
     const scenarios = []
     for (const s of SCENARIOS.filter((x) => opts.scenarios.includes(x.name))) {
-      const sc = await runScenario(s, opts, state, lg, names)
+      const sc = await runScenario(s, opts, state, lg, sat, names)
       writeScenarioFiles(outDir, sc)
       scenarios.push(sc)
     }
@@ -283,6 +288,7 @@ async function main() {
       rateConnections: opts.rateConnections,
       rateDurationS: opts.rateDurationS,
       method:
+        `Saturation load by ${opts.loadgen}${opts.loadgen === 'wrk' ? ' (latency distribution rebuilt from its percentile curve at 0.1%/0.01%/0.001% steps)' : ''}. ` +
         `${opts.warmupS} s warm-up per target, then ${opts.repeats} run(s) of ${opts.durationS} s at ${opts.connections} connections, interleaved across targets in a rotating order; ` +
         `figures are medians over runs (min-max for req/s), latency from µs HDR histograms; then ${opts.rateDurationS} s per target at a fixed rate ` +
         `(autocannon's per-second pacing, ${opts.rateConnections} connections) below the slowest target's saturation. Errors count socket errors, timeouts and non-2xx. RSS is the whole process tree, peak while loaded.` +

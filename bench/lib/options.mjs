@@ -22,6 +22,9 @@ export const USAGE = `usage: node bench/run.mjs [--quick | --smoke] [options]
   --no-latest           do not copy the results to bench/results/latest.json
   --no-install          do not install missing peers (apt-get, npm)
   --no-build            do not build pier first (npx tsc -p .)
+  --loadgen=NAME        saturation load generator: autocannon (default) or wrk for
+                        the GET scenarios (post-1m, no-keepalive and fixed-rate runs
+                        always use autocannon)
   --cpu-prof            run pier under node --cpu-prof (every thread) and print where its time goes`
 
 const NUMERIC = ['repeats', 'duration', 'warmup', 'rate-duration', 'connections', 'rate-connections', 'workers']
@@ -50,6 +53,9 @@ export function parseOptions(argv, { cores = os.availableParallelism(), arch = p
       given[key] = names
     } else if (key === 'out' && !no && value) {
       given.out = value
+    } else if (key === 'loadgen' && !no) {
+      if (value !== 'autocannon' && value !== 'wrk') throw codedError('EUSAGE', `--loadgen is autocannon or wrk (got "${arg}")`)
+      given.loadgen = value
     } else {
       throw codedError('EUSAGE', `unknown option "${arg}"\n${USAGE}`)
     }
@@ -68,6 +74,7 @@ export function parseOptions(argv, { cores = os.availableParallelism(), arch = p
     'rate-connections': 2,
     workers: Math.max(1, Math.floor(cores / 2)),
     pin: cores >= 2,
+    loadgen: 'autocannon',
     latest: true,
     install: true,
     build: true,
@@ -107,6 +114,7 @@ export function parseOptions(argv, { cores = os.availableParallelism(), arch = p
     install: o.install,
     build: o.build,
     cpuProf: !!o['cpu-prof'],
+    loadgen: o.loadgen,
   }
 }
 

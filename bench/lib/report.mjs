@@ -29,7 +29,7 @@ export function fullReport(r) {
     out.push('')
   }
   for (const s of r.scenarios) {
-    out.push(`## ${s.name}`, '', s.what + '.', '')
+    out.push(`## ${s.name}`, '', `${s.what}. Saturation load by ${s.loadgen ?? 'autocannon'}.`, '')
     out.push(
       `| target | req/s (min-max) | ×direct | ×nginx | p50 ms | p90 ms | p99 ms | p99.9 ms | errors | RSS MB idle/load | at ${int(s.fixedRate)} req/s p50 / p99 ms | pier server-side p50 / p99 ms |`,
       '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',

@@ -171,3 +171,20 @@ t.test('CPU profile self times leave idle out and sum per function', async (t) =
   t.equal(top[0].where, 'dist/table/reader.js:42')
   t.ok(Math.abs(top[0].share - 0.75) < 1e-9)
 })
+
+t.test('wrk scripts shape the requests and its curve rebuilds a histogram', async (t) => {
+  // @ts-expect-error: the harness is plain ESM JavaScript without type declarations
+  const { wrkScript, parseWrkJson, histogramFromCurve } = await import('../../bench/lib/wrk.mjs')
+  const lua = wrkScript({ method: 'POST', path: '/x', bodyBytes: 1024, headers: { host: 'bench.local' }, hosts: ['a.b', 'c"d'] })
+  t.match(lua, /wrk\.method = "POST"/)
+  t.match(lua, /wrk\.body = string\.rep\("b", 1024\)/)
+  t.match(lua, /local hosts = \{"a\.b","c\\"d"\}/)
+  const r = parseWrkJson('Running 1s test\nBENCH-JSON {"requests":100,"durationUs":2000000,"connect":1,"read":2,"write":0,"status":3,"timeout":4,"points":[[50,100],[90,200],[100,1000]]}\n')
+  t.same({ ok: r.ok, errors: r.errors, durationS: r.durationS }, { ok: 97, errors: 10, durationS: 2 })
+  const h = histogramFromCurve(r.points, 100)
+  t.equal(h.totalCount, 100)
+  t.equal(h.getValueAtPercentile(50), 100)
+  t.equal(h.getValueAtPercentile(60), 200)
+  t.ok(Math.abs(h.getValueAtPercentile(99) - 1000) <= 1)
+  t.throws(() => parseWrkJson('Requests/sec: 5\n'), { code: 'EWRK' })
+})
