@@ -20,7 +20,8 @@ export const USAGE = `usage: node bench/run.mjs [--quick | --smoke] [options]
   --pin / --no-pin      taskset: load generator on the lower cores, proxies on the upper (on with 2+ cores)
   --out=DIR             results directory (bench/results/<machine>-<date>)
   --no-latest           do not copy the results to bench/results/latest.json
-  --no-install          do not install missing peers (apt-get, npm)
+                        (quick and smoke runs never do: latest.json holds a full run)
+  --no-install          do not install missing peers (apt-get)
   --no-build            do not build pier first (npx tsc -p .)
   --loadgen=NAME        saturation load generator: autocannon (default) or wrk for
                         the GET scenarios (post-1m, no-keepalive and fixed-rate runs
@@ -79,7 +80,7 @@ export function parseOptions(argv, { cores = os.availableParallelism(), arch = p
     install: true,
     build: true,
   }
-  if (given.quick) Object.assign(base, { mode: 'quick', repeats: 1, duration: 1, warmup: 0.3, 'rate-duration': 0.7 })
+  if (given.quick) Object.assign(base, { mode: 'quick', repeats: 1, duration: 1, warmup: 0.3, 'rate-duration': 0.7, latest: false })
   if (given.smoke) {
     Object.assign(base, {
       mode: 'smoke',
