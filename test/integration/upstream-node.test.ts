@@ -258,3 +258,30 @@ t.test('bad options are refused with a clear message', async (t) => {
   t.throws(() => new UpstreamPool({ ...base, host: '' }), { code: 'UPSTREAM_BAD_OPTIONS', message: /host/ })
   t.throws(() => new UpstreamPool({ ...base, dialTimeoutMs: -1 }), { code: 'UPSTREAM_BAD_OPTIONS', message: /dialTimeoutMs/ })
 })
+
+t.test('a body written while the request waits in the queue is sent once it gets a connection', async (t) => {
+  const { port } = await server(t, (req, res) => {
+    if (req.url === '/slow') return void setTimeout(() => res.end('slow'), 100)
+    const parts: Buffer[] = []
+    req.on('data', (d: Buffer) => parts.push(d))
+    req.on('end', () => res.end(`${req.headers['transfer-encoding'] ?? 'length'}:${Buffer.concat(parts).toString()}`))
+  })
+  const p = pool(t, port, { maxConnections: 1 })
+  const slow = get(p, { path: '/slow' })
+  let drains = 0
+  const cl = call(p, { method: 'POST', bodyMode: 1, headers: ['content-length', '11'], onDrain: () => drains++ })
+  const chunked = call(p, { method: 'POST', bodyMode: 2, headers: ['transfer-encoding', 'chunked'] })
+  t.same(p.stats().queued, 2)
+  const mem = Buffer.from('hello world')
+  t.equal(cl.ctl.write(mem), false, 'no connection yet: buffered, wait for drain')
+  mem.fill(0) // the client kept a copy
+  cl.ctl.end()
+  chunked.ctl.write(Buffer.from('one,'))
+  chunked.ctl.write(new Uint8Array(0))
+  chunked.ctl.write(Buffer.from('two'))
+  chunked.ctl.end()
+  t.equal((await slow).body.toString(), 'slow')
+  t.equal((await cl.done).body.toString(), 'length:hello world')
+  t.equal(drains, 1, 'onRequestDrain once the buffered body went out')
+  t.equal((await chunked.done).body.toString(), 'chunked:one,two')
+})
