@@ -4,5 +4,3 @@ export type RuleNode =
   | { kind: 'and' | 'or'; left: RuleNode; right: RuleNode }
   | { kind: 'not'; expr: RuleNode }
   | { kind: 'matcher'; name: string /* canonical v3 name */; args: string[]; position: number }
-
-export type MatcherNode = Extract<RuleNode, { kind: 'matcher' }>

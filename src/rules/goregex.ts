@@ -60,7 +60,7 @@ const POSIX_CLASSES: Record<string, Range[]> = {
 const CONTROL_ESCAPES: Record<string, number> = { a: 7, f: 12, n: 10, r: 13, t: 9, v: 11 }
 
 /** Escapes a literal for use in a JavaScript regex source. */
-export function escapeLiteral(s: string): string {
+function escapeLiteral(s: string): string {
   return s.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')
 }
 

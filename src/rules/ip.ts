@@ -103,7 +103,7 @@ function parseIPv6(s: string, start: number, end: number, out: Uint8Array): bool
  * Parses an address (IPv4, IPv6, an IPv6 zone is ignored) into out; returns
  * its family (4 for IPv4 and IPv4-mapped IPv6) or 0 when it is not an address.
  */
-export function parseIP(s: string, out: Uint8Array = scratch): number {
+function parseIP(s: string, out: Uint8Array = scratch): number {
   let end = s.indexOf('%')
   if (end < 0) end = s.length
   if (s.indexOf(':') < 0) {

@@ -5,7 +5,7 @@
 const encoder = new TextEncoder()
 
 /** UTF-8 bytes of a decoded key or value, prepared once. */
-export function queryBytes(s: string): Uint8Array {
+function queryBytes(s: string): Uint8Array {
   return encoder.encode(s)
 }
 
