@@ -96,43 +96,44 @@ t.test('a service of another provider needs no definition here', async (t) => {
 })
 
 // [name, file, text, expected error lines (each a regexp over one formatted problem)]
-const bad: Array<[string, string, string, RegExp[]]> = [
-  ['YAML syntax', 'r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`)"\n', [/^r\.yml: YAML syntax error at line \d+, column \d+: /]],
-  ['TOML syntax', 'r.toml', '[http.routers.a]\nrule = Host\n', [/^r\.toml: TOML syntax error at line 2, column \d+: /]],
-  ['duplicate YAML key', 'r.yml', 'http:\n  routers: {}\n  routers: {}\n', [/^r\.yml: YAML syntax error at line 3, column 3: Map keys must be unique/]],
-  ['unknown service', 'r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`)", service: nope}\n', [/^r\.yml: router "a": service "nope" does not exist$/]],
-  ['bad rule', 'r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`", service: s}\n  services:\n    s: {loadBalancer: {servers: []}}\n', [/^r\.yml: router "a": bad rule "Host\(`a`": .* at \d+/]],
-  ['unknown matcher', 'r.yml', 'http:\n  routers:\n    a: {rule: "Hots(`a`)", service: s}\n  services:\n    s: {loadBalancer: {servers: []}}\n', [/^r\.yml: router "a": bad rule "Hots\(`a`\)": /]],
-  ['missing rule and service', 'r.yml', 'http:\n  routers:\n    a: {entryPoints: [web]}\n', [/router "a": rule is missing/, /router "a": service is missing/]],
-  ['empty router', 'r.yml', 'http:\n  routers:\n    a:\n', [/router "a": has no rule and no service/]],
-  ['entryPoints not a list', 'r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`)", service: s, entryPoints: web}\n  services:\n    s: {loadBalancer: {servers: []}}\n', [/router "a": entryPoints must be a list of entrypoint names, not string "web"/]],
-  ['bad priority', 'r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`)", service: s, priority: -1}\n  services:\n    s: {loadBalancer: {servers: []}}\n', [/router "a": priority must be a non-negative integer, not number -1/]],
-  ['https server', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {servers: [{url: "https://127.0.0.1:443"}]}}\n', [/^r\.yml: service "s": loadBalancer\.servers\[0\]: url "https:\/\/127\.0\.0\.1:443": https backends are not supported yet$/]],
-  ['unparsable url', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {servers: [{url: "127.0.0.1:80"}, {url: "http://"}]}}\n', [/servers\[0\]: url "127\.0\.0\.1:80": scheme 127\.0\.0\.1 is not supported|servers\[0\]: url "127\.0\.0\.1:80" is not a valid URL/, /servers\[1\]: url "http:\/\/" is not a valid URL/]],
-  ['url with a path', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {servers: [{url: "http://127.0.0.1:80/api"}]}}\n', [/a path or query is not supported/]],
-  ['missing url', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {servers: [{weight: 1}]}}\n', [/servers\[0\]: url must be text such as http:\/\/127\.0\.0\.1:8080, not undefined/]],
+const bad: Array<[string, string, string, RegExp[], string[]]> = [
+  ['YAML syntax', 'r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`)"\n', [/^r\.yml: YAML syntax error at line \d+, column \d+: /], ['FILE_SYNTAX']],
+  ['TOML syntax', 'r.toml', '[http.routers.a]\nrule = Host\n', [/^r\.toml: TOML syntax error at line 2, column \d+: /], ['FILE_SYNTAX']],
+  ['duplicate YAML key', 'r.yml', 'http:\n  routers: {}\n  routers: {}\n', [/^r\.yml: YAML syntax error at line 3, column 3: Map keys must be unique/], ['FILE_SYNTAX']],
+  ['unknown service', 'r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`)", service: nope}\n', [/^r\.yml: router "a": service "nope" does not exist$/], ['FILE_UNKNOWN_SERVICE']],
+  ['bad rule', 'r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`", service: s}\n  services:\n    s: {loadBalancer: {servers: []}}\n', [/^r\.yml: router "a": bad rule "Host\(`a`": .* at \d+/], ['FILE_BAD_RULE']],
+  ['unknown matcher', 'r.yml', 'http:\n  routers:\n    a: {rule: "Hots(`a`)", service: s}\n  services:\n    s: {loadBalancer: {servers: []}}\n', [/^r\.yml: router "a": bad rule "Hots\(`a`\)": /], ['FILE_BAD_RULE']],
+  ['missing rule and service', 'r.yml', 'http:\n  routers:\n    a: {entryPoints: [web]}\n', [/router "a": rule is missing/, /router "a": service is missing/], ['FILE_MISSING', 'FILE_MISSING']],
+  ['empty router', 'r.yml', 'http:\n  routers:\n    a:\n', [/router "a": has no rule and no service/], ['FILE_MISSING']],
+  ['entryPoints not a list', 'r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`)", service: s, entryPoints: web}\n  services:\n    s: {loadBalancer: {servers: []}}\n', [/router "a": entryPoints must be a list of entrypoint names, not string "web"/], ['FILE_BAD_VALUE']],
+  ['bad priority', 'r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`)", service: s, priority: -1}\n  services:\n    s: {loadBalancer: {servers: []}}\n', [/router "a": priority must be a non-negative integer, not number -1/], ['FILE_BAD_VALUE']],
+  ['https server', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {servers: [{url: "https://127.0.0.1:443"}]}}\n', [/^r\.yml: service "s": loadBalancer\.servers\[0\]: url "https:\/\/127\.0\.0\.1:443": https backends are not supported yet$/], ['FILE_UNSUPPORTED']],
+  ['unparsable url', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {servers: [{url: "127.0.0.1:80"}, {url: "http://"}]}}\n', [/servers\[0\]: url "127\.0\.0\.1:80": scheme 127\.0\.0\.1 is not supported|servers\[0\]: url "127\.0\.0\.1:80" is not a valid URL/, /servers\[1\]: url "http:\/\/" is not a valid URL/], ['FILE_BAD_VALUE', 'FILE_BAD_VALUE']],
+  ['url with a path', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {servers: [{url: "http://127.0.0.1:80/api"}]}}\n', [/a path or query is not supported/], ['FILE_BAD_VALUE']],
+  ['missing url', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {servers: [{weight: 1}]}}\n', [/servers\[0\]: url must be text such as http:\/\/127\.0\.0\.1:8080, not undefined/], ['FILE_BAD_VALUE']],
   ['bad weights', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {servers: [{url: "http://a:1", weight: -2}, {url: "http://a:2", weight: 1.5}, {url: "http://a:3", weight: heavy}]}}\n',
-    [/servers\[0\]: weight must be a non-negative integer, not number -2/, /servers\[1\]: weight must be a non-negative integer, not number 1\.5/, /servers\[2\]: weight must be a non-negative integer, not string "heavy"/]],
-  ['bad passHostHeader', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {passHostHeader: maybe, servers: []}}\n', [/service "s": loadBalancer\.passHostHeader must be true or false, not string "maybe"/]],
-  ['servers not a list', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {servers: {url: "http://a:1"}}}\n', [/service "s": loadBalancer\.servers must be a list, not a mapping/]],
-  ['no loadBalancer', 'r.yml', 'http:\n  services:\n    s: {}\n', [/service "s": loadBalancer is missing/]],
-  ['weighted service', 'r.yml', 'http:\n  services:\n    s: {weighted: {services: []}}\n', [/service "s": weighted services are not supported yet \(only loadBalancer\)/]],
-  ['typo with suggestion', 'r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`)", servce: s}\n  services:\n    s: {loadBalancer: {servers: []}}\n', [/router "a": unknown key servce; did you mean service\?/, /router "a": service is missing/]],
-  ['typo in loadBalancer', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {server: []}}\n', [/service "s": unknown key loadBalancer\.server; did you mean servers\?/]],
-  ['top-level typo', 'r.yml', 'htp:\n  routers: {}\n', [/^r\.yml: unknown key htp; did you mean http\?/]],
-  ['@ in a name', 'r.yml', 'http:\n  services:\n    s@x: {loadBalancer: {servers: []}}\n', [/service "s@x": the name may not contain "@"/]],
-  ['routers is a list', 'r.yml', 'http:\n  routers: [a, b]\n', [/^r\.yml: http\.routers must be a mapping, not a list/]],
-  ['top level is a list', 'r.yml', '- a\n', [/^r\.yml: the top level must be a mapping, not a list/]],
-  ['unknown extension', 'r.json', '{}', [/^r\.json: unknown file type/]],
+    [/servers\[0\]: weight must be a non-negative integer, not number -2/, /servers\[1\]: weight must be a non-negative integer, not number 1\.5/, /servers\[2\]: weight must be a non-negative integer, not string "heavy"/], ['FILE_BAD_VALUE', 'FILE_BAD_VALUE', 'FILE_BAD_VALUE']],
+  ['bad passHostHeader', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {passHostHeader: maybe, servers: []}}\n', [/service "s": loadBalancer\.passHostHeader must be true or false, not string "maybe"/], ['FILE_BAD_VALUE']],
+  ['servers not a list', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {servers: {url: "http://a:1"}}}\n', [/service "s": loadBalancer\.servers must be a list, not a mapping/], ['FILE_BAD_VALUE']],
+  ['no loadBalancer', 'r.yml', 'http:\n  services:\n    s: {}\n', [/service "s": loadBalancer is missing/], ['FILE_MISSING']],
+  ['weighted service', 'r.yml', 'http:\n  services:\n    s: {weighted: {services: []}}\n', [/service "s": weighted services are not supported yet \(only loadBalancer\)/], ['FILE_UNSUPPORTED']],
+  ['typo with suggestion', 'r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`)", servce: s}\n  services:\n    s: {loadBalancer: {servers: []}}\n', [/router "a": unknown key servce; did you mean service\?/, /router "a": service is missing/], ['FILE_UNKNOWN_KEY', 'FILE_MISSING']],
+  ['typo in loadBalancer', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {server: []}}\n', [/service "s": unknown key loadBalancer\.server; did you mean servers\?/], ['FILE_UNKNOWN_KEY']],
+  ['top-level typo', 'r.yml', 'htp:\n  routers: {}\n', [/^r\.yml: unknown key htp; did you mean http\?/], ['FILE_UNKNOWN_KEY']],
+  ['@ in a name', 'r.yml', 'http:\n  services:\n    s@x: {loadBalancer: {servers: []}}\n', [/service "s@x": the name may not contain "@"/], ['FILE_BAD_VALUE']],
+  ['routers is a list', 'r.yml', 'http:\n  routers: [a, b]\n', [/^r\.yml: http\.routers must be a mapping, not a list/], ['FILE_BAD_VALUE']],
+  ['top level is a list', 'r.yml', '- a\n', [/^r\.yml: the top level must be a mapping, not a list/], ['FILE_BAD_VALUE']],
+  ['unknown extension', 'r.json', '{}', [/^r\.json: unknown file type/], ['FILE_SYNTAX']],
 ]
 
-for (const [name, file, text, want] of bad) {
+for (const [name, file, text, want, codes] of bad) {
   t.test(`invalid: ${name}`, async (t) => {
     const b = one(file, text)
     t.equal(b.config, undefined, 'nothing to emit')
     const got = errorsOf(b)
     t.equal(got.length, want.length, `errors: ${JSON.stringify(got)}`)
     want.forEach((re, i) => t.match(got[i], re))
+    t.same(b.errors.map((e) => e.code), codes)
   })
 }
 
@@ -152,6 +153,7 @@ tcp:
   routers: {}
 `)
   t.same(b.errors, [])
+  t.ok(b.warnings.every((w) => w.code === 'FILE_UNSUPPORTED'))
   t.same(warningsOf(b).sort(), [
     'r.yml: http.middlewares is not supported by pier and is ignored',
     'r.yml: router "a": middlewares is not supported by pier and is ignored',
@@ -174,6 +176,7 @@ t.test('several files merge; a name defined twice names both files', async (t) =
   const bad = buildFileConfig([a, b, dup])
   t.equal(bad.config, undefined)
   t.same(errorsOf(bad).sort(), ['d/c.yml: router "r2": is also defined in d/b.toml', 'd/c.yml: service "s1": is also defined in d/a.yml'])
+  t.same(bad.errors.map((e) => e.code), ['FILE_DUPLICATE', 'FILE_DUPLICATE'])
 })
 
 t.test('one bad file refuses the whole set', async (t) => {

@@ -3,7 +3,7 @@
 // two files is an error naming both; a router's service must exist in one of
 // the files unless it names another provider (`name@docker`). Pure.
 import type { DynamicConfig } from '../../config/dynamic.js'
-import type { Problem } from './problems.js'
+import { FileProblem, type Problem } from './problems.js'
 import { parseText } from './syntax.js'
 import { validateDynamic } from './validate.js'
 
@@ -39,13 +39,13 @@ export function buildFileConfig(sources: SourceFile[]): Built {
     warnings.push(...v.warnings)
     for (const [name, r] of Object.entries(v.config.http.routers)) {
       const other = routerFile.get(name)
-      if (other !== undefined) errors.push({ file, router: name, message: `is also defined in ${other}` })
+      if (other !== undefined) errors.push({ file, router: name, code: FileProblem.DUPLICATE, message: `is also defined in ${other}` })
       else routerFile.set(name, file)
       config.http.routers[name] = r
     }
     for (const [name, s] of Object.entries(v.config.http.services)) {
       const other = serviceFile.get(name)
-      if (other !== undefined) errors.push({ file, service: name, message: `is also defined in ${other}` })
+      if (other !== undefined) errors.push({ file, service: name, code: FileProblem.DUPLICATE, message: `is also defined in ${other}` })
       else serviceFile.set(name, file)
       config.http.services[name] = s
     }
@@ -56,7 +56,7 @@ export function buildFileConfig(sources: SourceFile[]): Built {
     const at = r.service.lastIndexOf('@')
     if (at >= 0 && r.service.slice(at + 1) !== PROVIDER_NAME) continue
     const local = at >= 0 ? r.service.slice(0, at) : r.service
-    if (!serviceFile.has(local) && !refused.has(local)) errors.push({ file: routerFile.get(name)!, router: name, message: `service ${JSON.stringify(r.service)} does not exist` })
+    if (!serviceFile.has(local) && !refused.has(local)) errors.push({ file: routerFile.get(name)!, router: name, code: FileProblem.UNKNOWN_SERVICE, message: `service ${JSON.stringify(r.service)} does not exist` })
   }
   return errors.length > 0 ? { errors, warnings } : { config, errors, warnings }
 }

@@ -3,10 +3,34 @@
 // (a Traefik key pier ignores). Each names the file and, where it applies,
 // the router or service.
 
+/** Stable codes for what went wrong. */
+export const FileProblem = {
+  /** The file or directory cannot be read. */
+  READ: 'FILE_READ',
+  /** YAML/TOML syntax, or a file type that is neither. */
+  SYNTAX: 'FILE_SYNTAX',
+  /** A key neither pier nor Traefik has (the message suggests the nearest). */
+  UNKNOWN_KEY: 'FILE_UNKNOWN_KEY',
+  /** A Traefik feature pier does not implement (warning when ignorable, else error). */
+  UNSUPPORTED: 'FILE_UNSUPPORTED',
+  /** A value of the wrong type or out of range. */
+  BAD_VALUE: 'FILE_BAD_VALUE',
+  /** A required key is absent. */
+  MISSING: 'FILE_MISSING',
+  /** A router's rule does not parse. */
+  BAD_RULE: 'FILE_BAD_RULE',
+  /** A router or service is defined in two files. */
+  DUPLICATE: 'FILE_DUPLICATE',
+  /** A router names a service that no file defines. */
+  UNKNOWN_SERVICE: 'FILE_UNKNOWN_SERVICE',
+} as const
+export type FileProblemCode = (typeof FileProblem)[keyof typeof FileProblem]
+
 export interface Problem {
   file: string
   router?: string
   service?: string
+  code: FileProblemCode
   message: string
 }
 

@@ -88,5 +88,5 @@ export class FileProvider implements Provider {
 
 /** Traefik's field names; the problem itself goes under `as`, without the file and name already in the fields. */
 function fields(p: Problem, as: 'error' | 'reason'): Record<string, string | undefined> {
-  return { filename: p.file, routerName: p.router, serviceName: p.service, [as]: p.message }
+  return { filename: p.file, routerName: p.router, serviceName: p.service, code: p.code, [as]: p.message }
 }

@@ -5,7 +5,7 @@ import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { FileProviderConfig } from '../../config/static.js'
 import type { SourceFile } from './build.js'
-import type { Problem } from './problems.js'
+import { FileProblem, type Problem } from './problems.js'
 import { isDynamicFile } from './syntax.js'
 
 export async function readSources(cfg: FileProviderConfig): Promise<{ sources: SourceFile[] } | { error: Problem }> {
@@ -17,7 +17,7 @@ export async function readSources(cfg: FileProviderConfig): Promise<{ sources: S
     try {
       names = await readdir(cfg.directory)
     } catch (err) {
-      return { error: { file: cfg.directory, message: `cannot read the directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` } }
+      return { error: { file: cfg.directory, code: FileProblem.READ, message: `cannot read the directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` } }
     }
     for (const n of names.sort()) if (!n.startsWith('.') && isDynamicFile(n)) files.push(join(cfg.directory, n))
   }
@@ -30,7 +30,7 @@ export async function readSources(cfg: FileProviderConfig): Promise<{ sources: S
       // a file removed between readdir and read is simply gone
       if (code === 'ENOENT' && cfg.directory !== undefined) continue
       if (code === 'EISDIR') continue
-      return { error: { file, message: `cannot read the file (${code ?? (err as Error).message})` } }
+      return { error: { file, code: FileProblem.READ, message: `cannot read the file (${code ?? (err as Error).message})` } }
     }
   }
   return { sources }

@@ -3,7 +3,7 @@
 import { extname } from 'node:path'
 import { parseDocument } from 'yaml'
 import { parse as parseToml, TomlError } from 'smol-toml'
-import type { Problem } from './problems.js'
+import { FileProblem, type Problem } from './problems.js'
 
 export const DYNAMIC_EXTENSIONS = ['.yml', '.yaml', '.toml']
 
@@ -19,7 +19,7 @@ export function parseText(file: string, text: string): { data: unknown } | { err
     } catch (err) {
       if (!(err instanceof TomlError)) throw err
       const what = err.message.split('\n')[0]!.replace(/^Invalid TOML document: /, '')
-      return { error: { file, message: `TOML syntax error at line ${err.line}, column ${err.column}: ${what}` } }
+      return { error: { file, code: FileProblem.SYNTAX, message: `TOML syntax error at line ${err.line}, column ${err.column}: ${what}` } }
     }
   }
   if (ext === '.yml' || ext === '.yaml') {
@@ -28,9 +28,9 @@ export function parseText(file: string, text: string): { data: unknown } | { err
     if (first) {
       const pos = first.linePos?.[0]
       const what = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
-      return { error: { file, message: `YAML syntax error${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${what}` } }
+      return { error: { file, code: FileProblem.SYNTAX, message: `YAML syntax error${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${what}` } }
     }
     return { data: doc.toJS({ maxAliasCount: 1000 }) }
   }
-  return { error: { file, message: `unknown file type (expected ${DYNAMIC_EXTENSIONS.join(', ')})` } }
+  return { error: { file, code: FileProblem.SYNTAX, message: `unknown file type (expected ${DYNAMIC_EXTENSIONS.join(', ')})` } }
 }

@@ -4,7 +4,7 @@
 import type { DynamicConfig, Router, Service, Server } from '../../config/dynamic.js'
 import { nearest } from '../../config/suggest.js'
 import { parseRule, RuleError } from '../../rules/index.js'
-import type { Problem } from './problems.js'
+import { FileProblem, type FileProblemCode, type Problem } from './problems.js'
 
 export interface Validated {
   config: DynamicConfig
@@ -19,6 +19,14 @@ interface Ctx {
 }
 
 type Who = { router?: string; service?: string }
+
+function fail(ctx: Ctx, who: Who, code: FileProblemCode, message: string): void {
+  ctx.errors.push({ file: ctx.file, ...who, code, message })
+}
+
+function warn(ctx: Ctx, who: Who, code: FileProblemCode, message: string): void {
+  ctx.warnings.push({ file: ctx.file, ...who, code, message })
+}
 
 /** Keys a section may have: pier's own, and Traefik's that pier ignores with a warning. */
 interface Shape {
@@ -55,11 +63,11 @@ function pick(ctx: Ctx, obj: Record<string, unknown>, shape: Shape, path: string
       continue
     }
     if (shape.ignored.some((k) => k.toLowerCase() === lower)) {
-      ctx.warnings.push({ file: ctx.file, ...who, message: `${path}${key} is not supported by pier and is ignored` })
+      warn(ctx, who, FileProblem.UNSUPPORTED, `${path}${key} is not supported by pier and is ignored`)
       continue
     }
     const near = nearest(key, [...shape.known, ...shape.ignored])
-    ctx.errors.push({ file: ctx.file, ...who, message: `unknown key ${path}${key}${near ? `; did you mean ${near}?` : ''}` })
+    fail(ctx, who, FileProblem.UNKNOWN_KEY, `unknown key ${path}${key}${near ? `; did you mean ${near}?` : ''}`)
   }
   return out
 }
@@ -67,13 +75,13 @@ function pick(ctx: Ctx, obj: Record<string, unknown>, shape: Shape, path: string
 function section(ctx: Ctx, value: unknown, path: string, who: Who = {}): Record<string, unknown> | undefined {
   if (value === undefined || value === null) return undefined
   if (isObject(value)) return value
-  ctx.errors.push({ file: ctx.file, ...who, message: `${path} must be a mapping, not ${kindOf(value)}` })
+  fail(ctx, who, FileProblem.BAD_VALUE, `${path} must be a mapping, not ${kindOf(value)}`)
   return undefined
 }
 
 function checkName(ctx: Ctx, kind: 'router' | 'service', name: string): boolean {
   if (name.includes('@')) {
-    ctx.errors.push({ file: ctx.file, [kind]: name, message: `the name may not contain "@" (it separates a name from its provider)` })
+    fail(ctx, { [kind]: name }, FileProblem.BAD_VALUE, 'the name may not contain "@" (it separates a name from its provider)')
     return false
   }
   return true
@@ -95,7 +103,7 @@ function router(ctx: Ctx, name: string, raw: unknown): Router | undefined {
   const who = { router: name }
   const obj = section(ctx, raw, `http.routers.${name}`, who)
   if (!obj) {
-    if (raw === null || raw === undefined) ctx.errors.push({ file: ctx.file, ...who, message: 'has no rule and no service' })
+    if (raw === null || raw === undefined) fail(ctx, who, FileProblem.MISSING, 'has no rule and no service')
     return undefined
   }
   const f = pick(ctx, obj, shapes.router, '', who)
@@ -103,30 +111,30 @@ function router(ctx: Ctx, name: string, raw: unknown): Router | undefined {
   const rule = f.get('rule')
   const service = f.get('service')
   if (typeof rule !== 'string' || rule.trim() === '') {
-    ctx.errors.push({ file: ctx.file, ...who, message: rule === undefined ? 'rule is missing' : `rule must be text, not ${kindOf(rule)}` })
+    fail(ctx, who, rule === undefined ? FileProblem.MISSING : FileProblem.BAD_VALUE, rule === undefined ? 'rule is missing' : `rule must be text, not ${kindOf(rule)}`)
   } else {
     try {
       parseRule(rule)
     } catch (err) {
       if (!(err instanceof RuleError)) throw err
-      ctx.errors.push({ file: ctx.file, ...who, message: `bad rule ${JSON.stringify(rule)}: ${err.message}` })
+      fail(ctx, who, FileProblem.BAD_RULE, `bad rule ${JSON.stringify(rule)}: ${err.message}`)
     }
   }
   if (typeof service !== 'string' || service.trim() === '') {
-    ctx.errors.push({ file: ctx.file, ...who, message: service === undefined ? 'service is missing' : `service must be a name, not ${kindOf(service)}` })
+    fail(ctx, who, service === undefined ? FileProblem.MISSING : FileProblem.BAD_VALUE, service === undefined ? 'service is missing' : `service must be a name, not ${kindOf(service)}`)
   }
   let entryPoints: string[] | undefined
   const eps = f.get('entryPoints')
   if (eps !== undefined && eps !== null) {
     if (Array.isArray(eps) && eps.every((e) => typeof e === 'string' && e !== '')) entryPoints = eps as string[]
-    else ctx.errors.push({ file: ctx.file, ...who, message: `entryPoints must be a list of entrypoint names, not ${kindOf(eps)}` })
+    else fail(ctx, who, FileProblem.BAD_VALUE, `entryPoints must be a list of entrypoint names, not ${kindOf(eps)}`)
   }
   let priority: number | undefined
   const pr = f.get('priority')
   if (pr !== undefined && pr !== null) {
     priority = integer(pr)
     if (priority === undefined || priority < 0 || priority > 2 ** 31 - 1) {
-      ctx.errors.push({ file: ctx.file, ...who, message: `priority must be a non-negative integer, not ${kindOf(pr)}` })
+      fail(ctx, who, FileProblem.BAD_VALUE, `priority must be a non-negative integer, not ${kindOf(pr)}`)
     }
   }
   if (ctx.errors.length > before) return undefined
@@ -136,47 +144,48 @@ function router(ctx: Ctx, name: string, raw: unknown): Router | undefined {
   return r
 }
 
-/** http://host[:port][/]; https and anything else get a message saying what is wrong. */
-function serverUrl(v: unknown): string {
-  if (typeof v !== 'string' || v === '') return `url must be text such as http://127.0.0.1:8080, not ${kindOf(v)}`
+/** What is wrong with a server url, if anything: http://host[:port][/] only. */
+function serverUrl(v: unknown): { code: FileProblemCode; message: string } | undefined {
+  const bad = (message: string) => ({ code: FileProblem.BAD_VALUE, message })
+  if (typeof v !== 'string' || v === '') return bad(`url must be text such as http://127.0.0.1:8080, not ${kindOf(v)}`)
   let u: URL
   try {
     u = new URL(v)
   } catch {
-    return `url ${JSON.stringify(v)} is not a valid URL (expected http://host:port)`
+    return bad(`url ${JSON.stringify(v)} is not a valid URL (expected http://host:port)`)
   }
-  if (u.protocol === 'https:') return `url ${JSON.stringify(v)}: https backends are not supported yet`
-  if (u.protocol !== 'http:') return `url ${JSON.stringify(v)}: scheme ${u.protocol.slice(0, -1)} is not supported (expected http://host:port)`
-  if (u.hostname === '') return `url ${JSON.stringify(v)} has no host`
-  if (u.username || u.password) return `url ${JSON.stringify(v)}: credentials in the url are not supported`
-  if ((u.pathname !== '/' && u.pathname !== '') || u.search || u.hash) return `url ${JSON.stringify(v)}: a path or query is not supported (expected http://host:port)`
-  return ''
+  if (u.protocol === 'https:') return { code: FileProblem.UNSUPPORTED, message: `url ${JSON.stringify(v)}: https backends are not supported yet` }
+  if (u.protocol !== 'http:') return bad(`url ${JSON.stringify(v)}: scheme ${u.protocol.slice(0, -1)} is not supported (expected http://host:port)`)
+  if (u.hostname === '') return bad(`url ${JSON.stringify(v)} has no host`)
+  if (u.username || u.password) return bad(`url ${JSON.stringify(v)}: credentials in the url are not supported`)
+  if ((u.pathname !== '/' && u.pathname !== '') || u.search || u.hash) return bad(`url ${JSON.stringify(v)}: a path or query is not supported (expected http://host:port)`)
+  return undefined
 }
 
 function service(ctx: Ctx, name: string, raw: unknown): Service | undefined {
   const who = { service: name }
   const obj = section(ctx, raw, `http.services.${name}`, who)
   if (!obj) {
-    if (raw === null || raw === undefined) ctx.errors.push({ file: ctx.file, ...who, message: 'has no loadBalancer' })
+    if (raw === null || raw === undefined) fail(ctx, who, FileProblem.MISSING, 'has no loadBalancer')
     return undefined
   }
   const kind = Object.keys(obj).find((k) => serviceKinds.includes(k.toLowerCase()))
   if (kind) {
-    ctx.errors.push({ file: ctx.file, ...who, message: `${kind} services are not supported yet (only loadBalancer)` })
+    fail(ctx, who, FileProblem.UNSUPPORTED, `${kind} services are not supported yet (only loadBalancer)`)
     return undefined
   }
   const f = pick(ctx, obj, shapes.service, '', who)
   const before = ctx.errors.length
   const lb = section(ctx, f.get('loadBalancer'), 'loadBalancer', who)
   if (!lb) {
-    if (ctx.errors.length === before) ctx.errors.push({ file: ctx.file, ...who, message: 'loadBalancer is missing' })
+    if (ctx.errors.length === before) fail(ctx, who, FileProblem.MISSING, 'loadBalancer is missing')
     return undefined
   }
   const l = pick(ctx, lb, shapes.loadBalancer, 'loadBalancer.', who)
   const servers: Server[] = []
   const list = l.get('servers') ?? []
   if (!Array.isArray(list)) {
-    ctx.errors.push({ file: ctx.file, ...who, message: `loadBalancer.servers must be a list, not ${kindOf(list)}` })
+    fail(ctx, who, FileProblem.BAD_VALUE, `loadBalancer.servers must be a list, not ${kindOf(list)}`)
   } else {
     list.forEach((s, i) => {
       const at = `loadBalancer.servers[${i}]`
@@ -184,12 +193,12 @@ function service(ctx: Ctx, name: string, raw: unknown): Service | undefined {
       if (!so) return
       const sf = pick(ctx, so, shapes.server, `${at}.`, who)
       const bad = serverUrl(sf.get('url'))
-      if (bad) ctx.errors.push({ file: ctx.file, ...who, message: `${at}: ${bad}` })
+      if (bad) fail(ctx, who, bad.code, `${at}: ${bad.message}`)
       const server: Server = { url: sf.get('url') as string }
       const w = sf.get('weight')
       if (w !== undefined && w !== null) {
         const n = integer(w)
-        if (n === undefined || n < 0 || n > 2 ** 31 - 1) ctx.errors.push({ file: ctx.file, ...who, message: `${at}: weight must be a non-negative integer, not ${kindOf(w)}` })
+        if (n === undefined || n < 0 || n > 2 ** 31 - 1) fail(ctx, who, FileProblem.BAD_VALUE, `${at}: weight must be a non-negative integer, not ${kindOf(w)}`)
         else server.weight = n
       }
       servers.push(server)
@@ -199,7 +208,7 @@ function service(ctx: Ctx, name: string, raw: unknown): Service | undefined {
   const phh = l.get('passHostHeader')
   if (phh !== undefined && phh !== null) {
     const b = boolean(phh)
-    if (b === undefined) ctx.errors.push({ file: ctx.file, ...who, message: `loadBalancer.passHostHeader must be true or false, not ${kindOf(phh)}` })
+    if (b === undefined) fail(ctx, who, FileProblem.BAD_VALUE, `loadBalancer.passHostHeader must be true or false, not ${kindOf(phh)}`)
     else loadBalancer.passHostHeader = b
   }
   return ctx.errors.length > before ? undefined : { loadBalancer }
