@@ -172,7 +172,7 @@ async function runScenario(s, opts, state, lg, sat, names) {
   for (const t of targets) if (t.h) await stopHandle(t.h)
   await stopHandle(backend)
   const profile = opts.cpuProf ? selfTimes(readProfiles(join(state.profiles, s.name))).slice(0, 15) : null
-  if (profile) for (const f of profile) log(`  pier cpu ${(f.share * 100).toFixed(1)}% ${f.ms.toFixed(0)} ms ${f.fn} ${f.where}`)
+  if (profile) for (const f of profile) log(`  pier cpu ${(f.share * 100).toFixed(1)}% ${f.ms.toFixed(0)} ms ${f.fn} ${f.where} <- ${f.caller}`)
 
   const rows = targets.map((t) => {
     const rps = spread(t.runs.map((x) => x.rps))

@@ -43,8 +43,8 @@ export function fullReport(r) {
     }
     for (const f of s.failed) out.push(`| ${f.target} | failed: ${f.error.split('\n')[0]} |||||||||||`)
     if (s.pierProfile?.length) {
-      out.push('', `pier's CPU profile (self time, every thread, whole scenario):`, '', '| share | function | where |', '|---:|---|---|')
-      for (const f of s.pierProfile) out.push(`| ${(f.share * 100).toFixed(1)}% | ${f.fn} | ${f.where} |`)
+      out.push('', `pier's CPU profile (self time, every thread, whole scenario):`, '', '| share | function | where | called most from |', '|---:|---|---|---|')
+      for (const f of s.pierProfile) out.push(`| ${(f.share * 100).toFixed(1)}% | ${f.fn} | ${f.where} | ${f.caller} |`)
     }
     if (s.pierOverheadP99Ms != null) out.push('', `pier's p99 minus direct's at ${int(s.fixedRate)} req/s: ${ms(s.pierOverheadP99Ms)} ms.`)
     out.push('', `![${s.name} at saturation](${s.name}.svg) ![${s.name} at ${s.fixedRate} req/s](${s.name}-rate.svg)`, '')

@@ -157,7 +157,7 @@ t.test('CPU profile self times leave idle out and sum per function', async (t) =
   const frame = (functionName: string, url = '', lineNumber = 0) => ({ functionName, url, lineNumber, columnNumber: 0, scriptId: '0' })
   const profile = {
     nodes: [
-      { id: 1, callFrame: frame('(root)') },
+      { id: 1, callFrame: frame('(root)'), children: [2, 3, 4] },
       { id: 2, callFrame: frame('(idle)') },
       { id: 3, callFrame: frame('match', 'file:///w/main/dist/table/reader.js', 41) },
       { id: 4, callFrame: frame('(garbage collector)') },
@@ -170,6 +170,7 @@ t.test('CPU profile self times leave idle out and sum per function', async (t) =
   t.equal(top[0].ms, 6)
   t.equal(top[0].where, 'dist/table/reader.js:42')
   t.ok(Math.abs(top[0].share - 0.75) < 1e-9)
+  t.equal(top[0].caller, '(root)')
 })
 
 t.test('wrk scripts shape the requests and its curve rebuilds a histogram', async (t) => {
