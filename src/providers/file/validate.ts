@@ -99,6 +99,15 @@ function boolean(v: unknown): boolean | undefined {
   return undefined
 }
 
+/** True when v is non-blank text; otherwise reports it missing, empty or of the wrong type. */
+function requiredText(ctx: Ctx, who: Who, key: string, v: unknown): v is string {
+  if (v === undefined || v === null) fail(ctx, who, FileProblem.MISSING, `${key} is missing`)
+  else if (typeof v !== 'string') fail(ctx, who, FileProblem.BAD_VALUE, `${key} must be text, not ${kindOf(v)}`)
+  else if (v.trim() === '') fail(ctx, who, FileProblem.BAD_VALUE, `${key} is empty`)
+  else return true
+  return false
+}
+
 function router(ctx: Ctx, name: string, raw: unknown): Router | undefined {
   const who = { router: name }
   const obj = section(ctx, raw, `http.routers.${name}`, who)
@@ -110,9 +119,7 @@ function router(ctx: Ctx, name: string, raw: unknown): Router | undefined {
   const before = ctx.errors.length
   const rule = f.get('rule')
   const service = f.get('service')
-  if (typeof rule !== 'string' || rule.trim() === '') {
-    fail(ctx, who, rule === undefined ? FileProblem.MISSING : FileProblem.BAD_VALUE, rule === undefined ? 'rule is missing' : `rule must be text, not ${kindOf(rule)}`)
-  } else {
+  if (requiredText(ctx, who, 'rule', rule)) {
     try {
       parseRule(rule)
     } catch (err) {
@@ -120,9 +127,7 @@ function router(ctx: Ctx, name: string, raw: unknown): Router | undefined {
       fail(ctx, who, FileProblem.BAD_RULE, `bad rule ${JSON.stringify(rule)}: ${err.message}`)
     }
   }
-  if (typeof service !== 'string' || service.trim() === '') {
-    fail(ctx, who, service === undefined ? FileProblem.MISSING : FileProblem.BAD_VALUE, service === undefined ? 'service is missing' : `service must be a name, not ${kindOf(service)}`)
-  }
+  requiredText(ctx, who, 'service', service)
   let entryPoints: string[] | undefined
   const eps = f.get('entryPoints')
   if (eps !== undefined && eps !== null) {
