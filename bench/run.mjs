@@ -110,6 +110,34 @@ async function idleRss(opts, state, names) {
   return out
 }
 
+/** One target's figures over its runs: medians (req/s with min and max), merged histograms. */
+function targetRow(t) {
+  const rps = spread(t.runs.map((x) => x.rps))
+  const lat = t.runs.map((x) => summarize(x.histogram))
+  const med = (k) => spread(lat.map((l) => l[k])).median
+  const merged = newHistogram()
+  for (const x of t.runs) merged.add(x.histogram)
+  return {
+    target: t.name,
+    rps: rps.median,
+    rpsMin: rps.min,
+    rpsMax: rps.max,
+    p50: med('p50'),
+    p90: med('p90'),
+    p99: med('p99'),
+    p999: med('p999'),
+    errors: t.runs.reduce((n, x) => n + x.errors, 0),
+    rssMB: Math.max(...t.runs.map((x) => x.rssMB)),
+    idleRssMB: t.idleRssMB,
+    fixed: { rate: t.fixed.rate, rps: t.fixed.rps, p50: t.fixed.p50, p90: t.fixed.p90, p99: t.fixed.p99, p999: t.fixed.p999, errors: t.fixed.errors },
+    server: t.server?.summary ?? null,
+    // kept out of the JSON: written as .hgrm and plotted
+    _hist: merged,
+    _fixedHist: t.fixed.histogram,
+    _serverHgrm: t.server?.text ?? null,
+  }
+}
+
 async function runScenario(s, opts, state, lg, sat, names) {
   log(`scenario ${s.name}: ${s.what}`)
   state.scenario = s.name
@@ -174,32 +202,7 @@ async function runScenario(s, opts, state, lg, sat, names) {
   const profile = opts.cpuProf ? selfTimes(readProfiles(join(state.profiles, s.name))).slice(0, 15) : null
   if (profile) for (const f of profile) log(`  pier cpu ${(f.share * 100).toFixed(1)}% ${f.ms.toFixed(0)} ms ${f.fn} ${f.where} <- ${f.caller}`)
 
-  const rows = targets.map((t) => {
-    const rps = spread(t.runs.map((x) => x.rps))
-    const lat = t.runs.map((x) => summarize(x.histogram))
-    const med = (k) => spread(lat.map((l) => l[k])).median
-    const merged = newHistogram()
-    for (const x of t.runs) merged.add(x.histogram)
-    return {
-      target: t.name,
-      rps: rps.median,
-      rpsMin: rps.min,
-      rpsMax: rps.max,
-      p50: med('p50'),
-      p90: med('p90'),
-      p99: med('p99'),
-      p999: med('p999'),
-      errors: t.runs.reduce((n, x) => n + x.errors, 0),
-      rssMB: Math.max(...t.runs.map((x) => x.rssMB)),
-      idleRssMB: t.idleRssMB,
-      fixed: { rate: t.fixed.rate, rps: t.fixed.rps, p50: t.fixed.p50, p90: t.fixed.p90, p99: t.fixed.p99, p999: t.fixed.p999, errors: t.fixed.errors },
-      server: t.server?.summary ?? null,
-      // kept out of the JSON: written as .hgrm and plotted
-      _hist: merged,
-      _fixedHist: t.fixed.histogram,
-      _serverHgrm: t.server?.text ?? null,
-    }
-  })
+  const rows = targets.map(targetRow)
   const byName = (n) => rows.find((x) => x.target === n)
   for (const row of rows) {
     row.ratioDirect = byName('direct')?.rps ? row.rps / byName('direct').rps : null
