@@ -3,14 +3,14 @@
 // and backpressure in both directions.
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { UpstreamPool } from '../../src/upstream/pool.js'
 import { call, get } from '../fuzz/client.js'
 import { freePort, waitFor } from '../helpers/net.js'
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void
 
-async function server(t: Tap.Test, handler: Handler, tweak?: (s: http.Server) => void): Promise<{ srv: http.Server; port: number; ports: number[] }> {
+async function server(t: Test, handler: Handler, tweak?: (s: http.Server) => void): Promise<{ srv: http.Server; port: number; ports: number[] }> {
   const ports: number[] = []
   const srv = http.createServer((req, res) => {
     ports.push(req.socket.remotePort!)
@@ -25,17 +25,10 @@ async function server(t: Tap.Test, handler: Handler, tweak?: (s: http.Server) =>
   return { srv, port: (srv.address() as AddressInfo).port, ports }
 }
 
-function pool(t: Tap.Test, port: number, extra: Partial<ConstructorParameters<typeof UpstreamPool>[0]> = {}): UpstreamPool {
+function pool(t: Test, port: number, extra: Partial<ConstructorParameters<typeof UpstreamPool>[0]> = {}): UpstreamPool {
   const p = new UpstreamPool({ host: '127.0.0.1', port, maxConnections: 4, dialTimeoutMs: 5000, ...extra })
   t.teardown(() => p.destroy())
   return p
-}
-
-declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
-  namespace Tap {
-    type Test = Parameters<Parameters<typeof t.test>[1]>[0]
-  }
 }
 
 t.test('content-length responses reuse one keep-alive connection', async (t) => {

@@ -8,30 +8,23 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { UpstreamPool } from '../../src/upstream/pool.js'
 import { get } from '../fuzz/client.js'
 import { freePort, waitFor } from '../helpers/net.js'
-
-declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
-  namespace Tap {
-    type Test = Parameters<Parameters<typeof t.test>[1]>[0]
-  }
-}
 
 const header = (h: string[], name: string): string | undefined => {
   for (let i = 0; i < h.length; i += 2) if (h[i]!.toLowerCase() === name) return h[i + 1]
   return undefined
 }
 
-function tempDir(t: Tap.Test, prefix: string): string {
+function tempDir(t: Test, prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   return dir
 }
 
-function run(t: Tap.Test, cmd: string, args: string[]): ChildProcess {
+function run(t: Test, cmd: string, args: string[]): ChildProcess {
   const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] })
   let err = ''
   child.stderr!.on('data', (d) => (err += d))

@@ -4,17 +4,10 @@
 // single retry, bytes nobody asked for, and a dial that never completes.
 import { spawn } from 'node:child_process'
 import net from 'node:net'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { UpstreamPool } from '../../src/upstream/pool.js'
 import { call, get } from '../fuzz/client.js'
 import { waitFor } from '../helpers/net.js'
-
-declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
-  namespace Tap {
-    type Test = Parameters<Parameters<typeof t.test>[1]>[0]
-  }
-}
 
 interface Raw {
   port: number
@@ -29,7 +22,7 @@ interface Raw {
  * answer gets the head, the connection's index and the number of requests
  * seen on that connection before this one. Request bodies are ignored.
  */
-async function rawServer(t: Tap.Test, answer: (sock: net.Socket, head: string, conn: number, nth: number) => void): Promise<Raw> {
+async function rawServer(t: Test, answer: (sock: net.Socket, head: string, conn: number, nth: number) => void): Promise<Raw> {
   const raw: Raw = { port: 0, conns: [], requests: [] }
   const srv = net.createServer((sock) => {
     const conn = raw.conns.push(sock) - 1
@@ -55,7 +48,7 @@ async function rawServer(t: Tap.Test, answer: (sock: net.Socket, head: string, c
   return raw
 }
 
-function pool(t: Tap.Test, port: number, max = 2): UpstreamPool {
+function pool(t: Test, port: number, max = 2): UpstreamPool {
   const p = new UpstreamPool({ host: '127.0.0.1', port, maxConnections: max, dialTimeoutMs: 5000 })
   t.teardown(() => p.destroy())
   return p

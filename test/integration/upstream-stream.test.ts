@@ -3,7 +3,7 @@
 // transfer: it must stay flat (bounded), not grow with the body size.
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { UpstreamPool } from '../../src/upstream/pool.js'
 import { call } from '../fuzz/client.js'
 import { waitFor } from '../helpers/net.js'
@@ -14,7 +14,7 @@ const DOWNLOAD = 256 * MiB
 /** Allowed RSS growth during a transfer: far below the body sizes above. */
 const MEMORY_BOUND = 96 * MiB
 
-async function listen(t: Tap.Test, handler: http.RequestListener): Promise<number> {
+async function listen(t: Test, handler: http.RequestListener): Promise<number> {
   const srv = http.createServer(handler)
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
   t.teardown(() => {
@@ -22,13 +22,6 @@ async function listen(t: Tap.Test, handler: http.RequestListener): Promise<numbe
     srv.close()
   })
   return (srv.address() as AddressInfo).port
-}
-
-declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
-  namespace Tap {
-    type Test = Parameters<Parameters<typeof t.test>[1]>[0]
-  }
 }
 
 /** Byte i of the test stream: a pattern that a shifted or duplicated chunk would break. */
