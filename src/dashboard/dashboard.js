@@ -76,14 +76,15 @@ function chart(entry, title) {
 }
 
 function latencyBlock(entry, title) {
-  const row = (label, s) => h('tr', null, h('td', null, label), ...['p50', 'p90', 'p99', 'p999', 'max'].map((k) => h('td', { class: 'num' }, s ? fmtMs(s[k]) : '-')), h('td', { class: 'num' }, s ? s.count : 0))
+  const row = (label, key, s) =>
+    h('tr', { 'data-latency': key }, h('td', null, label), ...['p50', 'p90', 'p99', 'p999', 'max'].map((k) => h('td', { class: 'num' }, s ? fmtMs(s[k]) : '-')), h('td', { class: 'num', 'data-count': s ? s.count : 0 }, s ? s.count : 0))
   const window = entry && entry.lastMinute.total ? 'last minute' : 'since start'
   return [
     h('table', { class: 'servers' },
       h('tr', null, h('th', null, 'ms'), ...['p50', 'p90', 'p99', 'p99.9', 'max', 'count'].map((k) => h('th', null, k))),
-      row('last minute', entry && entry.lastMinute.total),
-      row('since start', entry && entry.sinceStart.total),
-      row('upstream, 1 min', entry && entry.lastMinute.upstream)),
+      row('last minute', 'minute', entry && entry.lastMinute.total),
+      row('since start', 'start', entry && entry.sinceStart.total),
+      row('upstream, 1 min', 'upstream-minute', entry && entry.lastMinute.upstream)),
     chart(entry, title),
     h('div', { class: 'legend' }, `by percentile, ${window}:`, h('i', { style: 'background: var(--accent)' }), 'total', h('i', { style: 'background: var(--accent2)' }), 'to upstream headers'),
   ]
