@@ -50,6 +50,8 @@ try {
   process.on('SIGINT', () => shutdown('SIGINT'))
   // Hand one worker thread's work to a fresh thread, the path a thread's uncaught error takes.
   process.on('SIGUSR2', () => running.recycleWorker())
+  // After logrotate: write the access log to a fresh file.
+  process.on('SIGUSR1', () => void running.reopenAccessLog())
 } catch (err) {
   log.error('pier could not start', { error: (err as Error).message })
   process.exit(1)

@@ -7,9 +7,7 @@ import type { MetricsSnapshot } from '../metrics/snapshot.js'
 import { MetricsStore } from '../metrics/store.js'
 import type { RuntimeState } from '../primary/state.js'
 import { startApi, type ApiServer } from './server.js'
-
-/** The entrypoint the API, ping and metrics are served on. */
-const API_ENTRYPOINT = 'traefik'
+import { API_ENTRYPOINT } from '../config/static.js'
 
 export interface Observability {
   metrics: MetricsStore

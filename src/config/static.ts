@@ -3,6 +3,9 @@
 // field documents its default.
 import type { Level, Format } from '../log.js'
 
+/** The entrypoint the API, dashboard, ping and metrics are served on; never proxied. */
+export const API_ENTRYPOINT = 'traefik'
+
 export interface EntryPoint {
   /** Bind host; '' means every address (Traefik's ":80"). */
   host: string

@@ -10,9 +10,8 @@ import { Aggregator } from './aggregator.js'
 import { Publisher } from './publisher.js'
 import { RuntimeState } from './state.js'
 import { WorkerPool } from './workers.js'
-
-/** The entrypoint the API lives on; never proxied. */
-export const API_ENTRYPOINT = 'traefik'
+import { startObservability } from '../api/observability.js'
+import { API_ENTRYPOINT } from '../config/static.js'
 
 export interface Running {
   state: RuntimeState
@@ -20,12 +19,15 @@ export interface Running {
   stop(): Promise<boolean>
   /** Retires one worker thread; a fresh one replaces it. */
   recycleWorker(): void
+  /** Reopens the access log file (after logrotate moved it). */
+  reopenAccessLog(): Promise<void>
 }
 
 export async function start(config: StaticConfig, log: Logger): Promise<Running> {
   const proxied = Object.entries(config.entryPoints).filter(([name]) => name !== API_ENTRYPOINT)
   const epNames = proxied.map(([name]) => name)
   const state = new RuntimeState(config)
+  const observe = await startObservability(state, log)
 
   let pool: WorkerPool | null = null
   let latest: SharedArrayBuffer
@@ -65,9 +67,17 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
         dialTimeoutMs: config.serversTransport.dialTimeoutMs,
         maxConnsPerServer: config.serversTransport.maxIdleConnsPerHost,
       },
+      observe: {
+        buckets: config.metrics?.prometheus?.buckets,
+        accessLog: config.accessLog ? { format: config.accessLog.format } : undefined,
+      },
     },
     latest,
     log,
+    (m) => {
+      if (m.type === 'metrics') observe.onMetrics(m.snapshot)
+      else if (m.type === 'accesslog') observe.onAccessLog(m.lines)
+    },
   )
   await pool.start()
   const running = pool
@@ -76,10 +86,13 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
   return {
     state,
     recycleWorker: () => running.recycleOne(),
+    reopenAccessLog: () => observe.reopenAccessLog(),
     async stop() {
       aggregator.close()
       await Promise.all(providers.map((p) => p.stop().catch((err: Error) => log.warn('provider did not stop cleanly', { providerName: p.name, error: err.message }))))
-      return running.drain(config.lifecycle.graceTimeOutMs, proxied.map(([, ep]) => ep.port))
+      const clean = await running.drain(config.lifecycle.graceTimeOutMs, proxied.map(([, ep]) => ep.port))
+      await observe.close()
+      return clean
     },
   }
 }

@@ -5,10 +5,39 @@ import type { HttpResponse } from 'uWebSockets.js'
 import type { RequestController, ResponseHandler } from '../upstream/pool.js'
 import { isDroppedResponseHeader, connectionListed, announcedLength } from './response-head.js'
 
-/** Told when an exchange starts and when it ends (drain accounting, metrics, logs). */
+/** What metrics and the access log need of one finished request. */
+export interface Finished {
+  ep: number
+  router: number
+  service: number
+  server: number
+  status: number
+  method: string
+  /** performance.now() at the start, and when the backend's head arrived (-1: never) */
+  startedAt: number
+  headersAt: number
+  bytesOut: number
+  /** Filled only while the access log is on ('' otherwise). */
+  log: AccessFields | null
+}
+
+export interface AccessFields {
+  clientIP: string
+  target: string
+  host: string
+  userAgent: string
+  referer: string
+  /** Unix ms at the start */
+  startMs: number
+}
+
+/** Told when an exchange starts and ends (drain accounting), and of every finished request (metrics, logs). */
 export interface ExchangeSink {
   begin(): void
-  done(x: Exchange): void
+  /** An exchange ended: counts it out, then records it. */
+  done(x: Finished): void
+  /** A request pier answered itself. */
+  record(f: Finished): void
   /** The thread is stopping: ask clients to close their connections. */
   readonly closing: boolean
 }
@@ -20,16 +49,16 @@ const STATUS_LINE_FOR_ERROR: Record<string, string> = {
   PIER_INTERNAL: '500 Internal Server Error',
 }
 
-export class Exchange implements ResponseHandler {
+export class Exchange implements ResponseHandler, Finished {
   ctl: RequestController | null = null
   aborted = false
   finished = false
-  /** Response status sent to the client (0 until decided). */
+  /** Response status sent to the client (0 until decided; 499 when the client went away first, as nginx logs it). */
   status = 0
   bytesOut = 0
-  startedAt = 0
   headersAt = -1
   errorCode = ''
+  private readonly isHead: boolean
   private statusText = ''
   private headers: string[] | null = null
   private length = -1
@@ -39,21 +68,27 @@ export class Exchange implements ResponseHandler {
 
   constructor(
     readonly res: HttpResponse,
-    readonly isHead: boolean,
+    readonly ep: number,
+    readonly method: string,
     readonly router: number,
     readonly service: number,
     readonly server: number,
+    readonly startedAt: number,
+    readonly log: AccessFields | null,
     private readonly sink: ExchangeSink,
   ) {
+    this.isHead = method === 'HEAD'
     sink.begin()
     res.onAborted(() => {
       this.aborted = true
       if (!this.finished) {
         this.ctl?.abort()
+        if (this.status === 0) this.status = 499
         this.finish()
       }
     })
   }
+
 
   onHeaders(status: number, statusText: string, headers: string[], contentLength: number): void {
     this.headersAt = performance.now()

@@ -7,7 +7,7 @@ import type { RouteTable } from '../table/reader.js'
 import type { SmoothWRR } from '../balancer/wrr.js'
 import type { UpstreamPool } from '../upstream/pool.js'
 import { buildHead, BODY_NONE } from './request-head.js'
-import { Exchange, type ExchangeSink } from './exchange.js'
+import { Exchange, type ExchangeSink, type Finished, type AccessFields } from './exchange.js'
 import type { Logger } from '../log.js'
 
 /** The worker's current routing state; replaced as a whole on a table swap. */
@@ -25,6 +25,8 @@ export interface HandlerContext {
   log: Logger
   /** Requests seen, for telling when a retiring thread has gone quiet. */
   requests: number
+  /** The access log is on: keep what its lines need. */
+  logging: boolean
 }
 
 /** The one MatchRequest of this thread, pointed at the request being handled. */
@@ -50,15 +52,36 @@ function clientAddress(res: HttpResponse): string {
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 
-function reply(res: HttpResponse, status: string, body: string, close: boolean): void {
-  res.cork(() => res.writeStatus(status).writeHeader('content-type', 'text/plain; charset=utf-8').end(body, close))
+function accessFields(req: HttpRequest, res: HttpResponse, view: RequestView): AccessFields {
+  return {
+    clientIP: clientAddress(res),
+    target: view.query ? `${view.path}?${view.query}` : view.path,
+    host: view.host,
+    userAgent: req.getHeader('user-agent'),
+    referer: req.getHeader('referer'),
+    startMs: Date.now(),
+  }
 }
 
 export function createHandler(ctx: HandlerContext, ep: number, epPort: number): (res: HttpResponse, req: HttpRequest) => void {
   const view = new RequestView()
+  // A request pier answers itself (404, 503, 400, 501, 500), reported like an exchange.
+  const own: Finished = { ep, router: -1, service: -1, server: -1, status: 0, method: '', startedAt: 0, headersAt: -1, bytesOut: 0, log: null }
+  const reply = (res: HttpResponse, req: HttpRequest, router: number, service: number, status: string, body: string, close: boolean, startedAt: number): void => {
+    res.cork(() => res.writeStatus(status).writeHeader('content-type', 'text/plain; charset=utf-8').end(body, close))
+    own.router = router
+    own.service = service
+    own.status = Number(status.slice(0, 3))
+    own.method = view.method
+    own.startedAt = startedAt
+    own.bytesOut = body.length
+    own.log = ctx.logging ? accessFields(req, res, view) : null
+    ctx.sink.record(own)
+  }
   return (res, req) => {
     let x: Exchange | null = null
     ctx.requests++
+    const startedAt = performance.now()
     try {
       const { table, wrr, pools } = ctx.routing()
       view.req = req
@@ -68,10 +91,10 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
       view.query = req.getQuery() ?? ''
       view.method = req.getCaseSensitiveMethod()
       const router = table.match(view, ep)
-      if (router < 0) return reply(res, '404 Not Found', '404 page not found\n', ctx.sink.closing)
+      if (router < 0) return reply(res, req, -1, -1, '404 Not Found', '404 page not found\n', ctx.sink.closing, startedAt)
       const service = table.serviceOf(router)
       const server = wrr.pick(service)
-      if (server < 0) return reply(res, '503 Service Unavailable', 'Service Unavailable', ctx.sink.closing)
+      if (server < 0) return reply(res, req, router, service, '503 Service Unavailable', 'Service Unavailable', ctx.sink.closing, startedAt)
       const method = view.method
       const clientIP = clientAddress(res)
       const serverHost = table.serverHosts[server]!
@@ -84,10 +107,9 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
         port: epPort,
         server: ctx.serverName,
       })
-      if (head.status !== 0) return reply(res, head.status === 400 ? '400 Bad Request' : '501 Not Implemented', head.reason, ctx.sink.closing)
+      if (head.status !== 0) return reply(res, req, router, service, head.status === 400 ? '400 Bad Request' : '501 Not Implemented', head.reason, ctx.sink.closing, startedAt)
       const body = head.body
-      x = new Exchange(res, method === 'HEAD', router, service, server, ctx.sink)
-      x.startedAt = performance.now()
+      x = new Exchange(res, ep, method, router, service, server, startedAt, ctx.logging ? accessFields(req, res, view) : null, ctx.sink)
       const ctl = pools[server]!.request(head.head, body, x, {
         headersTimeoutMs: ctx.headersTimeoutMs,
         isHead: method === 'HEAD',
@@ -105,7 +127,7 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
     } catch (err) {
       // A bug must not take the worker (and its other connections) down.
       ctx.log.error('request handler failed', { error: String((err as Error)?.stack ?? err) })
-      if (x === null) reply(res, '500 Internal Server Error', 'Internal Server Error', true)
+      if (x === null) reply(res, req, -1, -1, '500 Internal Server Error', 'Internal Server Error', true, startedAt)
       else {
         x.ctl?.abort()
         x.onError({ code: 'PIER_INTERNAL' })

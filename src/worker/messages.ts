@@ -1,6 +1,8 @@
 // Every message between the primary and the worker threads. Errors cross
 // threads as {code, message}, never as Error objects.
 import type { MessagePort } from 'node:worker_threads'
+import type { MetricsSnapshot } from '../metrics/snapshot.js'
+import type { AccessLogFormat } from '../accesslog/format.js'
 
 export interface WorkerEntryPoint {
   name: string
@@ -17,6 +19,8 @@ export interface ServeInput {
   table: SharedArrayBuffer
   log: { level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'; format: 'common' | 'json' }
   transport: { responseHeaderTimeoutMs: number; dialTimeoutMs: number; maxConnsPerServer: number }
+  /** Prometheus buckets (seconds); the access log format when it is on. */
+  observe: { buckets?: number[]; accessLog?: { format: AccessLogFormat } }
 }
 
 // primary -> worker
@@ -61,4 +65,14 @@ export interface RetiringMessage {
   id: number
   reason: string
 }
-export type FromWorker = ListeningMessage | FailedMessage | SwappedMessage | DrainedMessage | RetiringMessage
+/** Counters and histograms recorded since the last snapshot (every second, before a swap, at the end). */
+export interface MetricsMessage {
+  type: 'metrics'
+  snapshot: MetricsSnapshot
+}
+/** Formatted access log lines, newline-terminated. */
+export interface AccessLogMessage {
+  type: 'accesslog'
+  lines: string
+}
+export type FromWorker = ListeningMessage | FailedMessage | SwappedMessage | DrainedMessage | RetiringMessage | MetricsMessage | AccessLogMessage

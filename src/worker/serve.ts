@@ -15,6 +15,9 @@ import { RouteTable } from '../table/reader.js'
 import { SmoothWRR } from '../balancer/wrr.js'
 import { Pools } from './pools.js'
 import { createHandler, type HandlerContext, type Routing } from './handler.js'
+import type { Finished } from './exchange.js'
+import { WorkerObservers } from '../metrics/worker-observers.js'
+import { methodIndex } from '../metrics/methods.js'
 import type { ServeInput, ToWorker, FromWorker } from './messages.js'
 
 /** uWS closes an idle HTTP connection after 10 s; a retiring thread waits a little longer. */
@@ -25,10 +28,22 @@ export default async function serve(input: ServeInput): Promise<void> {
   const post = (m: FromWorker): void => input.port.postMessage(m)
   const pools = new Pools({ maxConnsPerServer: input.transport.maxConnsPerServer, dialTimeoutMs: input.transport.dialTimeoutMs })
   const wrr = new SmoothWRR()
+  const observers = new WorkerObservers({
+    worker: input.id,
+    buckets: input.observe.buckets,
+    accessLog: input.observe.accessLog,
+    postMetrics: (snapshot) => post({ type: 'metrics', snapshot }),
+    postAccessLog: (lines) => post({ type: 'accesslog', lines }),
+  })
+  const recorder = observers.recorder
+  const accessLog = observers.accessLog
   let routing: Routing
   const swap = (buffer: SharedArrayBuffer): void => {
     const t0 = performance.now()
     const table = new RouteTable(buffer)
+    // What was recorded under the old table's indices ships under its names.
+    observers.flush()
+    recorder.setNames(table.entryPoints, table.routerNames, table.serviceNames)
     wrr.bind(table)
     routing = { table, wrr, pools: pools.bind(table) }
     log.debug('route table swapped', { version: table.version, routers: table.routerCount, services: table.serviceCount, servers: table.serverCount, ms: (performance.now() - t0).toFixed(2) })
@@ -36,6 +51,15 @@ export default async function serve(input: ServeInput): Promise<void> {
   }
   swap(input.table)
 
+  const record = (f: Finished): void => {
+    const now = performance.now()
+    recorder.record(f.ep, f.router, f.service, f.status, (now - f.startedAt) * 1e6, f.headersAt < 0 ? -1 : (f.headersAt - f.startedAt) * 1e6, methodIndex(f.method), f.bytesOut)
+    if (accessLog && f.log) {
+      const t = routing.table
+      const l = f.log
+      accessLog.push(l.clientIP, f.method, l.target, 'HTTP/1.1', f.status, f.bytesOut, f.router >= 0 ? t.routerNames[f.router]! : '', f.service >= 0 ? t.serviceNames[f.service]! : '', f.server >= 0 ? t.serverUrls[f.server]! : '', now - f.startedAt, l.startMs, l.userAgent, l.referer, t.entryPoints[f.ep], l.host)
+    }
+  }
   let inflight = 0
   let onIdle: (() => void) | null = null
   const sink = {
@@ -43,11 +67,21 @@ export default async function serve(input: ServeInput): Promise<void> {
     begin(): void {
       inflight++
     },
-    done(): void {
+    done(f: Finished): void {
+      record(f)
       if (--inflight === 0 && onIdle) onIdle()
     },
+    record,
   }
-  const ctx: HandlerContext = { routing: () => routing, sink, headersTimeoutMs: input.transport.responseHeaderTimeoutMs, serverName: hostname(), log, requests: 0 }
+  const ctx: HandlerContext = {
+    routing: () => routing,
+    sink,
+    headersTimeoutMs: input.transport.responseHeaderTimeoutMs,
+    serverName: hostname(),
+    log,
+    requests: 0,
+    logging: accessLog !== undefined,
+  }
 
   const sockets: uWS.us_listen_socket[] = []
   await Promise.all(
@@ -90,6 +124,7 @@ export default async function serve(input: ServeInput): Promise<void> {
           quietSince = Date.now()
         } else if (Date.now() - quietSince >= QUIET_MS) {
           clearInterval(check)
+          observers.stop()
           pools.destroy()
           input.port.close()
           process.off('uncaughtException', failed)
@@ -108,7 +143,10 @@ export default async function serve(input: ServeInput): Promise<void> {
       else if (m.type === 'retire') retire('asked to retire (SIGUSR2)')
       else if (m.type === 'drain') {
         stopAccepting()
-        onIdle = () => post({ type: 'drained', id: input.id })
+        onIdle = () => {
+          observers.stop()
+          post({ type: 'drained', id: input.id })
+        }
         if (inflight === 0) onIdle()
       }
     })
