@@ -76,7 +76,7 @@ t.test('an invalid file is reported and the last good config stays', async (t) =
   await waitFor(() => lines.some((l) => l.level === 'ERROR'), 2000, 'error log')
   const err = lines.find((l) => l.level === 'ERROR')!
   t.equal(err.msg, 'invalid dynamic configuration, keeping the last good one')
-  t.same(err.fields, { filename: file, routerName: 'r', serviceName: undefined, code: 'FILE_UNKNOWN_SERVICE', error: 'service "nope" does not exist' })
+  t.same(err.fields, { filename: file, line: 3, routerName: 'r', serviceName: undefined, code: 'FILE_UNKNOWN_SERVICE', error: 'service "nope" does not exist' })
 
   writeFileSync(file, 'http:\n  routers: [\n')
   await waitFor(() => lines.some((l) => /^YAML syntax error at line \d+, column \d+: /.test(String(l.fields.error))), 2000, 'syntax error log')
@@ -93,7 +93,7 @@ t.test('a missing file at start logs an error, and is picked up when it appears'
   const file = join(dir, 'later.yml')
   const { emitted, lines, last } = await startProvider(t, { filename: file, watch: true })
   t.equal(emitted.length, 0)
-  t.same(lines.find((l) => l.level === 'ERROR')?.fields, { filename: file, routerName: undefined, serviceName: undefined, code: 'FILE_READ', error: 'cannot read the file (ENOENT)' })
+  t.same(lines.find((l) => l.level === 'ERROR')?.fields, { filename: file, line: undefined, routerName: undefined, serviceName: undefined, code: 'FILE_READ', error: 'cannot read the file (ENOENT)' })
   writeFileSync(file, routes(3001))
   await waitFor(() => portOf(last()) === 3001, 2000, 'file created')
 })
@@ -107,7 +107,7 @@ t.test('warnings for ignored keys are logged once, not on every reload', async (
   await waitFor(() => portOf(last()) === 4002, 2000, 'reload')
   const warns = lines.filter((l) => l.level === 'WARN')
   t.equal(warns.length, 1)
-  t.same(warns[0]!.fields, { filename: file, routerName: 'r', serviceName: undefined, code: 'FILE_UNSUPPORTED', reason: 'middlewares is not supported by pier and is ignored' })
+  t.same(warns[0]!.fields, { filename: file, line: 3, routerName: 'r', serviceName: undefined, code: 'FILE_UNSUPPORTED', reason: 'middlewares is not supported by pier and is ignored' })
 })
 
 t.test('watch off: read once', async (t) => {

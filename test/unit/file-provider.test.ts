@@ -100,15 +100,15 @@ const bad: Array<[string, string, string, RegExp[], string[]]> = [
   ['YAML syntax', 'r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`)"\n', [/^r\.yml: YAML syntax error at line \d+, column \d+: /], ['FILE_SYNTAX']],
   ['TOML syntax', 'r.toml', '[http.routers.a]\nrule = Host\n', [/^r\.toml: TOML syntax error at line 2, column \d+: /], ['FILE_SYNTAX']],
   ['duplicate YAML key', 'r.yml', 'http:\n  routers: {}\n  routers: {}\n', [/^r\.yml: YAML syntax error at line 3, column 3: Map keys must be unique/], ['FILE_SYNTAX']],
-  ['unknown service', 'r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`)", service: nope}\n', [/^r\.yml: router "a": service "nope" does not exist$/], ['FILE_UNKNOWN_SERVICE']],
-  ['bad rule', 'r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`", service: s}\n  services:\n    s: {loadBalancer: {servers: []}}\n', [/^r\.yml: router "a": bad rule "Host\(`a`": .* at \d+/], ['FILE_BAD_RULE']],
-  ['unknown matcher', 'r.yml', 'http:\n  routers:\n    a: {rule: "Hots(`a`)", service: s}\n  services:\n    s: {loadBalancer: {servers: []}}\n', [/^r\.yml: router "a": bad rule "Hots\(`a`\)": /], ['FILE_BAD_RULE']],
+  ['unknown service', 'r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`)", service: nope}\n', [/^r\.yml line 3: router "a": service "nope" does not exist$/], ['FILE_UNKNOWN_SERVICE']],
+  ['bad rule', 'r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`", service: s}\n  services:\n    s: {loadBalancer: {servers: []}}\n', [/^r\.yml line 3: router "a": bad rule "Host\(`a`": .* at \d+/], ['FILE_BAD_RULE']],
+  ['unknown matcher', 'r.yml', 'http:\n  routers:\n    a: {rule: "Hots(`a`)", service: s}\n  services:\n    s: {loadBalancer: {servers: []}}\n', [/^r\.yml line 3: router "a": bad rule "Hots\(`a`\)": /], ['FILE_BAD_RULE']],
   ['missing rule and service', 'r.yml', 'http:\n  routers:\n    a: {entryPoints: [web]}\n', [/router "a": rule is missing/, /router "a": service is missing/], ['FILE_MISSING', 'FILE_MISSING']],
   ['empty, null and non-text values', 'r.yml', 'http:\n  routers:\n    a: {rule: "", service: [s]}\n    b: {rule: null, service: " "}\n', [/router "a": rule is empty/, /router "a": service must be text, not a list/, /router "b": rule is missing/, /router "b": service is empty/], ['FILE_BAD_VALUE', 'FILE_BAD_VALUE', 'FILE_MISSING', 'FILE_BAD_VALUE']],
   ['empty router', 'r.yml', 'http:\n  routers:\n    a:\n', [/router "a": has no rule and no service/], ['FILE_MISSING']],
   ['entryPoints not a list', 'r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`)", service: s, entryPoints: web}\n  services:\n    s: {loadBalancer: {servers: []}}\n', [/router "a": entryPoints must be a list of entrypoint names, not string "web"/], ['FILE_BAD_VALUE']],
   ['bad priority', 'r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`)", service: s, priority: -1}\n  services:\n    s: {loadBalancer: {servers: []}}\n', [/router "a": priority must be a non-negative integer, not number -1/], ['FILE_BAD_VALUE']],
-  ['https server', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {servers: [{url: "https://127.0.0.1:443"}]}}\n', [/^r\.yml: service "s": loadBalancer\.servers\[0\]: url "https:\/\/127\.0\.0\.1:443": https backends are not supported yet$/], ['FILE_UNSUPPORTED']],
+  ['https server', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {servers: [{url: "https://127.0.0.1:443"}]}}\n', [/^r\.yml line 3: service "s": loadBalancer\.servers\[0\]: url "https:\/\/127\.0\.0\.1:443": https backends are not supported yet$/], ['FILE_UNSUPPORTED']],
   ['unparsable url', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {servers: [{url: "127.0.0.1:80"}, {url: "http://"}]}}\n', [/servers\[0\]: url "127\.0\.0\.1:80": scheme 127\.0\.0\.1 is not supported|servers\[0\]: url "127\.0\.0\.1:80" is not a valid URL/, /servers\[1\]: url "http:\/\/" is not a valid URL/], ['FILE_BAD_VALUE', 'FILE_BAD_VALUE']],
   ['url with a path', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {servers: [{url: "http://127.0.0.1:80/api"}]}}\n', [/a path or query is not supported/], ['FILE_BAD_VALUE']],
   ['missing url', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {servers: [{weight: 1}]}}\n', [/servers\[0\]: url must be text such as http:\/\/127\.0\.0\.1:8080, not undefined/], ['FILE_BAD_VALUE']],
@@ -157,11 +157,11 @@ tcp:
   t.ok(b.warnings.every((w) => w.code === 'FILE_UNSUPPORTED'))
   t.same(warningsOf(b).sort(), [
     'r.yml: http.middlewares is not supported by pier and is ignored',
-    'r.yml: router "a": middlewares is not supported by pier and is ignored',
-    'r.yml: router "a": tls is not supported by pier and is ignored',
-    'r.yml: service "s": loadBalancer.healthCheck is not supported by pier and is ignored',
+    'r.yml line 6: router "a": middlewares is not supported by pier and is ignored',
+    'r.yml line 6: router "a": tls is not supported by pier and is ignored',
+    'r.yml line 8: service "s": loadBalancer.healthCheck is not supported by pier and is ignored',
     'r.yml: tcp is not supported by pier and is ignored',
-  ])
+  ].sort())
   t.same(b.config?.http.routers.a, { rule: 'Host(`a`)', service: 's' })
 })
 
@@ -176,7 +176,7 @@ t.test('several files merge; a name defined twice names both files', async (t) =
   const dup = { file: 'd/c.yml', text: 'http:\n  services:\n    s1: {loadBalancer: {servers: []}}\n  routers:\n    r2: {rule: "Host(`x`)", service: s1}\n' }
   const bad = buildFileConfig([a, b, dup])
   t.equal(bad.config, undefined)
-  t.same(errorsOf(bad).sort(), ['d/c.yml: router "r2": is also defined in d/b.toml', 'd/c.yml: service "s1": is also defined in d/a.yml'])
+  t.same(errorsOf(bad), ['d/c.yml line 5: router "r2": is also defined in d/b.toml', 'd/c.yml line 3: service "s1": is also defined in d/a.yml'])
   t.same(bad.errors.map((e) => e.code), ['FILE_DUPLICATE', 'FILE_DUPLICATE'])
 })
 
@@ -186,6 +186,13 @@ t.test('one bad file refuses the whole set', async (t) => {
   const b = buildFileConfig([good, broken])
   t.equal(b.config, undefined)
   t.match(errorsOf(b)[0], /^b\.yml: YAML syntax error/)
+})
+
+t.test('problems in TOML files carry no line; in YAML the line of the router or service, case-insensitive sections', async (t) => {
+  const toml = one('r.toml', '[http.routers.a]\nrule = "Host(`a`)"\nservice = "nope"\n')
+  t.same(errorsOf(toml), ['r.toml: router "a": service "nope" does not exist'])
+  const yaml = one('r.yml', 'HTTP:\n  Services:\n    ok: {loadBalancer: {servers: []}}\n\n    bad: {loadBalancer: {servers: [{url: x}]}}\n')
+  t.equal(yaml.errors[0]?.line, 5)
 })
 
 t.test('a router whose service was refused is not also called missing', async (t) => {

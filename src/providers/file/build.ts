@@ -4,7 +4,7 @@
 // the files unless it names another provider (`name@docker`). Pure.
 import type { DynamicConfig } from '../../config/dynamic.js'
 import { FileProblem, type Problem } from './problems.js'
-import { parseText } from './syntax.js'
+import { parseText, type LineOf } from './syntax.js'
 import { validateDynamic } from './validate.js'
 
 export const PROVIDER_NAME = 'file'
@@ -28,12 +28,14 @@ export function buildFileConfig(sources: SourceFile[]): Built {
   const config: DynamicConfig = { http: { routers: {}, services: {} } }
   const routerFile = new Map<string, string>()
   const serviceFile = new Map<string, string>()
+  const lineOf = new Map<string, LineOf>()
   for (const { file, text } of sources) {
     const parsed = parseText(file, text)
     if ('error' in parsed) {
       errors.push(parsed.error)
       continue
     }
+    if (parsed.lineOf) lineOf.set(file, parsed.lineOf)
     const v = validateDynamic(file, parsed.data)
     errors.push(...v.errors)
     warnings.push(...v.warnings)
@@ -57,6 +59,12 @@ export function buildFileConfig(sources: SourceFile[]): Built {
     if (at >= 0 && r.service.slice(at + 1) !== PROVIDER_NAME) continue
     const local = at >= 0 ? r.service.slice(0, at) : r.service
     if (!serviceFile.has(local) && !refused.has(local)) errors.push({ file: routerFile.get(name)!, router: name, code: FileProblem.UNKNOWN_SERVICE, message: `service ${JSON.stringify(r.service)} does not exist` })
+  }
+  for (const p of [...errors, ...warnings]) {
+    const at = lineOf.get(p.file)
+    if (!at || p.line !== undefined) continue
+    if (p.router !== undefined) p.line = at('routers', p.router)
+    else if (p.service !== undefined) p.line = at('services', p.service)
   }
   return errors.length > 0 ? { errors, warnings } : { config, errors, warnings }
 }

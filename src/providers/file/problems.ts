@@ -28,14 +28,16 @@ export type FileProblemCode = (typeof FileProblem)[keyof typeof FileProblem]
 
 export interface Problem {
   file: string
+  /** Where the router or service is defined (YAML files) */
+  line?: number
   router?: string
   service?: string
   code: FileProblemCode
   message: string
 }
 
-/** One line for logs and tests: `routes.yml: router "whoami": bad rule ...`. */
+/** One line for logs and tests: `routes.yml line 4: router "whoami": bad rule ...`. */
 export function formatProblem(p: Problem): string {
   const who = p.router !== undefined ? `router ${JSON.stringify(p.router)}: ` : p.service !== undefined ? `service ${JSON.stringify(p.service)}: ` : ''
-  return `${p.file}: ${who}${p.message}`
+  return `${p.file}${p.line !== undefined ? ` line ${p.line}` : ''}: ${who}${p.message}`
 }

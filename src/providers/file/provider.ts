@@ -4,7 +4,7 @@
 import { basename, dirname } from 'node:path'
 import type { FileProviderConfig } from '../../config/static.js'
 import type { DynamicConfig } from '../../config/dynamic.js'
-import type { Logger } from '../../log.js'
+import type { Fields, Logger } from '../../log.js'
 import type { Provider } from '../provider.js'
 import { buildFileConfig, PROVIDER_NAME } from './build.js'
 import { formatProblem, type Problem } from './problems.js'
@@ -87,6 +87,6 @@ export class FileProvider implements Provider {
 }
 
 /** Traefik's field names; the problem itself goes under `as`, without the file and name already in the fields. */
-function fields(p: Problem, as: 'error' | 'reason'): Record<string, string | undefined> {
-  return { filename: p.file, routerName: p.router, serviceName: p.service, code: p.code, [as]: p.message }
+function fields(p: Problem, as: 'error' | 'reason'): Fields {
+  return { filename: p.file, line: p.line, routerName: p.router, serviceName: p.service, code: p.code, [as]: p.message }
 }

@@ -1,7 +1,7 @@
 // YAML or TOML text -> plain data, by file extension. A syntax error becomes
 // a Problem with the line and column the parser gives.
 import { extname } from 'node:path'
-import { parseDocument } from 'yaml'
+import { parseDocument, LineCounter, isMap, isScalar, type Document } from 'yaml'
 import { parse as parseToml, TomlError } from 'smol-toml'
 import { FileProblem, type Problem } from './problems.js'
 
@@ -11,7 +11,10 @@ export function isDynamicFile(name: string): boolean {
   return DYNAMIC_EXTENSIONS.includes(extname(name).toLowerCase())
 }
 
-export function parseText(file: string, text: string): { data: unknown } | { error: Problem } {
+/** The line where a router or service is defined, when the format tells (YAML). */
+export type LineOf = (section: 'routers' | 'services', name: string) => number | undefined
+
+export function parseText(file: string, text: string): { data: unknown; lineOf?: LineOf } | { error: Problem } {
   const ext = extname(file).toLowerCase()
   if (ext === '.toml') {
     try {
@@ -23,14 +26,29 @@ export function parseText(file: string, text: string): { data: unknown } | { err
     }
   }
   if (ext === '.yml' || ext === '.yaml') {
-    const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true, merge: true })
+    const lines = new LineCounter()
+    const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true, merge: true, lineCounter: lines })
     const first = doc.errors[0]
     if (first) {
       const pos = first.linePos?.[0]
       const what = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
       return { error: { file, code: FileProblem.SYNTAX, message: `YAML syntax error${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${what}` } }
     }
-    return { data: doc.toJS({ maxAliasCount: 1000 }) }
+    return { data: doc.toJS({ maxAliasCount: 1000 }), lineOf: (section, name) => yamlLine(doc, lines, ['http', section, name]) }
   }
   return { error: { file, code: FileProblem.SYNTAX, message: `unknown file type (expected ${DYNAMIC_EXTENSIONS.join(', ')})` } }
+}
+
+/** Line of the key at path; the first two segments match case-insensitively, as the decoder does. */
+function yamlLine(doc: Document, lines: LineCounter, path: string[]): number | undefined {
+  let node: unknown = doc.contents
+  let line: number | undefined
+  for (const [i, seg] of path.entries()) {
+    if (!isMap(node)) return undefined
+    const pair = node.items.find((p) => isScalar(p.key) && (i === path.length - 1 ? String(p.key.value) === seg : String(p.key.value).toLowerCase() === seg))
+    if (!pair || !isScalar(pair.key) || !pair.key.range) return undefined
+    line = lines.linePos(pair.key.range[0]).line
+    node = pair.value
+  }
+  return line
 }
