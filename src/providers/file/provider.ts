@@ -39,11 +39,17 @@ export class FileProvider implements Provider {
         return this.#loading
       }
       this.#loading = (async () => {
-        do {
-          this.#again = false
-          await this.#load(emit, log)
-        } while (this.#again && !this.#stopped)
-        this.#loading = undefined
+        try {
+          do {
+            this.#again = false
+            await this.#load(emit, log)
+          } while (this.#again && !this.#stopped)
+        } catch (err) {
+          // a defect of ours, not of the user's files: say so, keep the last good config and keep watching
+          log.error('file provider failed to load the configuration', { error: (err as Error).stack ?? String(err) })
+        } finally {
+          this.#loading = undefined
+        }
       })()
       return this.#loading
     }
@@ -72,9 +78,9 @@ export class FileProvider implements Provider {
     if ('error' in read) return this.#refuse(log, [read.error])
     const built = buildFileConfig(read.sources)
     for (const w of built.warnings) {
-      const line = formatProblem(w)
-      if (this.#warned.has(line)) continue
-      this.#warned.add(line)
+      const key = formatProblem({ ...w, line: undefined })
+      if (this.#warned.has(key)) continue
+      this.#warned.add(key)
       log.warn('dynamic configuration key ignored', fields(w, 'reason'))
     }
     if (!built.config) return this.#refuse(log, built.errors)
