@@ -67,7 +67,12 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
   const view = new RequestView()
   // A request pier answers itself (404, 503, 400, 501, 500), reported like an exchange.
   const own: Finished = { ep, router: -1, service: -1, server: -1, status: 0, method: '', startedAt: 0, headersAt: -1, bytesOut: 0, log: null }
+  /** ctx.requests when pier last answered itself: a failure after that must not answer twice. */
+  let repliedTo = -1
   const reply = (res: HttpResponse, req: HttpRequest, router: number, service: number, status: string, body: string, close: boolean, startedAt: number): void => {
+    // The access log reads the client address, which uWS forbids once the response ended.
+    own.log = ctx.logging ? accessFields(req, res, view) : null
+    repliedTo = ctx.requests
     res.cork(() => res.writeStatus(status).writeHeader('content-type', 'text/plain; charset=utf-8').end(body, close))
     own.router = router
     own.service = service
@@ -75,7 +80,6 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
     own.method = view.method
     own.startedAt = startedAt
     own.bytesOut = body.length
-    own.log = ctx.logging ? accessFields(req, res, view) : null
     ctx.sink.record(own)
   }
   return (res, req) => {
@@ -127,7 +131,9 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
     } catch (err) {
       // A bug must not take the worker (and its other connections) down.
       ctx.log.error('request handler failed', { error: String((err as Error)?.stack ?? err) })
-      if (x === null) reply(res, req, -1, -1, '500 Internal Server Error', 'Internal Server Error', true, startedAt)
+      if (x === null) {
+        if (repliedTo !== ctx.requests) reply(res, req, -1, -1, '500 Internal Server Error', 'Internal Server Error', true, startedAt)
+      }
       else {
         x.ctl?.abort()
         x.onError({ code: 'PIER_INTERNAL' })
