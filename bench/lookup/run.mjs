@@ -54,10 +54,13 @@ let gcs = 0
 const obs = new PerformanceObserver((list) => (gcs += list.getEntries().length))
 obs.observe({ entryTypes: ['gc'] })
 const start = performance.now()
+const cpu0 = process.cpuUsage()
 run(lookups)
 const ms = performance.now() - start
+const cpu = process.cpuUsage(cpu0)
+const cpuMs = (cpu.user + cpu.system) / 1000
 await new Promise((r) => setImmediate(r)) // let the observer deliver
 obs.disconnect()
 
 console.log(`bench/lookup: ${hostCount} hosts, ${Object.keys(routers).length} routers, table ${(buffer.byteLength / 1024).toFixed(0)} KiB (compile ${compileMs.toFixed(1)} ms, worker read ${readMs.toFixed(1)} ms)`)
-console.log(`lookups: ${lookups}  time: ${ms.toFixed(0)} ms  rate: ${((lookups / ms) * 1000 / 1e6).toFixed(2)} M lookups/s  gc: ${gcs}  (checksum ${sink})`)
+console.log(`lookups: ${lookups}  time: ${ms.toFixed(0)} ms  rate: ${((lookups / ms) * 1000 / 1e6).toFixed(2)} M lookups/s (${((lookups / cpuMs) * 1000 / 1e6).toFixed(2)} M per CPU-second)  gc: ${gcs}  load average: ${(await import('node:os')).loadavg()[0].toFixed(1)}  (checksum ${sink})`)
