@@ -3,7 +3,7 @@
 NODE_MODULES := node_modules/.package-lock.json
 SOURCES := $(shell find src -name '*.ts' -o -name '*.html' -o -name '*.js' -o -name '*.css')
 
-.PHONY: run test build install clean
+.PHONY: run test build install clean demo bench bench-quick image image-armhf test-armhf armhf-smoke
 
 $(NODE_MODULES): package.json package-lock.json
 	@command -v node >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
@@ -28,3 +28,28 @@ test: build
 
 clean:
 	rm -rf dist .tap test-output
+
+# The 2016 Traefik 1.0 compose scene (whoami scaled to 5) played against pier.
+demo: build
+	scripts/demo.sh
+
+# Side-by-side benchmarks: pier, nginx, HAProxy, Caddy, node-http-proxy, direct.
+bench: install
+	scripts/bench.sh
+
+bench-quick: install
+	scripts/bench.sh --quick
+
+# Offline images (no registry here): pier:local for this machine, pier:local-armhf under emulation.
+image: build
+	scripts/image.sh
+
+image-armhf: build
+	scripts/image-armhf.sh
+
+# The unit and file-provider tests on armhf Node 20 under qemu; one proxied request on armhf.
+test-armhf: build
+	scripts/armhf-test.sh
+
+armhf-smoke: build
+	scripts/armhf-smoke.sh
