@@ -28,7 +28,6 @@ const TRAILERS = 10
 const DONE = 11
 const ERROR = 12
 
-
 /** Receives the parsed response. A false return stops execute() right after the call. */
 export interface ParserSink {
   /** The final (non-1xx) head; contentLength as in ResponseHandler.onHeaders. */
@@ -49,7 +48,7 @@ export class ResponseParser {
 
   private state = HEAD
   private isHead = false
-  private sink: ParserSink
+  private readonly sink: ParserSink
   /** Unfinished head line(s) kept between reads, in pending[0..pendingLen). */
   private pending: Buffer | null = null
   private pendingLen = 0
@@ -200,6 +199,7 @@ export class ResponseParser {
     // Position after the head in buf's coordinates.
     const next = data === buf ? r : end - (limit - r)
     this.pendingLen = 0
+    if (this.pending !== null && this.pending.length > 8192) this.pending = null // do not keep a huge head's buffer
     const status = head.status
     if (status < 200) {
       if (status === 101) return this.fail(badResponse(BadResponse.UPGRADE, '101 Switching Protocols, but no upgrade was requested'))
