@@ -105,7 +105,10 @@ t.test('read-only, per-event inspect, engine loss and resync', async (t) => {
   const id = await runWhoami(`${tag}-3`, { 'pier.test': tag })
   await waitFor(() => routers().length === 4, 15000, 'the fourth container')
   const after = proxy.calls.slice(before)
-  t.ok(after.length > 0 && after.every((u) => u.includes(`/containers/${id}/json`)), `one start: only that container is inspected (${after.join(' ')})`)
+  // Late events for the first three may still be in flight; what must not happen is a re-list or a re-inspect of everything.
+  t.ok(after.some((u) => u.includes(`/containers/${id}/json`)), 'the started container is inspected')
+  t.notOk(after.some((u) => /\/containers\/json/.test(u)), `no re-listing on an event (${after.join(' ')})`)
+  t.ok(new Set(after).size < 4, 'not every container re-inspected')
   t.same(proxy.refused, [], 'no call outside the read-only allow-list')
 
   const emitted = configs.length
@@ -116,7 +119,9 @@ t.test('read-only, per-event inspect, engine loss and resync', async (t) => {
   await removeLabelled(`pier.test=${tag}`) // changes the provider cannot see while away
   await runWhoami(`${tag}-new`, { 'pier.test': tag })
   await proxy.start()
-  await waitFor(() => routers().join() === `${tag}-new`, 15000, 'a full resync on return')
+  await waitFor(() => routers().join() === `${tag}-new`, 15000, 'a full resync on return').catch((err: Error) => {
+    throw new Error(`${err.message}; routers ${routers().join()}; provider log:\n${logged}`)
+  })
   t.equal(logged.match(/Docker engine unreachable/g)?.length, 1, 'the loss is logged once')
   t.match(logged, /Docker engine is back; resynced/, 'the return is logged')
   t.ok(proxy.calls.slice(before).some((u) => /\/containers\/json/.test(u)), 'the resync lists containers again')

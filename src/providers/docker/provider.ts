@@ -113,7 +113,7 @@ export class DockerProvider implements Provider {
           (line) => log.warn('Unparsable Docker event', { line: line.slice(0, 200) }),
         )
         stream.once('close', () => this.#onLost(stream!, 'event stream closed'))
-        stream.once('error', (err: Error) => this.#onLost(stream!, err.message))
+        stream.on('error', (err: Error) => this.#onLost(stream!, err.message))
       }
       const list = await this.#docker.listContainers()
       const infos = await mapLimit(list, INSPECT_CONCURRENCY, (c) => this.#inspect(c.Id, true))
@@ -132,8 +132,9 @@ export class DockerProvider implements Provider {
       listed = true
       for (const e of pending) this.#onEvent(e)
     } catch (err) {
+      if (stream && this.#events === stream) this.#events = undefined
       stream?.destroy()
-      if (!this.#stopped) this.#onLost(stream, (err as Error).message)
+      this.#retryLater((err as Error).message)
     }
   }
 
@@ -205,11 +206,16 @@ export class DockerProvider implements Provider {
     this.#emit(config)
   }
 
-  /** The engine went away: keep the last configuration, say so once, retry with backoff. */
-  #onLost(stream: Readable | undefined, why: string): void {
-    if (this.#stopped || (stream && stream !== this.#events && this.#events !== undefined)) return
+  /** The current event stream ended: the engine went away. Streams replaced meanwhile are ignored. */
+  #onLost(stream: Readable, why: string): void {
+    if (this.#stopped || stream !== this.#events) return
     this.#events = undefined
-    if (this.#retry) return
+    this.#retryLater(why)
+  }
+
+  /** Keep the last configuration, say so once, try again with backoff. */
+  #retryLater(why: string): void {
+    if (this.#stopped || this.#retry) return
     if (!this.#lost) {
       this.#lost = true
       this.#log!.error('Docker engine unreachable; routing stays on the last configuration while reconnecting', { error: why })
