@@ -1,0 +1,22 @@
+// make armhf-smoke, as a test: pier started in the Debian armhf root under
+// qemu emulation proxies one request to a loopback backend through the uWS
+// arm binary; the ok line comes from inside the emulated process. The first
+// run on a machine debootstraps the root (a few minutes); later runs reuse it.
+import t from 'tap'
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+t.setTimeout(15 * 60_000)
+
+t.test('pier proxies a request under armhf emulation', async (t) => {
+  const { code, out } = await new Promise<{ code: number; out: string }>((resolve) => {
+    // The integration suite runs the built dist/; no second build here.
+    execFile('scripts/armhf-smoke.sh', [], { cwd: ROOT, timeout: 14 * 60_000, killSignal: 'SIGKILL', env: { ...process.env, PIER_ARMHF_NO_BUILD: '1' } }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, out: `${stdout}\n${stderr}` }),
+    )
+  })
+  t.equal(code, 0, 'scripts/armhf-smoke.sh succeeded')
+  t.match(out, /^pier armhf smoke: ok arch=arm node=v20\.\d+\.\d+ uws=uws_linux_arm_115\.node /m, 'the emulated process reports arm, Node 20 and the arm uWS binary')
+  t.comment(out.trim().split('\n').filter((l) => /^(pier armhf smoke|armhf-smoke):/.test(l)).join('; '))
+})
