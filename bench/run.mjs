@@ -260,7 +260,7 @@ async function main() {
   if (m.loadAvgStart[0] > m.cores) log(`warning: load average ${m.loadAvgStart[0]} on ${m.cores} cores: other work is running and will skew the figures`)
 
   const date = new Date().toISOString()
-  const outDir = opts.out ?? join(BENCH, 'results', `${machineLabel(m)}-${date.slice(0, 19).replace(/[:T]/g, '').replace(/^(\d{8})/, '$1-')}`)
+  const outDir = opts.out ?? join(BENCH, 'results', `${machineLabel(m)}-${date.slice(0, 10)}-${date.slice(11, 19).replace(/:/g, '')}`)
   mkdirSync(outDir, { recursive: true })
   const state = { work: mkdtempSync(join(os.tmpdir(), 'pier-bench-')), profiles: join(outDir, 'profiles'), pierApi: true, pierApiNote: null, scenario: '' }
   log(`${opts.mode} run: ${names.join(', ')} x ${opts.scenarios.join(', ')}; ${m.placement}; results in ${outDir}`)
