@@ -4,7 +4,9 @@
 //   scripts/armhf-run.sh node bench/memory/rss.mjs
 // (there the RSS includes qemu's own memory and code cache: an upper bound for
 // a real Pi). Target: idle RSS with 2 workers under 80 MB.
-//   usage: node bench/memory/rss.mjs [--workers=1,2,4] [--seconds=5] [--connections=50]
+// --docker also runs the Docker provider (as on a Pi: the engine on
+// /var/run/docker.sock), with a constraint no container matches.
+//   usage: node bench/memory/rss.mjs [--workers=1,2,4] [--seconds=5] [--connections=50] [--docker]
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -21,6 +23,7 @@ const opts = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/
 const workerCounts = (opts.workers ?? '1,2,4').split(',').map(Number)
 const seconds = Number(opts.seconds ?? 5)
 const connections = Number(opts.connections ?? 50)
+const withDocker = 'docker' in opts
 // Under emulation everything is 10-50x slower; give startup room.
 const startupMs = Number(opts['startup-ms'] ?? (process.arch === 'arm' ? 240_000 : 30_000))
 if (workerCounts.some((n) => !Number.isInteger(n) || n < 1) || !(seconds > 0 && seconds <= 60) || !(connections >= 1 && connections <= 1000)) {
@@ -76,13 +79,11 @@ async function measure(workers, backendPort, dir) {
           - url: http://127.0.0.1:${backendPort}
 `)
   const pier = start(`pier-${workers}w`, process.execPath, [
-    join(ROOT, 'dist/cli.js'), `--entryPoints.web.address=127.0.0.1:${port}`, `--providers.file.filename=${routes}`, `--workers=${workers}`, '--log.level=ERROR',
+    join(ROOT, 'dist/cli.js'), `--entryPoints.web.address=127.0.0.1:${port}`, `--providers.file.filename=${routes}`, `--workers=${workers}`, '--log.level=INFO',
+    ...(withDocker ? ['--providers.docker=true', '--providers.docker.constraints=Label(`pier.bench.memory`,`none`)'] : []),
   ])
   try {
-    await pier.waitForOutput(/pier ready/, startupMs).catch(async (err) => {
-      // --log.level=ERROR may hide the ready line; fall back to polling the route.
-      if (!pier.alive()) throw err
-    })
+    await pier.waitForOutput(/pier ready/, startupMs)
     const url = `http://127.0.0.1:${port}/`
     for (const deadline = Date.now() + startupMs; ; ) {
       if ((await probe(port)) === 200) break
@@ -110,12 +111,12 @@ try {
   const rows = []
   for (const w of workerCounts) rows.push(await measure(w, backendPort, dir))
   const f = (x) => x.toFixed(1).padStart(8)
-  console.log(`pier RSS, arch=${process.arch} node=${process.version}, load: ${connections} connections for ${seconds}s`)
+  console.log(`pier RSS, arch=${process.arch} node=${process.version}, providers: file${withDocker ? ' + docker' : ''}, load: ${connections} connections for ${seconds}s`)
   console.log('workers  idle MB  load MB  after MB     req/s   errors')
   for (const r of rows) console.log(`${String(r.workers).padStart(7)} ${f(r.idleMB)} ${f(r.loadMB)} ${f(r.afterMB)} ${r.rps.toFixed(0).padStart(9)} ${String(r.bad).padStart(8)}`)
   const two = rows.find((r) => r.workers === 2)
   if (two) console.log(`idle RSS with 2 workers: ${two.idleMB.toFixed(1)} MB (target < ${TARGET_IDLE_2W_MB} MB: ${two.idleMB < TARGET_IDLE_2W_MB ? 'met' : 'MISSED'})`)
-  console.log(JSON.stringify({ arch: process.arch, node: process.version, connections, seconds, rows }))
+  console.log(JSON.stringify({ arch: process.arch, node: process.version, docker: withDocker, connections, seconds, rows }))
 } finally {
   await backend.stop()
   rmSync(dir, { recursive: true, force: true })
