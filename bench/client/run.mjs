@@ -1,9 +1,13 @@
 // Compares pier's upstream client with undici's Pool.dispatch behind the
 // same one-thread uWS front, plus the backend direct, with wrk on loopback.
-// Prints req/s and latency percentiles; asserts nothing.
+// Prints req/s, latency percentiles, and the CPU time the serving process
+// (front, or backend when direct) spent per request: on a busy shared
+// machine req/s swings with the neighbours, CPU per request much less, and
+// 1e6 / (µs per request) estimates one core's ceiling. Asserts nothing.
 //   npx tsc -p . && node bench/client/run.mjs [--duration 8] [--connections 50] [--rounds 1]
 //   FRONT_NODE_ARGS=--cpu-prof node bench/client/run.mjs   (profile the fronts)
-import { spawn, execFile } from 'node:child_process'
+import { spawn, execFile, execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -57,6 +61,23 @@ function stop(child) {
   })
 }
 
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim())
+
+/** CPU seconds (user + system) used so far by a process. */
+function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK
+}
+
+/** Runs wrk against port and adds the CPU time pid used per request. */
+async function measure(port, seconds, pid) {
+  const before = cpuSeconds(pid)
+  const r = await wrk(port, seconds)
+  r.cpuUsPerReq = ((cpuSeconds(pid) - before) * 1e6) / r.requests
+  return r
+}
+
 function wrk(port, seconds) {
   const args = ['-t1', `-c${values.connections}`, `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/bench?x=1`]
   return new Promise((resolve, reject) => {
@@ -70,7 +91,8 @@ function wrk(port, seconds) {
       }
       const errors = /Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? '0'
       const sockErr = /Socket errors:.*/.exec(out)?.[0] ?? ''
-      resolve({ rps, p50: pct(50), p99: pct(99), errors: Number(errors), sockErr })
+      const requests = Number(/(\d+) requests in/.exec(out)?.[1])
+      resolve({ rps, requests, p50: pct(50), p99: pct(99), errors: Number(errors), sockErr })
     })
   })
 }
@@ -83,21 +105,29 @@ async function check(port) {
 
 const rows = []
 const row = (name, r) => {
-  rows.push({ path: name, 'req/s': Math.round(r.rps), 'p50 ms': r.p50.toFixed(2), 'p99 ms': r.p99.toFixed(2), 'non-2xx': r.errors, 'socket errors': r.sockErr || '-' })
+  rows.push({
+    path: name,
+    'req/s': Math.round(r.rps),
+    'p50 ms': r.p50.toFixed(2),
+    'p99 ms': r.p99.toFixed(2),
+    'CPU µs/req': r.cpuUsPerReq.toFixed(1),
+    'non-2xx': r.errors,
+    'socket errors': r.sockErr || '-',
+  })
 }
 
 try {
   const backendPort = await freePort()
-  await start('backend.mjs', [backendPort])
+  const backend = await start('backend.mjs', [backendPort])
   await wrk(backendPort, 2)
   for (let round = 0; round < Number(values.rounds); round++) {
-    row('backend direct', await wrk(backendPort, values.duration))
+    row('backend direct', await measure(backendPort, values.duration, backend.pid))
     for (const mode of ['pier', 'undici']) {
       const port = await freePort()
       const front = await start('front.mjs', [mode, port, backendPort])
       await check(port)
       await wrk(port, 2) // warm-up: JIT and connection pool
-      row(`uWS front + ${mode === 'pier' ? "pier's upstream client" : 'undici Pool.dispatch'}`, await wrk(port, values.duration))
+      row(`uWS front + ${mode === 'pier' ? "pier's upstream client" : 'undici Pool.dispatch'}`, await measure(port, values.duration, front.pid))
       await stop(front)
     }
   }
