@@ -5,7 +5,7 @@
 # dist/ and the tests are compiled to JavaScript on the host first (same on
 # every CPU); loading TypeScript and tap's runner under qemu costs ~50 s per
 # file, so each test file runs as `node file.js`, one per CPU at a time.
-#   usage: scripts/armhf-test.sh [TEST FILES...]   default: unit + file-provider tests
+#   usage: scripts/armhf-test.sh [TEST FILES...]   default: unit + file-provider integration tests
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -13,8 +13,9 @@ if [ "${PIER_ARMHF_NO_BUILD:-0}" != 1 ]; then
   npx tsc -p . >&2 || { echo "armhf-test: tsc failed (PIER_ARMHF_NO_BUILD=1 tests the current dist/)" >&2; exit 1; }
 fi
 if [ $# -eq 0 ]; then
-  set -- test/unit/*.test.ts
-  for f in test/integration/file*.test.ts; do if [ -e "$f" ]; then set -- "$@" "$f"; fi; done
+  # The file-provider integration tests: those that start pier with
+  # --providers.file and need neither a Docker engine nor a browser.
+  set -- test/unit/*.test.ts $(grep -l 'providers\.file' test/integration/*.test.ts | xargs grep -L -E 'ensureEngine|docker|playwright|chromium')
 fi
 start=$(date +%s)
 status=0
