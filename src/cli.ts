@@ -22,6 +22,7 @@ try {
 }
 
 const log = createLogger(config.log)
+if (config.configFile) log.info('Configuration loaded from file', { file: config.configFile })
 try {
   const running = await start(config, log)
   let stopping = false

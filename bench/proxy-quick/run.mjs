@@ -8,6 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir, cpus } from 'node:os'
 import { join } from 'node:path'
 import { createServer } from 'node:net'
+import { get } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import uWS from 'uWebSockets.js'
@@ -45,7 +46,10 @@ const pier = spawn(process.execPath, [cli, `--entrypoints.web.address=127.0.0.1:
 let err = ''
 pier.stderr.on('data', (d) => (err += d))
 for (let i = 0; i < 100; i++) {
-  const ok = await fetch(`http://127.0.0.1:${pierPort}/`, { headers: { host: 'bench.local' } }).then((r) => r.ok, () => false)
+  // node:http, not fetch: fetch does not let a caller set Host.
+  const ok = await new Promise((resolve) =>
+    get({ host: '127.0.0.1', port: pierPort, headers: { host: 'bench.local' } }, (r) => resolve(r.resume() && r.statusCode === 200)).on('error', () => resolve(false)),
+  )
   if (ok) break
   if (i === 99) throw new Error(`pier did not start:\n${err}`)
   await new Promise((r) => setTimeout(r, 100))
