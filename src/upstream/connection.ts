@@ -11,6 +11,13 @@ import { ACTIVE, DONE, type Request } from './request.js'
 /** Reads of every connection in this thread land here; each is parsed before the next read happens. */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024)
 
+/**
+ * A connection is retired this long before the server's announced
+ * Keep-Alive timeout, so a request is not sent just as the server closes it
+ * (undici does the same).
+ */
+const KEEP_ALIVE_MARGIN_MS = 1000
+
 const CRLF = '\r\n'
 const LAST_CHUNK = '0\r\n\r\n'
 
@@ -52,8 +59,10 @@ export class Connection implements ParserSink {
   reused = false
   /** Closed and forgotten by the pool. */
   dead = false
-  /** Dial deadline while connecting, idle-since while idle (ms). */
+  /** Dial start while connecting, idle-since while idle (ms). */
   since: number
+  /** The server's Keep-Alive timeout less a margin (ms), -1 when not announced; the pool's idle limit applies too. */
+  idleLimit = -1
   /** Index in the pool's list of connections. */
   index = -1
   /** Reading paused for backpressure. */
@@ -250,7 +259,9 @@ export class Connection implements ParserSink {
       this.readPaused = false
       if (!this.dead) this.socket.resume()
     }
-    if (this.parser.keepAlive && !extraBytes && req.bodyEnded && !this.dead && this.socket.writable) {
+    const hint = this.parser.keepAliveTimeoutMs
+    this.idleLimit = hint < 0 ? -1 : hint - KEEP_ALIVE_MARGIN_MS
+    if (this.parser.keepAlive && (hint < 0 || this.idleLimit > 0) && !extraBytes && req.bodyEnded && !this.dead && this.socket.writable) {
       this.reused = true
       this.owner.release(this)
     } else {

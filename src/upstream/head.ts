@@ -13,6 +13,7 @@ const HTTP_1 = bytes('HTTP/1.')
 const CONTENT_LENGTH = bytes('content-length')
 const TRANSFER_ENCODING = bytes('transfer-encoding')
 const CONNECTION = bytes('connection')
+const KEEP_ALIVE = bytes('keep-alive')
 
 /** parseHead results besides the index past the head. */
 export const HEAD_ERROR = -1
@@ -36,6 +37,8 @@ export class Head {
   close = false
   /** Connection: keep-alive was sent. */
   keepAlive = false
+  /** The server's idle limit from `Keep-Alive: timeout=N`, in ms; -1 when not given. */
+  keepAliveTimeoutMs = -1
   /** After HEAD_INCOMPLETE: where the first unfinished line starts. */
   resume = 0
   /** After HEAD_ERROR: what was wrong. */
@@ -48,6 +51,7 @@ export class Head {
     this.chunked = false
     this.close = false
     this.keepAlive = false
+    this.keepAliveTimeoutMs = -1
     this.error = null
   }
 }
@@ -167,6 +171,7 @@ export function parseFields(
     if (nlen === 14 && eqLower(buf, ns, ne, CONTENT_LENGTH)) err = contentLength(buf, vs, ve, head)
     else if (nlen === 17 && eqLower(buf, ns, ne, TRANSFER_ENCODING)) err = transferEncoding(value, head)
     else if (nlen === 10 && eqLower(buf, ns, ne, CONNECTION)) connection(value, head)
+    else if (nlen === 10 && eqLower(buf, ns, ne, KEEP_ALIVE)) keepAliveTimeout(value, head)
     if (err !== null) return fail(head, err)
   }
   if (reason === BadResponse.HEADER && head.chunked && head.contentLength !== -1) {
@@ -222,4 +227,19 @@ function connection(value: string, head: Head): void {
       else if (tok === 'keep-alive') head.keepAlive = true
     }
   }
+}
+
+/** `Keep-Alive: timeout=5, max=100`: the server closes idle connections after timeout seconds. */
+function keepAliveTimeout(value: string, head: Head): void {
+  const v = value.toLowerCase()
+  const i = v.indexOf('timeout=')
+  if (i === -1 || (i > 0 && v[i - 1] !== ' ' && v[i - 1] !== ',')) return
+  let n = 0
+  let p = i + 8
+  for (; p < v.length && p < i + 17; p++) {
+    const d = v.charCodeAt(p) - 0x30
+    if (d < 0 || d > 9) break
+    n = n * 10 + d
+  }
+  if (p > i + 8) head.keepAliveTimeoutMs = n * 1000
 }

@@ -43,6 +43,8 @@ export class ResponseParser {
   trailers: string[] = []
   /** Whether the connection may carry another request once this response is done. */
   keepAlive = false
+  /** How long the server keeps an idle connection (Keep-Alive: timeout=N), in ms; -1 unknown. */
+  keepAliveTimeoutMs = -1
   /** Any byte of this response (interim heads included) has arrived. */
   started = false
 
@@ -207,6 +209,7 @@ export class ResponseParser {
       return next // interim response: the final head follows
     }
     this.keepAlive = head.minor === 1 ? !head.close : head.keepAlive && !head.close
+    this.keepAliveTimeoutMs = head.keepAliveTimeoutMs
     let length: number
     if (this.isHead || status === 204 || status === 304) {
       length = 0

@@ -165,8 +165,11 @@ export class UpstreamPool implements ConnectionOwner, RequestOwner, Tickable {
       if (conn.req !== null || !conn.connected) conn.checkDeadlines(now, this.opts.dialTimeoutMs)
     }
     const idle = this.idle
-    // Oldest first; stop at the first one still fresh.
-    while (idle.length > 0 && now - idle[0]!.since >= this.opts.idleTimeoutMs) idle[0]!.close()
+    for (let i = idle.length - 1; i >= 0; i--) {
+      const conn = idle[i]!
+      const limit = conn.idleLimit > 0 ? Math.min(conn.idleLimit, this.opts.idleTimeoutMs) : this.opts.idleTimeoutMs
+      if (now - conn.since >= limit) conn.close()
+    }
   }
 
   private dial(req: Request): void {

@@ -201,3 +201,18 @@ t.test('dial timeout: a backend whose accept queue is full', async (t) => {
   t.ok(Date.now() - started >= 300, 'not before the deadline')
   t.same(p.stats(), { open: 0, idle: 0, queued: 0 })
 })
+
+t.test("the server's Keep-Alive timeout retires idle connections a second early", async (t) => {
+  const raw = await rawServer(t, (sock, head) => {
+    const timeout = pathOf(head) === '/short' ? 'timeout=1' : 'Timeout=2, max=100'
+    sock.write(`HTTP/1.1 200 OK\r\nKeep-Alive: ${timeout}\r\nContent-Length: 2\r\n\r\nok`)
+  })
+  const p = pool(t, raw.port, 1)
+  t.equal((await get(p, { path: '/short' })).body.toString(), 'ok')
+  t.same(p.stats(), { open: 0, idle: 0, queued: 0 }, 'timeout=1 leaves no safe idle time: not pooled')
+  const started = Date.now()
+  t.equal((await get(p, { path: '/two' })).body.toString(), 'ok')
+  t.equal(p.stats().idle, 1)
+  await waitFor(() => p.stats().open === 0, 5000, 'closed by the hint, not the 60 s default')
+  t.ok(Date.now() - started >= 1000, 'not before timeout minus the margin')
+})
