@@ -33,6 +33,7 @@ class ReadOnlyProxy {
       this.calls.push(url)
       const up = request({ socketPath: ENGINE, path: url, method: req.method, headers: req.headers }, (ur) => {
         res.writeHead(ur.statusCode ?? 502, ur.headers)
+        res.flushHeaders() // the event stream's headers must not wait for its first event
         ur.pipe(res)
       })
       up.on('error', () => res.destroy())
@@ -85,11 +86,11 @@ t.test('read-only, per-event inspect, engine loss and resync', async (t) => {
   // The provider's log lines, recorded.
   const record = (level: string) => (m: string) => void (logged += `${level} ${m}\n`)
   const recording: Logger = {
-    debug: () => {},
+    debug: record('DEBUG'),
     info: record('INFO'),
     warn: record('WARN'),
     error: record('ERROR'),
-    enabled: (level) => level !== 'DEBUG',
+    enabled: () => true,
     with: () => recording,
   }
   await provider.start((c) => configs.push(c), recording)
