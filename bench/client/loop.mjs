@@ -1,7 +1,8 @@
 // Client-only comparison: keeps C requests in flight from this process to a
 // uWS backend (spawned) through pier's upstream client or undici's
 // Pool.dispatch, for a fixed count, and prints req/s. No front, no wrk:
-// this isolates the client's own cost per request.
+// this isolates the client's own cost per request. Also prints this
+// process's CPU µs per request, which a busy machine disturbs far less.
 //   npx tsc -p . && node bench/client/loop.mjs [--requests 200000] [--concurrency 50]
 import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
@@ -28,6 +29,7 @@ function run(name, send) {
     let started = 0
     let done = 0
     const t0 = process.hrtime.bigint()
+    const cpu0 = process.cpuUsage()
     const next = () => {
       if (started >= N) return
       started++
@@ -35,7 +37,8 @@ function run(name, send) {
         if (err) return reject(err)
         if (++done === N) {
           const s = Number(process.hrtime.bigint() - t0) / 1e9
-          resolve({ client: name, requests: N, concurrency: C, 'req/s': Math.round(N / s) })
+          const cpu = process.cpuUsage(cpu0)
+          resolve({ client: name, requests: N, concurrency: C, 'req/s': Math.round(N / s), 'CPU µs/req': ((cpu.user + cpu.system) / N).toFixed(1) })
         } else next()
       })
     }
