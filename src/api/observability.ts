@@ -17,8 +17,6 @@ export interface Observability {
   onMetrics(snapshot: MetricsSnapshot): void
   /** A worker's batch of access log lines arrived. */
   onAccessLog(lines: string): void
-  /** A worker thread ended: its open connections no longer count. */
-  workerGone(worker: number): void
   /** Reopens the access log file (SIGUSR1, after logrotate). */
   reopenAccessLog(): Promise<void>
   close(): Promise<void>
@@ -50,7 +48,6 @@ export async function startObservability(state: RuntimeState, log: Logger): Prom
       }
     },
     onAccessLog: (lines) => accessLog?.write(lines),
-    workerGone: (w) => metrics.dropWorker(w),
     reopenAccessLog: async () => accessLog?.reopen(),
     close: async () => {
       await api?.close()

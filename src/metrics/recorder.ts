@@ -52,8 +52,6 @@ class LatencyCounts {
 /** What is counted for one entrypoint, router or service name. */
 class Stats {
   dirty = false
-  /** Open connections now (entrypoints only). */
-  conn = 0
   readonly total = new LatencyCounts()
   readonly upstream = new LatencyCounts()
   constructor(
@@ -151,13 +149,6 @@ export class WorkerRecorder {
     }
   }
 
-  /** A connection opened (+1) or closed (-1) on an entrypoint. */
-  connection(entryPoint: number, delta: number): void {
-    const ep = this.#eps[entryPoint]
-    if (ep === undefined) return
-    ep.conn += delta
-  }
-
   /** Everything recorded since the previous snapshot; resets the deltas. */
   snapshot(): MetricsSnapshot {
     const snap: MetricsSnapshot = {
@@ -168,7 +159,6 @@ export class WorkerRecorder {
       services: [],
       latency: [],
       worker: this.worker,
-      connections: [],
     }
     const used = this.#codes.length * M * this.#width
     const lists = [snap.entryPoints, snap.routers, snap.services]
@@ -180,13 +170,12 @@ export class WorkerRecorder {
           st.rows.fill(0, 0, used)
           if (k === 2) takeLatency(st, snap.latency)
           st.dirty = false
-        } else if (!current[k].includes(st) && st.conn === 0) {
+        } else if (!current[k].includes(st)) {
           // Gone from the table and flushed: forget it.
           this.#byName[k].delete(name)
         }
       }
     }
-    for (const [name, st] of this.#byName[0]) snap.connections.push({ name, open: st.conn })
     if (this.#all.dirty) takeLatency(this.#all, snap.latency)
     this.#all.dirty = false
     return snap

@@ -31,10 +31,8 @@ export interface MetricsSnapshot {
   routers: CounterDelta[]
   services: CounterDelta[]
   latency: LatencyDelta[]
-  /** Worker thread id: open connections are kept per worker so a worker that dies can be forgotten. */
+  /** Worker thread id */
   worker: number
-  /** Open connections per entrypoint on this worker now (absolute, not a delta). */
-  connections: { name: string; open: number }[]
 }
 
 /** Row width for a number of bucket bounds. */

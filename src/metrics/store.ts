@@ -54,8 +54,11 @@ export class MetricsStore {
   readonly entryPoints = new Map<string, Map<number, CounterRow>>()
   readonly routers = new Map<string, Map<number, CounterRow>>()
   readonly services = new Map<string, Map<number, CounterRow>>()
-  /** worker thread id -> entrypoint -> open connections */
-  readonly #open = new Map<number, Map<string, number>>()
+  /**
+   * Open client connections per entrypoint, counted by the primary (uWS 20.30
+   * tells a worker of no connection opening or closing); none until set.
+   */
+  countConnections: () => Map<string, number> = () => new Map()
   /** Set by the primary when the access log is on. */
   accessLog?: AccessLogCounters
   /** Requests merged since start (every entrypoint). */
@@ -86,7 +89,6 @@ export class MetricsStore {
     }
     for (const d of snap.routers) bump(slot.routers, d.name, this.#addRows(this.routers, d, snap.codes))
     for (const d of snap.services) bump(slot.services, d.name, this.#addRows(this.services, d, snap.codes))
-    this.#open.set(snap.worker, new Map(snap.connections.map((c) => [c.name, c.open])))
     for (const l of snap.latency) {
       const key = latencyKey(l.kind, l.name)
       let all = this.#sinceStart.get(key)
@@ -100,16 +102,8 @@ export class MetricsStore {
     }
   }
 
-  /** Open connections per entrypoint, summed over live workers. */
   get openConnections(): Map<string, number> {
-    const sum = new Map<string, number>()
-    for (const w of this.#open.values()) for (const [name, n] of w) sum.set(name, (sum.get(name) ?? 0) + n)
-    return sum
-  }
-
-  /** A worker thread exited: its connections are gone (its counters stay). */
-  dropWorker(worker: number): void {
-    this.#open.delete(worker)
+    return this.countConnections()
   }
 
   /** Latency of one service ('' = every request), or undefined if nothing was recorded. */

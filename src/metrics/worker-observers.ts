@@ -7,7 +7,7 @@ import { WorkerRecorder } from './recorder.js'
 import type { MetricsSnapshot } from './snapshot.js'
 
 export interface WorkerObserversOptions {
-  /** The worker's id in the pool; the primary calls MetricsStore.dropWorker(id) when the thread is gone. */
+  /** The worker's id in the pool. */
   worker: number
   /** Prometheus buckets from the static config (metrics.prometheus.buckets); default Traefik's. */
   buckets?: number[]

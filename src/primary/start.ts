@@ -12,6 +12,7 @@ import { RuntimeState } from './state.js'
 import { WorkerPool } from './workers.js'
 import { startObservability } from '../api/observability.js'
 import { API_ENTRYPOINT } from '../config/static.js'
+import { openConnections } from './open-connections.js'
 
 export interface Running {
   state: RuntimeState
@@ -28,6 +29,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
   const epNames = proxied.map(([name]) => name)
   const state = new RuntimeState(config)
   const observe = await startObservability(state, log)
+  observe.metrics.countConnections = () => new Map(proxied.map(([name, ep]) => [name, openConnections(new Set([ep.port]))]))
 
   let pool: WorkerPool | null = null
   let latest: SharedArrayBuffer

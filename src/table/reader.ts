@@ -74,6 +74,20 @@ export class RouteTable {
     for (let e = 0; e < h[L.H_ENTRYPOINT_COUNT]!; e++) this.entryPoints.push(this.str(epOff + 2 * e))
   }
 
+  private routerByName: Map<string, number> | null = null
+  private serviceByName: Map<string, number> | null = null
+
+  /** Index of a router by name, -1 if absent (built on first use: only requests that outlive a swap ask). */
+  routerIndex(name: string): number {
+    this.routerByName ??= new Map(this.routerNames.map((n, i) => [n, i]))
+    return this.routerByName.get(name) ?? -1
+  }
+
+  serviceIndex(name: string): number {
+    this.serviceByName ??= new Map(this.serviceNames.map((n, i) => [n, i]))
+    return this.serviceByName.get(name) ?? -1
+  }
+
   /** Decodes the string whose (offset, length) pair sits at slot. */
   private str(slot: number): string {
     const at = this.i32[slot]!

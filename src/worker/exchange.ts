@@ -4,9 +4,12 @@
 import type { HttpResponse } from 'uWebSockets.js'
 import type { RequestController, ResponseHandler } from '../upstream/pool.js'
 import { isDroppedResponseHeader, connectionListed, announcedLength } from './response-head.js'
+import type { RouteTable } from '../table/reader.js'
 
 /** What metrics and the access log need of one finished request. */
 export interface Finished {
+  /** The table the request was routed by: router, service and server index into it. */
+  table: RouteTable
   ep: number
   router: number
   service: number
@@ -68,6 +71,7 @@ export class Exchange implements ResponseHandler, Finished {
 
   constructor(
     readonly res: HttpResponse,
+    readonly table: RouteTable,
     readonly ep: number,
     readonly method: string,
     readonly router: number,

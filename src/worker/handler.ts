@@ -52,9 +52,9 @@ function clientAddress(res: HttpResponse): string {
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 
-function accessFields(req: HttpRequest, res: HttpResponse, view: RequestView): AccessFields {
+function accessFields(req: HttpRequest, view: RequestView, clientIP: string): AccessFields {
   return {
-    clientIP: clientAddress(res),
+    clientIP,
     target: view.query ? `${view.path}?${view.query}` : view.path,
     host: view.host,
     userAgent: req.getHeader('user-agent'),
@@ -66,12 +66,13 @@ function accessFields(req: HttpRequest, res: HttpResponse, view: RequestView): A
 export function createHandler(ctx: HandlerContext, ep: number, epPort: number): (res: HttpResponse, req: HttpRequest) => void {
   const view = new RequestView()
   // A request pier answers itself (404, 503, 400, 501, 500), reported like an exchange.
-  const own: Finished = { ep, router: -1, service: -1, server: -1, status: 0, method: '', startedAt: 0, headersAt: -1, bytesOut: 0, log: null }
+  const own: Finished = { table: ctx.routing().table, ep, router: -1, service: -1, server: -1, status: 0, method: '', startedAt: 0, headersAt: -1, bytesOut: 0, log: null }
   /** ctx.requests when pier last answered itself: a failure after that must not answer twice. */
   let repliedTo = -1
   const reply = (res: HttpResponse, req: HttpRequest, router: number, service: number, status: string, body: string, close: boolean, startedAt: number): void => {
     // The access log reads the client address, which uWS forbids once the response ended.
-    own.log = ctx.logging ? accessFields(req, res, view) : null
+    own.log = ctx.logging ? accessFields(req, view, clientAddress(res)) : null
+    own.table = ctx.routing().table
     repliedTo = ctx.requests
     res.cork(() => res.writeStatus(status).writeHeader('content-type', 'text/plain; charset=utf-8').end(body, close))
     own.router = router
@@ -113,7 +114,7 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
       })
       if (head.status !== 0) return reply(res, req, router, service, head.status === 400 ? '400 Bad Request' : '501 Not Implemented', head.reason, ctx.sink.closing, startedAt)
       const body = head.body
-      x = new Exchange(res, ep, method, router, service, server, startedAt, ctx.logging ? accessFields(req, res, view) : null, ctx.sink)
+      x = new Exchange(res, table, ep, method, router, service, server, startedAt, ctx.logging ? accessFields(req, view, clientIP) : null, ctx.sink)
       const ctl = pools[server]!.request(head.head, body, x, {
         headersTimeoutMs: ctx.headersTimeoutMs,
         isHead: method === 'HEAD',

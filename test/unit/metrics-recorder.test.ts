@@ -107,26 +107,6 @@ t.test('percentiles merged from several workers match the known input', async (t
   t.equal(rates.services['s'], 10000 / 5)
 })
 
-t.test('open connections are summed over live workers', async (t) => {
-  const [a, b] = [new WorkerRecorder({ worker: 1 }), new WorkerRecorder({ worker: 2 })]
-  const store = new MetricsStore()
-  a.setNames(['web', 'admin'], [], [])
-  b.setNames(['web', 'admin'], [], [])
-  for (let i = 0; i < 5; i++) a.connection(0, +1)
-  a.connection(0, -1)
-  b.connection(0, +1)
-  b.connection(1, +1)
-  store.merge(a.snapshot())
-  store.merge(b.snapshot())
-  t.same(Object.fromEntries(store.openConnections), { web: 5, admin: 1 })
-  b.connection(1, -1)
-  store.merge(b.snapshot())
-  store.merge(a.snapshot())
-  t.same(Object.fromEntries(store.openConnections), { web: 5, admin: 0 }, 'snapshots carry the current count, not a delta')
-  store.dropWorker(1)
-  t.same(Object.fromEntries(store.openConnections), { web: 1, admin: 0 }, 'a dead worker takes its connections with it')
-})
-
 t.test('record() allocates nothing (no GC over 2M records)', async (t) => {
   const w = new WorkerRecorder()
   w.setNames(['web'], ['r0', 'r1', 'r2'], ['s0', 's1', 's2'])
