@@ -5,6 +5,9 @@ import { docker, ensureEngine, get, removeLabelled, runWhoami, unique } from '..
 import { freePort, waitFor } from '../helpers/net.js'
 import { startPier } from '../helpers/pier.js'
 
+// A real engine on a shared machine: compose, health checks and starts take their time.
+t.setTimeout(300_000)
+
 // Each test sees only its own containers: a unique label and a constraint on it.
 async function scene(t: Tap.Test, extra: string[] = []) {
   await ensureEngine()

@@ -14,6 +14,9 @@ import { DockerProvider } from '../../src/providers/docker/provider.js'
 import { ensureEngine, removeLabelled, runWhoami, unique } from '../fixtures/docker/engine.js'
 import { waitFor } from '../helpers/net.js'
 
+// A real engine on a shared machine: compose, health checks and starts take their time.
+t.setTimeout(300_000)
+
 const ENGINE = '/var/run/docker.sock'
 // What pier needs: version, events, list, inspect, networks. Versioned or not.
 const ALLOWED = /^(\/v[\d.]+)?\/(_ping|version|events|containers\/json|containers\/[0-9a-f]+\/json|networks(\/[^/]+)?)(\?|$)/

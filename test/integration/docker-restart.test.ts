@@ -10,6 +10,9 @@ import { docker, ensureEngine, get, removeLabelled, runWhoami, unique } from '..
 import { freePort, waitFor } from '../helpers/net.js'
 import { startPier } from '../helpers/pier.js'
 
+// A real engine on a shared machine: compose, health checks and starts take their time.
+t.setTimeout(300_000)
+
 const PIDFILE = process.env.PIER_DOCKERD_PID ?? '/run/pier-test-dockerd.pid'
 const sh = promisify(execFile)
 

@@ -5,6 +5,9 @@ import { compose, ensureEngine, get, SCENE_COMPOSE, unique, whoSequence } from '
 import { freePort, waitFor } from '../helpers/net.js'
 import { startPier } from '../helpers/pier.js'
 
+// A real engine on a shared machine: compose, health checks and starts take their time.
+t.setTimeout(300_000)
+
 const HOST = 'whoami.docker.localhost'
 
 t.test('v1 flags and labels: scale up, round robin, down', async (t) => {

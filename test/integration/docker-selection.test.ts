@@ -5,6 +5,9 @@ import { docker, ensureEngine, get, removeLabelled, runWhoami, unique, whoSequen
 import { freePort, waitFor } from '../helpers/net.js'
 import { startPier } from '../helpers/pier.js'
 
+// A real engine on a shared machine: compose, health checks and starts take their time.
+t.setTimeout(300_000)
+
 async function pierFor(t: Tap.Test, tag: string, extra: string[]) {
   const web = await freePort()
   const pier = await startPier([`--entrypoints.web.address=127.0.0.1:${web}`, '--providers.docker', '--log.level=DEBUG', '--lifecycle.graceTimeOut=1s', ...extra])
