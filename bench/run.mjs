@@ -16,7 +16,7 @@ import { summarize, toHgrm, parseHgrm, hgrmSummary, spread, newHistogram, codedE
 import { percentilePlot, PLOT_PERCENTILES } from './lib/svg.mjs'
 import { fullReport } from './lib/report.mjs'
 import { machine, machineLabel } from './lib/machine.mjs'
-import { installTools, buildPier } from './lib/install.mjs'
+import { installTools, buildPier, pierIsStale } from './lib/install.mjs'
 import { runWrk, wrkLoad } from './lib/wrk.mjs'
 import { selfTimes, readProfiles } from './lib/cpuprofile.mjs'
 
@@ -30,7 +30,7 @@ async function startBackends(n) {
   for (let i = 0; i < n; i++) ports.push(await freePort())
   const h = start('backend', process.execPath, [BACKEND, ports.join(',')])
   live.add(h)
-  await h.waitForOutput(/backend ready/)
+  await h.waitForOutput(/backend ready/, 30000)
   return { h, ports }
 }
 
@@ -91,21 +91,26 @@ async function pierServerHgrm(apiPort) {
   }
 }
 
-/** Idle RSS of every proxy target with 2 workers, one at a time, on the 1-backend model. */
+/** Idle RSS of every proxy target with 2 workers, all started side by side on the 1-backend model. */
 async function idleRss(opts, state, names) {
   const { h: backend, ports } = await startBackends(1)
   const model = modelFor(SCENARIOS[0], ports)
-  const out = []
-  for (const name of names.filter((n) => n !== 'direct')) {
-    try {
-      const t = await startTarget(name, model, opts, { ...state, scenario: 'idle', pierApi: false }, 2)
-      await sleep(opts.mode === 'full' ? 2000 : 500)
-      out.push({ target: name, workers: 2, rssMB: treeRssMB(t.pid) })
-      await stopHandle(t.h)
-    } catch (err) {
-      out.push({ target: name, workers: 2, error: err.message.split('\n')[0] })
-    }
-  }
+  const idleState = { ...state, scenario: 'idle', pierApi: false }
+  const out = await Promise.all(
+    names
+      .filter((n) => n !== 'direct')
+      .map(async (name) => {
+        try {
+          const t = await startTarget(name, model, opts, idleState, 2)
+          await sleep(opts.mode === 'full' ? 2000 : 500)
+          const rssMB = treeRssMB(t.pid)
+          await stopHandle(t.h)
+          return { target: name, workers: 2, rssMB }
+        } catch (err) {
+          return { target: name, workers: 2, error: err.message.split('\n')[0] }
+        }
+      }),
+  )
   await stopHandle(backend)
   return out
 }
@@ -164,7 +169,7 @@ async function runScenario(s, opts, state, lg, sat, names) {
   await sleep(300)
   for (const t of targets) t.idleRssMB = treeRssMB(t.pid)
 
-  for (const t of targets) await gen.run({ ...spec, url: url(t), durationS: opts.warmupS, connections: opts.connections })
+  if (opts.warmupS > 0) for (const t of targets) await gen.run({ ...spec, url: url(t), durationS: opts.warmupS, connections: opts.connections })
   for (const t of targets) t.runs = []
   for (let r = 0; r < opts.repeats; r++) {
     // rotate the order each repeat so no target always runs first or last
@@ -197,7 +202,7 @@ async function runScenario(s, opts, state, lg, sat, names) {
     const res = await lg.run({ ...spec, url: url(t), durationS: opts.rateDurationS, connections: opts.rateConnections, overallRate: rate })
     t.fixed = { rate, rps: res.rps, errors: res.errors, ...summarize(res.histogram), histogram: res.histogram }
   }
-  for (const t of targets) if (t.h) await stopHandle(t.h)
+  await Promise.all(targets.filter((t) => t.h).map((t) => stopHandle(t.h)))
   await stopHandle(backend)
   const profile = opts.cpuProf ? selfTimes(readProfiles(join(state.profiles, s.name))).slice(0, 15) : null
   if (profile) for (const f of profile) log(`  pier cpu ${(f.share * 100).toFixed(1)}% ${f.ms.toFixed(0)} ms ${f.fn} ${f.where} <- ${f.caller}`)
@@ -234,7 +239,10 @@ async function main() {
   const opts = parseOptions(process.argv.slice(2))
   if (opts.help) return console.log(USAGE)
   if (opts.install) for (const note of installTools(log)) log(`install: ${note}`)
-  if (opts.build && opts.targets.includes('pier') && !buildPier(log)) throw codedError('ENOPIER', 'pier did not build: dist/cli.js is missing')
+  if (opts.build && opts.targets.includes('pier')) {
+    if (!pierIsStale()) log('pier is built and newer than every file under src/; not rebuilding')
+    else if (!buildPier(log)) throw codedError('ENOPIER', 'pier did not build: dist/cli.js is missing')
+  }
 
   const names = []
   const skipped = []

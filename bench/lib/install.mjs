@@ -2,7 +2,7 @@
 // missing, and a fresh build of pier. npm packages (autocannon, the
 // http-proxy peer) come first, from scripts/bench.sh, since this code needs them.
 import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { which } from './targets.mjs'
@@ -34,6 +34,16 @@ export function installTools(log) {
     }
   }
   return notes
+}
+
+/** Whether dist/cli.js is missing or older than some file under src/. */
+export function pierIsStale() {
+  const cli = join(ROOT, 'dist/cli.js')
+  if (!existsSync(cli)) return true
+  const built = statSync(cli).mtimeMs
+  const newer = (dir) =>
+    readdirSync(dir, { withFileTypes: true }).some((e) => (e.isDirectory() ? newer(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs > built))
+  return newer(join(ROOT, 'src'))
 }
 
 /**

@@ -12,7 +12,7 @@ export const USAGE = `usage: node bench/run.mjs [--quick | --smoke] [options]
   --targets=a,b         targets to run (${TARGET_NAMES.join(', ')})
   --repeats=N           measured runs per target, interleaved across targets (3)
   --duration=S          seconds per measured run (10; ARM 8)
-  --warmup=S            seconds of warm-up per target before measuring (3)
+  --warmup=S            seconds of warm-up per target before measuring (3; 0 skips it)
   --rate-duration=S     seconds of the fixed-rate run (5)
   --connections=N       client connections at saturation (50; ARM 32)
   --rate-connections=N  client connections of the fixed-rate run (2)
@@ -22,7 +22,7 @@ export const USAGE = `usage: node bench/run.mjs [--quick | --smoke] [options]
   --no-latest           do not copy the results to bench/results/latest.json
                         (quick and smoke runs never do: latest.json holds a full run)
   --no-install          do not install missing peers (apt-get)
-  --no-build            do not build pier first (npx tsc -p .)
+  --no-build            do not build pier first (npx tsc -p ., run when dist/ is older than src/)
   --loadgen=NAME        saturation load generator: autocannon (default) or wrk for
                         the GET scenarios (post-1m, no-keepalive and fixed-rate runs
                         always use autocannon)
@@ -44,7 +44,8 @@ export function parseOptions(argv, { cores = os.availableParallelism(), arch = p
       given[key] = !no
     } else if (NUMERIC.includes(key) && !no) {
       const n = Number(value)
-      if (value === undefined || !Number.isFinite(n) || n <= 0) throw codedError('EUSAGE', `--${key} needs a positive number (got "${arg}")`)
+      const min = key === 'warmup' ? 0 : Number.MIN_VALUE // a warm-up can be skipped; nothing else can be zero
+      if (value === undefined || !Number.isFinite(n) || n < min) throw codedError('EUSAGE', `--${key} needs a ${min ? 'positive' : 'non-negative'} number (got "${arg}")`)
       given[key] = n
     } else if (LISTS.includes(key) && !no) {
       const names = (value ?? '').split(',').filter(Boolean)
@@ -80,7 +81,7 @@ export function parseOptions(argv, { cores = os.availableParallelism(), arch = p
     install: true,
     build: true,
   }
-  if (given.quick) Object.assign(base, { mode: 'quick', repeats: 1, duration: 1, warmup: 0.3, 'rate-duration': 0.7, latest: false })
+  if (given.quick) Object.assign(base, { mode: 'quick', repeats: 1, duration: 1, warmup: 0, 'rate-duration': 1, latest: false })
   if (given.smoke) {
     Object.assign(base, {
       mode: 'smoke',
@@ -88,8 +89,8 @@ export function parseOptions(argv, { cores = os.availableParallelism(), arch = p
       targets: ['direct', 'pier', 'nginx'],
       repeats: 1,
       duration: 1,
-      warmup: 0.3,
-      'rate-duration': 0.5,
+      warmup: 0,
+      'rate-duration': 1,
       latest: false,
       install: false,
     })
