@@ -86,7 +86,7 @@ t.test('close-delimited response (Connection: close, no length)', async (t) => {
   t.equal(r.error, null)
   t.equal(r.contentLength, -1)
   t.equal(r.body.toString(), 'until close')
-  await waitFor(() => p.stats().open === 0, 2000, 'connection closed')
+  await waitFor(() => p.stats().open === 0, 10000, 'connection closed')
 })
 
 t.test('HEAD, 204 and 304 have no body and keep the connection', async (t) => {
@@ -137,7 +137,7 @@ t.test('an idle connection closed by the server is replaced', async (t) => {
   const { port, ports } = await server(t, (_req, res) => res.end('ok'), (srv) => (srv.keepAliveTimeout = 50))
   const p = pool(t, port)
   t.equal((await get(p)).body.toString(), 'ok')
-  await waitFor(() => p.stats().open === 0, 2000, 'pool noticed the close')
+  await waitFor(() => p.stats().open === 0, 10000, 'pool noticed the close')
   t.equal((await get(p)).body.toString(), 'ok')
   t.equal(new Set(ports).size, 2)
 })
@@ -215,11 +215,11 @@ t.test('abort: no callback afterwards, connection not reused; queued abort leave
   t.same(p.stats(), { open: 1, idle: 0, queued: 1 })
   b.ctl.abort()
   t.same(p.stats(), { open: 1, idle: 0, queued: 0 })
-  await waitFor(() => received === 1, 2000, 'request reached the server')
+  await waitFor(() => received === 1, 10000, 'request reached the server')
   a.ctl.abort()
   a.ctl.abort()
   t.same(p.stats(), { open: 0, idle: 0, queued: 0 })
-  await waitFor(() => closed === 1, 2000, 'server saw the close')
+  await waitFor(() => closed === 1, 10000, 'server saw the close')
   t.same([a.outcome.events, b.outcome.events], [[], []])
 })
 
@@ -238,10 +238,10 @@ t.test('destroy fails pending requests with UPSTREAM_CLOSED', async (t) => {
 
 t.test('idle connections close after idleTimeoutMs', async (t) => {
   const { port } = await server(t, (_req, res) => res.end('x'))
-  const p = pool(t, port, { idleTimeoutMs: 150 })
+  const p = pool(t, port, { idleTimeoutMs: 1000 })
   await Promise.all([get(p), get(p), get(p)])
   t.equal(p.stats().idle, 3)
-  await waitFor(() => p.stats().open === 0, 2000, 'idle connections closed')
+  await waitFor(() => p.stats().open === 0, 10000, 'idle connections closed')
 })
 
 t.test('bad options are refused with a clear message', async (t) => {

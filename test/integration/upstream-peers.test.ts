@@ -38,7 +38,7 @@ function run(t: Test, cmd: string, args: string[]): ChildProcess {
 }
 
 async function ready(pool: UpstreamPool): Promise<void> {
-  await waitFor(async () => (await get(pool, { path: '/' })).error === null, 5000, 'server up')
+  await waitFor(async () => (await get(pool, { path: '/' })).error === null, 10000, 'server up')
 }
 
 /** A body whose bytes depend on their position, so any shift or loss shows. */
@@ -152,5 +152,5 @@ t.test('busybox httpd (HTTP/1.0, close after each response)', async (t) => {
   t.same([cgi.error, cgi.contentLength, cgi.body.toString()], [null, -1, 'line one\nline two\n'], 'CGI output delimited by the close')
   const missing = await get(pool, { path: '/nope' })
   t.equal(missing.status, 404)
-  await waitFor(() => pool.stats().open === 0, 2000, 'all connections closed')
+  await waitFor(() => pool.stats().open === 0, 10000, 'all connections closed')
 })

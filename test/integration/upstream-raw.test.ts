@@ -169,7 +169,7 @@ t.test('bytes after a response or on an idle connection retire that connection',
   const extra = await get(p, { path: '/extra' })
   t.same([extra.error, extra.body.toString(), p.stats().open], [null, 'ok', 0], 'response delivered, connection dropped')
   t.equal((await get(p, { path: '/idle' })).body.toString(), 'ok')
-  await waitFor(() => p.stats().open === 0, 2000, 'idle connection with unsolicited bytes closed')
+  await waitFor(() => p.stats().open === 0, 10000, 'idle connection with unsolicited bytes closed')
   t.equal((await get(p, { path: '/next' })).body.toString(), 'ok')
 })
 
@@ -213,6 +213,6 @@ t.test("the server's Keep-Alive timeout retires idle connections a second early"
   const started = Date.now()
   t.equal((await get(p, { path: '/two' })).body.toString(), 'ok')
   t.equal(p.stats().idle, 1)
-  await waitFor(() => p.stats().open === 0, 5000, 'closed by the hint, not the 60 s default')
+  await waitFor(() => p.stats().open === 0, 10000, 'closed by the hint, not the 60 s default')
   t.ok(Date.now() - started >= 1000, 'not before timeout minus the margin')
 })

@@ -155,7 +155,8 @@ t.test('controller.pause() during onData holds data until resume()', async (t) =
       return true
     },
   })
-  await waitFor(() => sentAll, 5000, 'the backend sent everything')
+  await waitFor(() => got.length === 1, 10000, 'the first part')
+  await waitFor(() => sentAll, 10000, 'the backend sent everything')
   await new Promise((r) => setTimeout(r, 50))
   t.same(got, ['abc'], 'second part held back')
   c.ctl.resume()
