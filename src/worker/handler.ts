@@ -125,7 +125,8 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
         const ex = x
         res.onData((ab, isLast) => {
           if (ex.aborted || ex.finished) return
-          if (ab.byteLength > 0 && !ctl.write(Buffer.copyBytesFrom(new Uint8Array(ab)))) res.pause()
+          // write() copies: uWS reuses ab once this callback returns.
+          if (ab.byteLength > 0 && !ctl.write(new Uint8Array(ab))) res.pause()
           if (isLast) ctl.end()
         })
       }
