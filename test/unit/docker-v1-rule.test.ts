@@ -1,4 +1,5 @@
 import t from 'tap'
+import { parseRule } from '../../src/rules/index.js'
 import { translateV1Rule } from '../../src/providers/docker/v1-rule.js'
 
 t.test('v1 frontend rules translate to the v2 rule language', async (t) => {
@@ -18,7 +19,10 @@ t.test('v1 frontend rules translate to the v2 rule language', async (t) => {
     ['Headers:X-Env,prod', 'Header(`X-Env`,`prod`)', []],
     ['Host:a.example;', 'Host(`a.example`)', []],
   ]
-  for (const [v1, rule, strip] of cases) t.same(translateV1Rule(v1), { rule, strip }, v1)
+  for (const [v1, rule, strip] of cases) {
+    t.same(translateV1Rule(v1), { rule, strip }, v1)
+    t.doesNotThrow(() => parseRule(rule), `${rule} parses with pier's rule parser`)
+  }
 })
 
 t.test('bad v1 rules throw a coded error naming the part', async (t) => {
