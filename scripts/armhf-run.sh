@@ -3,8 +3,10 @@
 # qemu emulation, with a copy of this checkout at /mnt (package.json, tsconfig,
 # src, test, dist, scripts) and the host's node_modules bind-mounted read-only
 # at /mnt/node_modules (the uWebSockets.js package carries the arm binary).
-# The mounts live in a private mount namespace: they vanish with the command,
-# and parallel runs do not see each other. Needs root.
+# The mounts live in a private mount namespace and the processes in a PID
+# namespace: when the command ends, its mounts vanish and anything it left
+# running (a pier a failed test did not stop) is killed; parallel runs do not
+# see each other. Needs root.
 # --js also writes plain JavaScript next to every .ts in the copy (host
 # TypeScript, see armhf-transpile.mjs) so emulated Node need not load it.
 #   usage: scripts/armhf-run.sh [--js] CMD [ARGS...]   e.g. scripts/armhf-run.sh node -p process.arch
@@ -29,7 +31,7 @@ mkdir -p "$work/node_modules"
 envs=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb CI="${CI:-}")
 while IFS= read -r kv; do envs+=("$kv"); done < <(env | grep -E '^(PIER|TAP)_' || true)
 
-unshare --mount --propagation private -- bash -euc '
+unshare --mount --pid --fork --propagation private -- bash -euc '
   root=$1 work=$2 repo=$3; shift 3
   mount --bind "$work" "$root/mnt"
   mount --bind -o ro "$repo/node_modules" "$root/mnt/node_modules"
@@ -37,5 +39,8 @@ unshare --mount --propagation private -- bash -euc '
   mount -t proc proc "$root/proc"
   mount --rbind /dev "$root/dev"
   mount --rbind /sys "$root/sys"
-  exec chroot "$root" /usr/bin/env -i "$@"
+  # This shell stays PID 1 of the namespace (the explicit exit keeps bash from
+  # exec-ing the last command), so its exit ends whatever is left.
+  chroot "$root" /usr/bin/env -i "$@"
+  exit $?
 ' armhf-run "$root" "$work" "$repo" "${envs[@]}" sh -c 'cd /mnt && exec "$@"' sh "$@"

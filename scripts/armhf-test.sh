@@ -29,7 +29,7 @@ scripts/armhf-run.sh --js sh -c '
   printf "%s\n" "$@" | sed "s/\.ts\$/.js/" | xargs -P "$(nproc)" -I{} sh -c "
     log=$out/\$(echo {} | tr / _).log
     s=\$(date +%s)
-    if node {} >\"\$log\" 2>&1; then r=ok; else r=\"not ok\"; fi
+    if timeout -s KILL \$TAP_TIMEOUT node {} >\"\$log\" 2>&1; then r=ok; else r=\"not ok\"; fi
     echo \"\$r {} (\$(( \$(date +%s) - s ))s)\" | tee -a $out/summary
     [ \"\$r\" = ok ] || sed \"s/^/    /\" \"\$log\"
   "
