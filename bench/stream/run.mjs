@@ -22,16 +22,21 @@ const backend = createServer((req, res) => {
     return
   }
   res.setHeader('content-length', String(size))
+  pump(res)
+})
+
+/** Writes size bytes, honouring backpressure, then ends. */
+function pump(out) {
   let sent = 0
-  const pump = () => {
+  const more = () => {
     while (sent < size) {
       sent += chunk.length
-      if (!res.write(chunk)) return void res.once('drain', pump)
+      if (!out.write(chunk)) return void out.once('drain', more)
     }
-    res.end()
+    out.end()
   }
-  pump()
-})
+  more()
+}
 backend.listen(0, '127.0.0.1')
 await once(backend, 'listening')
 
@@ -66,15 +71,7 @@ async function transfer(method) {
     })
     req.on('error', (err) => reject(new Error(`${method} failed after ${((performance.now() - t0) / 1000).toFixed(1)} s: ${err.message}\n${log}`)))
     if (method === 'GET') return req.end()
-    let sent = 0
-    const pump = () => {
-      while (sent < size) {
-        sent += chunk.length
-        if (!req.write(chunk)) return void req.once('drain', pump)
-      }
-      req.end()
-    }
-    pump()
+    pump(req)
   })
   const s = (performance.now() - t0) / 1000
   if (moved !== size) throw new Error(`${method}: moved ${moved} of ${size} bytes`)

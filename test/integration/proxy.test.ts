@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Agent, request } from 'node:http'
 import { connect } from 'node:net'
+import type { Writable } from 'node:stream'
 import { freePort, waitFor } from '../helpers/net.js'
 import { startPier, type PierProcess } from '../helpers/pier.js'
 import { startBackend, get, type Backend } from '../helpers/backends.js'
@@ -248,16 +249,7 @@ t.test('streaming: a 64 MiB upload and download pass through intact', async (t) 
       return
     }
     res.setHeader('content-length', String(size))
-    const chunk = Buffer.alloc(64 * 1024, 120)
-    let sent = 0
-    const pump = () => {
-      while (sent < size) {
-        sent += chunk.length
-        if (!res.write(chunk)) return void res.once('drain', pump)
-      }
-      res.end()
-    }
-    pump()
+    pump(res, size, 64 * 1024)
   })
   t.teardown(() => big.close())
   writeRoutes({ routers: { big: { rule: 'Host(`big.test`)', service: 'big' } }, services: { big: svc(big) } })
@@ -279,16 +271,21 @@ t.test('streaming: a 64 MiB upload and download pass through intact', async (t) 
       res.on('end', () => resolve(body))
     })
     req.on('error', reject)
-    const chunk = Buffer.alloc(256 * 1024, 121)
-    let sent = 0
-    const pump = () => {
-      while (sent < size) {
-        sent += chunk.length
-        if (!req.write(chunk)) return void req.once('drain', pump)
-      }
-      req.end()
-    }
-    pump()
+    pump(req, size, 256 * 1024)
   })
   t.equal(up, String(size))
 })
+
+/** Writes size bytes in chunks of chunkSize, honouring backpressure, then ends. */
+function pump(out: Writable, size: number, chunkSize: number): void {
+  const chunk = Buffer.alloc(chunkSize, 120)
+  let sent = 0
+  const more = (): void => {
+    while (sent < size) {
+      sent += chunk.length
+      if (!out.write(chunk)) return void out.once('drain', more)
+    }
+    out.end()
+  }
+  more()
+}
