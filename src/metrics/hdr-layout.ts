@@ -1,4 +1,6 @@
 // The latency histogram layout shared by workers and the primary.
+// This file imports nothing: workers load it, and hdr-histogram-js costs
+// ~17 MB per thread (src/metrics/hdr-histogram.ts is the primary's side).
 //
 // Workers count latencies (microseconds) straight into a Uint32Array laid out
 // exactly like an hdr-histogram-js histogram with lowestDiscernibleValue 1,
@@ -7,7 +9,6 @@
 // turns the (index, count) pairs back into hdr-histogram-js histograms with
 // valueFromIndex + recordValueWithCount; test/unit/metrics-hdr-layout.test.ts
 // checks the index against hdr-histogram-js's countsArrayIndex.
-import { PackedHistogram } from 'hdr-histogram-js'
 
 export const HDR_LOWEST = 1
 /** Largest value (µs, ~35.8 min) kept apart; longer requests count as this. */
@@ -24,14 +25,4 @@ export const HDR_LENGTH = latencyIndex(HDR_HIGHEST) + 1
 export function latencyIndex(us: number): number {
   const bucket = 31 - Math.clz32(us | (2 * HALF_COUNT - 1)) - HALF_MAG
   return ((bucket + 1) << HALF_MAG) + (us >>> bucket) - HALF_COUNT
-}
-
-/** A primary-side histogram with the same layout (packed: memory grows with what is recorded). */
-export function newHistogram(): PackedHistogram {
-  return new PackedHistogram(HDR_LOWEST, HDR_HIGHEST, HDR_DIGITS)
-}
-
-/** Adds flat [index, count, index, count, ...] pairs from a worker into h. */
-export function addPairs(h: PackedHistogram, pairs: ArrayLike<number>): void {
-  for (let i = 0; i < pairs.length; i += 2) h.recordValueWithCount(h.valueFromIndex(pairs[i]), pairs[i + 1])
 }

@@ -2,7 +2,7 @@
 // start, hdr-histogram-js latency histograms since start, and a one-minute
 // window of per-second slots for rates and recent percentiles.
 import type { PackedHistogram } from 'hdr-histogram-js'
-import { addPairs, newHistogram } from './hdr-layout.js'
+import { addPairs, newHistogram } from './hdr-histogram.js'
 import { METHODS } from './methods.js'
 import { DEFAULT_BUCKETS, rowWidth, type CounterDelta, type LatencyDelta, type MetricsSnapshot } from './snapshot.js'
 import { SecondsWindow, latencyKey, type Slot } from './window.js'

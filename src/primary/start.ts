@@ -5,7 +5,6 @@ import type { StaticConfig } from '../config/static.js'
 import type { Logger } from '../log.js'
 import type { Provider } from '../providers/provider.js'
 import { FileProvider } from '../providers/file/provider.js'
-import { DockerProvider } from '../providers/docker/provider.js'
 import { Aggregator } from './aggregator.js'
 import { Publisher } from './publisher.js'
 import { RuntimeState } from './state.js'
@@ -49,7 +48,11 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
 
   const providers: Provider[] = []
   if (config.providers.file) providers.push(new FileProvider(config.providers.file))
-  if (config.providers.docker) providers.push(new DockerProvider(config.providers.docker))
+  if (config.providers.docker) {
+    // Loaded only when asked for: dockerode and its gRPC/protobuf parts weigh ~28 MB.
+    const { DockerProvider } = await import('../providers/docker/provider.js')
+    providers.push(new DockerProvider(config.providers.docker))
+  }
   for (const p of providers) {
     const plog = log.with({ providerName: p.name })
     await p.start((c) => {
