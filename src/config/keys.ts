@@ -85,11 +85,12 @@ def('lifecycle.graceTimeOut', false, (d, v) => (d.graceTimeOutMs = V.duration(v)
 def('api', true, (d, v) => (d.api.on = V.bool(v)))
 def('api.insecure', true, (d, v) => ((d.api.insecure = V.bool(v)), (d.api.touched = true)))
 def('api.dashboard', true, (d, v) => ((d.api.dashboard = V.bool(v)), (d.api.touched = true)))
-// v1 --web: the API and dashboard on :8080
+// v1 --web: the API and dashboard on :8080, with /ping as Traefik 1.x's web provider served it
 def('web', true, (d, v) => {
   const on = V.bool(v)
   d.api.on = on
   d.api.insecure = on
+  d.ping ??= on
 })
 def('web.address', false, (d, v) => {
   setEntryPoint(d, 'traefik', v)

@@ -5,6 +5,9 @@ import { waitFor } from './net.js'
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url))
 
+/** Stretches startup deadlines where everything is slower (PIER_TEST_TIME_SCALE=10 under qemu). */
+export const TIME_SCALE = Number(process.env.PIER_TEST_TIME_SCALE ?? 1) || 1
+
 export interface PierProcess {
   proc: ChildProcess
   /** Everything pier wrote to stderr and stdout so far. */
@@ -40,6 +43,13 @@ export async function startPier(args: string[], opts: { env?: NodeJS.ProcessEnv;
       return exited
     },
   }
-  if (opts.ready !== false) await p.waitForLog(/pier ready/, opts.timeoutMs ?? 15000)
+  if (opts.ready !== false) {
+    try {
+      await p.waitForLog(/pier ready/, (opts.timeoutMs ?? 15000) * TIME_SCALE)
+    } catch (err) {
+      await p.stop('SIGKILL')
+      throw err
+    }
+  }
   return p
 }
