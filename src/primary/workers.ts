@@ -7,6 +7,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads'
 import type { Logger } from '../log.js'
 import type { ServeInput, FromWorker, ToWorker } from '../worker/messages.js'
 import { openConnections } from './open-connections.js'
+import { UWS_IDLE_CLOSE_MS } from '../worker/uws-idle.js'
 
 export type WorkerSettings = Omit<ServeInput, 'id' | 'port' | 'table'>
 
@@ -126,8 +127,8 @@ export class WorkerPool {
     const inTime = await Promise.race([drained.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), graceMs)))])
     clearTimeout(timer)
     if (!inTime) return false
-    // Idle keep-alive clients are closed by uWS's 10 s idle timeout: allow for it even past a shorter grace period.
-    const connDeadline = Math.max(deadline, start + 11_000)
+    // Idle keep-alive clients are closed by uWS's idle timeout: allow for it even past a shorter grace period.
+    const connDeadline = Math.max(deadline, start + UWS_IDLE_CLOSE_MS)
     const mine = new Set(ports)
     while (openConnections(mine) > 0) {
       if (Date.now() >= connDeadline) return false

@@ -6,8 +6,8 @@
 // connections is open aborts the whole process. So a thread never just dies:
 // on an uncaught error (or SIGUSR2) it retires. It stops accepting, asks its
 // clients to close (Connection: close), and ends only after it has been quiet
-// for longer than uWS's fixed 10 s idle timeout, by which time every
-// connection it had is closed.
+// for longer than uWS's idle timeout, by which time every connection it had
+// is closed.
 import uWS from 'uWebSockets.js'
 import { hostname } from 'node:os'
 import { createLogger } from '../log.js'
@@ -19,9 +19,8 @@ import type { Finished } from './exchange.js'
 import { WorkerObservers } from '../metrics/worker-observers.js'
 import { methodIndex } from '../metrics/methods.js'
 import type { ServeInput, ToWorker, FromWorker } from './messages.js'
+import { UWS_IDLE_CLOSE_MS } from './uws-idle.js'
 
-/** uWS closes an idle HTTP connection after 10 s; a retiring thread waits a little longer. */
-const QUIET_MS = 11_000
 
 export default async function serve(input: ServeInput): Promise<void> {
   const log = createLogger(input.log, { worker: input.id })
@@ -129,7 +128,7 @@ export default async function serve(input: ServeInput): Promise<void> {
         if (inflight > 0 || ctx.requests !== seen) {
           seen = ctx.requests
           quietSince = Date.now()
-        } else if (Date.now() - quietSince >= QUIET_MS) {
+        } else if (Date.now() - quietSince >= UWS_IDLE_CLOSE_MS) {
           clearInterval(check)
           observers.stop()
           pools.destroy()
