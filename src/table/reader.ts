@@ -30,6 +30,12 @@ export class RouteTable {
   private readonly hostRoutesOff: number
   private readonly genericOff: number
   private readonly genericCount: number
+  /**
+   * Host entry by its exact lower-case name: the fast path for a Host header
+   * that is already lower-case with no port, V8 hashing the header string
+   * natively (no allocation). Anything else takes the case-folding hash.
+   */
+  private readonly exactHosts = new Map<string, number>()
 
   constructor(readonly buffer: SharedArrayBuffer) {
     const head = new Int32Array(buffer, 0, L.HEADER_SLOTS)
@@ -69,6 +75,8 @@ export class RouteTable {
       this.serverUrls.push(this.str(o + L.V_URL_CHAR))
       this.serverHosts.push(this.str(o + L.V_HOST_CHAR))
     }
+    const hostsOff = h[L.H_HOSTS_OFF]!
+    for (let e = 0; e < h[L.H_HOST_COUNT]!; e++) this.exactHosts.set(this.str(hostsOff + e * L.HOST_SLOTS + L.E_HOST_CHAR), e)
     this.entryPoints = []
     const epOff = h[L.H_ENTRYPOINTS_OFF]!
     for (let e = 0; e < h[L.H_ENTRYPOINT_COUNT]!; e++) this.entryPoints.push(this.str(epOff + 2 * e))
@@ -104,19 +112,12 @@ export class RouteTable {
     let hostStart = 0
     let hostCount = 0
     const host = req.host
-    const end = hostEnd(host)
-    const hash = hashHost(host, end)
-    let b = hash & this.bucketMask
-    for (;;) {
-      const e = h[this.bucketsOff + b]!
-      if (e === 0) break
-      const o = this.hostsOff + (e - 1) * L.HOST_SLOTS
-      if (h[o + L.E_HASH] === hash && this.hostIs(host, end, h[o + L.E_HOST_CHAR]!, h[o + L.E_HOST_LEN]!)) {
-        hostStart = this.hostRoutesOff + h[o + L.E_ROUTES_START]!
-        hostCount = h[o + L.E_ROUTES_COUNT]!
-        break
-      }
-      b = (b + 1) & this.bucketMask
+    let entry = this.exactHosts.get(host) ?? -1
+    if (entry < 0) entry = this.findHost(host)
+    if (entry >= 0) {
+      const o = this.hostsOff + entry * L.HOST_SLOTS
+      hostStart = this.hostRoutesOff + h[o + L.E_ROUTES_START]!
+      hostCount = h[o + L.E_ROUTES_COUNT]!
     }
     const epBit = 1 << ep
     let i = 0
@@ -138,6 +139,21 @@ export class RouteTable {
       if (p === null || p(req)) return r
     }
     return -1
+  }
+
+  /** The host entry for a Host header in any case, with or without a port; -1 if none. */
+  private findHost(host: string): number {
+    const h = this.i32
+    const end = hostEnd(host)
+    const hash = hashHost(host, end)
+    let b = hash & this.bucketMask
+    for (;;) {
+      const e = h[this.bucketsOff + b]!
+      if (e === 0) return -1
+      const o = this.hostsOff + (e - 1) * L.HOST_SLOTS
+      if (h[o + L.E_HASH] === hash && this.hostIs(host, end, h[o + L.E_HOST_CHAR]!, h[o + L.E_HOST_LEN]!)) return e - 1
+      b = (b + 1) & this.bucketMask
+    }
   }
 
   private hostIs(host: string, end: number, at: number, len: number): boolean {
