@@ -41,7 +41,8 @@ const lua = (s) => JSON.stringify(String(s)) // JSON escapes are valid Lua escap
 export function wrkScript(spec) {
   const lines = [`wrk.method = ${lua(spec.method ?? 'GET')}`, `wrk.path = ${lua(spec.path ?? '/')}`]
   if (spec.bodyBytes) lines.push(`wrk.body = string.rep("b", ${spec.bodyBytes})`)
-  for (const [k, v] of Object.entries(spec.headers ?? {})) lines.push(`wrk.headers[${lua(k)}] = ${lua(v)}`)
+  // wrk keeps its own "Host" entry: a "host" key would send a second Host header.
+  for (const [k, v] of Object.entries(spec.headers ?? {})) lines.push(`wrk.headers[${lua(k.toLowerCase() === 'host' ? 'Host' : k)}] = ${lua(v)}`)
   if (spec.newConnectionPerRequest) lines.push('wrk.headers["Connection"] = "close"')
   if (spec.hosts) {
     lines.push(

@@ -180,6 +180,8 @@ t.test('wrk scripts shape the requests and its curve rebuilds a histogram', asyn
   t.match(lua, /wrk\.method = "POST"/)
   t.match(lua, /wrk\.body = string\.rep\("b", 1024\)/)
   t.match(lua, /local hosts = \{"a\.b","c\\"d"\}/)
+  t.match(lua, /wrk\.headers\["Host"\] = "bench\.local"/, 'Host replaces wrk\'s own entry')
+  t.notMatch(lua, /wrk\.headers\["host"\]/, 'no second Host header')
   const r = parseWrkJson('Running 1s test\nBENCH-JSON {"requests":100,"durationUs":2000000,"connect":1,"read":2,"write":0,"status":3,"timeout":4,"points":[[50,100],[90,200],[100,1000]]}\n')
   t.same({ ok: r.ok, errors: r.errors, durationS: r.durationS }, { ok: 97, errors: 10, durationS: 2 })
   const h = histogramFromCurve(r.points, 100)
