@@ -1,26 +1,13 @@
 // Discovery latency: from `docker start` returning (the engine API call) to the
 // first 200 proxied by pier for that container, over N sequential starts.
 // Usage: npx tsc -p . && node bench/discovery/latency.mjs [starts=50]
-import { IMAGE, cleanupOnSignal, closeAgent, docker, ensureEngine, freePort, percentile, removeLabelled, startPier, status } from './lib.mjs'
+import { IMAGE, closeAgent, docker, percentile, removeLabelled, startDiscoveryPier, status } from './lib.mjs'
 
 const starts = Number(process.argv[2] ?? 50)
 const tag = `pierlat${Date.now().toString(36)}`
 const DEADLINE_MS = 10000
 
-ensureEngine()
-let pier
-cleanupOnSignal(async () => {
-  await pier?.stop()
-  await removeLabelled(`pier.bench=${tag}`)
-})
-const port = await freePort()
-pier = await startPier([
-  `--entrypoints.web.address=127.0.0.1:${port}`,
-  '--providers.docker',
-  `--providers.docker.constraints=Label(\`pier.bench\`,\`${tag}\`)`,
-  '--providers.docker.defaultRule=Host(`{{ normalize .Name }}.bench`)',
-  '--log.level=INFO',
-])
+const { pier, port } = await startDiscoveryPier(tag, ['--log.level=INFO'])
 const latencies = []
 // Statuses seen before the first 200: 404 = not in the table yet, 502 = routed before the container listened.
 const seen = {}

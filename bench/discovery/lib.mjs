@@ -79,3 +79,26 @@ export function cleanupOnSignal(cleanup) {
   process.once('SIGINT', handler)
   process.once('SIGTERM', handler)
 }
+
+/**
+ * pier on a free port with the Docker provider, seeing only containers
+ * labelled pier.bench=tag (named <container>.bench); they and pier are
+ * cleaned up on SIGINT/SIGTERM.
+ */
+export async function startDiscoveryPier(tag, extraArgs) {
+  ensureEngine()
+  let pier
+  cleanupOnSignal(async () => {
+    await pier?.stop()
+    await removeLabelled(`pier.bench=${tag}`)
+  })
+  const port = await freePort()
+  pier = await startPier([
+    `--entrypoints.web.address=127.0.0.1:${port}`,
+    '--providers.docker',
+    `--providers.docker.constraints=Label(\`pier.bench\`,\`${tag}\`)`,
+    '--providers.docker.defaultRule=Host(`{{ normalize .Name }}.bench`)',
+    ...extraArgs,
+  ])
+  return { pier, port }
+}

@@ -5,28 +5,14 @@
 // The engine serialises much of a start, so the start calls themselves are
 // timed too: the gap between them and "all routable" is pier's share.
 // Usage: npx tsc -p . && node bench/discovery/scale.mjs [containers=200]
-import { IMAGE, cleanupOnSignal, closeAgent, docker, ensureEngine, freePort, percentile, removeLabelled, startPier, status } from './lib.mjs'
+import { IMAGE, closeAgent, docker, percentile, removeLabelled, startDiscoveryPier, status } from './lib.mjs'
 
 const n = Number(process.argv[2] ?? 200)
 const tag = `pierscale${Date.now().toString(36)}`
 const DEADLINE_MS = Number(process.env.DEADLINE_MS ?? 600000)
 const POLL_MS = 20
 
-ensureEngine()
-let pier
-cleanupOnSignal(async () => {
-  await pier?.stop()
-  await removeLabelled(`pier.bench=${tag}`)
-})
-const port = await freePort()
-pier = await startPier([
-  `--entrypoints.web.address=127.0.0.1:${port}`,
-  '--providers.docker',
-  `--providers.docker.constraints=Label(\`pier.bench\`,\`${tag}\`)`,
-  '--providers.docker.defaultRule=Host(`{{ normalize .Name }}.bench`)',
-  '--log.level=DEBUG',
-  '--lifecycle.graceTimeOut=1s',
-])
+const { pier, port } = await startDiscoveryPier(tag, ['--log.level=DEBUG', '--lifecycle.graceTimeOut=1s'])
 const count = (re) => (pier.logs().match(re) ?? []).length
 let result
 try {
