@@ -1,16 +1,24 @@
 // Shared test plumbing: free ports on loopback and deadline polling.
 import { createServer } from 'node:net'
 
-/** A TCP port that was free on 127.0.0.1 a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number }
-      srv.close(() => resolve(port))
+/** Ports already handed out by this process: the kernel may offer a just-released one again. */
+const given = new Set<number>()
+
+/** A TCP port that was free on 127.0.0.1 a moment ago, never the same one twice in a process. */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const srv = createServer()
+      srv.once('error', reject)
+      srv.listen(0, '127.0.0.1', () => {
+        const { port } = srv.address() as { port: number }
+        srv.close(() => resolve(port))
+      })
     })
-  })
+    if (given.has(port)) continue
+    given.add(port)
+    return port
+  }
 }
 
 /** Polls fn until it returns a truthy value or the deadline passes. */
