@@ -49,11 +49,6 @@ export interface FailedMessage {
   code: string
   message: string
 }
-export interface SwappedMessage {
-  type: 'swapped'
-  id: number
-  version: number
-}
 /** Requests in flight are done (after a drain). */
 export interface DrainedMessage {
   type: 'drained'
@@ -75,4 +70,4 @@ export interface AccessLogMessage {
   type: 'accesslog'
   lines: string
 }
-export type FromWorker = ListeningMessage | FailedMessage | SwappedMessage | DrainedMessage | RetiringMessage | MetricsMessage | AccessLogMessage
+export type FromWorker = ListeningMessage | FailedMessage | DrainedMessage | RetiringMessage | MetricsMessage | AccessLogMessage

@@ -46,7 +46,6 @@ export default async function serve(input: ServeInput): Promise<void> {
     wrr.bind(table)
     routing = { table, wrr, pools: pools.bind(table) }
     log.debug('route table swapped', { version: table.version, routers: table.routerCount, services: table.serviceCount, servers: table.serverCount, ms: (performance.now() - t0).toFixed(2) })
-    post({ type: 'swapped', id: input.id, version: table.version })
   }
   swap(input.table)
 
