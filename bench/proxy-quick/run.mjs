@@ -51,7 +51,10 @@ for (let i = 0; i < 100; i++) {
     get({ host: '127.0.0.1', port: pierPort, headers: { host: 'bench.local' } }, (r) => resolve(r.resume() && r.statusCode === 200)).on('error', () => resolve(false)),
   )
   if (ok) break
-  if (i === 99) throw new Error(`pier did not start:\n${err}`)
+  if (i === 99) {
+    pier.kill('SIGKILL')
+    throw new Error(`pier did not start:\n${err}`)
+  }
   await new Promise((r) => setTimeout(r, 100))
 }
 
