@@ -6,22 +6,12 @@
 //    as they parse whole.
 import t from 'tap'
 import { parse, type Parsed } from './feed.js'
+import { rng } from '../helpers/rng.js'
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed)
 const MUTATIONS = Number(process.env.FUZZ_MUTATIONS ?? 4000)
 const CHUNKINGS = 60
 
-/** mulberry32: small, seeded, good enough to pick bytes and offsets. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = a
-    x = Math.imul(x ^ (x >>> 15), x | 1)
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const R = (s: string): string => s.replace(/\n/g, '\r\n')
 const corpus: Array<{ name: string; raw: string; isHead?: boolean }> = [

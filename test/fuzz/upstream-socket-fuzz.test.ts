@@ -6,20 +6,11 @@ import net from 'node:net'
 import t from 'tap'
 import { UpstreamPool } from '../../src/upstream/pool.js'
 import { get } from './client.js'
+import { rng } from '../helpers/rng.js'
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x50c4)
 const CASES = Number(process.env.FUZZ_SOCKET_CASES ?? 400)
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = a
-    x = Math.imul(x ^ (x >>> 15), x | 1)
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const BASE = [
   'HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello world',

@@ -4,18 +4,10 @@
 import t from 'tap'
 import { BlockList } from 'node:net'
 import { compileRule, parseRule, RuleError, type MatchRequest, type RuleNode } from '../../src/rules/index.js'
+import { rng } from '../helpers/rng.js'
 
-/** mulberry32: a small deterministic PRNG, so a failure replays. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
 
-const rand = prng(20261125)
+const rand = rng(20261125)
 const int = (n: number): number => Math.floor(rand() * n)
 const pick = <T>(items: readonly T[]): T => items[int(items.length)]!
 
