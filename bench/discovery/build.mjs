@@ -4,7 +4,7 @@
 // Usage: npx tsc -p . && node bench/discovery/build.mjs [containers=1000] [runs=50]
 import { buildConfig } from '../../dist/providers/docker/builder.js'
 import { compileRuleTemplate } from '../../dist/providers/docker/default-rule.js'
-import { parseRule, RuleError } from '../../dist/rules/index.js'
+import { checkRule } from '../../dist/providers/docker/provider.js'
 
 const n = Number(process.argv[2] ?? 1000)
 const runs = Number(process.argv[3] ?? 50)
@@ -45,15 +45,7 @@ const opts = {
   useBindPortIP: false,
   v1: false,
   localEngine: true,
-  checkRule: (rule) => {
-    try {
-      parseRule(rule)
-      return undefined
-    } catch (err) {
-      if (err instanceof RuleError) return err.message
-      throw err
-    }
-  },
+  checkRule,
 }
 
 for (let i = 0; i < 5; i++) buildConfig(containers, opts) // warm-up

@@ -230,7 +230,8 @@ export class DockerProvider implements Provider {
   }
 }
 
-function checkRule(rule: string): string | undefined {
+/** The rule parser's message for a bad rule, undefined for a good one: what the builder reports on a label. */
+export function checkRule(rule: string): string | undefined {
   try {
     parseRule(rule)
     return undefined
