@@ -19,3 +19,10 @@ if [ -n "$need" ]; then
   apt-get update -qq
   apt-get install -y -qq $need >&2
 fi
+
+# When a worker thread retires, its SO_REUSEPORT listener closes; without this
+# the kernel resets connections still queued on it instead of handing them to
+# another thread's listener (the README asks deployments to set it too).
+if [ -w /proc/sys/net/ipv4/tcp_migrate_req ]; then
+  sysctl -q -w net.ipv4.tcp_migrate_req=1
+fi
