@@ -8,9 +8,9 @@
 //   FRONT_NODE_ARGS=--cpu-prof node bench/client/run.mjs   (profile the fronts)
 import { spawn, execFile, execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { freePort } from '../lib/procs.mjs'
 
 const { values } = parseArgs({
   options: {
@@ -22,15 +22,6 @@ const { values } = parseArgs({
 const here = (f) => fileURLToPath(new URL(f, import.meta.url))
 const children = []
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer().once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address()
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 /** Starts a node script and resolves once it prints "ready". */
 function start(script, args) {

@@ -2,9 +2,9 @@
 // on a free loopback port, HTTP probes through it, and cleanup by label.
 import { execFileSync, spawn } from 'node:child_process'
 import { request, Agent } from 'node:http'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import Docker from 'dockerode'
+export { freePort } from '../lib/procs.mjs'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const IMAGE = 'pier-whoami:test'
@@ -15,16 +15,6 @@ export function ensureEngine() {
   execFileSync('sh', ['scripts/whoami-image.sh'], { cwd: ROOT, stdio: 'inherit' })
 }
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address()
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 /** Starts node dist/cli.js with args; resolves once it logs "pier ready". */
 export async function startPier(args) {

@@ -10,11 +10,11 @@
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createServer } from 'node:net'
 import { get } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { start, sleep, treeRssMB, rssSampler } from '../lib/procs.mjs'
+import { freePort } from '../lib/procs.mjs'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const TARGET_IDLE_2W_MB = 80
@@ -31,15 +31,6 @@ if (workerCounts.some((n) => !Number.isInteger(n) || n < 1) || !(seconds > 0 && 
   process.exit(2)
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer().once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address()
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 function probe(port) {
   return new Promise((resolve) => {

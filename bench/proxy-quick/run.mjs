@@ -7,24 +7,17 @@ import { once } from 'node:events'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir, cpus } from 'node:os'
 import { join } from 'node:path'
-import { createServer } from 'node:net'
 import { get } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import uWS from 'uWebSockets.js'
+import { freePort } from '../lib/procs.mjs'
 
 const arg = (name, def) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? def)
 const workers = arg('workers', 1)
 const connections = arg('connections', 50)
 const duration = arg('duration', 8)
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address()
-      s.close(() => resolve(port))
-    })
-  })
 
 // The backend: uWS, a small fixed body.
 const backendPort = await freePort()
