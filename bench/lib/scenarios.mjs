@@ -5,6 +5,7 @@
 
 export const SCENARIOS = [
   { name: '1-backend', what: 'GET, small body, one backend', backends: 1, rate: 2000 },
+  { name: 'rr-2', what: 'GET, small body, round robin over 2 backends (the scoreboard scene)', backends: 2, rate: 2000 },
   { name: 'wrr-5', what: 'GET, small body, 5 backends weighted 1-5 (WRR)', backends: 5, weights: [1, 2, 3, 4, 5], rate: 2000 },
   { name: 'hosts-1000', what: 'GET, small body, 1,000 routed hosts over 5 services, requests spread over all hosts', backends: 5, hosts: 1000, rate: 2000 },
   { name: 'body-64k', what: 'GET, 64 KiB response', backends: 1, path: '/64k', rate: 1000 },
