@@ -9,6 +9,7 @@ import type { UpstreamPool } from '../upstream/pool.js'
 import { buildHead, BODY_NONE } from './request-head.js'
 import { Exchange, type ExchangeSink, type Finished, type AccessFields } from './exchange.js'
 import type { Logger } from '../log.js'
+import { clientAddress } from './client-address.js'
 
 /** The worker's current routing state; replaced as a whole on a table swap. */
 export interface Routing {
@@ -43,11 +44,6 @@ class RequestView implements MatchRequest {
   clientIP(): string {
     return clientAddress(this.res!)
   }
-}
-
-function clientAddress(res: HttpResponse): string {
-  const ip = Buffer.from(res.getRemoteAddressAsText()).toString('latin1')
-  return ip.startsWith('::ffff:') ? ip.slice(7) : ip
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
