@@ -52,6 +52,13 @@ const STATUS_LINE_FOR_ERROR: Record<string, string> = {
   PIER_INTERNAL: '500 Internal Server Error',
 }
 
+let corking: Exchange | null = null
+let corkChunk: Buffer | null = null
+let corkOk = true
+function writeCorked(): void {
+  corkOk = corking!.writeChunk(corkChunk!)
+}
+
 export class Exchange implements ResponseHandler, Finished {
   ctl: RequestController | null = null
   aborted = false
@@ -119,26 +126,38 @@ export class Exchange implements ResponseHandler, Finished {
 
   onData(chunk: Buffer): boolean {
     if (this.aborted) return true
-    let ok = true
-    this.res.cork(() => {
-      if (!this.headWritten) this.writeHead()
-      this.bytesOut += chunk.length
-      if (this.length >= 0) {
-        const offset = this.res.getWriteOffset()
-        const [sent, done] = this.res.tryEnd(chunk, this.length)
-        if (done) this.finish()
-        else if (!sent) {
-          this.pending = Buffer.from(chunk)
-          this.pendingOffset = offset
-          this.res.onWritable(this.retryEnd)
-          ok = false
-        }
-      } else if (!this.res.write(chunk)) {
-        this.res.onWritable(this.resumeUpstream)
-        ok = false
+    // cork() takes a callback: one module-level function fed through these
+    // variables, rather than a fresh closure per chunk (restored after, in
+    // case a write ever re-enters another exchange).
+    const outer = corking
+    const outerChunk = corkChunk
+    corking = this
+    corkChunk = chunk
+    this.res.cork(writeCorked)
+    corking = outer
+    corkChunk = outerChunk
+    return corkOk
+  }
+
+  /** The body of onData, inside uWS's cork. */
+  writeChunk(chunk: Buffer): boolean {
+    if (!this.headWritten) this.writeHead()
+    this.bytesOut += chunk.length
+    if (this.length >= 0) {
+      const offset = this.res.getWriteOffset()
+      const [sent, done] = this.res.tryEnd(chunk, this.length)
+      if (done) this.finish()
+      else if (!sent) {
+        this.pending = Buffer.from(chunk)
+        this.pendingOffset = offset
+        this.res.onWritable(this.retryEnd)
+        return false
       }
-    })
-    return ok
+      return true
+    }
+    if (this.res.write(chunk)) return true
+    this.res.onWritable(this.resumeUpstream)
+    return false
   }
 
   private retryEnd = (offset: number): boolean => {

@@ -5,8 +5,8 @@ import type { HttpRequest, HttpResponse } from 'uWebSockets.js'
 import type { MatchRequest } from '../rules/index.js'
 import type { RouteTable } from '../table/reader.js'
 import type { SmoothWRR } from '../balancer/wrr.js'
-import type { UpstreamPool } from '../upstream/pool.js'
-import { buildHead, BODY_NONE } from './request-head.js'
+import type { RequestOptions, UpstreamPool } from '../upstream/pool.js'
+import { buildHead, BODY_NONE, type ForwardInfo } from './request-head.js'
 import { Exchange, type ExchangeSink, type Finished, type AccessFields } from './exchange.js'
 import type { Logger } from '../log.js'
 import { clientAddress } from './client-address.js'
@@ -79,6 +79,11 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
     own.bytesOut = body.length
     ctx.sink.record(own)
   }
+  // Reused for every request: buildHead and pool.request read them before returning.
+  const fwd: ForwardInfo = { method: '', target: '', host: '', clientIP: '', forwardedHost: '', port: epPort, server: ctx.serverName }
+  const options: RequestOptions[] = [false, true].flatMap((isHead) =>
+    [false, true].map((idempotent) => ({ headersTimeoutMs: ctx.headersTimeoutMs, isHead, idempotent })),
+  )
   return (res, req) => {
     let x: Exchange | null = null
     ctx.requests++
@@ -99,23 +104,16 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
       const method = view.method
       const clientIP = clientAddress(res)
       const serverHost = table.serverHosts[server]!
-      const head = buildHead(req, {
-        method,
-        target: view.query ? `${view.path}?${view.query}` : view.path,
-        host: table.passHostHeader(service) ? view.host : `${serverHost.includes(':') ? `[${serverHost}]` : serverHost}:${table.port(server)}`,
-        clientIP,
-        forwardedHost: view.host,
-        port: epPort,
-        server: ctx.serverName,
-      })
+      fwd.method = method
+      fwd.target = view.query ? `${view.path}?${view.query}` : view.path
+      fwd.host = table.passHostHeader(service) ? view.host : `${serverHost.includes(':') ? `[${serverHost}]` : serverHost}:${table.port(server)}`
+      fwd.clientIP = clientIP
+      fwd.forwardedHost = view.host
+      const head = buildHead(req, fwd)
       if (head.status !== 0) return reply(res, req, router, service, head.status === 400 ? '400 Bad Request' : '501 Not Implemented', head.reason, ctx.sink.closing, startedAt)
       const body = head.body
       x = new Exchange(res, table, ep, method, router, service, server, startedAt, ctx.logging ? accessFields(req, view, clientIP) : null, ctx.sink)
-      const ctl = pools[server]!.request(head.head, body, x, {
-        headersTimeoutMs: ctx.headersTimeoutMs,
-        isHead: method === 'HEAD',
-        idempotent: body === BODY_NONE && IDEMPOTENT.has(method),
-      })
+      const ctl = pools[server]!.request(head.head, body, x, options[(method === 'HEAD' ? 2 : 0) + (body === BODY_NONE && IDEMPOTENT.has(method) ? 1 : 0)]!)
       x.ctl = ctl
       if (body !== BODY_NONE) {
         const ex = x
