@@ -2,11 +2,14 @@
 // to the primary in batches (every flushMs, or sooner when a batch is large),
 // so a worker never writes to disk and never waits for it.
 import { formatCommon, formatJson, type AccessLogEntry, type AccessLogFormat } from './format.js'
+import { RequestCounter } from './request-count.js'
 
 export interface AccessLogBufferOptions {
   format: AccessLogFormat
-  /** Receives newline-terminated lines; the worker posts them to the primary. */
-  onBatch: (lines: string) => void
+  /** Receives newline-terminated lines and how many; the worker posts them to the primary. */
+  onBatch: (lines: string, count: number) => void
+  /** Numbers the lines (RequestCount); shared by every worker. Default: a counter of this buffer's own. */
+  counter?: RequestCounter
   /** default 100 */
   flushMs?: number
   /** A batch this large (characters) is handed over at once; default 64 KiB. */
@@ -15,15 +18,17 @@ export interface AccessLogBufferOptions {
 
 export class AccessLogBuffer {
   readonly #format: (e: AccessLogEntry) => string
-  readonly #onBatch: (lines: string) => void
+  readonly #onBatch: (lines: string, count: number) => void
+  readonly #counter: RequestCounter
   readonly #flushMs: number
   readonly #maxBatch: number
   /** One entry reused for every push: no object per request. */
   readonly #entry: AccessLogEntry = {
-    clientIp: '', method: '', path: '', protocol: '', status: 0, size: 0, router: '', service: '', upstream: '',
+    count: 0, clientIp: '', method: '', path: '', protocol: '', status: 0, size: 0, router: '', service: '', upstream: '',
     durationMs: 0, startMs: 0, userAgent: '', referer: '', entryPoint: '', host: '',
   }
   #batch = ''
+  #lines = 0
   #timer: NodeJS.Timeout | undefined
 
   constructor(opts: AccessLogBufferOptions) {
@@ -32,6 +37,7 @@ export class AccessLogBuffer {
     }
     this.#format = opts.format === 'json' ? formatJson : formatCommon
     this.#onBatch = opts.onBatch
+    this.#counter = opts.counter ?? new RequestCounter()
     this.#flushMs = opts.flushMs ?? 100
     this.#maxBatch = opts.maxBatchChars ?? 64 * 1024
   }
@@ -43,6 +49,7 @@ export class AccessLogBuffer {
     userAgent: string, referer: string, entryPoint = '', host = '',
   ): void {
     const e = this.#entry
+    e.count = this.#counter.next()
     e.clientIp = clientIp
     e.method = method
     e.path = path
@@ -59,6 +66,7 @@ export class AccessLogBuffer {
     e.entryPoint = entryPoint
     e.host = host
     this.#batch += this.#format(e)
+    this.#lines++
     if (this.#batch.length >= this.#maxBatch) this.flush()
     else if (this.#timer === undefined) this.#timer = setTimeout(() => this.flush(), this.#flushMs).unref()
   }
@@ -69,7 +77,9 @@ export class AccessLogBuffer {
     this.#timer = undefined
     if (this.#batch === '') return
     const lines = this.#batch
+    const count = this.#lines
     this.#batch = ''
-    this.#onBatch(lines)
+    this.#lines = 0
+    this.#onBatch(lines, count)
   }
 }

@@ -1,15 +1,10 @@
 // One access log line in Traefik's common (CLF-like) or JSON format.
-//
-// Traefik's RequestCount is "requests received since start" across the whole
-// process, which no worker knows; lines carry COUNT_MARKER in its place and the
-// primary's writer numbers them in the order it writes them.
-
-/** Stands for RequestCount until the writer fills it in; never appears otherwise (every field is escaped). */
-export const COUNT_MARKER = '\u0000'
 
 export type AccessLogFormat = 'common' | 'json'
 
 export interface AccessLogEntry {
+  /** Traefik's RequestCount (request-count.ts) */
+  count: number
   clientIp: string
   method: string
   path: string
@@ -91,7 +86,7 @@ const c = { referer: new Quoter('"-"'), agent: new Quoter('"-"'), router: new Qu
 export function formatCommon(e: AccessLogEntry): string {
   return (
     `${bare(e.clientIp)} - - [${clfTime(e.startMs)}] "${bare(e.method)} ${bare(e.path)} ${bare(e.protocol)}" ${e.status} ${e.size} ` +
-    `${c.referer.q(e.referer)} ${c.agent.q(e.userAgent)} ${COUNT_MARKER} ${c.router.q(e.router)} ${c.upstream.q(e.upstream)} ${Math.floor(e.durationMs)}ms\n`
+    `${c.referer.q(e.referer)} ${c.agent.q(e.userAgent)} ${e.count} ${c.router.q(e.router)} ${c.upstream.q(e.upstream)} ${Math.floor(e.durationMs)}ms\n`
   )
 }
 
@@ -111,7 +106,7 @@ export function formatJson(e: AccessLogEntry): string {
   }
   const ip = j.ip.q(e.clientIp)
   return (
-    `{"RequestCount":${COUNT_MARKER},"ClientAddr":${ip},"ClientHost":${ip},"ClientUsername":"-",` +
+    `{"RequestCount":${e.count},"ClientAddr":${ip},"ClientHost":${ip},"ClientUsername":"-",` +
     `"DownstreamContentSize":${e.size},"DownstreamStatus":${e.status},"Duration":${Math.round(e.durationMs * 1e6)},` +
     `"RequestHost":${j.host.q(e.host)},"RequestMethod":${j.method.q(e.method)},"RequestPath":${j.path.q(e.path)},` +
     `"RequestProtocol":${j.protocol.q(e.protocol)},"RequestScheme":"http","RouterName":${j.router.q(e.router)},` +

@@ -4,7 +4,6 @@
 import { close, open, write } from 'node:fs'
 import { promisify } from 'node:util'
 import type { Logger } from '../log.js'
-import { COUNT_MARKER } from './format.js'
 
 const openAsync = promisify(open)
 const writeAsync = (fd: number, buf: Buffer, off: number, len: number): Promise<number> =>
@@ -21,7 +20,6 @@ export interface AccessLogWriterOptions {
   log: Logger
 }
 
-const MARKERS = new RegExp(COUNT_MARKER, 'g')
 const STDOUT = 1
 const HOLD_MS = 1000
 const DROP_WARN_EVERY_MS = 10_000
@@ -33,7 +31,6 @@ export class AccessLogWriter {
   #queuedLines = 0
   #writing: Promise<void> | undefined
   #holdTimer: NodeJS.Timeout | undefined
-  #count = 0
   #written = 0
   #dropped = 0
   #lastWarn = 0
@@ -65,11 +62,9 @@ export class AccessLogWriter {
     return this.#dropped
   }
 
-  /** Takes a batch of newline-terminated lines from a worker; returns at once. */
-  write(batch: string): void {
-    const lines = countLines(batch)
+  /** Takes a batch of newline-terminated lines (and how many) from a worker; returns at once. */
+  write(batch: string, lines: number): void {
     if (this.#closed || this.#queuedChars + batch.length > this.#opts.maxQueuedChars) {
-      this.#count += lines
       this.#dropped += lines
       const now = Date.now()
       if (now - this.#lastWarn >= DROP_WARN_EVERY_MS) {
@@ -78,7 +73,7 @@ export class AccessLogWriter {
       }
       return
     }
-    this.#queue.push(batch.replace(MARKERS, () => String(++this.#count)))
+    this.#queue.push(batch)
     this.#queuedChars += batch.length
     this.#queuedLines += lines
     this.#pump(false)
@@ -159,10 +154,4 @@ export class AccessLogWriter {
       throw Object.assign(new Error(`accesslog.filepath ${JSON.stringify(path)} cannot be opened for append: ${e.message}`), { code: 'ACCESSLOG_OPEN_FAILED', cause: err })
     }
   }
-}
-
-function countLines(s: string): number {
-  let n = 0
-  for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) n++
-  return n
 }

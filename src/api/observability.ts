@@ -16,7 +16,7 @@ export interface Observability {
   /** A worker's metrics snapshot arrived. */
   onMetrics(snapshot: MetricsSnapshot): void
   /** A worker's batch of access log lines arrived. */
-  onAccessLog(lines: string): void
+  onAccessLog(lines: string, count: number): void
   /** Reopens the access log file (SIGUSR1, after logrotate). */
   reopenAccessLog(): Promise<void>
   close(): Promise<void>
@@ -47,7 +47,7 @@ export async function startObservability(state: RuntimeState, log: Logger): Prom
         log.error('metrics snapshot refused', { code: (err as { code?: string }).code, error: (err as Error).message })
       }
     },
-    onAccessLog: (lines) => accessLog?.write(lines),
+    onAccessLog: (lines, count) => accessLog?.write(lines, count),
     reopenAccessLog: async () => accessLog?.reopen(),
     close: async () => {
       await api?.close()

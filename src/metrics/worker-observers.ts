@@ -3,6 +3,7 @@
 // port; message framing stays in src/worker/messages.ts.
 import { AccessLogBuffer } from '../accesslog/buffer.js'
 import type { AccessLogFormat } from '../accesslog/format.js'
+import { RequestCounter } from '../accesslog/request-count.js'
 import { WorkerRecorder } from './recorder.js'
 import type { MetricsSnapshot } from './snapshot.js'
 
@@ -11,10 +12,10 @@ export interface WorkerObserversOptions {
   worker: number
   /** Prometheus buckets from the static config (metrics.prometheus.buckets); default Traefik's. */
   buckets?: number[]
-  /** Set when the access log is on. */
-  accessLog?: { format: AccessLogFormat }
+  /** Set when the access log is on; counter numbers the lines across workers. */
+  accessLog?: { format: AccessLogFormat; counter: SharedArrayBuffer }
   postMetrics: (snapshot: MetricsSnapshot) => void
-  postAccessLog: (lines: string) => void
+  postAccessLog: (lines: string, count: number) => void
   /** default 1000 */
   intervalMs?: number
 }
@@ -28,7 +29,7 @@ export class WorkerObservers {
 
   constructor(opts: WorkerObserversOptions) {
     this.recorder = new WorkerRecorder({ buckets: opts.buckets, worker: opts.worker })
-    this.accessLog = opts.accessLog ? new AccessLogBuffer({ format: opts.accessLog.format, onBatch: opts.postAccessLog }) : undefined
+    this.accessLog = opts.accessLog ? new AccessLogBuffer({ format: opts.accessLog.format, counter: new RequestCounter(opts.accessLog.counter), onBatch: opts.postAccessLog }) : undefined
     this.#post = opts.postMetrics
     this.#timer = setInterval(() => this.flush(), opts.intervalMs ?? 1000).unref()
   }

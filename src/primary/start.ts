@@ -74,14 +74,14 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
       },
       observe: {
         buckets: config.metrics?.prometheus?.buckets,
-        accessLog: config.accessLog ? { format: config.accessLog.format } : undefined,
+        accessLog: config.accessLog ? { format: config.accessLog.format, counter: new SharedArrayBuffer(8) } : undefined,
       },
     },
     latest,
     log,
     (m) => {
       if (m.type === 'metrics') observe.onMetrics(m.snapshot)
-      else if (m.type === 'accesslog') observe.onAccessLog(m.lines)
+      else if (m.type === 'accesslog') observe.onAccessLog(m.lines, m.count)
     },
   )
   await pool.start()

@@ -20,7 +20,7 @@ export interface ServeInput {
   log: { level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'; format: 'common' | 'json' }
   transport: { responseHeaderTimeoutMs: number; dialTimeoutMs: number; maxConnsPerServer: number }
   /** Prometheus buckets (seconds); the access log format when it is on. */
-  observe: { buckets?: number[]; accessLog?: { format: AccessLogFormat } }
+  observe: { buckets?: number[]; accessLog?: { format: AccessLogFormat; counter: SharedArrayBuffer } }
 }
 
 // primary -> worker
@@ -65,9 +65,10 @@ export interface MetricsMessage {
   type: 'metrics'
   snapshot: MetricsSnapshot
 }
-/** Formatted access log lines, newline-terminated. */
+/** Formatted access log lines, newline-terminated, and how many. */
 export interface AccessLogMessage {
   type: 'accesslog'
   lines: string
+  count: number
 }
 export type FromWorker = ListeningMessage | FailedMessage | DrainedMessage | RetiringMessage | MetricsMessage | AccessLogMessage

@@ -32,7 +32,7 @@ export default async function serve(input: ServeInput): Promise<void> {
     buckets: input.observe.buckets,
     accessLog: input.observe.accessLog,
     postMetrics: (snapshot) => post({ type: 'metrics', snapshot }),
-    postAccessLog: (lines) => post({ type: 'accesslog', lines }),
+    postAccessLog: (lines, count) => post({ type: 'accesslog', lines, count }),
   })
   const recorder = observers.recorder
   const accessLog = observers.accessLog

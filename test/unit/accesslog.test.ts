@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { AccessLogBuffer } from '../../src/accesslog/buffer.js'
 import { AccessLogWriter } from '../../src/accesslog/writer.js'
+import { RequestCounter } from '../../src/accesslog/request-count.js'
+import { Worker } from 'node:worker_threads'
 import { createLogger } from '../../src/log.js'
 import { waitFor } from '../helpers/net.js'
 
@@ -21,7 +23,7 @@ async function writeAndRead(format: 'common' | 'json', n: number): Promise<strin
   const dir = mkdtempSync(join(tmpdir(), 'pier-accesslog-'))
   const file = join(dir, 'access.log')
   const writer = await AccessLogWriter.open({ filePath: file, log })
-  const buf = new AccessLogBuffer({ format, onBatch: (lines) => writer.write(lines) })
+  const buf = new AccessLogBuffer({ format, onBatch: (lines, count) => writer.write(lines, count) })
   for (let i = 0; i < n; i++) pushSample(buf, i)
   buf.flush()
   await writer.close()
@@ -29,7 +31,7 @@ async function writeAndRead(format: 'common' | 'json', n: number): Promise<strin
   return readFileSync(file, 'utf8').split('\n').slice(0, -1)
 }
 
-t.test('common format lines parse as Traefik CLF, numbered in write order', async (t) => {
+t.test('common format lines parse as Traefik CLF, numbered from 1', async (t) => {
   const lines = await writeAndRead('common', 3)
   t.equal(lines.length, 3)
   lines.forEach((line, i) => {
@@ -60,16 +62,19 @@ t.test('json lines carry Traefik field names', async (t) => {
 
 t.test('buffer hands over batches after flushMs, or at once when large', async (t) => {
   const batches: string[] = []
-  const buf = new AccessLogBuffer({ format: 'common', onBatch: (l) => batches.push(l), flushMs: 50, maxBatchChars: 2000 })
+  const counts: number[] = []
+  const buf = new AccessLogBuffer({ format: 'common', onBatch: (l, n) => (batches.push(l), counts.push(n)), flushMs: 50, maxBatchChars: 2000 })
   pushSample(buf, 1)
   pushSample(buf, 2)
   t.equal(batches.length, 0, 'nothing yet')
   await waitFor(() => batches.length === 1, 2000, 'timed flush')
   t.equal(batches[0].split('\n').length - 1, 2)
+  t.equal(counts[0], 2, 'the batch says how many lines it holds')
   for (let i = 0; i < 20; i++) pushSample(buf, i)
   t.ok(batches.length >= 2, 'a large batch is handed over without waiting')
   buf.flush()
   t.equal(batches.join('').split('\n').length - 1, 22, 'no line lost or repeated')
+  t.equal(counts.reduce((a, b) => a + b), 22)
   t.throws(() => new AccessLogBuffer({ format: 'xml' as 'json', onBatch: () => {} }), { code: 'ACCESSLOG_BAD_FORMAT' })
 })
 
@@ -77,12 +82,12 @@ t.test('bufferingSize holds lines until enough arrive (or a second passes)', asy
   const dir = mkdtempSync(join(tmpdir(), 'pier-accesslog-'))
   const file = join(dir, 'access.log')
   const writer = await AccessLogWriter.open({ filePath: file, bufferingSize: 5, log })
-  writer.write('a \0\nb \0\n')
+  writer.write('a\nb\n', 2)
   await new Promise((r) => setTimeout(r, 100))
   t.equal(readFileSync(file, 'utf8'), '', 'held')
-  await waitFor(() => readFileSync(file, 'utf8') === 'a 1\nb 2\n', 3000, 'held lines written after the hold time')
-  writer.write('c \0\nd \0\ne \0\nf \0\ng \0\n')
-  await waitFor(() => readFileSync(file, 'utf8').endsWith('g 7\n'), 500, 'five lines written at once')
+  await waitFor(() => readFileSync(file, 'utf8') === 'a\nb\n', 3000, 'held lines written after the hold time')
+  writer.write('c\nd\ne\nf\ng\n', 5)
+  await waitFor(() => readFileSync(file, 'utf8').endsWith('g\n'), 500, 'five lines written at once')
   await writer.close()
 })
 
@@ -100,7 +105,7 @@ t.test('a stalled output drops lines instead of blocking', async (t) => {
   let ticks = 0
   const tick = setInterval(() => ticks++, 1)
   for (let i = 0; i < batches; i++) {
-    writer.write(batch)
+    writer.write(batch, 100)
     if (i % 50 === 0) await new Promise((r) => setImmediate(r))
   }
   const spent = performance.now() - t0
@@ -137,4 +142,32 @@ t.test('a stalled output drops lines instead of blocking', async (t) => {
   closeSync(reader)
   t.equal(writer.written + writer.dropped, batches * 100, 'every line written or counted as dropped')
   t.equal(got, writer.written * line.length, 'what was read is what was written')
+})
+
+t.test('RequestCount: one counter shared by threads numbers every line once', async (t) => {
+  const shared = new SharedArrayBuffer(8)
+  const perThread = 20_000
+  // Each thread runs the built module (make build runs before the tests), as pier's workers do.
+  const module = new URL('../../dist/accesslog/request-count.js', import.meta.url).href
+  const code = `
+    const { workerData, parentPort } = require('node:worker_threads')
+    import(${JSON.stringify(module)}).then(({ RequestCounter }) => {
+      const counter = new RequestCounter(workerData)
+      const got = new Float64Array(${perThread})
+      for (let i = 0; i < ${perThread}; i++) got[i] = counter.next()
+      parentPort.postMessage(got)
+    })`
+  const counter = new RequestCounter(shared)
+  const threads = [0, 1].map(() => new Worker(code, { eval: true, workerData: shared }))
+  const mine: number[] = []
+  for (let i = 0; i < perThread; i++) mine.push(counter.next())
+  const theirs = await Promise.all(threads.map((w) => new Promise<Float64Array>((r) => w.once('message', r))))
+  const all = [...mine, ...theirs.flatMap((a) => [...a])].sort((a, b) => a - b)
+  t.equal(all.length, 3 * perThread)
+  t.ok(all.every((n, i) => n === i + 1), 'numbers 1..N, none twice, none skipped')
+  t.equal(new RequestCounter(new SharedArrayBuffer(8)).next(), 1, 'a fresh counter starts at 1')
+  const words = new Uint32Array(2)
+  words[0] = 0xffffffff
+  const wrapped = new RequestCounter(words.buffer as unknown as SharedArrayBuffer)
+  t.same([wrapped.next(), wrapped.next()], [2 ** 32, 2 ** 32 + 1], 'the low word carries into the high word')
 })
