@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { dashboardAsset } from '../dashboard/assets.js'
 import type { Logger } from '../log.js'
+import { API_ENTRYPOINT, metricsEntryPoint, type StaticConfig } from '../config/static.js'
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../metrics/prometheus.js'
 import type { MetricsStore } from '../metrics/store.js'
 import type { RuntimeState } from '../primary/state.js'
@@ -19,6 +20,21 @@ export interface ApiOptions {
   log: Logger
   host: string
   port: number
+  /** What this entrypoint serves (the traefik entrypoint, or a metrics-only one). */
+  serves: { api: boolean; dashboard: boolean; ping: boolean; metrics: boolean }
+}
+
+export type Served = ApiOptions['serves']
+
+/**
+ * What the static config asks of internal entrypoint `name`: the traefik one
+ * serves the API, dashboard, ping and metrics as enabled; the one named by
+ * metrics.prometheus.entryPoint serves /metrics.
+ */
+export function servedOn(sc: StaticConfig, name: string): Served {
+  const traefik = name === API_ENTRYPOINT
+  const api = traefik && sc.api?.insecure === true
+  return { api, dashboard: api && sc.api?.dashboard !== false, ping: traefik && sc.ping, metrics: metricsEntryPoint(sc) === name }
 }
 
 export interface ApiServer {
@@ -42,9 +58,7 @@ const redirect = (to: string, status = 302): Reply => ({ status, type: 'text/pla
 export async function startApi(opts: ApiOptions): Promise<ApiServer> {
   const { state, metrics, log } = opts
   const sc = state.staticConfig
-  const api = sc.api?.insecure === true
-  const dashboard = api && sc.api?.dashboard !== false
-  const prometheus = sc.metrics?.prometheus !== undefined && (sc.metrics.prometheus.entryPoint ?? 'traefik') === 'traefik'
+  const { api, dashboard, ping, metrics: prometheus } = opts.serves
   const events = new LiveEvents(state, metrics)
 
   const list = <T>(items: T[], query: URLSearchParams, show: (item: T) => unknown): Reply => {
@@ -53,7 +67,7 @@ export async function startApi(opts: ApiOptions): Promise<ApiServer> {
   }
 
   const route = (path: string, query: URLSearchParams, res: ServerResponse): Reply | undefined => {
-    if (path === '/ping' && sc.ping) return { status: 200, type: 'text/plain; charset=utf-8', body: 'OK' }
+    if (path === '/ping' && ping) return { status: 200, type: 'text/plain; charset=utf-8', body: 'OK' }
     if (path === '/metrics' && prometheus) return { status: 200, type: PROMETHEUS_CONTENT_TYPE, body: renderPrometheus(metrics, state) }
     if (dashboard) {
       if (path === '/') return redirect('/dashboard/')

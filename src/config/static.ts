@@ -6,6 +6,12 @@ import type { Level, Format } from '../log.js'
 /** The entrypoint the API, dashboard, ping and metrics are served on; never proxied. */
 export const API_ENTRYPOINT = 'traefik'
 
+/** The entrypoint serving /metrics, when Prometheus metrics are on. */
+export const metricsEntryPoint = (c: StaticConfig): string | undefined => (c.metrics?.prometheus ? (c.metrics.prometheus.entryPoint ?? API_ENTRYPOINT) : undefined)
+
+/** Entrypoints the primary serves itself (API, ping, metrics): the workers never proxy them. */
+export const internalEntryPoints = (c: StaticConfig): Set<string> => new Set([API_ENTRYPOINT, metricsEntryPoint(c) ?? API_ENTRYPOINT])
+
 export interface EntryPoint {
   /** Bind host; '' means every address (Traefik's ":80"). */
   host: string

@@ -10,7 +10,7 @@ import { Publisher } from './publisher.js'
 import { RuntimeState } from './state.js'
 import { WorkerPool } from './workers.js'
 import { startObservability } from '../api/observability.js'
-import { API_ENTRYPOINT } from '../config/static.js'
+import { internalEntryPoints } from '../config/static.js'
 import { openConnections } from './open-connections.js'
 
 export interface Running {
@@ -24,7 +24,8 @@ export interface Running {
 }
 
 export async function start(config: StaticConfig, log: Logger): Promise<Running> {
-  const proxied = Object.entries(config.entryPoints).filter(([name]) => name !== API_ENTRYPOINT)
+  const internal = internalEntryPoints(config)
+  const proxied = Object.entries(config.entryPoints).filter(([name]) => !internal.has(name))
   const epNames = proxied.map(([name]) => name)
   const state = new RuntimeState(config)
   const observe = await startObservability(state, log)

@@ -1,6 +1,6 @@
 // The API server on a RuntimeState filled by hand, over real HTTP on loopback.
 import t from 'tap'
-import { startApi, type ApiServer } from '../../src/api/server.js'
+import { servedOn, startApi, type ApiServer } from '../../src/api/server.js'
 import { MetricsStore } from '../../src/metrics/store.js'
 import { WorkerRecorder } from '../../src/metrics/recorder.js'
 import { RuntimeState } from '../../src/primary/state.js'
@@ -51,7 +51,7 @@ t.test('Traefik API shapes', async (t) => {
   const state = new RuntimeState(staticConfig())
   fill(state)
   const metrics = new MetricsStore()
-  const api = await startApi({ state, metrics, log, host: '127.0.0.1', port: 0 })
+  const api = await startApi({ state, metrics, log, host: '127.0.0.1', port: 0, serves: servedOn(state.staticConfig, 'traefik') })
   t.teardown(() => api.close())
 
   const v = (await get(api, '/api/version')).json()
@@ -114,7 +114,7 @@ t.test('Traefik API shapes', async (t) => {
 t.test('paging and search as Traefik', async (t) => {
   const state = new RuntimeState(staticConfig())
   fill(state)
-  const api = await startApi({ state, metrics: new MetricsStore(), log, host: '127.0.0.1', port: 0 })
+  const api = await startApi({ state, metrics: new MetricsStore(), log, host: '127.0.0.1', port: 0, serves: servedOn(state.staticConfig, 'traefik') })
   t.teardown(() => api.close())
   const p1 = await get(api, '/api/http/routers?per_page=2')
   t.same([p1.json().map((r: any) => r.name), p1.headers.get('x-next-page')], [['api@file', 'broken@file'], '2'])
@@ -141,7 +141,7 @@ t.test('only what the static config enables is served', async (t) => {
   ]
   for (const [what, over, expect] of cases) {
     const state = new RuntimeState(staticConfig(over))
-    const api = await startApi({ state, metrics: new MetricsStore(), log, host: '127.0.0.1', port: 0 })
+    const api = await startApi({ state, metrics: new MetricsStore(), log, host: '127.0.0.1', port: 0, serves: servedOn(state.staticConfig, 'traefik') })
     for (const [path, status] of Object.entries(expect)) t.equal((await get(api, path)).status, status, `${what}: ${path}`)
     await api.close()
   }
@@ -155,7 +155,7 @@ t.test('ping, metrics, dashboard files, latency report', async (t) => {
   w.setNames(['web'], ['whoami@docker'], ['whoami@docker'])
   for (let i = 1; i <= 1000; i++) w.record(0, 0, 0, 200, i * 10_000, i * 5_000, 0, 10)
   metrics.merge(w.snapshot())
-  const api = await startApi({ state, metrics, log, host: '127.0.0.1', port: 0 })
+  const api = await startApi({ state, metrics, log, host: '127.0.0.1', port: 0, serves: servedOn(state.staticConfig, 'traefik') })
   t.teardown(() => api.close())
 
   const ping = await get(api, '/ping')
@@ -194,7 +194,7 @@ t.test('ping, metrics, dashboard files, latency report', async (t) => {
 
 t.test('live events stream the view on connect and on every change', async (t) => {
   const state = new RuntimeState(staticConfig())
-  const api = await startApi({ state, metrics: new MetricsStore(), log, host: '127.0.0.1', port: 0 })
+  const api = await startApi({ state, metrics: new MetricsStore(), log, host: '127.0.0.1', port: 0, serves: servedOn(state.staticConfig, 'traefik') })
   const ac = new AbortController()
   t.teardown(async () => {
     ac.abort()

@@ -3,7 +3,7 @@
 import t from 'tap'
 import { mkdirSync } from 'node:fs'
 import { chromium, type Browser } from 'playwright-core'
-import { startApi } from '../../src/api/server.js'
+import { servedOn, startApi } from '../../src/api/server.js'
 import { MetricsStore } from '../../src/metrics/store.js'
 import { WorkerRecorder } from '../../src/metrics/recorder.js'
 import { RuntimeState } from '../../src/primary/state.js'
@@ -28,7 +28,7 @@ t.test('dashboard shows a router added while it is open, and latency after traff
   state.routers['home@file'] = { name: 'home@file', provider: 'file', rule: 'Host(`home.local`)', service: 'home@file', entryPoints: ['web'], priority: 17, status: 'enabled', errors: [] }
   state.services['home@file'] = { name: 'home@file', provider: 'file', passHostHeader: true, status: 'enabled', errors: [], usedBy: ['home@file'], servers: [{ url: 'http://127.0.0.1:9001', weight: 1, status: 'UP' }] }
   const metrics = new MetricsStore()
-  const api = await startApi({ state, metrics, log: createLogger({ level: 'ERROR', format: 'common' }), host: '127.0.0.1', port: 0 })
+  const api = await startApi({ state, metrics, log: createLogger({ level: 'ERROR', format: 'common' }), host: '127.0.0.1', port: 0, serves: servedOn(state.staticConfig, 'traefik') })
   const browser: Browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
   t.teardown(async () => {
     await browser.close()

@@ -82,3 +82,33 @@ t.test('counters are exact across workers', async (t) => {
   const hgrm = await (await fetch(`http://127.0.0.1:${api}/api/pier/latency?format=hgrm&service=sb@file`)).text()
   t.match(hgrm, new RegExp(`Total count\\s+=\\s+${N}\\]`))
 })
+
+t.test('--metrics.prometheus.entryPoint serves /metrics alone on its own entrypoint, never proxied', async (t) => {
+  const a = await startBackend('a')
+  const dir = mkdtempSync(join(tmpdir(), 'pier-metrics-'))
+  const routes = join(dir, 'routes.yml')
+  // A catch-all router: were the metrics entrypoint proxied, it would answer there.
+  writeFileSync(routes, JSON.stringify({ http: { routers: { all: { rule: 'PathPrefix(`/`)', service: 'sa' } }, services: { sa: { loadBalancer: { servers: [{ url: a.url }] } } } } }))
+  const [web, metrics, traefik] = [await freePort(), await freePort(), await freePort()]
+  const pier = await startPier([
+    `--entrypoints.web.address=127.0.0.1:${web}`, `--entrypoints.metrics.address=127.0.0.1:${metrics}`, `--entrypoints.traefik.address=127.0.0.1:${traefik}`,
+    `--providers.file.filename=${routes}`, '--metrics.prometheus=true', '--metrics.prometheus.entryPoint=metrics', '--workers=1',
+  ])
+  t.teardown(async () => {
+    await pier.stop()
+    await a.close()
+  })
+  await waitFor(async () => (await get(web, 'x.local')).body === 'a', 10_000, 'route')
+  const text = await waitForText(`http://127.0.0.1:${metrics}/metrics`, /traefik_entrypoint_requests_total\{[^}]*entrypoint="web"/)
+  t.match(text, /traefik_router_requests_total\{[^}]*router="all@file"/)
+  t.notMatch(text, /entrypoint="metrics"/, 'the metrics entrypoint is not a proxied one')
+  t.equal((await get(metrics, 'x.local', '/')).status, 404, 'nothing else there: not the API, not the catch-all router')
+  t.equal((await get(metrics, 'x.local', '/api/overview')).status, 404)
+  await t.rejects(fetch(`http://127.0.0.1:${traefik}/ping`), 'the traefik entrypoint stays closed: nothing asked for it')
+})
+
+async function waitForText(url: string, re: RegExp): Promise<string> {
+  let text = ''
+  await waitFor(async () => re.test((text = await (await fetch(url)).text())), 10_000, `${re} at ${url}`)
+  return text
+}
