@@ -4,7 +4,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import { request, Agent } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import Docker from 'dockerode'
-export { freePort } from '../lib/procs.mjs'
+import { freePort } from '../lib/procs.mjs'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const IMAGE = 'pier-whoami:test'

@@ -7,11 +7,11 @@
 // other load on the machine makes req/s noisy.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
+import { freePort } from '../lib/procs.mjs'
 
 const opt = (name, def) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? def
 const workers = Number(opt('workers', 1))
@@ -21,14 +21,6 @@ const rounds = Number(opt('rounds', 3))
 const format = opt('format', 'common')
 /** What "on" turns on: metrics (API + Prometheus), accesslog, or both (default). */
 const parts = new Set(opt('on', 'metrics,accesslog').split(','))
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address()
-      s.close(() => resolve(port))
-    })
-  })
 
 const started = []
 function child(args, ready) {
