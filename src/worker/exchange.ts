@@ -142,9 +142,11 @@ export class Exchange implements ResponseHandler, Finished {
   /** The body of onData, inside uWS's cork. */
   writeChunk(chunk: Buffer): boolean {
     if (!this.headWritten) this.writeHead()
+    // uWS counts body bytes per response: before the first chunk the offset is 0, no need to ask.
+    const first = this.bytesOut === 0
     this.bytesOut += chunk.length
     if (this.length >= 0) {
-      const offset = this.res.getWriteOffset()
+      const offset = first ? 0 : this.res.getWriteOffset()
       const [sent, done] = this.res.tryEnd(chunk, this.length)
       if (done) this.finish()
       else if (!sent) {
