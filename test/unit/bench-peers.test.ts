@@ -97,5 +97,5 @@ t.test('templates name what they are missing', async (t) => {
 })
 
 t.test('modelFor rejects a port count that does not fit the scenario', async (t) => {
-  t.throws(() => modelFor(SCENARIOS[1], [1, 2]), { code: 'EMODEL', message: /wrr-5 needs 5 backend ports, got 2/ })
+  t.throws(() => modelFor(SCENARIOS.find((s) => s.name === 'wrr-5')!, [1, 2]), { code: 'EMODEL', message: /wrr-5 needs 5 backend ports, got 2/ })
 })
