@@ -6,14 +6,17 @@ import type { RouterState, RuntimeState, ServiceState } from '../primary/state.j
 
 export const PIER_VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 
-/** A router as /api/rawdata shows it (Traefik's runtime.RouterInfo). */
+/**
+ * A router as /api/rawdata shows it (Traefik's runtime.RouterInfo). Empty
+ * fields are left out as Traefik does: a router its provider dropped shows
+ * only its status and error.
+ */
 export function routerInfo(r: RouterState): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    entryPoints: r.entryPoints,
-    service: localName(r.service, r.provider),
-    rule: r.rule,
-    priority: r.priority,
-  }
+  const out: Record<string, unknown> = {}
+  if (r.entryPoints.length > 0) out.entryPoints = r.entryPoints
+  if (r.service !== '') out.service = localName(r.service, r.provider)
+  if (r.rule !== '') out.rule = r.rule
+  if (r.priority !== 0) out.priority = r.priority
   if (r.errors.length > 0) out.error = r.errors
   out.status = r.status
   out.using = r.status === 'disabled' ? [] : r.entryPoints

@@ -3,9 +3,11 @@
 // one is skipped (by hash); per provider, the first update applies at once
 // and later ones within throttleMs of the last applied are coalesced into
 // one, applied when the window ends (newest wins). A timer, never a sleep.
+// A provider's annotations travel with its config: same slot, same hash.
 import type { DynamicConfig } from '../config/dynamic.js'
+import type { Annotation } from '../providers/annotation.js'
 import { configHash } from './config-hash.js'
-import { mergeConfigs } from './merge.js'
+import { mergeConfigs, qualifyAnnotations } from './merge.js'
 
 export interface ApplyInfo {
   /** The provider whose update caused this merge */
@@ -19,13 +21,19 @@ export interface ApplyInfo {
 
 export interface AggregatorOptions {
   throttleMs: number
-  /** Called with each new merged configuration (qualified names). */
-  onConfig(merged: DynamicConfig, info: ApplyInfo): void
+  /** Called with each new merged configuration and every provider's annotations (qualified names). */
+  onConfig(merged: DynamicConfig, info: ApplyInfo, annotations: Annotation[]): void
+}
+
+interface Update {
+  config: DynamicConfig
+  annotations: readonly Annotation[]
+  hash: string
 }
 
 interface ProviderSlot {
-  applied?: { config: DynamicConfig; hash: string }
-  pending?: { config: DynamicConfig; hash: string }
+  applied?: Update
+  pending?: Update
   /** performance.now() of the last apply */
   appliedAt: number
   timer?: NodeJS.Timeout
@@ -44,16 +52,16 @@ export class Aggregator {
     this.#onConfig = opts.onConfig
   }
 
-  /** A provider's newest complete configuration. Must not be mutated afterwards. */
-  update(provider: string, config: DynamicConfig): void {
+  /** A provider's newest complete configuration, and its annotations. Neither may be mutated afterwards. */
+  update(provider: string, config: DynamicConfig, annotations: readonly Annotation[] = []): void {
     if (this.#closed) return
     if (!provider || provider.includes('@')) throw new TypeError(`Aggregator: bad provider name ${JSON.stringify(provider)}`)
     let slot = this.#slots.get(provider)
     if (!slot) this.#slots.set(provider, (slot = { appliedAt: -Infinity }))
-    const hash = configHash(config)
+    const hash = configHash([config, annotations])
     const newest = slot.pending ?? slot.applied
     if (newest?.hash === hash) return
-    slot.pending = { config, hash }
+    slot.pending = { config, annotations, hash }
     if (slot.timer) return
     const wait = slot.appliedAt + this.#throttleMs - performance.now()
     if (wait <= 0) this.#apply(provider, slot)
@@ -78,8 +86,13 @@ export class Aggregator {
     slot.pending = undefined
     slot.appliedAt = performance.now()
     const byProvider = new Map<string, DynamicConfig>()
-    for (const [name, s] of this.#slots) if (s.applied) byProvider.set(name, s.applied.config)
+    const annotations = new Map<string, readonly Annotation[]>()
+    for (const [name, s] of this.#slots) {
+      if (!s.applied) continue
+      byProvider.set(name, s.applied.config)
+      annotations.set(name, s.applied.annotations)
+    }
     const { config, counts } = mergeConfigs(byProvider)
-    this.#onConfig(config, { provider, ...counts, providers: byProvider.size })
+    this.#onConfig(config, { provider, ...counts, providers: byProvider.size }, qualifyAnnotations(annotations))
   }
 }

@@ -1,8 +1,10 @@
 // Merges the newest configuration of every provider into one, with router
 // and service names qualified as name@provider (Traefik's rule). A router's
 // service without `@` lives in the router's provider; with `@` it is a
-// cross-provider reference and is kept as written.
+// cross-provider reference and is kept as written. Annotations are
+// qualified the same way.
 import type { DynamicConfig, Router, Service } from '../config/dynamic.js'
+import type { Annotation } from '../providers/annotation.js'
 
 export interface MergeCounts {
   routers: number
@@ -29,4 +31,10 @@ export function mergeConfigs(byProvider: ReadonlyMap<string, DynamicConfig>): { 
   }
   const config = { http: { routers, services } }
   return { config, counts: { routers: Object.keys(routers).length, services: Object.keys(services).length, servers } }
+}
+
+export function qualifyAnnotations(byProvider: ReadonlyMap<string, readonly Annotation[]>): Annotation[] {
+  const out: Annotation[] = []
+  for (const [provider, list] of byProvider) for (const a of list) out.push({ ...a, name: qualify(a.name, provider) })
+  return out
 }

@@ -1,8 +1,11 @@
 // Compiles each merged configuration into a RouteTable, records what was
 // enabled or refused in the RuntimeState, and hands the table on. A
 // configuration that cannot be compiled at all leaves the last good table.
+// Providers' annotations only reach the RuntimeState: what they dropped is
+// shown disabled, problems with what they kept as warnings.
 import type { DynamicConfig } from '../config/dynamic.js'
 import type { Logger } from '../log.js'
+import type { Annotation } from '../providers/annotation.js'
 import { compileTable, type CompileReport } from '../table/compile.js'
 import type { RuntimeState, RouterState, ServiceState } from './state.js'
 
@@ -23,7 +26,8 @@ export class Publisher {
     return compileTable({ http: { routers: {}, services: {} } }, this.entryPoints, 0).buffer
   }
 
-  apply(config: DynamicConfig): void {
+  /** annotations: qualified names, as the aggregator hands them on. */
+  apply(config: DynamicConfig, annotations: readonly Annotation[] = []): void {
     const t0 = performance.now()
     const now = Math.floor(Date.now() / 1000)
     this.state.reloads.total++
@@ -36,7 +40,7 @@ export class Publisher {
       return
     }
     const { buffer, report } = compiled
-    this.record(config, report)
+    this.record(config, report, annotations)
     this.state.reloads.lastSuccess = now
     this.state.tableVersion = this.version
     for (const [name, errs] of Object.entries(report.routerErrors)) this.log.error('router disabled', { routerName: name, error: errs.join('; ') })
@@ -53,23 +57,36 @@ export class Publisher {
     this.state.emit('change')
   }
 
-  private record(config: DynamicConfig, report: CompileReport): void {
+  private record(config: DynamicConfig, report: CompileReport, annotations: readonly Annotation[]): void {
+    const said = { router: new Map<string, string[]>(), service: new Map<string, string[]>() }
+    for (const a of annotations) {
+      const messages = said[a.kind].get(a.name)
+      if (messages) messages.push(a.message)
+      else said[a.kind].set(a.name, [a.message])
+    }
+    // What a provider dropped has no definition left to show: only its name and why.
+    const dropped = (kind: Annotation['kind']): Set<string> =>
+      new Set(annotations.filter((a) => a.drop && a.kind === kind && !Object.hasOwn(config.http[`${kind}s`], a.name)).map((a) => a.name))
     const routers: Record<string, RouterState> = {}
     const services: Record<string, ServiceState> = {}
     for (const [name, s] of Object.entries(config.http.services)) {
-      const errors = report.serviceErrors[name] ?? []
+      const refused = report.serviceErrors[name] ?? []
+      const errors = [...refused, ...(said.service.get(name) ?? [])]
       services[name] = {
         name,
         provider: providerOf(name),
         passHostHeader: s.loadBalancer?.passHostHeader !== false,
         servers: (s.loadBalancer?.servers ?? []).map((v) => ({ url: v.url, weight: v.weight ?? 1, status: 'UP' })),
-        status: errors.length ? 'disabled' : 'enabled',
+        status: refused.length ? 'disabled' : errors.length ? 'warning' : 'enabled',
         errors,
         usedBy: [],
       }
     }
+    for (const name of dropped('service')) {
+      services[name] = { name, provider: providerOf(name), passHostHeader: true, servers: [], status: 'disabled', errors: said.service.get(name)!, usedBy: [] }
+    }
     for (const [name, r] of Object.entries(config.http.routers)) {
-      const errors = report.routerErrors[name] ?? []
+      const errors = [...(report.routerErrors[name] ?? []), ...(said.router.get(name) ?? [])]
       const enabled = name in report.priorities
       routers[name] = {
         name,
@@ -82,6 +99,9 @@ export class Publisher {
         errors,
       }
       services[r.service]?.usedBy.push(name)
+    }
+    for (const name of dropped('router')) {
+      routers[name] = { name, provider: providerOf(name), rule: '', service: '', entryPoints: [], priority: 0, status: 'disabled', errors: said.router.get(name)! }
     }
     this.state.routers = routers
     this.state.services = services

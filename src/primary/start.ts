@@ -41,9 +41,9 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
 
   const aggregator = new Aggregator({
     throttleMs: config.providers.throttleMs,
-    onConfig: (merged, info) => {
+    onConfig: (merged, info, annotations) => {
       log.debug('applying configuration', { ...info })
-      publisher.apply(merged)
+      publisher.apply(merged, annotations)
     },
   })
 
@@ -56,9 +56,9 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
   }
   for (const p of providers) {
     const plog = log.with({ providerName: p.name })
-    await p.start((c) => {
+    await p.start((c, annotations) => {
       if (plog.enabled('DEBUG')) plog.debug(`Configuration received from provider ${p.name}: ${JSON.stringify(c)}`)
-      aggregator.update(p.name, c)
+      aggregator.update(p.name, c, annotations)
     }, plog)
   }
 

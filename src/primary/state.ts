@@ -11,6 +11,7 @@ export interface RouterState {
   /** Qualified name, e.g. whoami@docker */
   name: string
   provider: string
+  /** '' for a router its provider dropped (so are service, entryPoints and priority) */
   rule: string
   /** Qualified service name */
   service: string
@@ -35,6 +36,7 @@ export interface ServiceState {
   passHostHeader: boolean
   servers: ServerState[]
   status: Status
+  /** Why it is disabled (also when its provider dropped it: then it has no servers) or warned about */
   errors: string[]
   /** Qualified names of the routers that use it */
   usedBy: string[]

@@ -132,6 +132,23 @@ t.test('paging and search as Traefik', async (t) => {
   t.same(await names('services?search=back'), ['backend@file'])
 })
 
+t.test('what a provider dropped: name, provider, status and error only; counted', async (t) => {
+  const state = new RuntimeState(staticConfig())
+  const why = 'router "r" is defined differently by containers a, b; it is dropped'
+  state.routers = { 'r@docker': { name: 'r@docker', provider: 'docker', rule: '', service: '', entryPoints: [], priority: 0, status: 'disabled', errors: [why] } }
+  state.services = {
+    'pool@docker': { name: 'pool@docker', provider: 'docker', passHostHeader: true, status: 'warning', errors: ['container c: exposes no port'], usedBy: [], servers: [{ url: 'http://172.17.0.2:80', weight: 1, status: 'UP' }] },
+  }
+  const api = await startApi({ state, metrics: new MetricsStore(), log, host: '127.0.0.1', port: 0, serves: servedOn(state.staticConfig, 'traefik') })
+  t.teardown(() => api.close())
+  const r = await get(api, `/api/http/routers/${encodeURIComponent('r@docker')}`)
+  t.same([r.status, r.json()], [200, { error: [why], status: 'disabled', using: [], name: 'r@docker', provider: 'docker' }])
+  t.same((await get(api, '/api/rawdata')).json().routers, { 'r@docker': { error: [why], status: 'disabled', using: [] } })
+  t.match((await get(api, '/api/http/services/pool@docker')).json(), { status: 'warning', error: ['container c: exposes no port'] })
+  t.match((await get(api, '/api/overview')).json().http, { routers: { total: 1, warnings: 0, errors: 1 }, services: { total: 1, warnings: 1, errors: 0 } })
+  t.same((await get(api, '/api/http/routers?status=disabled')).json().map((x: any) => x.name), ['r@docker'])
+})
+
 t.test('only what the static config enables is served', async (t) => {
   const cases: [string, Partial<StaticConfig>, Record<string, number>][] = [
     ['everything', {}, { '/ping': 200, '/metrics': 200, '/api/overview': 200, '/dashboard/': 200, '/': 302 }],

@@ -4,6 +4,7 @@ import t from 'tap'
 import { Aggregator, type ApplyInfo } from '../../src/primary/aggregator.js'
 import { canonicalJson, configHash } from '../../src/primary/config-hash.js'
 import type { DynamicConfig } from '../../src/config/dynamic.js'
+import type { Annotation } from '../../src/providers/annotation.js'
 import { waitFor } from '../helpers/net.js'
 
 /** A config with one router `name` -> service `name` with the given server ports. */
@@ -17,8 +18,8 @@ function cfg(name: string, ...ports: number[]): DynamicConfig {
 }
 
 function recorder(throttleMs: number) {
-  const applied: Array<{ merged: DynamicConfig; info: ApplyInfo }> = []
-  const agg = new Aggregator({ throttleMs, onConfig: (merged, info) => applied.push({ merged, info }) })
+  const applied: Array<{ merged: DynamicConfig; info: ApplyInfo; annotations: Annotation[] }> = []
+  const agg = new Aggregator({ throttleMs, onConfig: (merged, info, annotations) => applied.push({ merged, info, annotations }) })
   return { agg, applied }
 }
 
@@ -124,6 +125,22 @@ t.test('a provider emptying its config removes its names from the merge', async 
   agg.update('docker', cfg('b', 2))
   agg.update('docker', { http: { routers: {}, services: {} } })
   t.same(Object.keys(applied[2]!.merged.http.routers), ['a@file'])
+})
+
+t.test('annotations travel with their provider config, qualified; a change in them alone applies', async (t) => {
+  const { agg, applied } = recorder(0)
+  t.teardown(() => agg.close())
+  const dropped: Annotation = { kind: 'router', name: 'r', drop: true, message: 'conflict' }
+  agg.update('file', cfg('a', 1))
+  agg.update('docker', cfg('b', 2), [dropped])
+  t.same(applied[1]!.annotations, [{ kind: 'router', name: 'r@docker', drop: true, message: 'conflict' }])
+  agg.update('file', cfg('a', 3))
+  t.same(applied[2]!.annotations, [{ kind: 'router', name: 'r@docker', drop: true, message: 'conflict' }], 'kept while another provider changes')
+  agg.update('docker', cfg('b', 2), [dropped])
+  t.equal(applied.length, 3, 'the same config and annotations are skipped')
+  agg.update('docker', cfg('b', 2))
+  t.equal(applied.length, 4, 'the same config without the annotation applies')
+  t.same(applied[3]!.annotations, [])
 })
 
 t.test('bad options and provider names are refused', async (t) => {

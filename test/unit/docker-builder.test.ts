@@ -2,24 +2,9 @@ import t from 'tap'
 import { buildConfig, type BuildOptions } from '../../src/providers/docker/builder.js'
 import type { ContainerInfo } from '../../src/providers/docker/container.js'
 import { compileRuleTemplate } from '../../src/providers/docker/default-rule.js'
+import { ctr } from '../helpers/containers.js'
 
-// A running container on the default bridge exposing port 80, overridable field by field.
-function ctr(name: string, over: Partial<ContainerInfo> = {}): ContainerInfo {
-  return {
-    id: `id-${name}`,
-    name,
-    labels: {},
-    state: 'running',
-    health: 'none',
-    networkMode: 'bridge',
-    networks: [{ name: 'bridge', ip: '172.17.0.2' }],
-    exposedPorts: [80],
-    portBindings: {},
-    ...over,
-  }
-}
-
-function compose(project: string, service: string, n: number, ip: string, labels: Record<string, string> = {}): ContainerInfo {
+function compose(project: string, service: string, n: number, ip: string, labels: Record<string, string> = {}, over: Partial<ContainerInfo> = {}): ContainerInfo {
   return ctr(`${project}_${service}_${n}`, {
     id: `id-${project}-${service}-${n}`,
     labels: { 'com.docker.compose.project': project, 'com.docker.compose.service': service, ...labels },
@@ -27,6 +12,7 @@ function compose(project: string, service: string, n: number, ip: string, labels
     composeService: service,
     networkMode: `${project}_default`,
     networks: [{ name: `${project}_default`, ip }],
+    ...over,
   })
 }
 
@@ -136,8 +122,9 @@ t.test('v2 defaults and labels', async (t) => {
     },
   ]
   for (const c of cases) {
-    const { config, warnings } = buildConfig(c.containers, opts(c.opts))
+    const { config, warnings, annotations } = buildConfig(c.containers, opts(c.opts))
     t.same(warnings, [], `${c.name}: no warnings`)
+    t.same(annotations, [], `${c.name}: no annotations`)
     t.strictSame(config.http.routers, c.routers, `${c.name}: routers`)
     t.strictSame(config.http.services, c.services, `${c.name}: services`)
   }
@@ -194,8 +181,9 @@ t.test('v1 labels', async (t) => {
     },
   ]
   for (const c of cases) {
-    const { config, warnings } = buildConfig(c.containers, opts(c.opts))
+    const { config, warnings, annotations } = buildConfig(c.containers, opts(c.opts))
     t.same(warnings, [], `${c.name}: no warnings`)
+    t.same(annotations, [], `${c.name}: no annotations`)
     t.strictSame(config.http.routers, c.routers, `${c.name}: routers`)
     t.strictSame(config.http.services, c.services, `${c.name}: services`)
   }
@@ -279,6 +267,43 @@ t.test('bad labels skip only what they concern', async (t) => {
   t.match(r.warnings[2]!.message, /matcher "Hots" is not supported/)
   t.match(r.warnings[4]!.message, 'container noport: exposes no port; add the label traefik.http.services.noport.loadbalancer.server.port=<port>')
   t.match(r.warnings[5]!.message, 'add the label traefik.port=<port>')
+  const m = (i: number) => r.warnings[i]!.message
+  t.same(
+    r.annotations,
+    [
+      { kind: 'router', name: 'x', drop: true, message: m(1) },
+      { kind: 'router', name: 'badv1', drop: true, message: m(2) },
+      { kind: 'router', name: 'u', drop: false, message: m(6) },
+    ],
+    'bad rules drop their routers; an ignored label warns on its kept router; services left without a server are only logged',
+  )
+})
+
+t.test('a problem on one container of a kept service is a warning on it', async (t) => {
+  const pool = (n: number, labels: Record<string, string> = {}, over: Partial<ContainerInfo> = {}) =>
+    compose('p', 'api', n, `172.23.0.${n + 1}`, labels, over)
+  const r = buildConfig(
+    [
+      pool(1),
+      pool(2, { 'traefik.weight': 'heavy' }),
+      pool(3, {}, { exposedPorts: [] }),
+      pool(4, { 'traefik.docker.network': 'elsewhere' }),
+      ctr('v2', { labels: { 'traefik.http.services.v2.loadbalancer.server.weight': 'x', 'traefik.http.routers.v2.rule': 'Host(`v2`)' } }),
+    ],
+    opts({ v1: true }),
+  )
+  t.same(r.config.http.services['api-p'], svc('http://172.23.0.2:80'), 'the other servers stay')
+  t.same(r.config.http.routers['api-p'], { rule: 'Host(`api-p`)', service: 'api-p' }, 'its router stays')
+  t.same(
+    r.annotations.map((a) => [a.kind, a.name, a.drop, a.message]),
+    [
+      ['service', 'api-p', false, 'container p_api_2: label traefik.weight: "heavy" is not an integer between 0 and 2147483647'],
+      ['service', 'api-p', false, 'container p_api_3: exposes no port; add the label traefik.port=<port>'],
+      ['service', 'api-p', false, 'container p_api_4: is not on network "elsewhere"; its networks: p_default'],
+    ],
+    'v1 labels concern the container backend; a v2 service left without a server is only logged',
+  )
+  t.same(Object.keys(r.config.http.services), ['api-p'])
 })
 
 t.test('auto-wiring limits', async (t) => {
@@ -308,9 +333,18 @@ t.test('conflicting definitions are dropped, naming both containers', async (t) 
   )
   t.same(Object.keys(r.config.http.routers).sort(), ['same'], 'the conflicting router and the routers of the conflicting service are dropped')
   t.same(r.config.http.services.pool2, undefined, 'a service named only by routers is not invented')
+  const pool = 'service "pool" is defined differently by containers p1, p2; it is dropped'
+  const shared = 'router "shared" is defined differently by containers one, two; it is dropped'
+  t.same(r.warnings.map((w) => w.message), [pool, shared])
   t.same(
-    r.warnings.map((w) => w.message),
-    ['service "pool" is defined differently by containers p1, p2; it is dropped', 'router "shared" is defined differently by containers one, two; it is dropped'],
+    r.annotations,
+    [
+      { kind: 'service', name: 'pool', drop: true, message: pool },
+      { kind: 'router', name: 'p1', drop: true, message: pool },
+      { kind: 'router', name: 'p2', drop: true, message: pool },
+      { kind: 'router', name: 'shared', drop: true, message: shared },
+    ],
+    'each dropped router and service is annotated; the routers of a dropped service say why',
   )
 })
 

@@ -1,8 +1,10 @@
 // Container descriptions -> one complete DynamicConfig, Traefik's way: labels
 // define routers and services, missing pieces are auto-wired, containers of one
 // compose service (or v1 backend) share one service, conflicting definitions
-// are dropped. Pure: no I/O, no clock; problems come back as warnings.
+// are dropped. Pure: no I/O, no clock; problems come back as warnings to log,
+// and as annotations on the routers and services they concern, for the API.
 import type { DynamicConfig, Router, Server } from '../../config/dynamic.js'
+import type { Annotation } from '../annotation.js'
 import { boundAddress, containerIp } from './address.js'
 import type { ContainerInfo } from './container.js'
 import { normalize, type RuleTemplate } from './default-rule.js'
@@ -31,6 +33,25 @@ export interface BuildOptions {
 export interface BuildResult {
   config: DynamicConfig
   warnings: BuildWarning[]
+  /**
+   * The warnings again, on what they concern: a router or service left out
+   * by a problem of its own (bad rule or label, conflict) is `drop`; one kept
+   * despite a problem (a server skipped, a label ignored) is not. One left
+   * out for having no server at all is not annotated, as Traefik shows none.
+   */
+  annotations: Annotation[]
+}
+
+/** A router or service a warning is about. */
+interface Part {
+  kind: Annotation['kind']
+  name: string
+}
+
+interface Concern extends Part {
+  messages: string[]
+  /** One of its problems can be why it is missing; an ignored label never is. */
+  cause: boolean
 }
 
 interface ServiceDef {
@@ -52,6 +73,14 @@ interface Merged<T> {
 
 export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOptions): BuildResult {
   const warnings: BuildWarning[] = []
+  const concerns = new Map<string, Concern>()
+  const note = (p: Part, code: WarningCode, message: string): void => {
+    const key = `${p.kind}:${p.name}`
+    let c = concerns.get(key)
+    if (!c) concerns.set(key, (c = { kind: p.kind, name: p.name, messages: [], cause: false }))
+    if (!c.messages.includes(message)) c.messages.push(message)
+    if (code !== 'DOCKER_UNSUPPORTED_LABEL') c.cause = true
+  }
   const byRef = new Map<string, ContainerInfo>()
   for (const c of containers) {
     byRef.set(c.id, c)
@@ -68,17 +97,22 @@ export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOpt
   const services = new Map<string, Merged<ServiceDef>>()
   const sorted = [...containers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   for (const c of sorted) {
-    const warn = (code: WarningCode, message: string, label?: string): void => {
-      warnings.push({ code, container: c.name, label, message: `container ${c.name}: ${label ? `label ${label}: ` : ''}${message}` })
+    const warn = (code: WarningCode, message: string, label?: string, ...about: Part[]): void => {
+      const w: BuildWarning = { code, container: c.name, label, message: `container ${c.name}: ${label ? `label ${label}: ` : ''}${message}` }
+      warnings.push(w)
+      for (const p of about) note(p, code, w.message)
     }
-    const labels = parseLabels(c.labels, (label, code, message) => warn(code, message, label))
+    const labelWarnings: [label: string, code: WarningCode, message: string][] = []
+    const labels = parseLabels(c.labels, (label, code, message) => labelWarnings.push([label, code, message]))
+    const v2 = labels.isV2 || (!labels.isV1 && !opts.v1)
     const enabled = labels.enable === undefined ? opts.exposedByDefault : labels.enable === true
-    if (!enabled) continue
-    if (opts.constraint && !opts.constraint(c.labels)) continue
     const serving = c.state === 'running' && c.health !== 'starting' && c.health !== 'unhealthy'
-    if (!serving && !opts.allowEmptyServices) continue
+    const used = enabled && (!opts.constraint || opts.constraint(c.labels)) && (serving || opts.allowEmptyServices)
+    // Bad labels of a container that is not used are logged, but concern no router or service.
+    for (const [label, code, message] of labelWarnings) warn(code, message, label, ...(used ? labelParts(label, v2, v1Name(c, labels)) : []))
+    if (!used) continue
     const ctx: Ctx = { c, labels, opts, serving, warn, checkRule, lookup }
-    const frag = labels.isV2 || (!labels.isV1 && !opts.v1) ? v2Fragment(ctx) : v1Fragment(ctx)
+    const frag = v2 ? v2Fragment(ctx) : v1Fragment(ctx)
     for (const [name, r] of frag.routers) mergeInto(routers, name, r, JSON.stringify(r), c.name)
     for (const [name, s] of frag.services) {
       const key = JSON.stringify({ passHostHeader: s.passHostHeader })
@@ -91,16 +125,21 @@ export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOpt
   }
 
   const config: DynamicConfig = { http: { routers: {}, services: {} } }
-  const dropped = new Set<string>()
+  /** Conflicting services: the conflict message, also given to the routers that use them. */
+  const conflicts = new Map<string, string>()
+  /** Left out for want of a server, with the routers that use them: not annotated. */
+  const serverless = new Set<string>()
   for (const name of [...services.keys()].sort()) {
     const s = services.get(name)!
     if (s.conflict) {
-      dropped.add(name)
-      warnings.push(conflictWarning('service', name, s.origins))
+      const w = conflictWarning('service', name, s.origins)
+      warnings.push(w)
+      note({ kind: 'service', name }, w.code, w.message)
+      conflicts.set(name, w.message)
       continue
     }
     if (s.value.servers.length === 0 && !opts.allowEmptyServices) {
-      dropped.add(name)
+      serverless.add(`service:${name}`)
       continue
     }
     const lb: DynamicConfig['http']['services'][string]['loadBalancer'] = { servers: s.value.servers }
@@ -110,14 +149,31 @@ export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOpt
   for (const name of [...routers.keys()].sort()) {
     const r = routers.get(name)!
     if (r.conflict) {
-      warnings.push(conflictWarning('router', name, r.origins))
+      const w = conflictWarning('router', name, r.origins)
+      warnings.push(w)
+      note({ kind: 'router', name }, w.code, w.message)
       continue
     }
     const svc = r.value.service.endsWith('@docker') ? r.value.service.slice(0, -'@docker'.length) : r.value.service
-    if (dropped.has(svc)) continue
+    const conflict = conflicts.get(svc)
+    if (conflict !== undefined) {
+      note({ kind: 'router', name }, 'DOCKER_CONFLICT', conflict)
+      continue
+    }
+    if (serverless.has(`service:${svc}`)) {
+      serverless.add(`router:${name}`)
+      continue
+    }
     config.http.routers[name] = r.value
   }
-  return { config, warnings }
+
+  const annotations: Annotation[] = []
+  for (const [key, c] of concerns) {
+    const kept = Object.hasOwn(c.kind === 'router' ? config.http.routers : config.http.services, c.name)
+    if (!kept && (!c.cause || serverless.has(key))) continue
+    for (const message of c.messages) annotations.push({ kind: c.kind, name: c.name, drop: !kept, message })
+  }
+  return { config, warnings, annotations }
 }
 
 interface Ctx {
@@ -125,7 +181,7 @@ interface Ctx {
   labels: ParsedLabels
   opts: BuildOptions
   serving: boolean
-  warn: (code: WarningCode, message: string, label?: string) => void
+  warn: (code: WarningCode, message: string, label?: string, ...about: Part[]) => void
   checkRule: (rule: string) => string | undefined
   lookup: (ref: string) => ContainerInfo | undefined
 }
@@ -133,6 +189,30 @@ interface Ctx {
 /** Traefik's name for a container: "<service>_<project>" under compose, else its name. */
 function baseName(c: ContainerInfo): string {
   return c.composeProject !== undefined && c.composeService !== undefined ? `${c.composeService}_${c.composeProject}` : c.name
+}
+
+/** The name of a v1 container's router and service. */
+function v1Name(c: ContainerInfo, labels: ParsedLabels): string {
+  return normalize(labels.v1.backend ?? baseName(c))
+}
+
+/** The router or service a label belongs to (v2: named in the key; v1: the container's). */
+function labelParts(key: string, v2: boolean, v1: string): Part[] {
+  const lower = key.toLowerCase().split('.')
+  if (v2) {
+    if (lower[1] !== 'http' || lower.length < 5) return []
+    const name = key.split('.')[3]!
+    return lower[2] === 'routers' ? [{ kind: 'router', name }] : lower[2] === 'services' ? [{ kind: 'service', name }] : []
+  }
+  switch (lower.slice(1).join('.')) {
+    case 'port':
+    case 'weight':
+      return [{ kind: 'service', name: v1 }]
+    case 'frontend.priority':
+    case 'frontend.passhostheader': // either leaves out the container's v1 router and service
+      return [{ kind: 'router', name: v1 }, { kind: 'service', name: v1 }]
+  }
+  return []
 }
 
 function v2Fragment(ctx: Ctx): Fragment {
@@ -149,7 +229,7 @@ function v2Fragment(ctx: Ctx): Fragment {
     if (!ctx.serving || s.port === null || s.weight === null) continue
     let url = s.url
     if (url === undefined) {
-      const addr = serverAddress(ctx, s.port, `${prefix}.server.port`)
+      const addr = serverAddress(ctx, s.port, `${prefix}.server.port`, { kind: 'service', name: svc })
       if (!addr) continue
       url = `${s.scheme ?? 'http'}://${addr}`
     }
@@ -166,13 +246,13 @@ function v2Fragment(ctx: Ctx): Fragment {
     if (r.priority === null) continue
     const service = r.service ?? onlyService
     if (service === undefined) {
-      warn('DOCKER_ROUTER_NO_SERVICE', `router "${rname}" names no service and the container defines ${frag.services.size}; add ${prefix}.service`)
+      warn('DOCKER_ROUTER_NO_SERVICE', `router "${rname}" names no service and the container defines ${frag.services.size}; add ${prefix}.service`, undefined, { kind: 'router', name: rname })
       continue
     }
     const rule = r.rule ?? opts.defaultRule({ Name: baseName(c), Labels: c.labels })
     const bad = rule === '' ? 'the rule is empty' : ctx.checkRule(rule)
     if (bad !== undefined) {
-      warn('DOCKER_BAD_RULE', `${bad} (rule ${JSON.stringify(rule)})`, r.rule !== undefined ? `${prefix}.rule` : undefined)
+      warn('DOCKER_BAD_RULE', `${bad} (rule ${JSON.stringify(rule)})`, r.rule !== undefined ? `${prefix}.rule` : undefined, { kind: 'router', name: rname })
       continue
     }
     frag.routers.set(rname, router(rule, service, r.entryPoints, r.priority))
@@ -185,12 +265,13 @@ function v1Fragment(ctx: Ctx): Fragment {
   const v1 = ctx.labels.v1
   const frag: Fragment = { routers: new Map(), services: new Map() }
   if (v1.passHostHeader === null || v1.priority === null) return frag
-  const name = normalize(v1.backend ?? baseName(c))
+  const name = v1Name(c, ctx.labels)
+  const parts = { router: { kind: 'router', name }, service: { kind: 'service', name } } as const
   const def: ServiceDef = { servers: [] }
   if (v1.passHostHeader !== undefined) def.passHostHeader = v1.passHostHeader
   frag.services.set(name, def)
   if (ctx.serving && v1.port !== null && v1.weight !== null) {
-    const addr = serverAddress(ctx, v1.port, 'traefik.port')
+    const addr = serverAddress(ctx, v1.port, 'traefik.port', parts.service)
     if (addr) {
       const url = `${v1.protocol ?? 'http'}://${addr}`
       def.servers.push(v1.weight === undefined ? { url } : { url, weight: v1.weight })
@@ -202,10 +283,10 @@ function v1Fragment(ctx: Ctx): Fragment {
     try {
       const t = translateV1Rule(v1.rule)
       rule = t.rule
-      if (t.strip.length > 0) warn('DOCKER_UNSUPPORTED_LABEL', `pier routes ${t.strip.join(', ')} without stripping the prefix`, 'traefik.frontend.rule')
+      if (t.strip.length > 0) warn('DOCKER_UNSUPPORTED_LABEL', `pier routes ${t.strip.join(', ')} without stripping the prefix`, 'traefik.frontend.rule', parts.router)
     } catch (err) {
       if (!(err instanceof V1RuleError)) throw err
-      warn('DOCKER_BAD_RULE', `${err.message} (rule ${JSON.stringify(v1.rule)})`, 'traefik.frontend.rule')
+      warn('DOCKER_BAD_RULE', `${err.message} (rule ${JSON.stringify(v1.rule)})`, 'traefik.frontend.rule', parts.router)
       return frag
     }
   } else if (domain) {
@@ -216,7 +297,7 @@ function v1Fragment(ctx: Ctx): Fragment {
   }
   const bad = rule === '' ? 'the rule is empty' : ctx.checkRule(rule)
   if (bad !== undefined) {
-    warn('DOCKER_BAD_RULE', `${bad} (rule ${JSON.stringify(rule)})`, v1.rule !== undefined ? 'traefik.frontend.rule' : undefined)
+    warn('DOCKER_BAD_RULE', `${bad} (rule ${JSON.stringify(rule)})`, v1.rule !== undefined ? 'traefik.frontend.rule' : undefined, parts.router)
     return frag
   }
   frag.routers.set(name, router(rule, name, v1.entryPoints, v1.priority))
@@ -230,12 +311,12 @@ function router(rule: string, service: string, entryPoints: string[] | undefined
   return r
 }
 
-/** "ip:port" for a server, or undefined after a warning saying what to fix. */
-function serverAddress(ctx: Ctx, labelPort: number | undefined, portLabel: string): string | undefined {
+/** "ip:port" for a server of `service`, or undefined after a warning saying what to fix. */
+function serverAddress(ctx: Ctx, labelPort: number | undefined, portLabel: string, service: Part): string | undefined {
   const { c, opts, warn } = ctx
   const port = labelPort ?? c.exposedPorts[0]
   if (port === undefined) {
-    warn('DOCKER_NO_PORT', `exposes no port; add the label ${ctx.labels.isV2 || (!ctx.labels.isV1 && !opts.v1) ? portLabel : 'traefik.port'}=<port>`)
+    warn('DOCKER_NO_PORT', `exposes no port; add the label ${ctx.labels.isV2 || (!ctx.labels.isV1 && !opts.v1) ? portLabel : 'traefik.port'}=<port>`, undefined, service)
     return undefined
   }
   if (opts.useBindPortIP) {
@@ -244,7 +325,7 @@ function serverAddress(ctx: Ctx, labelPort: number | undefined, portLabel: strin
   }
   const addr = containerIp(c, ctx.labels.network ?? opts.network, ctx.lookup)
   if ('error' in addr) {
-    warn(addr.code, addr.error)
+    warn(addr.code, addr.error, undefined, service)
     return undefined
   }
   return hostPort(addr.ip, port)

@@ -9,6 +9,7 @@ import type { DynamicConfig } from '../../config/dynamic.js'
 import type { DockerProviderConfig } from '../../config/static.js'
 import type { Logger } from '../../log.js'
 import { compileConstraint, parseConstraint, parseRule, RuleError } from '../../rules/index.js'
+import type { Annotation } from '../annotation.js'
 import type { Provider } from '../provider.js'
 import { buildConfig, type BuildOptions } from './builder.js'
 import { clientSettings, type ClientSettings } from './client.js'
@@ -34,7 +35,7 @@ export class DockerProvider implements Provider {
   /** Containers being inspected, and those with an event since their inspect began. */
   readonly #inflight = new Set<string>()
   readonly #again = new Set<string>()
-  #emit: (c: DynamicConfig) => void = () => {}
+  #emit: (c: DynamicConfig, annotations: readonly Annotation[]) => void = () => {}
   #log?: Logger
   #events?: Readable
   #stopped = false
@@ -81,7 +82,7 @@ export class DockerProvider implements Provider {
   }
 
   /** Resolves after the first attempt to reach the engine; keeps retrying in the background when it failed. */
-  async start(emit: (config: DynamicConfig) => void, log: Logger): Promise<void> {
+  async start(emit: (config: DynamicConfig, annotations: readonly Annotation[]) => void, log: Logger): Promise<void> {
     this.#emit = emit
     this.#log = log.with({ providerName: 'docker' })
     this.#log.info('Docker provider starting', { endpoint: this.#client.endpoint, watch: this.#config.watch })
@@ -192,7 +193,7 @@ export class DockerProvider implements Provider {
   #publish(): void {
     if (this.#stopped) return
     const log = this.#log!
-    const { config, warnings } = buildConfig([...this.#containers.values()], this.#build)
+    const { config, warnings, annotations } = buildConfig([...this.#containers.values()], this.#build)
     const seen = new Set<string>()
     for (const w of warnings) {
       seen.add(w.message)
@@ -200,10 +201,10 @@ export class DockerProvider implements Provider {
     }
     this.#lastWarnings = seen
     // The primary logs "Configuration received from provider docker" for every emit.
-    const hash = createHash('sha1').update(JSON.stringify(config)).digest('hex')
+    const hash = createHash('sha1').update(JSON.stringify([config, annotations])).digest('hex')
     if (hash === this.#lastHash) return
     this.#lastHash = hash
-    this.#emit(config)
+    this.#emit(config, annotations)
   }
 
   /** The current event stream ended: the engine went away. Streams replaced meanwhile are ignored. */
