@@ -48,15 +48,8 @@ class RequestView implements MatchRequest {
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 
-function accessFields(req: HttpRequest, view: RequestView, clientIP: string): AccessFields {
-  return {
-    clientIP,
-    target: view.query ? `${view.path}?${view.query}` : view.path,
-    host: view.host,
-    userAgent: req.getHeader('user-agent'),
-    referer: req.getHeader('referer'),
-    startMs: Date.now(),
-  }
+function accessFields(view: RequestView, clientIP: string, target: string, userAgent: string, referer: string): AccessFields {
+  return { clientIP, target, host: view.host, userAgent, referer, startMs: Date.now() }
 }
 
 export function createHandler(ctx: HandlerContext, ep: number, epPort: number): (res: HttpResponse, req: HttpRequest) => void {
@@ -67,7 +60,9 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
   let repliedTo = -1
   const reply = (res: HttpResponse, req: HttpRequest, router: number, service: number, status: string, body: string, close: boolean, startedAt: number): void => {
     // The access log reads the client address, which uWS forbids once the response ended.
-    own.log = ctx.logging ? accessFields(req, view, clientAddress(res)) : null
+    own.log = ctx.logging
+      ? accessFields(view, clientAddress(res), view.query ? `${view.path}?${view.query}` : view.path, req.getHeader('user-agent'), req.getHeader('referer'))
+      : null
     own.table = ctx.routing().table
     repliedTo = ctx.requests
     res.cork(() => res.writeStatus(status).writeHeader('content-type', 'text/plain; charset=utf-8').end(body, close))
@@ -112,7 +107,8 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
       const head = buildHead(req, fwd)
       if (head.status !== 0) return reply(res, req, router, service, head.status === 400 ? '400 Bad Request' : '501 Not Implemented', head.reason, ctx.sink.closing, startedAt)
       const body = head.body
-      x = new Exchange(res, table, ep, method, router, service, server, startedAt, ctx.logging ? accessFields(req, view, clientIP) : null, ctx.sink)
+      const log = ctx.logging ? accessFields(view, clientIP, fwd.target, head.userAgent, head.referer) : null
+      x = new Exchange(res, table, ep, method, router, service, server, startedAt, log, ctx.sink)
       const ctl = pools[server]!.request(head.head, body, x, options[(method === 'HEAD' ? 2 : 0) + (body === BODY_NONE && IDEMPOTENT.has(method) ? 1 : 0)]!)
       x.ctl = ctl
       if (body !== BODY_NONE) {

@@ -16,6 +16,9 @@ export interface HeadResult {
   body: 0 | 1 | 2
   /** Declared Content-Length, -1 when chunked or none. */
   length: number
+  /** For the access log, read on the way ('' when absent). */
+  userAgent: string
+  referer: string
 }
 
 // Scratch state of the one request being read: forEach's callback is a
@@ -26,6 +29,8 @@ let lengthValue = ''
 let coding = ''
 let forwardedFor = ''
 let named: string[] | null = null
+let userAgent = ''
+let referer = ''
 let nul = false
 let out = ''
 
@@ -41,6 +46,12 @@ function visit(k: string, v: string): void {
     case 'transfer-encoding':
       coding = coding ? `${coding}, ${v}` : v
       return
+    case 'user-agent':
+      userAgent = v
+      break
+    case 'referer':
+      referer = v
+      break
     case 'x-forwarded-for':
       forwardedFor = forwardedFor ? `${forwardedFor}, ${v}` : v
       return
@@ -88,7 +99,7 @@ export interface ForwardInfo {
   server: string
 }
 
-const result: HeadResult = { status: 0, reason: '', head: '', body: BODY_NONE, length: -1 }
+const result: HeadResult = { status: 0, reason: '', head: '', body: BODY_NONE, length: -1, userAgent: '', referer: '' }
 
 /**
  * Reads req's headers and builds the upstream head. The returned object is
@@ -96,11 +107,13 @@ const result: HeadResult = { status: 0, reason: '', head: '', body: BODY_NONE, l
  */
 export function buildHead(req: HttpRequest, f: ForwardInfo): HeadResult {
   hosts = lengths = 0
-  lengthValue = coding = forwardedFor = out = ''
+  lengthValue = coding = forwardedFor = out = userAgent = referer = ''
   nul = false
   named = connectionNames(req.getHeader('connection'))
   req.forEach(visit)
   const r = result
+  r.userAgent = userAgent
+  r.referer = referer
   r.status = 0
   r.body = BODY_NONE
   r.length = -1
