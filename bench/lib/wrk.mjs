@@ -8,11 +8,16 @@ import { codedError, newHistogram } from './hdr.mjs'
 
 const UNIT_MS = { us: 0.001, ms: 1, s: 1000 }
 
-/** Parses wrk's output (with --latency): { rps, p50, p90, p99 } in req/s and ms. */
+/** Parses wrk's output (with --latency): { rps, p50, p90, p99, requests, errors } in req/s and ms; errors: socket errors and non-2xx/3xx. */
 export function parseWrk(text) {
   const rps = /^Requests\/sec:\s+([\d.]+)/m.exec(text)
   if (!rps) throw codedError('EWRK', `wrk output has no "Requests/sec:" line:\n${text.slice(0, 500)}`)
-  const out = { rps: Number(rps[1]) }
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text)
+  const out = {
+    rps: Number(rps[1]),
+    requests: Number(/^\s*(\d+) requests in/m.exec(text)?.[1] ?? 0),
+    errors: Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0) + (socket ? socket.slice(1).reduce((a, n) => a + Number(n), 0) : 0),
+  }
   for (const [p, key] of [['50', 'p50'], ['90', 'p90'], ['99', 'p99']]) {
     const m = new RegExp(`^\\s+${p}(?:\\.000)?%\\s+([\\d.]+)(us|ms|s)\\s*$`, 'm').exec(text)
     if (m) out[key] = Number(m[1]) * UNIT_MS[m[2]]
