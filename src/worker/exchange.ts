@@ -30,8 +30,6 @@ export interface AccessFields {
   host: string
   userAgent: string
   referer: string
-  /** Unix ms at the start */
-  startMs: number
 }
 
 /** Told when an exchange starts and ends (drain accounting), and of every finished request (metrics, logs). */

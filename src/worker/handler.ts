@@ -49,7 +49,7 @@ class RequestView implements MatchRequest {
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 
 function accessFields(view: RequestView, clientIP: string, target: string, userAgent: string, referer: string): AccessFields {
-  return { clientIP, target, host: view.host, userAgent, referer, startMs: Date.now() }
+  return { clientIP, target, host: view.host, userAgent, referer }
 }
 
 export function createHandler(ctx: HandlerContext, ep: number, epPort: number): (res: HttpResponse, req: HttpRequest) => void {

@@ -24,6 +24,7 @@ for (const format of ['common', 'json'] as const) {
     })
     await waitFor(async () => (await get(web, 'app.local', '/ready')).status === 200, 10_000, 'route')
     const N = 50
+    const sentFrom = Date.now()
     for (let i = 0; i < N; i++) {
       const r = await get(web, i % 5 === 4 ? 'other.local' : 'app.local', `/p/${i}?a=1`, { headers: { 'user-agent': 'pier-test/1', referer: 'http://ref.local/' } })
       t.equal(r.status, i % 5 === 4 ? 404 : 200)
@@ -44,12 +45,16 @@ for (const format of ['common', 'json'] as const) {
         t.same([m[1], m[3], m[4], m[6], m[8], m[9]], ['127.0.0.1', 'GET', `/p/${i}?a=1`, i % 5 === 4 ? '404' : '200', '"http://ref.local/"', '"pier-test/1"'])
         if (i % 5 !== 4) t.same([m[7], m[11], m[12]], ['5', '"app@file"', `"${backend.url}"`])
         counts.add(Number(m[10]))
+        const at = Date.parse(m[2].replace(/^(\d\d)\/(\w{3})\/(\d{4}):(\d\d:\d\d:\d\d) \+0000$/, '$2 $1 $3 $4 UTC'))
+        t.ok(at >= Math.floor(sentFrom / 1000) * 1000 && at <= Date.now(), `time of the request: ${m[2]}`)
       } else {
         const o = JSON.parse(line)
         const i = Number(/\/p\/(\d+)/.exec(o.RequestPath)![1])
         t.match(o, { ClientHost: '127.0.0.1', RequestMethod: 'GET', RequestPath: `/p/${i}?a=1`, RequestProtocol: 'HTTP/1.1', DownstreamStatus: i % 5 === 4 ? 404 : 200, 'request_User-Agent': 'pier-test/1', entryPointName: 'web' })
         if (i % 5 !== 4) t.match(o, { RouterName: 'app@file', ServiceName: 'app@file', ServiceURL: backend.url, DownstreamContentSize: 5 })
         t.type(o.Duration, 'number')
+        const at = Date.parse(o.StartUTC)
+        t.ok(at >= sentFrom - 1 && at <= Date.now(), `StartUTC is when the request came: ${o.StartUTC}`)
         counts.add(o.RequestCount)
       }
     }
