@@ -1,36 +1,58 @@
-// pier's resident memory on a small board: idle RSS and peak RSS under load
-// with 1, 2 and 4 workers. pier is one process (workers are threads), so its
-// RSS is the whole figure. Run natively, or under armhf emulation with
+// pier's resident memory on a small board: RSS with 1, 2 and 4 workers, with
+// the file provider and with file + Docker providers (as on a Pi: the engine
+// on /var/run/docker.sock, with a constraint no container matches). pier is
+// one process (workers are threads), so its RSS is the whole figure.
+//   start  3 s after the first proxied request
+//   idle   --settle seconds later: V8 shrinks an idle isolate's heap only
+//          8-16 s after it goes quiet (its memory reducer), so `start` is a
+//          transient and `idle` the figure a board sees; anon + file split
+//          (file: pages of the node binary and libraries, shared with any
+//          other node process and dropped first under memory pressure)
+//   load   peak under autocannon load
+//   after  --settle seconds after the load: idle once warmed up
+// Run natively, or under armhf emulation with
 //   scripts/armhf-run.sh node bench/memory/rss.mjs
-// (there the RSS includes qemu's own memory and code cache: an upper bound for
-// a real Pi). Target: idle RSS with 2 workers under 80 MB.
-// --docker also runs the Docker provider (as on a Pi: the engine on
-// /var/run/docker.sock), with a constraint no container matches.
-//   usage: node bench/memory/rss.mjs [--workers=1,2,4] [--seconds=5] [--connections=50] [--docker]
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs'
+// (there the RSS includes qemu's own memory and code cache: an upper bound
+// for a real Pi). Target: idle RSS with 2 workers under 80 MB.
+//   usage: node bench/memory/rss.mjs [--workers=1,2,4] [--providers=file,docker]
+//          [--seconds=5] [--connections=50] [--settle=30]
+import { writeFileSync, mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { get } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
-import { start, sleep, treeRssMB, rssSampler } from '../lib/procs.mjs'
-import { freePort } from '../lib/procs.mjs'
+import { start, sleep, rssSampler, freePort } from '../lib/procs.mjs'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const TARGET_IDLE_2W_MB = 80
+const DOCKER_SOCKET = '/var/run/docker.sock'
 
 const opts = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')))
 const workerCounts = (opts.workers ?? '1,2,4').split(',').map(Number)
+const providerSets = (opts.providers ?? 'file,docker').split(',')
 const seconds = Number(opts.seconds ?? 5)
 const connections = Number(opts.connections ?? 50)
-const withDocker = 'docker' in opts
+const settleS = Number(opts.settle ?? 30)
 // Under emulation everything is 10-50x slower; give startup room.
 const startupMs = Number(opts['startup-ms'] ?? (process.arch === 'arm' ? 240_000 : 30_000))
-if (workerCounts.some((n) => !Number.isInteger(n) || n < 1) || !(seconds > 0 && seconds <= 60) || !(connections >= 1 && connections <= 1000)) {
-  console.error('usage: node bench/memory/rss.mjs [--workers=1,2,4] [--seconds=1..60] [--connections=1..1000]')
+if (
+  workerCounts.some((n) => !Number.isInteger(n) || n < 1) ||
+  providerSets.some((p) => p !== 'file' && p !== 'docker') ||
+  !(seconds > 0 && seconds <= 60) ||
+  !(connections >= 1 && connections <= 1000) ||
+  !(settleS >= 0 && settleS <= 300)
+) {
+  console.error('usage: node bench/memory/rss.mjs [--workers=1,2,4] [--providers=file,docker] [--seconds=1..60] [--connections=1..1000] [--settle=0..300]')
   process.exit(2)
 }
 
+/** RSS of one process in MB, whole and split into anonymous and file-backed pages. */
+function rss(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const mb = (key) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)[1]) / 1024
+  return { total: mb('VmRSS'), anon: mb('RssAnon'), file: mb('RssFile') }
+}
 
 function probe(port) {
   return new Promise((resolve) => {
@@ -55,7 +77,7 @@ function load(url, durationS, maxRequests) {
   })
 }
 
-async function measure(workers, backendPort, dir) {
+async function measure(workers, providers, backendPort, dir) {
   const port = await freePort()
   const routes = join(dir, `routes-${workers}.yml`)
   writeFileSync(routes, `http:
@@ -71,7 +93,7 @@ async function measure(workers, backendPort, dir) {
 `)
   const pier = start(`pier-${workers}w`, process.execPath, [
     join(ROOT, 'dist/cli.js'), `--entryPoints.web.address=127.0.0.1:${port}`, `--providers.file.filename=${routes}`, `--workers=${workers}`, '--log.level=INFO',
-    ...(withDocker ? ['--providers.docker=true', '--providers.docker.constraints=Label(`pier.bench.memory`,`none`)'] : []),
+    ...(providers === 'docker' ? ['--providers.docker=true', '--providers.docker.constraints=Label(`pier.bench.memory`,`none`)'] : []),
   ])
   try {
     await pier.waitForOutput(/pier ready/, startupMs)
@@ -81,14 +103,16 @@ async function measure(workers, backendPort, dir) {
       if (!pier.alive() || Date.now() > deadline) throw new Error(`pier with ${workers} workers never proxied a request:\n${pier.output().slice(-2000)}`)
       await sleep(200)
     }
-    await sleep(3000) // let startup garbage settle
-    const idle = treeRssMB(pier.pid)
+    await sleep(3000)
+    const startMB = rss(pier.pid).total
+    await sleep(settleS * 1000)
+    const idle = rss(pier.pid)
     const peak = rssSampler(pier.pid, 100)
     const r = await load(url, seconds, connections * seconds * 20_000)
     const loaded = peak()
-    await sleep(2000)
-    const after = treeRssMB(pier.pid)
-    return { workers, idleMB: idle, loadMB: loaded, afterMB: after, rps: r.rps, ok: r.ok, bad: r.bad }
+    await sleep(settleS * 1000)
+    const after = rss(pier.pid).total
+    return { workers, providers, startMB, idleMB: idle.total, idleAnonMB: idle.anon, idleFileMB: idle.file, loadMB: loaded, afterMB: after, rps: r.rps, ok: r.ok, bad: r.bad }
   } finally {
     await pier.stop(5000)
   }
@@ -100,14 +124,25 @@ const backend = start('backend', process.execPath, [join(ROOT, 'bench/backend.mj
 try {
   await backend.waitForOutput(/backend ready/, startupMs)
   const rows = []
-  for (const w of workerCounts) rows.push(await measure(w, backendPort, dir))
+  for (const p of providerSets) {
+    if (p === 'docker' && !existsSync(DOCKER_SOCKET)) {
+      console.log(`providers file + docker: skipped (no engine at ${DOCKER_SOCKET})`)
+      continue
+    }
+    for (const w of workerCounts) rows.push(await measure(w, p, backendPort, dir))
+  }
   const f = (x) => x.toFixed(1).padStart(8)
-  console.log(`pier RSS, arch=${process.arch} node=${process.version}, providers: file${withDocker ? ' + docker' : ''}, load: ${connections} connections for ${seconds}s`)
-  console.log('workers  idle MB  load MB  after MB     req/s   errors')
-  for (const r of rows) console.log(`${String(r.workers).padStart(7)} ${f(r.idleMB)} ${f(r.loadMB)} ${f(r.afterMB)} ${r.rps.toFixed(0).padStart(9)} ${String(r.bad).padStart(8)}`)
-  const two = rows.find((r) => r.workers === 2)
-  if (two) console.log(`idle RSS with 2 workers: ${two.idleMB.toFixed(1)} MB (target < ${TARGET_IDLE_2W_MB} MB: ${two.idleMB < TARGET_IDLE_2W_MB ? 'met' : 'MISSED'})`)
-  console.log(JSON.stringify({ arch: process.arch, node: process.version, docker: withDocker, connections, seconds, rows }))
+  console.log(`pier RSS (MB), arch=${process.arch} node=${process.version}; idle and after: ${settleS} s quiet; load: ${connections} connections for ${seconds}s`)
+  console.log('providers      workers    start     idle   (anon  + file)     load    after     req/s   errors')
+  for (const r of rows) {
+    const name = r.providers === 'docker' ? 'file + docker' : 'file'
+    console.log(`${name.padEnd(14)} ${String(r.workers).padStart(7)} ${f(r.startMB)} ${f(r.idleMB)}   (${r.idleAnonMB.toFixed(1).padStart(4)} + ${r.idleFileMB.toFixed(1).padStart(4)}) ${f(r.loadMB)} ${f(r.afterMB)} ${r.rps.toFixed(0).padStart(9)} ${String(r.bad).padStart(8)}`)
+  }
+  for (const r of rows.filter((r) => r.workers === 2)) {
+    const name = r.providers === 'docker' ? 'file + docker' : 'file'
+    console.log(`idle RSS with 2 workers, ${name}: ${r.idleMB.toFixed(1)} MB (target < ${TARGET_IDLE_2W_MB} MB: ${r.idleMB < TARGET_IDLE_2W_MB ? 'met' : 'MISSED'})`)
+  }
+  console.log(JSON.stringify({ arch: process.arch, node: process.version, connections, seconds, settleS, rows }))
 } finally {
   await backend.stop()
   rmSync(dir, { recursive: true, force: true })

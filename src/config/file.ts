@@ -3,8 +3,8 @@
 // when the parser knows it.
 import { readFileSync } from 'node:fs'
 import { extname } from 'node:path'
-import { parseDocument, LineCounter, isMap, isSeq, isScalar, isAlias, type Node, type Document } from 'yaml'
-import { parse as parseToml, TomlError } from 'smol-toml'
+import type { Node, Document } from 'yaml'
+import { toml, yaml } from './parsers.js'
 import { ConfigError, ConfigErrorCode } from './errors.js'
 import type { Raw } from './values.js'
 
@@ -35,6 +35,7 @@ export function loadConfigFile(file: string): FileEntry[] {
 }
 
 function yamlEntries(file: string, text: string): FileEntry[] {
+  const { parseDocument, LineCounter, isMap, isSeq, isScalar, isAlias } = yaml()
   const lines = new LineCounter()
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true })
   const first = doc.errors[0]
@@ -72,6 +73,7 @@ function yamlEntries(file: string, text: string): FileEntry[] {
 }
 
 function tomlEntries(file: string, text: string): FileEntry[] {
+  const { parse: parseToml, TomlError } = toml()
   let data: Record<string, unknown>
   try {
     data = parseToml(text)

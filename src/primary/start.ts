@@ -50,7 +50,8 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
   const providers: Provider[] = []
   if (config.providers.file) providers.push(new FileProvider(config.providers.file))
   if (config.providers.docker) {
-    // Loaded only when asked for: dockerode and its gRPC/protobuf parts weigh ~28 MB.
+    // Loaded only when asked for: dockerode and its HTTP/TLS stack, a few MB (its
+    // SSH and gRPC parts wait until called: providers/docker/dockerode.ts).
     const { DockerProvider } = await import('../providers/docker/provider.js')
     providers.push(new DockerProvider(config.providers.docker))
   }

@@ -4,7 +4,7 @@
 // and resyncs fully on return.
 import { createHash } from 'node:crypto'
 import type { Readable } from 'node:stream'
-import Docker from 'dockerode'
+import { Docker } from './dockerode.js'
 import type { DynamicConfig } from '../../config/dynamic.js'
 import type { DockerProviderConfig } from '../../config/static.js'
 import type { Logger } from '../../log.js'

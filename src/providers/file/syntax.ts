@@ -1,8 +1,8 @@
 // YAML or TOML text -> plain data, by file extension. A syntax error becomes
 // a Problem with the line and column the parser gives.
 import { extname } from 'node:path'
-import { parseDocument, LineCounter, isMap, isScalar, type Document } from 'yaml'
-import { parse as parseToml, TomlError } from 'smol-toml'
+import type { Document, LineCounter } from 'yaml'
+import { toml, yaml } from '../../config/parsers.js'
 import { FileProblem, type Problem } from './problems.js'
 
 export const DYNAMIC_EXTENSIONS = ['.yml', '.yaml', '.toml']
@@ -17,8 +17,9 @@ export type LineOf = (section: 'routers' | 'services', name: string) => number |
 export function parseText(file: string, text: string): { data: unknown; lineOf?: LineOf } | { error: Problem } {
   const ext = extname(file).toLowerCase()
   if (ext === '.toml') {
+    const { parse, TomlError } = toml()
     try {
-      return { data: parseToml(text) }
+      return { data: parse(text) }
     } catch (err) {
       if (!(err instanceof TomlError)) throw err
       const what = err.message.split('\n')[0]!.replace(/^Invalid TOML document: /, '')
@@ -26,6 +27,7 @@ export function parseText(file: string, text: string): { data: unknown; lineOf?:
     }
   }
   if (ext === '.yml' || ext === '.yaml') {
+    const { LineCounter, parseDocument } = yaml()
     const lines = new LineCounter()
     const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true, merge: true, lineCounter: lines })
     const first = doc.errors[0]
@@ -41,6 +43,7 @@ export function parseText(file: string, text: string): { data: unknown; lineOf?:
 
 /** Line of the key at path; the first two segments match case-insensitively, as the decoder does. */
 function yamlLine(doc: Document, lines: LineCounter, path: string[]): number | undefined {
+  const { isMap, isScalar } = yaml()
   let node: unknown = doc.contents
   let line: number | undefined
   for (const [i, seg] of path.entries()) {

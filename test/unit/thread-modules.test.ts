@@ -1,0 +1,46 @@
+// What each thread loads when pier starts, from the import graph of its entry
+// (static imports only: a dynamic import() or a require() inside a function
+// loads nothing until it runs). Every module a thread loads is memory it keeps.
+import { readFileSync } from 'node:fs'
+import { dirname, join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import t from 'tap'
+
+const SRC = fileURLToPath(new URL('../../src/', import.meta.url))
+
+/** Files under src/ and package specifiers (node: builtins included) that loading entry loads, type-only imports left out. */
+function graph(entry: string): { files: Set<string>; packages: Set<string>; dynamic: string[] } {
+  const files = new Set<string>()
+  const packages = new Set<string>()
+  const dynamic: string[] = []
+  const visit = (file: string): void => {
+    if (files.has(file)) return
+    files.add(file)
+    const text = readFileSync(join(SRC, file), 'utf8')
+    for (const m of text.matchAll(/^(?:import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?'([^']+)'/gm)) {
+      if (m[1]) continue
+      const spec = m[2]!
+      if (spec.startsWith('.')) visit(relative(SRC, join(SRC, dirname(file), spec)).replace(/\.js$/, '.ts'))
+      else packages.add(spec)
+    }
+    if (/\bimport\(|\brequire\(/.test(text.replace(/\/\/.*$/gm, '').replace(/typeof import\(/g, ''))) dynamic.push(file)
+  }
+  visit(entry)
+  return { files, packages, dynamic }
+}
+
+t.test('a worker thread loads uWebSockets.js and pier worker code, no primary module', async (t) => {
+  const g = graph('worker/serve.ts')
+  t.same(g.dynamic, [], 'nothing in the worker loads modules later, so its static graph is all it loads')
+  t.same([...g.packages].filter((p) => !p.startsWith('node:')).sort(), ['uWebSockets.js'])
+  t.notOk(g.packages.has('node:http'), 'no node:http')
+  const primaryOnly = [...g.files].filter((f) => /^(api|dashboard|providers|primary)\/|^config\/(parsers|file|parse)\.ts$/.test(f))
+  t.same(primaryOnly, [], 'no API, dashboard, provider, primary or configuration-parsing module')
+})
+
+t.test('the primary starts without the Docker client, the parsers or the histogram WebAssembly', async (t) => {
+  const g = graph('cli.ts')
+  // hdr-histogram-js/dist/PackedHistogram.js is: the package's index is the WebAssembly build's.
+  for (const p of ['dockerode', 'yaml', 'smol-toml', 'hdr-histogram-js']) t.notOk(g.packages.has(p), `${p} is not imported at start`)
+  t.notOk(g.files.has('providers/docker/provider.ts'), 'the Docker provider is imported only when asked for')
+})
