@@ -49,6 +49,8 @@ export default async function serve(input: ServeInput): Promise<void> {
   }
   swap(input.table)
 
+  // performance.timeOrigin is a getter: read it once.
+  const timeOrigin = performance.timeOrigin
   const record = (f: Finished): void => {
     const now = performance.now()
     const t = f.table
@@ -62,7 +64,7 @@ export default async function serve(input: ServeInput): Promise<void> {
     recorder.record(f.ep, router, service, f.status, (now - f.startedAt) * 1e6, f.headersAt < 0 ? -1 : (f.headersAt - f.startedAt) * 1e6, methodIndex(f.method), f.bytesOut)
     if (accessLog && f.log) {
       const l = f.log
-      accessLog.push(l.clientIP, f.method, l.target, 'HTTP/1.1', f.status, f.bytesOut, f.router >= 0 ? t.routerNames[f.router]! : '', f.service >= 0 ? t.serviceNames[f.service]! : '', f.server >= 0 ? t.serverUrls[f.server]! : '', now - f.startedAt, performance.timeOrigin + f.startedAt, l.userAgent, l.referer, t.entryPoints[f.ep], l.host)
+      accessLog.push(l.clientIP, f.method, l.target, 'HTTP/1.1', f.status, f.bytesOut, f.router >= 0 ? t.routerNames[f.router]! : '', f.service >= 0 ? t.serviceNames[f.service]! : '', f.server >= 0 ? t.serverUrls[f.server]! : '', now - f.startedAt, timeOrigin + f.startedAt, l.userAgent, l.referer, t.entryPoints[f.ep], l.host)
     }
   }
   let inflight = 0
