@@ -2,7 +2,7 @@ import t from 'tap'
 import { buildConfig, type BuildOptions } from '../../src/providers/docker/builder.js'
 import type { ContainerInfo } from '../../src/providers/docker/container.js'
 import { compileRuleTemplate } from '../../src/providers/docker/default-rule.js'
-import { ctr } from '../helpers/containers.js'
+import { buildOptions, ctr } from '../helpers/containers.js'
 
 function compose(project: string, service: string, n: number, ip: string, labels: Record<string, string> = {}, over: Partial<ContainerInfo> = {}): ContainerInfo {
   return ctr(`${project}_${service}_${n}`, {
@@ -16,18 +16,7 @@ function compose(project: string, service: string, n: number, ip: string, labels
   })
 }
 
-function opts(over: Partial<BuildOptions> = {}): BuildOptions {
-  return {
-    exposedByDefault: true,
-    defaultRule: compileRuleTemplate('Host(`{{ normalize .Name }}`)'),
-    allowEmptyServices: false,
-    useBindPortIP: false,
-    v1: false,
-    localEngine: true,
-    checkRule: (rule) => (rule.includes('Bad(') ? 'unknown matcher Bad' : undefined),
-    ...over,
-  }
-}
+const opts = buildOptions
 
 const svc = (...urls: string[]) => ({ loadBalancer: { servers: urls.map((url) => ({ url })) } })
 

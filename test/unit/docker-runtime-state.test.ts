@@ -11,10 +11,9 @@ import { Publisher } from '../../src/primary/publisher.js'
 import { RuntimeState } from '../../src/primary/state.js'
 import { buildConfig } from '../../src/providers/docker/builder.js'
 import type { ContainerInfo } from '../../src/providers/docker/container.js'
-import { compileRuleTemplate } from '../../src/providers/docker/default-rule.js'
 import { checkRule } from '../../src/providers/docker/provider.js'
 import { RouteTable } from '../../src/table/reader.js'
-import { ctr } from '../helpers/containers.js'
+import { buildOptions, ctr } from '../helpers/containers.js'
 
 const log = createLogger({ level: 'ERROR', format: 'common' })
 
@@ -25,15 +24,7 @@ function primary(t: Test) {
   const publisher = new Publisher(state, ['web'], log, (buffer) => (table = new RouteTable(buffer)))
   const aggregator = new Aggregator({ throttleMs: 0, onConfig: (merged, _info, annotations) => publisher.apply(merged, annotations) })
   t.teardown(() => aggregator.close())
-  const opts = {
-    exposedByDefault: true,
-    defaultRule: compileRuleTemplate('Host(`{{ normalize .Name }}`)'),
-    allowEmptyServices: false,
-    useBindPortIP: false,
-    v1: false,
-    localEngine: true,
-    checkRule,
-  }
+  const opts = buildOptions({ checkRule })
   return {
     state,
     table: () => table!,
