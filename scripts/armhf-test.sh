@@ -24,7 +24,7 @@ scripts/armhf-run.sh --js sh -c '
   # A test file run by plain node times out after 30 s unless TAP_TIMEOUT says
   # otherwise; under qemu a file takes a minute or more.
   export TAP_TIMEOUT=${TAP_TIMEOUT:-900}
-  # pier starts in 12-25 s under qemu: stretch the tests' startup deadlines.
+  # pier starts in 12-25 s under qemu: stretch the startup deadlines of the tests.
   export PIER_TEST_TIME_SCALE=${PIER_TEST_TIME_SCALE:-10}
   export out=$(mktemp -d /tmp/armhf-test.XXXXXX)
   trap "rm -rf \"\$out\"" EXIT
