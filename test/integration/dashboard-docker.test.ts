@@ -1,13 +1,11 @@
 // A container started on the real Docker engine shows up on the dashboard of
 // the built pier, in headless Chromium, with its server and health.
 import t from 'tap'
-import { mkdirSync } from 'node:fs'
-import { chromium } from 'playwright-core'
+import { keepScreenshot, launchChromium, watchedPage } from '../helpers/browser.js'
 import { ensureEngine, removeLabelled, runWhoami, unique, docker } from '../fixtures/docker/engine.js'
 import { startPier } from '../helpers/pier.js'
 import { freePort, waitFor } from '../helpers/net.js'
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
 t.test('a started container appears on the dashboard', async (t) => {
   await ensureEngine()
@@ -22,15 +20,12 @@ t.test('a started container appears on the dashboard', async (t) => {
     ],
     { timeoutMs: 60_000 },
   )
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+  const browser = await launchChromium()
   t.teardown(async () => {
     await browser.close()
     await pier.stop()
   })
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
-  const problems: string[] = []
-  page.on('console', (m) => m.type() === 'error' && problems.push(m.text()))
-  page.on('pageerror', (e) => problems.push(e.message))
+  const { page, problems } = await watchedPage(browser, 900)
   await page.goto(`http://127.0.0.1:${api}/dashboard/`)
   await page.locator('#conn.live').waitFor({ timeout: 10_000 })
 
@@ -47,7 +42,6 @@ t.test('a started container appears on the dashboard', async (t) => {
   await waitFor(async () => (await server.count()) === 1, 5000, 'the server row')
   t.match(await server.textContent(), new RegExp(`${ip.replace(/\./g, '\\.')}:\\d+\\s*1\\s*UP`), 'server address, weight and health')
 
-  mkdirSync('test-output', { recursive: true })
-  await page.screenshot({ path: 'test-output/dashboard-docker.png', fullPage: true })
+  await keepScreenshot(page, 'dashboard-docker')
   t.same(problems, [], 'no console or page errors')
 })

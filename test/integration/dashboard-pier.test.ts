@@ -2,15 +2,14 @@
 // the watched file shows up live with its servers, and the latency chart fills
 // once traffic has gone through the proxy.
 import t from 'tap'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { keepScreenshot, launchChromium, watchedPage } from '../helpers/browser.js'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium } from 'playwright-core'
 import { startPier } from '../helpers/pier.js'
 import { freePort, waitFor } from '../helpers/net.js'
 import { startBackend, get } from '../helpers/backends.js'
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
 t.test('dashboard follows pier live', async (t) => {
   const one = await startBackend('one')
@@ -30,17 +29,14 @@ t.test('dashboard follows pier live', async (t) => {
   writeFileSync(routes, config(false))
   const [web, api] = [await freePort(), await freePort()]
   const pier = await startPier([`--entrypoints.web.address=127.0.0.1:${web}`, `--entrypoints.traefik.address=127.0.0.1:${api}`, `--providers.file.filename=${routes}`, '--api.insecure=true', '--workers=2'], { timeoutMs: 60_000 })
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+  const browser = await launchChromium()
   t.teardown(async () => {
     await browser.close()
     await pier.stop()
     await one.close()
     await two.close()
   })
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } })
-  const problems: string[] = []
-  page.on('console', (m) => m.type() === 'error' && problems.push(m.text()))
-  page.on('pageerror', (e) => problems.push(e.message))
+  const { page, problems } = await watchedPage(browser, 1100)
   await page.goto(`http://127.0.0.1:${api}/dashboard/`)
   await page.locator('[data-router="home@file"]').waitFor({ timeout: 10_000 })
 
@@ -61,7 +57,6 @@ t.test('dashboard follows pier live', async (t) => {
   await page.locator('[data-service="app@file"] [data-latency="start"] [data-count="200"]').waitFor({ timeout: 10_000 })
   t.pass('the page counts all 200 requests since start')
 
-  mkdirSync('test-output', { recursive: true })
-  await page.screenshot({ path: 'test-output/dashboard-pier.png', fullPage: true })
+  await keepScreenshot(page, 'dashboard-pier')
   t.same(problems, [], 'no console or page errors')
 })

@@ -1,8 +1,7 @@
 // The dashboard in a real headless Chromium, served by startApi over a
 // RuntimeState and MetricsStore that the test changes while the page is open.
 import t from 'tap'
-import { mkdirSync } from 'node:fs'
-import { chromium, type Browser } from 'playwright-core'
+import { keepScreenshot, launchChromium, watchedPage } from '../helpers/browser.js'
 import { servedOn, startApi } from '../../src/api/server.js'
 import { MetricsStore } from '../../src/metrics/store.js'
 import { WorkerRecorder } from '../../src/metrics/recorder.js'
@@ -10,7 +9,6 @@ import { RuntimeState } from '../../src/primary/state.js'
 import type { StaticConfig } from '../../src/config/static.js'
 import { createLogger } from '../../src/log.js'
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
 const config = {
   entryPoints: { web: { host: '', port: 80 }, traefik: { host: '127.0.0.1', port: 8080 } },
@@ -29,15 +27,12 @@ t.test('dashboard shows a router added while it is open, and latency after traff
   state.services['home@file'] = { name: 'home@file', provider: 'file', passHostHeader: true, status: 'enabled', errors: [], usedBy: ['home@file'], servers: [{ url: 'http://127.0.0.1:9001', weight: 1, status: 'UP' }] }
   const metrics = new MetricsStore()
   const api = await startApi({ state, metrics, log: createLogger({ level: 'ERROR', format: 'common' }), host: '127.0.0.1', port: 0, serves: servedOn(state.staticConfig, 'traefik') })
-  const browser: Browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+  const browser = await launchChromium()
   t.teardown(async () => {
     await browser.close()
     await api.close()
   })
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } })
-  const problems: string[] = []
-  page.on('console', (m) => m.type() === 'error' && problems.push(m.text()))
-  page.on('pageerror', (e) => problems.push(e.message))
+  const { page, problems } = await watchedPage(browser, 1100)
   page.on('requestfailed', (r) => !r.url().includes('/api/pier/events') && problems.push(`${r.url()} ${r.failure()?.errorText}`))
 
   await page.goto(`http://127.0.0.1:${api.port}/`)
@@ -69,7 +64,6 @@ t.test('dashboard shows a router added while it is open, and latency after traff
   const line = await page.locator('[data-service="whoami@docker"] svg.chart polyline.total').getAttribute('points')
   t.ok(line && line.split(' ').length >= 5, 'the percentile curve has points')
 
-  mkdirSync('test-output', { recursive: true })
-  await page.screenshot({ path: 'test-output/dashboard.png', fullPage: true })
+  await keepScreenshot(page, 'dashboard')
   t.same(problems, [], 'no console errors, page errors or failed requests')
 })
