@@ -9,7 +9,7 @@ export class RequestCounter {
   readonly #words: Uint32Array
 
   /** buffer: 8 bytes shared by every thread that numbers lines. */
-  constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(8)) {
+  constructor(buffer: SharedArrayBuffer = new SharedArrayBuffer(8)) {
     this.#words = new Uint32Array(buffer, 0, 2)
   }
 

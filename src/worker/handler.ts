@@ -44,13 +44,14 @@ class RequestView implements MatchRequest {
   clientIP(): string {
     return clientAddress(this.res!)
   }
+  /** The request target as sent upstream and logged: path and query. */
+  target(): string {
+    return this.query ? `${this.path}?${this.query}` : this.path
+  }
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 
-function accessFields(view: RequestView, clientIP: string, target: string, userAgent: string, referer: string): AccessFields {
-  return { clientIP, target, host: view.host, userAgent, referer }
-}
 
 export function createHandler(ctx: HandlerContext, ep: number, epPort: number): (res: HttpResponse, req: HttpRequest) => void {
   const view = new RequestView()
@@ -61,7 +62,7 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
   const reply = (res: HttpResponse, req: HttpRequest, router: number, service: number, status: string, body: string, close: boolean, startedAt: number): void => {
     // The access log reads the client address, which uWS forbids once the response ended.
     own.log = ctx.logging
-      ? accessFields(view, clientAddress(res), view.query ? `${view.path}?${view.query}` : view.path, req.getHeader('user-agent'), req.getHeader('referer'))
+      ? { clientIP: clientAddress(res), target: view.target(), host: view.host, userAgent: req.getHeader('user-agent'), referer: req.getHeader('referer') }
       : null
     own.table = ctx.routing().table
     repliedTo = ctx.requests
@@ -75,6 +76,7 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
     ctx.sink.record(own)
   }
   // Reused for every request: buildHead and pool.request read them before returning.
+  // options[2 * isHead + idempotent]
   const fwd: ForwardInfo = { method: '', target: '', host: '', clientIP: '', forwardedHost: '', port: epPort, server: ctx.serverName }
   const options: RequestOptions[] = [false, true].flatMap((isHead) =>
     [false, true].map((idempotent) => ({ headersTimeoutMs: ctx.headersTimeoutMs, isHead, idempotent })),
@@ -100,14 +102,14 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
       const clientIP = clientAddress(res)
       const serverHost = table.serverHosts[server]!
       fwd.method = method
-      fwd.target = view.query ? `${view.path}?${view.query}` : view.path
+      fwd.target = view.target()
       fwd.host = table.passHostHeader(service) ? view.host : `${serverHost.includes(':') ? `[${serverHost}]` : serverHost}:${table.port(server)}`
       fwd.clientIP = clientIP
       fwd.forwardedHost = view.host
       const head = buildHead(req, fwd)
       if (head.status !== 0) return reply(res, req, router, service, head.status === 400 ? '400 Bad Request' : '501 Not Implemented', head.reason, ctx.sink.closing, startedAt)
       const body = head.body
-      const log = ctx.logging ? accessFields(view, clientIP, fwd.target, head.userAgent, head.referer) : null
+      const log: AccessFields | null = ctx.logging ? { clientIP, target: fwd.target, host: view.host, userAgent: head.userAgent, referer: head.referer } : null
       x = new Exchange(res, table, ep, method, router, service, server, startedAt, log, ctx.sink)
       const ctl = pools[server]!.request(head.head, body, x, options[(method === 'HEAD' ? 2 : 0) + (body === BODY_NONE && IDEMPOTENT.has(method) ? 1 : 0)]!)
       x.ctl = ctl
