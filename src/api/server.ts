@@ -21,10 +21,15 @@ export interface ApiOptions {
   host: string
   port: number
   /** What this entrypoint serves (the traefik entrypoint, or a metrics-only one). */
-  serves: { api: boolean; dashboard: boolean; ping: boolean; metrics: boolean }
+  serves: Served
 }
 
-export type Served = ApiOptions['serves']
+export interface Served {
+  api: boolean
+  dashboard: boolean
+  ping: boolean
+  metrics: boolean
+}
 
 /**
  * What the static config asks of internal entrypoint `name`: the traefik one
