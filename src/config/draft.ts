@@ -3,7 +3,7 @@
 // (`--api=false`); `touched` says some key inside it was set, which turns the
 // section on as in Traefik.
 import type { Level, Format } from '../log.js'
-import type { EntryPoint } from './static.js'
+import type { ClientLimits, EntryPoint } from './static.js'
 import type { Origin } from './values.js'
 
 interface Section {
@@ -14,6 +14,8 @@ interface Section {
 export interface Draft {
   /** lower-cased name -> entrypoint with the name as first spelled */
   entryPoints: Map<string, EntryPoint & { name: string }>
+  /** lower-cased entrypoint name -> limits given for it, and where the first was given */
+  clientLimits: Map<string, Partial<ClientLimits> & { at: Origin }>
   workers?: number
   throttleMs?: number
   file: Section & { filename?: string; directory?: string; watch?: boolean }
@@ -36,13 +38,14 @@ export interface Draft {
   prometheus: Section & { buckets?: number[]; entryPoint?: string; entryPointAt?: Origin }
   accessLog: Section & { filePath?: string; format?: Format; bufferingSize?: number }
   log: { level?: Level; format?: Format }
-  transport: { responseHeaderTimeoutMs?: number; dialTimeoutMs?: number; maxIdleConnsPerHost?: number }
+  transport: { responseHeaderTimeoutMs?: number; dialTimeoutMs?: number; idleConnTimeoutMs?: number; maxIdleConnsPerHost?: number; maxResponseHeaderBytes?: number }
   graceTimeOutMs?: number
 }
 
 export function emptyDraft(): Draft {
   return {
     entryPoints: new Map(),
+    clientLimits: new Map(),
     file: {},
     docker: { tls: {} },
     api: {},

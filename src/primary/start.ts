@@ -15,7 +15,7 @@ import { openConnections } from './open-connections.js'
 
 export interface Running {
   state: RuntimeState
-  /** Drains and stops everything; resolves true if requests in flight finished and client connections closed within the grace period. */
+  /** Drains and stops everything; resolves true if requests in flight finished within the grace period (none was cut). */
   stop(): Promise<boolean>
   /** Retires one worker thread; a fresh one replaces it. */
   recycleWorker(): void
@@ -67,13 +67,16 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
   pool = new WorkerPool(
     workers,
     {
-      entryPoints: proxied.map(([name, ep]) => ({ name, host: ep.host, port: ep.port })),
+      entryPoints: proxied.map(([name, ep]) => ({ name, host: ep.host, port: ep.port, limits: config.clientLimits[name]! })),
       log: config.log,
       transport: {
         responseHeaderTimeoutMs: config.serversTransport.responseHeaderTimeoutMs,
         dialTimeoutMs: config.serversTransport.dialTimeoutMs,
+        idleConnTimeoutMs: config.serversTransport.idleConnTimeoutMs,
         maxConnsPerServer: config.serversTransport.maxIdleConnsPerHost,
+        maxResponseHeaderBytes: config.serversTransport.maxResponseHeaderBytes,
       },
+      graceMs: config.lifecycle.graceTimeOutMs,
       observe: {
         buckets: config.metrics?.prometheus?.buckets,
         accessLog: config.accessLog ? { format: config.accessLog.format, counter: new SharedArrayBuffer(8) } : undefined,
@@ -97,7 +100,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
     async stop() {
       aggregator.close()
       await Promise.all(providers.map((p) => p.stop().catch((err: Error) => log.warn('provider did not stop cleanly', { providerName: p.name, error: err.message }))))
-      const clean = await running.drain(config.lifecycle.graceTimeOutMs, proxied.map(([, ep]) => ep.port))
+      const clean = await running.drain(config.lifecycle.graceTimeOutMs)
       await observe.close()
       return clean
     },

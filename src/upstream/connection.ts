@@ -79,9 +79,10 @@ export class Connection implements ParserSink {
     host: string,
     port: number,
     now: number,
+    maxHeadBytes: number,
   ) {
     this.since = now
-    this.parser = new ResponseParser(this)
+    this.parser = new ResponseParser(this, maxHeadBytes)
     this.socket = connect({
       host,
       port,

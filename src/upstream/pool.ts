@@ -12,6 +12,7 @@
 // body and applies backpressure both ways. Deadlines (dial, response headers,
 // idle) are checked by one coarse per-thread timer (ticker.ts).
 import { Connection, type ConnectionOwner } from './connection.js'
+import { DEFAULT_MAX_HEAD_BYTES } from './parser.js'
 import { ErrorCode, UpstreamError } from './errors.js'
 import { DONE, QUEUED, Request, type RequestOwner } from './request.js'
 import { watch, unwatch, type Tickable } from './ticker.js'
@@ -37,7 +38,9 @@ function validate(opts: PoolOptions): Required<PoolOptions> {
   if (!(opts.dialTimeoutMs > 0)) throw optionError(`dialTimeoutMs must be > 0, got ${opts.dialTimeoutMs}`)
   const idle = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS
   if (!(idle > 0)) throw optionError(`idleTimeoutMs must be > 0, got ${idle}`)
-  return { host: opts.host, port: opts.port, maxConnections: opts.maxConnections, dialTimeoutMs: opts.dialTimeoutMs, idleTimeoutMs: idle }
+  const maxHead = opts.maxHeadBytes ?? DEFAULT_MAX_HEAD_BYTES
+  if (!Number.isInteger(maxHead) || maxHead < 64) throw optionError(`maxHeadBytes must be an integer >= 64, got ${maxHead}`)
+  return { host: opts.host, port: opts.port, maxConnections: opts.maxConnections, dialTimeoutMs: opts.dialTimeoutMs, idleTimeoutMs: idle, maxHeadBytes: maxHead }
 }
 
 export class UpstreamPool implements ConnectionOwner, RequestOwner, Tickable {
@@ -173,7 +176,7 @@ export class UpstreamPool implements ConnectionOwner, RequestOwner, Tickable {
   }
 
   private dial(req: Request): void {
-    const conn = new Connection(this, this.opts.host, this.opts.port, Date.now())
+    const conn = new Connection(this, this.opts.host, this.opts.port, Date.now(), this.opts.maxHeadBytes)
     conn.index = this.conns.length
     this.conns.push(conn)
     conn.start(req, Date.now())

@@ -12,6 +12,8 @@ export interface PoolOptions {
   dialTimeoutMs: number
   /** Idle pooled connections are closed after this many ms (default 60000). */
   idleTimeoutMs?: number
+  /** Largest response head, and trailer section, accepted (default 16384): UPSTREAM_BAD_RESPONSE HEADERS_TOO_LARGE beyond. */
+  maxHeadBytes?: number
 }
 
 /**

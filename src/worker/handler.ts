@@ -6,8 +6,10 @@ import type { MatchRequest } from '../rules/index.js'
 import type { RouteTable } from '../table/reader.js'
 import type { SmoothWRR } from '../balancer/wrr.js'
 import type { RequestOptions, UpstreamPool } from '../upstream/pool.js'
-import { buildHead, BODY_NONE, type ForwardInfo } from './request-head.js'
+import { readRequest, upstreamHead, BODY_NONE, REFUSAL, type ForwardInfo } from './request-head.js'
 import { Exchange, type ExchangeSink, type Finished, type AccessFields } from './exchange.js'
+import type { Deadlines } from './deadlines.js'
+import type { ClientLimits } from '../config/static.js'
 import type { Logger } from '../log.js'
 import { clientAddress } from './client-address.js'
 
@@ -21,6 +23,7 @@ export interface Routing {
 export interface HandlerContext {
   routing(): Routing
   sink: ExchangeSink
+  deadlines: Deadlines
   headersTimeoutMs: number
   serverName: string
   log: Logger
@@ -53,17 +56,17 @@ class RequestView implements MatchRequest {
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 
 
-export function createHandler(ctx: HandlerContext, ep: number, epPort: number): (res: HttpResponse, req: HttpRequest) => void {
+export function createHandler(ctx: HandlerContext, ep: number, epPort: number, limits: ClientLimits): (res: HttpResponse, req: HttpRequest) => void {
   const view = new RequestView()
-  // A request pier answers itself (404, 503, 400, 501, 500), reported like an exchange.
+  // A request pier answers itself (404, 503, 500), reported like an exchange.
   const own: Finished = { table: ctx.routing().table, ep, router: -1, service: -1, server: -1, status: 0, method: '', startedAt: 0, headersAt: -1, bytesOut: 0, log: null }
   /** ctx.requests when pier last answered itself: a failure after that must not answer twice. */
   let repliedTo = -1
-  const reply = (res: HttpResponse, req: HttpRequest, router: number, service: number, status: string, body: string, close: boolean, startedAt: number): void => {
+  const ownLog = (res: HttpResponse, req: HttpRequest): AccessFields | null =>
     // The access log reads the client address, which uWS forbids once the response ended.
-    own.log = ctx.logging
-      ? { clientIP: clientAddress(res), target: view.target(), host: view.host, userAgent: req.getHeader('user-agent'), referer: req.getHeader('referer') }
-      : null
+    ctx.logging ? { clientIP: clientAddress(res), target: view.target(), host: view.host, userAgent: req.getHeader('user-agent'), referer: req.getHeader('referer') } : null
+  const reply = (res: HttpResponse, req: HttpRequest, router: number, service: number, status: string, body: string, close: boolean, startedAt: number): void => {
+    own.log = ownLog(res, req)
     own.table = ctx.routing().table
     repliedTo = ctx.requests
     res.cork(() => res.writeStatus(status).writeHeader('content-type', 'text/plain; charset=utf-8').end(body, close))
@@ -75,7 +78,27 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
     own.bytesOut = body.length
     ctx.sink.record(own)
   }
-  // Reused for every request: buildHead and pool.request read them before returning.
+  // A request refused for its framing is answered once uWS has finished the
+  // read it came in, then the connection closes. Answered from the handler,
+  // uWS would go on to parse whatever follows in the same read as the next
+  // request (a request smuggled in the refused one's body); left pending, a
+  // following request makes uWS close the connection instead.
+  const refuse = (res: HttpResponse, req: HttpRequest, status: number, reason: string, startedAt: number): void => {
+    repliedTo = ctx.requests
+    const line = REFUSAL[status]!
+    const body = `${line.slice(4)}: ${reason}\n`
+    const f: Finished = { table: ctx.routing().table, ep, router: -1, service: -1, server: -1, status, method: view.method, startedAt, headersAt: -1, bytesOut: 0, log: ownLog(res, req) }
+    let aborted = false
+    res.onAborted(() => (aborted = true))
+    setImmediate(() => {
+      if (!aborted) {
+        res.cork(() => res.writeStatus(line).writeHeader('content-type', 'text/plain; charset=utf-8').end(body, true))
+        f.bytesOut = body.length
+      }
+      ctx.sink.record(f)
+    })
+  }
+  // Reused for every request: upstreamHead and pool.request read them before returning.
   // options[2 * isHead + idempotent]
   const fwd: ForwardInfo = { method: '', target: '', host: '', clientIP: '', forwardedHost: '', port: epPort, server: ctx.serverName }
   const options: RequestOptions[] = [false, true].flatMap((isHead) =>
@@ -89,10 +112,12 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
       const { table, wrr, pools } = ctx.routing()
       view.req = req
       view.res = res
-      view.host = req.getHeader('host')
       view.path = req.getUrl()
       view.query = req.getQuery() ?? ''
       view.method = req.getCaseSensitiveMethod()
+      const head = readRequest(req, view.method, view.path, view.query, limits)
+      view.host = head.host
+      if (head.status !== 0) return refuse(res, req, head.status, head.reason, startedAt)
       const router = table.match(view, ep)
       if (router < 0) return reply(res, req, -1, -1, '404 Not Found', '404 page not found\n', ctx.sink.closing, startedAt)
       const service = table.serviceOf(router)
@@ -106,20 +131,23 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
       fwd.host = table.passHostHeader(service) ? view.host : `${serverHost.includes(':') ? `[${serverHost}]` : serverHost}:${table.port(server)}`
       fwd.clientIP = clientIP
       fwd.forwardedHost = view.host
-      const head = buildHead(req, fwd)
-      if (head.status !== 0) return reply(res, req, router, service, head.status === 400 ? '400 Bad Request' : '501 Not Implemented', head.reason, ctx.sink.closing, startedAt)
       const body = head.body
       const log: AccessFields | null = ctx.logging ? { clientIP, target: fwd.target, host: view.host, userAgent: head.userAgent, referer: head.referer } : null
       x = new Exchange(res, table, ep, method, router, service, server, startedAt, log, ctx.sink)
-      const ctl = pools[server]!.request(head.head, body, x, options[(method === 'HEAD' ? 2 : 0) + (body === BODY_NONE && IDEMPOTENT.has(method) ? 1 : 0)]!)
+      const ctl = pools[server]!.request(upstreamHead(fwd), body, x, options[(method === 'HEAD' ? 2 : 0) + (body === BODY_NONE && IDEMPOTENT.has(method) ? 1 : 0)]!)
       x.ctl = ctl
+      if (body !== BODY_NONE || limits.writeTimeoutMs > 0) x.watch(ctx.deadlines, body !== BODY_NONE ? limits.readTimeoutMs : 0, limits.writeTimeoutMs, body !== BODY_NONE)
       if (body !== BODY_NONE) {
         const ex = x
         res.onData((ab, isLast) => {
           if (ex.aborted || ex.finished) return
+          ex.bytesIn += ab.byteLength
           // write() copies: uWS reuses ab once this callback returns.
-          if (ab.byteLength > 0 && !ctl.write(new Uint8Array(ab))) res.pause()
-          if (isLast) ctl.end()
+          if (ab.byteLength > 0 && !ctl.write(new Uint8Array(ab))) ex.pauseRequest()
+          if (isLast) {
+            ex.requestRead()
+            ctl.end()
+          }
         })
       }
     } catch (err) {

@@ -3,11 +3,13 @@
 import type { MessagePort } from 'node:worker_threads'
 import type { MetricsSnapshot } from '../metrics/snapshot.js'
 import type { AccessLogFormat } from '../accesslog/format.js'
+import type { ClientLimits } from '../config/static.js'
 
 export interface WorkerEntryPoint {
   name: string
   host: string
   port: number
+  limits: ClientLimits
 }
 
 /** The serve task's input (piscina task argument). */
@@ -18,7 +20,9 @@ export interface ServeInput {
   /** The table in force when the worker starts; later ones arrive as TableMessage. */
   table: SharedArrayBuffer
   log: { level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'; format: 'common' | 'json' }
-  transport: { responseHeaderTimeoutMs: number; dialTimeoutMs: number; maxConnsPerServer: number }
+  transport: { responseHeaderTimeoutMs: number; dialTimeoutMs: number; idleConnTimeoutMs: number; maxConnsPerServer: number; maxResponseHeaderBytes: number }
+  /** How long a retiring or draining thread lets requests in flight finish before it closes their connections (ms). */
+  graceMs: number
   /** Prometheus buckets (seconds); the access log format when it is on. */
   observe: { buckets?: number[]; accessLog?: { format: AccessLogFormat; counter: SharedArrayBuffer } }
 }
@@ -28,7 +32,7 @@ export interface TableMessage {
   type: 'table'
   buffer: SharedArrayBuffer
 }
-/** Stop accepting and finish requests in flight: the process is stopping. */
+/** Stop accepting, finish requests in flight, close every connection and end: the process is stopping. */
 export interface DrainMessage {
   type: 'drain'
 }
@@ -49,10 +53,11 @@ export interface FailedMessage {
   code: string
   message: string
 }
-/** Requests in flight are done (after a drain). */
+/** The thread has closed its connections and ends (after a drain); cut: requests still in flight when the grace period ended. */
 export interface DrainedMessage {
   type: 'drained'
   id: number
+  cut: number
 }
 /** The thread stopped accepting and wants a replacement; it ends once its connections are gone. */
 export interface RetiringMessage {

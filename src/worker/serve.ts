@@ -2,12 +2,12 @@
 // entrypoint on ports shared by every thread (SO_REUSEPORT), the current
 // route table, and the upstream pools.
 //
-// uWS 20.30 has no App.close(): a thread that ends while one of its client
-// connections is open aborts the whole process. So a thread never just dies:
-// on an uncaught error (or SIGUSR2) it retires. It stops accepting, asks its
-// clients to close (Connection: close), and ends only after it has been quiet
-// for longer than uWS's idle timeout, by which time every connection it had
-// is closed.
+// A thread that ends while one of its client connections is open aborts the
+// whole process, so a thread never just dies: on an uncaught error (or
+// SIGUSR2) it retires, and on SIGTERM it drains. Either way it stops
+// accepting, asks its clients to close (Connection: close), lets requests in
+// flight finish (within the grace period), then closes its Apps, which
+// closes every connection left, and ends.
 import uWS from 'uWebSockets.js'
 import { hostname } from 'node:os'
 import { createLogger } from '../log.js'
@@ -19,13 +19,20 @@ import type { Finished } from './exchange.js'
 import { WorkerObservers } from '../metrics/worker-observers.js'
 import { methodIndex } from '../metrics/methods.js'
 import type { ServeInput, ToWorker, FromWorker } from './messages.js'
-import { UWS_IDLE_CLOSE_MS } from './uws-idle.js'
+import { Deadlines } from './deadlines.js'
+
+/** App.close() is in uWS.js 20.30 (closes the listen socket and every connection) but not in its type declarations. */
+type ClosableApp = uWS.TemplatedApp & { close(): void }
+
+/** A retiring thread serves on this long after its last request, so that requests already on the wire get an answer. */
+const RETIRE_QUIET_MS = 1000
 
 
 export default async function serve(input: ServeInput): Promise<void> {
   const log = createLogger(input.log, { worker: input.id })
   const post = (m: FromWorker): void => input.port.postMessage(m)
-  const pools = new Pools({ maxConnsPerServer: input.transport.maxConnsPerServer, dialTimeoutMs: input.transport.dialTimeoutMs })
+  const t = input.transport
+  const pools = new Pools({ maxConnsPerServer: t.maxConnsPerServer, dialTimeoutMs: t.dialTimeoutMs, idleConnTimeoutMs: t.idleConnTimeoutMs, maxResponseHeaderBytes: t.maxResponseHeaderBytes })
   const wrr = new SmoothWRR()
   const observers = new WorkerObservers({
     worker: input.id,
@@ -68,7 +75,6 @@ export default async function serve(input: ServeInput): Promise<void> {
     }
   }
   let inflight = 0
-  let onIdle: (() => void) | null = null
   const sink = {
     closing: false,
     begin(): void {
@@ -76,13 +82,14 @@ export default async function serve(input: ServeInput): Promise<void> {
     },
     done(f: Finished): void {
       record(f)
-      if (--inflight === 0 && onIdle) onIdle()
+      inflight--
     },
     record,
   }
   const ctx: HandlerContext = {
     routing: () => routing,
     sink,
+    deadlines: new Deadlines(),
     headersTimeoutMs: input.transport.responseHeaderTimeoutMs,
     serverName: hostname(),
     log,
@@ -91,11 +98,13 @@ export default async function serve(input: ServeInput): Promise<void> {
   }
 
   const sockets: uWS.us_listen_socket[] = []
+  const apps: ClosableApp[] = []
   await Promise.all(
     input.entryPoints.map(
       (ep, i) =>
         new Promise<void>((resolve, reject) => {
-          const app = uWS.App().any('/*', createHandler(ctx, i, ep.port))
+          const app = uWS.App().any('/*', createHandler(ctx, i, ep.port, ep.limits)) as ClosableApp
+          apps.push(app)
           const cb = (ls: uWS.us_listen_socket | false): void => {
             if (!ls) return reject(new Error(`cannot listen on ${ep.host || '*'}:${ep.port} for entrypoint ${ep.name} (address in use or not permitted)`))
             sockets.push(ls)
@@ -119,25 +128,51 @@ export default async function serve(input: ServeInput): Promise<void> {
   }
 
   return new Promise<void>((resolve) => {
+    // Ending: once no request is in flight and none came for quietMs, or
+    // when the grace period is over, close every connection left and end.
+    let ender: NodeJS.Timeout | null = null
+    let quietMs = 0
+    let deadline = 0
+    let seen = 0
+    let quietSince = 0
+    let drainAsked = false
+    const endWhenIdle = (quiet: number): void => {
+      const now = Date.now()
+      if (ender !== null) {
+        quietMs = Math.min(quietMs, quiet)
+        deadline = Math.min(deadline, now + input.graceMs)
+        return
+      }
+      quietMs = quiet
+      deadline = now + input.graceMs
+      seen = ctx.requests
+      quietSince = now
+      ender = setInterval(() => {
+        const t = Date.now()
+        if (inflight > 0 || ctx.requests !== seen) {
+          seen = ctx.requests
+          quietSince = t
+        }
+        if ((inflight === 0 && t - quietSince >= quietMs) || t >= deadline) end()
+      }, 50)
+    }
+    const end = (): void => {
+      clearInterval(ender!)
+      const cut = inflight
+      // Aborts what is still in flight (recorded as 499) and closes idle keep-alive connections.
+      for (const app of apps) app.close()
+      observers.stop()
+      pools.destroy()
+      if (drainAsked) post({ type: 'drained', id: input.id, cut })
+      input.port.close()
+      process.off('uncaughtException', failed)
+      resolve()
+    }
     const retire = (reason: string): void => {
       if (sink.closing) return
       stopAccepting()
       post({ type: 'retiring', id: input.id, reason })
-      let seen = -1
-      let quietSince = 0
-      const check = setInterval(() => {
-        if (inflight > 0 || ctx.requests !== seen) {
-          seen = ctx.requests
-          quietSince = Date.now()
-        } else if (Date.now() - quietSince >= UWS_IDLE_CLOSE_MS) {
-          clearInterval(check)
-          observers.stop()
-          pools.destroy()
-          input.port.close()
-          process.off('uncaughtException', failed)
-          resolve()
-        }
-      }, 250)
+      endWhenIdle(RETIRE_QUIET_MS)
     }
     // A bug in a callback must not end the thread with connections open: log it and retire.
     const failed = (err: Error): void => {
@@ -149,12 +184,9 @@ export default async function serve(input: ServeInput): Promise<void> {
       if (m.type === 'table') swap(m.buffer)
       else if (m.type === 'retire') retire('asked to retire (SIGUSR2)')
       else if (m.type === 'drain') {
+        drainAsked = true
         stopAccepting()
-        onIdle = () => {
-          observers.stop()
-          post({ type: 'drained', id: input.id })
-        }
-        if (inflight === 0) onIdle()
+        endWhenIdle(0)
       }
     })
   })
