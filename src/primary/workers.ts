@@ -125,7 +125,7 @@ export class WorkerPool {
       (port) =>
         new Promise<number>((resolve) => {
           port.on('message', (m: FromWorker) => m.type === 'drained' && resolve(m.cut))
-          // A retiring thread may end on its own first.
+          // A retiring thread may have ended on its own first (its port closed, it cut nothing it was asked to drain).
           port.once('close', () => resolve(0))
         }),
     )

@@ -163,8 +163,9 @@ export default async function serve(input: ServeInput): Promise<void> {
       for (const app of apps) app.close()
       observers.stop()
       pools.destroy()
+      // The port stays open after 'drained' (closing it may overtake the message); the process ends next.
       if (drainAsked) post({ type: 'drained', id: input.id, cut })
-      input.port.close()
+      else input.port.close()
       process.off('uncaughtException', failed)
       resolve()
     }
