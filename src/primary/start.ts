@@ -13,6 +13,9 @@ import { startObservability } from '../api/observability.js'
 import { internalEntryPoints } from '../config/static.js'
 import { openConnections } from './open-connections.js'
 
+/** uWS 20.30's fixed idle timeout for HTTP connections. */
+const UWS_IDLE_MS = 10_000
+
 export interface Running {
   state: RuntimeState
   /** Drains and stops everything; resolves true if requests in flight finished within the grace period (none was cut). */
@@ -27,6 +30,10 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
   const internal = internalEntryPoints(config)
   const proxied = Object.entries(config.entryPoints).filter(([name]) => !internal.has(name))
   const epNames = proxied.map(([name]) => name)
+  for (const name of epNames) {
+    const idle = config.clientLimits[name]!.idleTimeoutMs
+    if (idle > 0 && idle < UWS_IDLE_MS) log.warn('idleTimeout not honoured: uWS closes idle connections 10-14 s after their last response', { entryPoint: name, idleTimeout: `${idle / 1000}s` })
+  }
   const state = new RuntimeState(config)
   const observe = await startObservability(state, log)
   observe.metrics.countConnections = () => new Map(proxied.map(([name, ep]) => [name, openConnections(new Set([ep.port]))]))
