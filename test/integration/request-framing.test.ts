@@ -34,6 +34,7 @@ t.before(async () => {
     `--entrypoints.small.address=127.0.0.1:${small}`,
     '--entrypoints.small.http.maxHeaderBytes=4096',
     '--entrypoints.small.http.maxRequestLineBytes=1024',
+    '--entrypoints.small.transport.respondingTimeouts.readTimeout=2s',
     `--providers.file.filename=${routes}`,
     '--workers=2',
   ])
@@ -155,6 +156,23 @@ t.test('what uWS 20.30 refuses or leaves unanswered: closed, never forwarded, ne
     }),
   )
   t.same(app.seen.map((r) => r.url).filter((u) => u.startsWith('/u')), [], 'none forwarded')
+})
+
+t.test('what uWS 20.30 makes of odd chunked bodies: pier forwards what it decoded, re-chunked', async (t) => {
+  const post = (path: string, body: string): string => `POST ${path} HTTP/1.1\r\nHost: app.test\r\nTransfer-Encoding: chunked\r\n\r\n${body}`
+  const cases: Array<[string, string, RegExp, number]> = [
+    ['size G read as 16', post('/c1', `G\r\n${'g'.repeat(16)}\r\n0\r\n\r\n`), /ok g{16}$/, 200],
+    ['size : read as 10', post('/c2', `:\r\n${'c'.repeat(10)}\r\n0\r\n\r\n`), /ok c{10}$/, 200],
+    ['a leading space ends the body', post('/c3', ' 5\r\nhello\r\n0\r\n\r\n'), /ok $/, 200],
+    ['an empty size line ends the body', post('/c4', '\r\nhello\r\n0\r\n\r\n'), /ok $/, 200],
+    ['an extension read as more digits: the request waits for bytes until readTimeout', post('/c5', '5;a=b\r\nhello\r\n0\r\n\r\n'), /Request Timeout/, 408],
+  ]
+  await Promise.all(
+    cases.map(async ([what, request, until, status]) => {
+      const r = await rawExchange(small, [request], { until, waitMs: 6000 })
+      t.same(r.statuses, [status], `${what}: ${status}`)
+    }),
+  )
 })
 
 t.test('two requests in one packet: uWS closes the connection; nothing is answered out of order', async (t) => {
