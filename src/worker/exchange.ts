@@ -125,6 +125,7 @@ export class Exchange implements ResponseHandler, Finished, Timed {
 
   /** Puts the exchange under its entrypoint's timeouts (ms, 0 = none); reading: a request body follows. */
   watch(deadlines: Deadlines, readTimeoutMs: number, writeTimeoutMs: number, reading: boolean): void {
+    if (this.finished) return
     this.deadlines = deadlines
     this.reading = reading
     this.rearmedAt = this.startedAt

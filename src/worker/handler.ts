@@ -58,7 +58,7 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 
 export function createHandler(ctx: HandlerContext, ep: number, epPort: number, limits: ClientLimits): (res: HttpResponse, req: HttpRequest) => void {
   const view = new RequestView()
-  // A request pier answers itself (404, 503, 500), reported like an exchange.
+  // A request pier answers itself (404, 503), reported like an exchange.
   const own: Finished = { table: ctx.routing().table, ep, router: -1, service: -1, server: -1, status: 0, method: '', startedAt: 0, headersAt: -1, bytesOut: 0, log: null }
   /** ctx.requests when pier last answered itself: a failure after that must not answer twice. */
   let repliedTo = -1
@@ -78,7 +78,7 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, l
     own.bytesOut = body.length
     ctx.sink.record(own)
   }
-  // A request refused for its framing is answered once uWS has finished the
+  // A request refused (for its framing, or after a bug) is answered once uWS has finished the
   // read it came in, then the connection closes. Answered from the handler,
   // uWS would go on to parse whatever follows in the same read as the next
   // request (a request smuggled in the refused one's body); left pending, a
@@ -154,7 +154,7 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, l
       // A bug must not take the worker (and its other connections) down.
       ctx.log.error('request handler failed', { error: String((err as Error)?.stack ?? err) })
       if (x === null) {
-        if (repliedTo !== ctx.requests) reply(res, req, -1, -1, '500 Internal Server Error', 'Internal Server Error', true, startedAt)
+        if (repliedTo !== ctx.requests) refuse(res, req, 500, 'internal error', startedAt)
       }
       else {
         x.ctl?.abort()

@@ -36,13 +36,14 @@ export interface HeadResult {
   referer: string
 }
 
-/** Status lines of the refusals. */
+/** Status lines of the refusals (and of a request a bug stopped). */
 export const REFUSAL: Record<number, string> = {
   400: '400 Bad Request',
   413: '413 Content Too Large',
   414: '414 URI Too Long',
   417: '417 Expectation Failed',
   431: '431 Request Header Fields Too Large',
+  500: '500 Internal Server Error',
   501: '501 Not Implemented',
 }
 
