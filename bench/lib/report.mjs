@@ -1,6 +1,7 @@
 // Markdown from a results object (bench/results/*/results.json): the full
 // per-scenario report of a run, and the compact README tables.
 import { generatorNotes, generatorVerdict, overheadSentence } from './limits.mjs'
+import { spreadNote } from './threads.mjs'
 
 const int = (n) => (n == null ? 'n/a' : Math.round(n).toLocaleString('en-US'))
 const ms = (n) => (n == null ? 'n/a' : n < 10 ? n.toFixed(2) : n.toFixed(1))
@@ -19,10 +20,10 @@ const cpu = (c) => (c ? `${c.user.toFixed(1)} + ${c.system.toFixed(1)}` : 'n/a')
 const pct = (x) => (x == null ? 'n/a' : `${Math.round(x * 100)}%`)
 
 /** pier's threads and how its connections spread over its event loops, when measured. */
-function threadsLine(t) {
+function threadsLine(t, workers) {
   if (!t.threads?.length) return null
   const threads = t.threads.map((x) => `${x.main ? 'main' : x.tid} ${x.user.toFixed(1)} + ${x.system.toFixed(1)}`).join(', ')
-  const conns = t.connections ? `; client connections per event loop ${t.connections.perLoop.join(', ') || 'none seen'} (of ${t.connections.total})` : ''
+  const conns = t.connections ? `; client connections per event loop: ${spreadNote(t.connections, workers)}` : ''
   return `${t.target}'s threads, user + sys µs/request: ${threads}${conns}.`
 }
 
@@ -56,7 +57,7 @@ export function fullReport(r) {
       )
     }
     for (const f of s.failed) out.push(`| ${f.target} | failed: ${f.error.split('\n')[0]} ||||||||||||`)
-    const notes = [...generatorNotes(s), ...s.targets.map(threadsLine).filter(Boolean)]
+    const notes = [...generatorNotes(s), ...s.targets.map((t) => threadsLine(t, r.workers)).filter(Boolean)]
     if (notes.length) out.push('', ...notes.map((n) => `- ${n}`))
     out.push(
       '',
@@ -147,7 +148,7 @@ export function scoreboardTable(r) {
   for (const t of s.targets) {
     out.push(`| ${t.target} | ${int(t.rps)} (${int(t.rpsMin)}-${int(t.rpsMax)}) | ${nginx ? ratio(t.rps / nginx.rps) : 'n/a'} | ${ms(t.p50)} | ${ms(t.p99)} | ${cpu(t.cpuUs)} | ${mb(idle(t.target))} |`)
   }
-  const notes = [...generatorNotes(s), ...s.targets.map(threadsLine).filter(Boolean)]
+  const notes = [...generatorNotes(s), ...s.targets.map((t) => threadsLine(t, r.workers)).filter(Boolean)]
   if (notes.length) out.push('', ...notes)
   out.push('', 'Reproduce with `node bench/run.mjs --scoreboard` (part of `make bench`).')
   return out.join('\n') + '\n'

@@ -99,3 +99,23 @@ export function threadsPerRequest(threads, requests) {
     .filter((t) => t.user + t.system >= total * 0.01)
     .map((t) => ({ tid: t.tid, main: t.main, user: (t.user * 1e6) / requests, system: (t.system * 1e6) / requests }))
 }
+
+/**
+ * How evenly connections spread over workers' event loops: a sentence with
+ * the largest loop's share against the even share. SO_REUSEPORT hashes each
+ * connection's addresses, so some unevenness is chance (for 50 connections
+ * over 2 loops, 30/20 or closer about 9 times in 10).
+ */
+export function spreadNote(connections, workers) {
+  if (!connections) return null
+  const { perLoop, total } = connections
+  if (!total) return 'no client connections seen'
+  const held = perLoop.reduce((a, n) => a + n, 0)
+  const missing = workers - perLoop.length
+  const largest = perLoop[0] ?? 0
+  const even = 100 / workers
+  return (
+    `${perLoop.join(' / ')} of ${total} over ${workers} worker(s): the busiest loop holds ${Math.round((largest / held) * 100)}% (even: ${Math.round(even)}%)` +
+    (missing > 0 ? `; ${missing} worker(s) got none` : '')
+  )
+}
