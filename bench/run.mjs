@@ -303,7 +303,7 @@ async function main() {
   const m = machine()
   const versions = Object.fromEntries(names.map((n) => [n, TARGETS[n].version()]))
   const autocannon = `autocannon ${JSON.parse(readFileSync(join(BENCH, '../node_modules/autocannon/package.json'), 'utf8')).version} in ${opts.loadgenProcs} process(es)`
-  const lgDesc = opts.loadgen === 'wrk' ? `wrk (${opts.loadgenProcs} thread(s)) at saturation, ${autocannon} at the fixed rate` : autocannon
+  const lgDesc = `${opts.loadgen === 'wrk' ? `wrk (${opts.loadgenProcs} thread(s))` : autocannon} at saturation, the open-loop generator (lib/openloop.mjs, same processes) at the fixed rate`
   m.loadgen = opts.cpus ? `${lgDesc} pinned to cpu ${opts.cpus.loadgen}` : `${lgDesc}, not pinned`
   m.placement = opts.cpus
     ? `load generator on cpu ${opts.cpus.loadgen}, proxy on cpu ${opts.cpus.proxy}, backends unpinned` +

@@ -126,13 +126,13 @@ export function histogramFromCurve(points, total, h = newHistogram()) {
  * wrk as the saturation load generator (--loadgen=wrk): C with one thread
  * per load-generator core, so it is not the bottleneck where autocannon
  * would be. run(spec) has the shape of loadgen.mjs's run(); spec.overallRate
- * is not supported (wrk has no fixed-rate mode; those runs stay on autocannon).
+ * is not supported (wrk has no fixed-rate mode; those runs use the open-loop generator).
  */
 export function wrkLoad({ threads, cpus, dir }) {
   let n = 0
   return {
     async run(spec) {
-      if (spec.overallRate) throw codedError('EWRK', 'wrk cannot run at a fixed rate; use autocannon for that')
+      if (spec.overallRate) throw codedError('EWRK', 'wrk cannot run at a fixed rate; the open-loop generator (lib/openloop.mjs) does')
       const script = join(dir, `wrk-${n++}.lua`)
       writeFileSync(script, wrkScript(spec))
       const args = [`-t${Math.min(threads, spec.connections)}`, `-c${spec.connections}`, `-d${Math.max(1, Math.round(spec.durationS))}s`, '--timeout', '10s', '-s', script, spec.url]
