@@ -47,10 +47,13 @@ export function generatorNotes(sc) {
     const ceiling = t.loadgen.ceilingRps ? `${Math.round(t.loadgen.ceilingRps).toLocaleString('en-US')} req/s` : 'n/a'
     if (t.target === 'direct') {
       const share = t.loadgen.ceilingRps ? ` (${Math.round((t.rps / t.loadgen.ceilingRps) * 100)}% of ${name}'s ceiling here, ${ceiling} at ${t.loadgen.cpuUs.toFixed(1)} µs of its CPU per request)` : ''
+      const coreFull = !v.bound && t.loadgen.cpusBusy != null && t.loadgen.cpusBusy >= CORES_FULL
       out.push(
         v.bound
           ? `${name} is the limit for direct: ${v.why}${share}; direct's figure is the generator's, and ratios to direct understate every proxy.`
-          : `${name} is not the limit for direct: ${v.why}${share}.`,
+          : coreFull
+            ? `${name} alone is not the limit for direct, its cores are: ${v.why}${share}; what else ran there (the backends, other work) bounds direct with it, so ratios to direct understate every proxy.`
+            : `${name} is not the limit for direct: ${v.why}${share}.`,
       )
     } else if (v.bound) {
       out.push(`${name} is the limit for ${t.target} too: ${v.why}; its figure is a floor.`)

@@ -130,6 +130,11 @@ t.test('the generator is the limit when busy on its cores, and the notes say so'
   t.match(notes[0], /^wrk is the limit for direct: .*95% of wrk's ceiling here, 100,000 req\/s/)
   t.match(notes[1], /^wrk is the limit for nginx too/)
   t.match(generatorNotes({ ...sc, targets: [{ ...sc.targets[0], loadgen: { busy: 0.3, cpuUs: 10, ceilingRps: 300000 } }] })[0], /^wrk is not the limit for direct/)
+  t.match(
+    generatorNotes({ ...sc, targets: [{ ...sc.targets[0], loadgen: { busy: 0.3, cpuUs: 10, ceilingRps: 300000, cpusBusy: 1 } }] })[0],
+    /^wrk alone is not the limit for direct, its cores are: .*its cores 100%/,
+    'a full shared core is named as the limit',
+  )
 })
 
 t.test("pier's overhead verdict: met, not met, or the machine's noise", async (t) => {
