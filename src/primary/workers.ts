@@ -65,7 +65,8 @@ export class WorkerPool {
     this.pool.run(input, { transferList: [port2] as never }).then(
       () => {
         if (this.retiring.delete(id)) this.log.info('worker thread retired', { worker: id })
-        port1.close()
+        // While draining, the thread's 'drained' message may still be on its way.
+        if (!this.stopping) port1.close()
       },
       (err: Error) => {
         ready.reject(err)
