@@ -44,9 +44,12 @@ export class Failover {
     if (next < 0 || (r.table === x.table && next === x.server)) return false
     const head = r.table.passHostHeader(service) ? x.head : withHost(x.head, serverHost(r, next))
     const ctl = r.pools[next]!.request(head, x.bodyMode, x, x.options!)
-    for (const chunk of body.chunks) ctl.write(chunk)
+    let flowing = true
+    for (const chunk of body.chunks) flowing = ctl.write(chunk) && flowing
     if (body.ended) ctl.end()
     x.moveTo(r.table, service, next, ctl, head)
+    // The first attempt may have paused the client's upload; if this one took the body at once, no drain will come to resume it.
+    if (flowing && x.bodyMode !== 0) x.onRequestDrain()
     return true
   }
 
