@@ -20,6 +20,8 @@ export interface Finished {
   startedAt: number
   headersAt: number
   bytesOut: number
+  /** Request body bytes read from the client. */
+  bytesIn: number
   /** Filled only while the access log is on ('' otherwise). */
   log: AccessFields | null
 }
@@ -64,6 +66,7 @@ export class Exchange implements ResponseHandler, Finished {
   /** Response status sent to the client (0 until decided; 499 when the client went away first, as nginx logs it). */
   status = 0
   bytesOut = 0
+  bytesIn = 0
   headersAt = -1
   errorCode = ''
   private readonly isHead: boolean
