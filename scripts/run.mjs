@@ -78,7 +78,7 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
       return
     }
     stopping = true
-    say('stopping pier, then the demo backends. pier waits for open connections to close (a browser keeps one up to 14 s); Ctrl-C again ends it at once')
+    say("stopping pier, then the backends; pier waits for open connections to close (a browser's: up to 14 s), Ctrl-C again ends it now")
     // A terminal's Ctrl-C reaches pier too; a SIGTERM sent to this script only reaches it here.
     pier.kill('SIGTERM')
   })
@@ -104,12 +104,18 @@ else if (webBase && host) await until(async () => (await get(`${webBase}/`, host
 
 // Stopped while starting: pier's exit ends this process.
 if (stopping) await new Promise(() => {})
-const lines = [`pier is ready, with ${configFile}, the routes of ${routesFile} and ${backends.length} demo backends: ${backends.map((b) => `${b.name} (${b.host}:${b.port})`).join(', ')}.`, 'Try:']
-if (webBase && host) lines.push(`  curl -H 'Host: ${host}' ${webBase}/        # again: ${backends.map((b) => b.name).join(', ')} in turn`)
-if (apiBase && config.api.dashboard) lines.push(`  ${apiBase}/dashboard/ in a browser     # the router, both servers, live latency`)
-if (apiBase && config.metrics?.prometheus?.entryPoint === 'traefik') lines.push(`  curl -s ${apiBase}/metrics | grep service_requests   # Traefik's Prometheus metrics`)
-else if ('url' in pingUrl(config)) lines.push(`  node dist/cli.js healthcheck --configFile=${configFile}   # asks pier's /ping: exit 0`)
-lines.push(`Edit ${routesFile}: pier applies it within half a second. Ctrl-C stops pier and the backends.`)
+const tries = []
+if (webBase && host) tries.push([`curl -H 'Host: ${host}' ${webBase}/`, `again and again: ${backends.map((b) => b.name).join(', ')} in turn`])
+if (apiBase && config.api.dashboard) tries.push([`${apiBase}/dashboard/ in a browser`, 'the router, both servers, live latency'])
+if (apiBase && config.metrics?.prometheus?.entryPoint === 'traefik') tries.push([`curl -s ${apiBase}/metrics | grep service_requests`, "Traefik's Prometheus metrics"])
+else if ('url' in pingUrl(config)) tries.push([`node dist/cli.js healthcheck --configFile=${configFile}`, "asks pier's /ping: exit 0"])
+const width = Math.max(...tries.map(([c]) => c.length))
+const lines = [
+  `pier is ready, with ${configFile}, the routes of ${routesFile} and ${backends.length} demo backends: ${backends.map((b) => `${b.name} (${b.host}:${b.port})`).join(', ')}.`,
+  'Try:',
+  ...tries.map(([c, what]) => `  ${c.padEnd(width)}   # ${what}`),
+  `Edit ${routesFile}: pier applies it within half a second. Ctrl-C stops pier and the backends.`,
+]
 if (await dockerAnswers()) lines.push('A Docker engine answers here: `make demo` shows the Docker provider (Traefik\'s whoami compose scene, scaled to five).')
 process.stdout.write(`\n${lines.join('\n')}\n\n`)
 
