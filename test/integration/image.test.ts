@@ -190,7 +190,8 @@ for (const target of targets) {
     t.test('HEALTHCHECK turns unhealthy without --ping', { skip: target.slow && 'each check is a Node start under qemu' }, async (t) => {
       const name = unique(`pier-test-unhealthy-${target.arch}-`)
       t.teardown(() => sh('docker', ['rm', '-f', name]))
-      await docker('run', '-d', '--name', name, '--platform', target.platform, '--health-interval=1s', '--health-start-period=0s', '--health-retries=2', tag, '--api.insecure')
+      // 0s would mean the image's 30 s, during which failures do not count.
+      await docker('run', '-d', '--name', name, '--platform', target.platform, '--health-interval=1s', '--health-start-period=1s', '--health-retries=2', tag, '--api.insecure')
       const health = async () => (await docker('inspect', name, '--format', '{{.State.Health.Status}}')).trim()
       await waitFor(async () => (await health()) === 'unhealthy', 30_000, 'the container to turn unhealthy', 500)
       const [{ State }] = JSON.parse(await docker('inspect', name))

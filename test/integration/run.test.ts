@@ -25,6 +25,8 @@ interface Ports {
   two: number
 }
 
+const examplePorts = async (): Promise<Ports> => ({ web: await freePort(), api: await freePort(), one: await freePort(), two: await freePort() })
+
 /** examples/pier.yml and routes.yml copied to a temporary directory, their ports swapped for free ones. */
 function exampleCopy(t: Tap.Test, ports: Ports): string {
   const dir = mkdtempSync(join(tmpdir(), 'pier-run-'))
@@ -112,7 +114,7 @@ function dockerAnswers(): Promise<boolean> {
 const READY_MS = 60_000 * TIME_SCALE
 
 t.test('make run: the printed commands work, curl alternates, the dashboard fills, Ctrl-C ends everything', async (t) => {
-  const ports = { web: await freePort(), api: await freePort(), one: await freePort(), two: await freePort() }
+  const ports = await examplePorts()
   const r = run(t, exampleCopy(t, ports))
   await waitFor(() => /\nTry:\n[\s\S]*Ctrl-C stops/.test(r.out()) || r.proc.exitCode !== null, READY_MS, 'the commands to try', 50)
   const out = r.out()
@@ -165,7 +167,7 @@ t.test('make run: the printed commands work, curl alternates, the dashboard fill
 })
 
 t.test('make run: a second Ctrl-C ends pier at once, even with a keep-alive client connected', async (t) => {
-  const ports = { web: await freePort(), api: await freePort(), one: await freePort(), two: await freePort() }
+  const ports = await examplePorts()
   const r = run(t, exampleCopy(t, ports))
   await waitFor(() => /Ctrl-C stops/.test(r.out()) || r.proc.exitCode !== null, READY_MS, 'the commands to try', 50)
   // An idle keep-alive connection, as a browser tab on :8000 leaves one: pier's drain waits for it.
@@ -192,25 +194,25 @@ async function occupy(t: Tap.Test, port: number): Promise<Server> {
   return s
 }
 
-t.test('make run with a backend port taken names the backend and the file, and starts nothing', async (t) => {
-  const ports = { web: await freePort(), api: await freePort(), one: await freePort(), two: await freePort() }
+/** make run while another program holds one of its ports: exit 1, nothing left running, nothing else listening. */
+async function runWithTaken(t: Tap.Test, taken: keyof Ports): Promise<{ ports: Ports; out: string }> {
+  const ports = await examplePorts()
   const config = exampleCopy(t, ports)
-  await occupy(t, ports.two)
+  await occupy(t, ports[taken])
   const r = run(t, config)
   t.equal(await r.exited, 1, 'exit 1')
-  t.match(r.out(), new RegExp(`cannot start demo backend whoami-2 on 127\\.0\\.0\\.1:${ports.two} \\(EADDRINUSE\\): stop what uses that port, or change its server in .*routes\\.yml`))
   t.same(groupMembers(r.proc.pid!), [], 'no process left')
-  t.ok(await refused(ports.one), 'whoami-1 closed again')
+  for (const [what, port] of Object.entries(ports)) if (what !== taken) t.ok(await refused(port), `${what} port ${port} closed`)
+  return { ports, out: r.out() }
+}
+
+t.test('make run with a backend port taken names the backend and the file, and starts nothing', async (t) => {
+  const { ports, out } = await runWithTaken(t, 'two')
+  t.match(out, new RegExp(`cannot start demo backend whoami-2 on 127\\.0\\.0\\.1:${ports.two} \\(EADDRINUSE\\): stop what uses that port, or change its server in .*routes\\.yml`))
 })
 
 t.test("make run with pier's port taken says so, and stops the backends", async (t) => {
-  const ports = { web: await freePort(), api: await freePort(), one: await freePort(), two: await freePort() }
-  const config = exampleCopy(t, ports)
-  await occupy(t, ports.web)
-  const r = run(t, config)
-  t.equal(await r.exited, 1, 'exit 1')
-  t.match(r.out(), new RegExp(`cannot listen on 127\\.0\\.0\\.1:${ports.web} for entrypoint web`), "pier's own line names the entrypoint")
-  t.match(r.out(), /pier exited \(code 1\) before it was ready/)
-  t.same(groupMembers(r.proc.pid!), [], 'no process left')
-  for (const p of [ports.one, ports.two, ports.api]) t.ok(await refused(p), `port ${p} closed`)
+  const { ports, out } = await runWithTaken(t, 'web')
+  t.match(out, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${ports.web} for entrypoint web`), "pier's own line names the entrypoint")
+  t.match(out, /pier exited \(code 1\) before it was ready/)
 })
