@@ -46,7 +46,7 @@ for (const [service, s] of Object.entries(built.config.http.services)) {
     const u = new URL(srv.url)
     const host = u.hostname.replace(/^\[|\]$/g, '')
     if (!/^(127\.|localhost$|::1$)/.test(host)) return
-    backends.push({ name: `${service}-${i + 1}`, host, port: Number(u.port || 80), url: srv.url, server: whoamiServer(`${service}-${i + 1}`) })
+    backends.push({ name: `${service}-${i + 1}`, host, port: Number(u.port || 80), server: whoamiServer(`${service}-${i + 1}`) })
   })
 }
 for (const b of backends) {
