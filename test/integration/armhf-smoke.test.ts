@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 t.setTimeout(15 * 60_000)
 
-t.test('pier proxies a request under armhf emulation', async (t) => {
+t.test('the quick start under armhf emulation', async (t) => {
   const { code, out } = await new Promise<{ code: number; out: string }>((resolve) => {
     // The integration suite runs the built dist/; no second build here.
     execFile('scripts/armhf-smoke.sh', [], { cwd: ROOT, timeout: 14 * 60_000, killSignal: 'SIGKILL', env: { ...process.env, PIER_ARMHF_NO_BUILD: '1' } }, (err, stdout, stderr) =>
