@@ -21,6 +21,8 @@ export interface Finished {
   startedAt: number
   headersAt: number
   bytesOut: number
+  /** Request body bytes read from the client. */
+  bytesIn: number
   /** Filled only while the access log is on ('' otherwise). */
   log: AccessFields | null
 }
@@ -65,6 +67,7 @@ export class Exchange implements ResponseHandler, Finished {
   /** Response status sent to the client (0 until decided; 499 when the client went away first, as nginx logs it). */
   status = 0
   bytesOut = 0
+  bytesIn = 0
   headersAt = -1
   errorCode = ''
   /** Servers tried so far (failover.ts): a bit per server from the service's first, and how many. */
