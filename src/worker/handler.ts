@@ -12,6 +12,7 @@ import type { Deadlines } from './deadlines.js'
 import type { ClientLimits } from '../config/static.js'
 import type { Logger } from '../log.js'
 import { clientAddress } from './client-address.js'
+import type { Failover } from './failover.js'
 
 /** The worker's current routing state; replaced as a whole on a table swap. */
 export interface Routing {
@@ -31,6 +32,8 @@ export interface HandlerContext {
   requests: number
   /** The access log is on: keep what its lines need. */
   logging: boolean
+  /** Sends failed requests to another server, and keeps passive health. */
+  failover: Failover
 }
 
 /** The one MatchRequest of this thread, pointed at the request being handled. */
@@ -59,7 +62,7 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 export function createHandler(ctx: HandlerContext, ep: number, epPort: number, limits: ClientLimits): (res: HttpResponse, req: HttpRequest) => void {
   const view = new RequestView()
   // A request pier answers itself (404, 503), reported like an exchange.
-  const own: Finished = { table: ctx.routing().table, ep, router: -1, service: -1, server: -1, status: 0, method: '', startedAt: 0, headersAt: -1, bytesOut: 0, log: null }
+  const own: Finished = { table: ctx.routing().table, ep, router: -1, service: -1, server: -1, status: 0, method: '', startedAt: 0, headersAt: -1, bytesOut: 0, bytesIn: 0, log: null }
   /** ctx.requests when pier last answered itself: a failure after that must not answer twice. */
   let repliedTo = -1
   const ownLog = (res: HttpResponse, req: HttpRequest): AccessFields | null =>
@@ -87,7 +90,7 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, l
     repliedTo = ctx.requests
     const line = REFUSAL[status]!
     const body = `${line.slice(4)}: ${reason}\n`
-    const f: Finished = { table: ctx.routing().table, ep, router: -1, service: -1, server: -1, status, method: view.method, startedAt, headersAt: -1, bytesOut: 0, log: ownLog(res, req) }
+    const f: Finished = { table: ctx.routing().table, ep, router: -1, service: -1, server: -1, status, method: view.method, startedAt, headersAt: -1, bytesOut: 0, bytesIn: 0, log: ownLog(res, req) }
     let aborted = false
     res.onAborted(() => (aborted = true))
     setImmediate(() => {
@@ -134,19 +137,19 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, l
       const body = head.body
       const log: AccessFields | null = ctx.logging ? { clientIP, target: fwd.target, host: view.host, userAgent: head.userAgent, referer: head.referer } : null
       x = new Exchange(res, table, ep, method, router, service, server, startedAt, log, ctx.sink)
-      const ctl = pools[server]!.request(upstreamHead(fwd), body, x, options[(method === 'HEAD' ? 2 : 0) + (body === BODY_NONE && IDEMPOTENT.has(method) ? 1 : 0)]!)
-      x.ctl = ctl
+      const idempotent = IDEMPOTENT.has(method)
+      x.send(pools[server]!, upstreamHead(fwd), body, options[(method === 'HEAD' ? 2 : 0) + (body === BODY_NONE && idempotent ? 1 : 0)]!, idempotent, ctx.failover)
       if (body !== BODY_NONE || limits.writeTimeoutMs > 0) x.watch(ctx.deadlines, body !== BODY_NONE ? limits.readTimeoutMs : 0, limits.writeTimeoutMs, body !== BODY_NONE)
       if (body !== BODY_NONE) {
         const ex = x
         res.onData((ab, isLast) => {
           if (ex.aborted || ex.finished) return
           ex.bytesIn += ab.byteLength
-          // write() copies: uWS reuses ab once this callback returns.
-          if (ab.byteLength > 0 && !ctl.write(new Uint8Array(ab))) ex.pauseRequest()
+          // write() copies: uWS reuses ab once this callback returns. ex.ctl changes if the request moves to another server.
+          if (ab.byteLength > 0 && !ex.ctl!.write(new Uint8Array(ab))) ex.pauseRequest()
           if (isLast) {
             ex.requestRead()
-            ctl.end()
+            ex.ctl!.end()
           }
         })
       }

@@ -12,13 +12,21 @@ export interface WorkerEntryPoint {
   limits: ClientLimits
 }
 
+/** A route table and the health board its servers' slots index (balancer/health-board.ts). */
+export interface TableRef {
+  buffer: SharedArrayBuffer
+  health: SharedArrayBuffer
+  /** The board's epoch (Date.now() at its creation). */
+  epoch: number
+}
+
 /** The serve task's input (piscina task argument). */
 export interface ServeInput {
   id: number
   port: MessagePort
   entryPoints: WorkerEntryPoint[]
   /** The table in force when the worker starts; later ones arrive as TableMessage. */
-  table: SharedArrayBuffer
+  table: TableRef
   log: { level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'; format: 'common' | 'json' }
   transport: { responseHeaderTimeoutMs: number; dialTimeoutMs: number; idleConnTimeoutMs: number; maxConnsPerServer: number; maxResponseHeaderBytes: number }
   /** How long a retiring or draining thread lets requests in flight finish before it closes their connections (ms). */
@@ -30,7 +38,7 @@ export interface ServeInput {
 // primary -> worker
 export interface TableMessage {
   type: 'table'
-  buffer: SharedArrayBuffer
+  table: TableRef
 }
 /** Stop accepting, finish requests in flight, close every connection and end: the process is stopping. */
 export interface DrainMessage {
