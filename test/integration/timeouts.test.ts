@@ -132,8 +132,14 @@ t.test('defaults: a slow upload completes, slowloris is bounded, a slow reader d
   t.same(u, { status: 200, body: String(128 * 1024) }, 'the 8 KiB/s upload arrived whole')
 })
 
-t.test('readTimeout and writeTimeout: 408 or 504, then the connection closes', async (t) => {
-  const { port } = await pierWith(t, '--entrypoints.web.transport.respondingTimeouts.readTimeout=2s', '--entrypoints.web.transport.respondingTimeouts.writeTimeout=3s')
+t.test('readTimeout and writeTimeout: 408 or 504, then the connection closes; an idleTimeout uWS cannot honour is named', async (t) => {
+  const { pier, port } = await pierWith(
+    t,
+    '--entrypoints.web.transport.respondingTimeouts.readTimeout=2s',
+    '--entrypoints.web.transport.respondingTimeouts.writeTimeout=3s',
+    '--entrypoints.web.transport.respondingTimeouts.idleTimeout=2s',
+  )
+  t.match(pier.logs(), /WARN +idleTimeout not honoured: uWS closes idle connections 10-14 s after their last response entryPoint=web idleTimeout=2s/)
   const drip = ['POST /count HTTP/1.1\r\nHost: b.test\r\nContent-Length: 100\r\n\r\n', ...'x'.repeat(100).split('')]
   const [read, write, fast] = await Promise.all([
     rawExchange(port, drip, { gapMs: 300, waitMs: 8000 }),
