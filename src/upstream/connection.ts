@@ -218,7 +218,7 @@ export class Connection implements ParserSink {
     const req = this.req!
     req.headersDeadline = 0
     req.sentBody = null
-    req.handler.onHeaders(head.status, head.statusText, head.headers, contentLength)
+    req.handler.onHeaders(head.status, head.statusText, head.headers, contentLength, head.obsText)
     return this.req === req && !this.readPaused
   }
 

@@ -62,6 +62,15 @@ const STATUS_LINE_FOR_ERROR: Record<string, string> = {
  */
 const REARM_UPLOAD_MS = 4000
 
+/**
+ * uWS writes a string as UTF-8: text holding characters 0x80-0xff (header
+ * bytes decoded as latin1) goes as its own bytes instead.
+ */
+function asBytes(s: string): string | Buffer {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.from(s, 'latin1')
+  return s
+}
+
 let corking: Exchange | null = null
 let corkChunk: Buffer | null = null
 let corkOk = true
@@ -94,6 +103,8 @@ export class Exchange implements ResponseHandler, Finished, Timed {
   private readonly isHead: boolean
   private statusText = ''
   private headers: string[] | null = null
+  /** Some header text holds bytes 0x80-0xff. */
+  private obsText = false
   private length = -1
   private headWritten = false
   private pending: Buffer | null = null
@@ -204,8 +215,9 @@ export class Exchange implements ResponseHandler, Finished, Timed {
     this.finish()
   }
 
-  onHeaders(status: number, statusText: string, headers: string[], contentLength: number): void {
+  onHeaders(status: number, statusText: string, headers: string[], contentLength: number, obsText: boolean): void {
     this.headersAt = performance.now()
+    this.obsText = obsText
     this.failover?.noteResponse(this, status)
     this.status = status
     this.statusText = statusText
@@ -216,7 +228,8 @@ export class Exchange implements ResponseHandler, Finished, Timed {
   private writeHead(): void {
     this.headWritten = true
     const res = this.res
-    res.writeStatus(this.statusText ? `${this.status} ${this.statusText}` : String(this.status))
+    const line = this.statusText ? `${this.status} ${this.statusText}` : String(this.status)
+    res.writeStatus(this.obsText ? asBytes(line) : line)
     // uWS closes the connection only when end() is told to, and the other
     // endings cannot be: the client is asked to, and a retiring thread closes
     // what is left when it ends.
@@ -232,7 +245,7 @@ export class Exchange implements ResponseHandler, Finished, Timed {
       const name = h[i]!
       if (isDroppedResponseHeader(name)) continue
       if (listed !== null && listed.includes(name.toLowerCase())) continue
-      res.writeHeader(name, h[i + 1]!)
+      res.writeHeader(name, this.obsText ? asBytes(h[i + 1]!) : h[i + 1]!)
     }
   }
 

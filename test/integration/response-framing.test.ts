@@ -9,6 +9,7 @@ import { freePort } from '../helpers/net.js'
 import { startPier, type PierProcess } from '../helpers/pier.js'
 import { startBackend, type Backend } from '../helpers/backends.js'
 import { rawExchange } from '../helpers/raw.js'
+import { createServer, type AddressInfo } from 'node:net'
 
 let backend: Backend
 let routes: string
@@ -36,7 +37,8 @@ t.teardown(() => backend?.close())
 
 async function pierWith(t: Test, ...flags: string[]): Promise<{ pier: PierProcess; port: number }> {
   const port = await freePort()
-  const pier = await startPier([`--entrypoints.web.address=127.0.0.1:${port}`, `--providers.file.filename=${routes}`, '--workers=1', ...flags])
+  const file = flags.some((f) => f.startsWith('--providers.file.filename=')) ? [] : [`--providers.file.filename=${routes}`]
+  const pier = await startPier([`--entrypoints.web.address=127.0.0.1:${port}`, ...file, '--workers=1', ...flags])
   t.teardown(() => pier.stop('SIGKILL'))
   return { pier, port }
 }
@@ -75,6 +77,24 @@ t.test('HEAD, 204 and 304: no body, right headers, the connection serves the nex
   t.notMatch(nm.head, /content-length|transfer-encoding/i, '304: no framing headers')
   t.equal(nm.rest, '')
   t.same(nm.statuses, [304, 200], '304: the next request is answered')
+})
+
+t.test('header bytes 0x80-0xff reach the client as the backend sent them', async (t) => {
+  // A backend writing exact bytes: é as one latin1 byte, and é in UTF-8.
+  const raw = createServer((sock) => {
+    sock.on('error', () => {})
+    sock.once('data', () => sock.write(Buffer.from('HTTP/1.1 200 OK caf\xe9\r\nX-Latin: caf\xe9\r\nX-Utf8: caf\xc3\xa9\r\nContent-Length: 2\r\n\r\nok', 'latin1')))
+  })
+  await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r))
+  t.teardown(() => raw.close())
+  const dir = mkdtempSync(join(tmpdir(), 'pier-response-'))
+  const file = join(dir, 'routes.yml')
+  writeFileSync(file, JSON.stringify({ http: { routers: { raw: { rule: 'Host(`odd.test`)', service: 'raw' } }, services: { raw: { loadBalancer: { servers: [{ url: `http://127.0.0.1:${(raw.address() as AddressInfo).port}` }] } } } } }))
+  const { port } = await pierWith(t, `--providers.file.filename=${file}`)
+  const r = await rawExchange(port, [req('GET', '/bytes')], { until: /\r\n\r\nok$/ })
+  t.match(r.text, /^HTTP\/1\.1 200 OK caf\xe9\r\n/, 'the reason phrase')
+  t.match(r.text, /\r\nx-latin: caf\xe9\r\n/i, 'one latin1 byte')
+  t.match(r.text, /\r\nx-utf8: caf\xc3\xa9\r\n/i, 'UTF-8, not encoded twice')
 })
 
 t.test('a backend head beyond 16 KiB is a 502; serversTransport.maxResponseHeaderBytes moves the limit', async (t) => {
