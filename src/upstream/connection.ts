@@ -117,13 +117,13 @@ export class Connection implements ParserSink {
     req.wrote = true
     const s = this.socket
     if (req.bodyMode === 0) {
-      s.write(req.head, 'latin1')
+      s.write(req.head, 'utf8')
       req.armHeadersTimeout(now)
       return
     }
     // Head and body written in this tick leave in one writev.
     s.cork()
-    s.write(req.head, 'latin1')
+    s.write(req.head, 'utf8')
     const pending = req.pendingBody
     if (pending !== null) {
       req.pendingBody = null

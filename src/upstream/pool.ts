@@ -6,8 +6,10 @@
 //   const ctl = pool.request('GET / HTTP/1.1\r\nhost: a\r\n\r\n', 0, handler,
 //                            { headersTimeoutMs: 0, isHead: false, idempotent: true })
 //
-// The head is sent as given (the caller serialized and checked it, framing
-// header included). The response streams to the handler (onHeaders, onData,
+// The head is sent as given, in UTF-8 (the caller serialized and checked it,
+// framing header included; uWS hands over header values decoded as UTF-8, and
+// encoded so they come out as the bytes that came in: as latin1, a decoded
+// U+010D or U+010A would go out as CR or LF). The response streams to the handler (onHeaders, onData,
 // onComplete or onError: see types.ts); the controller writes the request
 // body and applies backpressure both ways. Deadlines (dial, response headers,
 // idle) are checked by one coarse per-thread timer (ticker.ts).

@@ -9,6 +9,8 @@
 // limits. Hop-by-hop headers and Expect are dropped; X-Forwarded-* are set.
 // uWS itself guarantees the rest: a known upper-case method, a target
 // starting with '/', field names of [a-z0-9-], values without CR, LF, NUL.
+// Values come decoded as UTF-8 (bytes that are not UTF-8 as U+FFFD): the
+// head must be written as UTF-8, never latin1 (see upstream/pool.ts).
 import type { HttpRequest } from 'uWebSockets.js'
 
 export const BODY_NONE = 0

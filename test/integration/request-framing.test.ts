@@ -120,6 +120,17 @@ t.test('accepted: forwarded, answered, the connection stays open', async (t) => 
   for (const u of ['/a1', '/a2', '/a3', '/a5', '/a6', '/a7?f={a}|b^c', `/a8${'a'.repeat(7970)}`, '/a9', '/a10']) t.ok(urls.includes(u), `${u.slice(0, 20)} reached the backend`)
 })
 
+t.test('header values reach the backend as their bytes: UTF-8 cannot turn into CR or LF', async (t) => {
+  // uWS decodes values as UTF-8: U+010D and U+010A (C4 8D, C4 8A) would go out as CR LF if written as latin1.
+  const value = bytes('a', [0xc4, 0x8d, 0xc4, 0x8a], 'X-Injected: yes')
+  const r = await rawExchange(port, [bytes('GET /h1 HTTP/1.1\r\nHost: app.test\r\nX-V: ', value.toString('latin1'), '\r\nX-Bad: caf', [0xe9], '!\r\n\r\n')], { until: /ok $/ })
+  t.same(r.statuses, [200])
+  const seen = app.seen.find((s) => s.url === '/h1')!
+  t.equal(seen.headers['x-injected'], undefined, 'no header injected')
+  t.same(Buffer.from(seen.headers['x-v'] as string, 'latin1'), value, 'the value, byte for byte')
+  t.same(Buffer.from(seen.headers['x-bad'] as string, 'latin1'), bytes('caf', [0xef, 0xbf, 0xbd], '!'), 'a byte that is not UTF-8 arrives as U+FFFD (README: limits)')
+})
+
 t.test('Expect: 100-continue gets one 100 Continue and is never forwarded', async (t) => {
   const before = app.seen.length
   const post = (path: string, expect: string): string => `POST ${path} HTTP/1.1\r\nHost: app.test\r\nExpect: ${expect}\r\nContent-Length: 4\r\n\r\n`
