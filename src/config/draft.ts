@@ -5,6 +5,8 @@
 import type { Level, Format } from '../log.js'
 import type { EntryPoint } from './static.js'
 import type { Origin } from './values.js'
+import type { AccessLogFormat } from '../accesslog/format.js'
+import type { FieldMode } from '../accesslog/fields.js'
 
 interface Section {
   on?: boolean
@@ -34,8 +36,14 @@ export interface Draft {
   api: Section & { insecure?: boolean; dashboard?: boolean }
   ping?: boolean
   prometheus: Section & { buckets?: number[]; entryPoint?: string; entryPointAt?: Origin }
-  accessLog: Section & { filePath?: string; format?: Format; bufferingSize?: number }
-  log: { level?: Level; format?: Format }
+  accessLog: Section & {
+    filePath?: string
+    format?: AccessLogFormat
+    bufferingSize?: number
+    filters?: { statusCodes?: [number, number][]; retryAttempts?: boolean; minDurationMs?: number }
+    fields?: { defaultMode?: 'keep' | 'drop'; names: Record<string, 'keep' | 'drop'>; headersMode?: FieldMode; headers: Record<string, FieldMode>; queryParameters?: 'keep' | 'drop' }
+  }
+  log: { level?: Level; format?: Format; filePath?: string; maxSize?: number; maxBackups?: number; maxAge?: number; compress?: boolean }
   transport: { responseHeaderTimeoutMs?: number; dialTimeoutMs?: number; maxIdleConnsPerHost?: number }
   graceTimeOutMs?: number
 }

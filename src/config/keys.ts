@@ -70,10 +70,20 @@ for (const prefix of ['providers.docker', 'docker']) {
   def(`${prefix}.domain`, false, docker((dk, v) => (dk.domain = V.str(v))))
 }
 
-// logs
-def('log.level', false, (d, v) => (d.log.level = V.level(v)))
+// logs; v1 spelled the section traefikLog (and traefikLogsFile before it)
+for (const prefix of ['log', 'traefikLog']) {
+  def(`${prefix}.level`, false, (d, v) => (d.log.level = V.level(v)))
+  def(`${prefix}.format`, false, (d, v) => (d.log.format = V.format(v)))
+  def(`${prefix}.filePath`, false, (d, v) => (d.log.filePath = V.str(v)))
+}
+def('traefikLog', true, (_d, v) => V.bool(v)) // v1: the section switch; pier always logs
+def('traefikLogsFile', false, (d, v) => (d.log.filePath = V.str(v)))
 def('logLevel', false, (d, v) => (d.log.level = V.level(v))) // v1
-def('log.format', false, (d, v) => (d.log.format = V.format(v)))
+def('log.noColor', true, (_d, v) => V.bool(v)) // pier's lines have no colour
+def('log.maxSize', false, (d, v) => (d.log.maxSize = V.int(v, 0, 1_000_000)))
+def('log.maxBackups', false, (d, v) => (d.log.maxBackups = V.int(v, 0, 1_000_000)))
+def('log.maxAge', false, (d, v) => (d.log.maxAge = V.int(v, 0, 100_000)))
+def('log.compress', true, (d, v) => (d.log.compress = V.bool(v)))
 
 // backends
 def('serversTransport.forwardingTimeouts.responseHeaderTimeout', false, (d, v) => (d.transport.responseHeaderTimeoutMs = V.duration(v)))
@@ -119,8 +129,25 @@ for (const k of ['addEntryPointsLabels', 'addRoutersLabels', 'addServicesLabels'
 // access log
 def('accessLog', true, (d, v) => (d.accessLog.on = V.bool(v)))
 def('accessLog.filePath', false, (d, v) => ((d.accessLog.filePath = V.str(v)), (d.accessLog.touched = true)))
-def('accessLog.format', false, (d, v) => ((d.accessLog.format = V.format(v)), (d.accessLog.touched = true)))
+def('accessLogsFile', false, (d, v) => ((d.accessLog.filePath = V.str(v)), (d.accessLog.touched = true))) // v1
+def('accessLog.format', false, (d, v) => ((d.accessLog.format = V.accessLogFormat(v)), (d.accessLog.touched = true)))
 def('accessLog.bufferingSize', false, (d, v) => ((d.accessLog.bufferingSize = V.int(v, 0, 1_000_000)), (d.accessLog.touched = true)))
+const accessLog = (f: (a: Draft['accessLog'], v: Value, name: string) => void): Apply => (d, v, name) => {
+  f(d.accessLog, v, name)
+  d.accessLog.touched = true
+}
+const fields = (a: Draft['accessLog']) => (a.fields ??= { names: {}, headers: {} })
+def('accessLog.filters', true, accessLog((a) => (a.filters ??= {})))
+def('accessLog.filters.statusCodes', false, accessLog((a, v) => ((a.filters ??= {}).statusCodes = V.statusCodes(v))))
+def('accessLog.filters.retryAttempts', true, accessLog((a, v) => ((a.filters ??= {}).retryAttempts = V.bool(v))))
+def('accessLog.filters.minDuration', false, accessLog((a, v) => ((a.filters ??= {}).minDurationMs = V.duration(v))))
+def('accessLog.fields', true, accessLog((a) => fields(a)))
+def('accessLog.fields.defaultMode', false, accessLog((a, v) => (fields(a).defaultMode = V.fieldMode(v, false))))
+def('accessLog.fields.names.<name>', false, accessLog((a, v, name) => (fields(a).names[name.toLowerCase()] = V.fieldMode(v, false))))
+def('accessLog.fields.headers', true, accessLog((a) => fields(a)))
+def('accessLog.fields.headers.defaultMode', false, accessLog((a, v) => (fields(a).headersMode = V.fieldMode(v, true))))
+def('accessLog.fields.headers.names.<name>', false, accessLog((a, v, name) => (fields(a).headers[name] = V.fieldMode(v, true))))
+def('accessLog.fields.queryParameters.defaultMode', false, accessLog((a, v) => (fields(a).queryParameters = V.fieldMode(v, false))))
 
 // Traefik's phone-home switches: accepted so Traefik files load; pier never phones home.
 def('global.checkNewVersion', true, (_d, v) => V.bool(v))
@@ -151,8 +178,9 @@ const unsupported: Array<[string, string]> = [
   ['providers.docker', 'of the docker provider, pier supports endpoint, tls, exposedByDefault, network, defaultRule, watch, constraints, allowEmptyServices, useBindPortIP'],
   ['docker', 'the v1 --docker.* spellings take the same options as providers.docker, plus domain'],
   ['file', 'the Traefik v1 file provider (frontends/backends) is not supported; use --providers.file with the v2 format'],
-  ['log', 'pier logs to stderr; log.level and log.format are supported'],
-  ['accessLog', 'of the access log, pier supports filePath, format and bufferingSize'],
+  ['log', 'of logs, pier supports level, format, filePath, noColor, maxSize, maxBackups, maxAge and compress'],
+  ['traefikLog', 'of the v1 traefikLog section, pier supports filePath and format'],
+  ['accessLog', 'of the access log, pier supports filePath, format, bufferingSize, filters and fields'],
   ['metrics', 'only Prometheus metrics are supported'],
   ['metrics.prometheus', 'of Prometheus metrics, pier supports buckets and entryPoint (and always adds entrypoint, router and service labels)'],
   ['api', 'of the API, pier supports insecure and dashboard'],

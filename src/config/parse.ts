@@ -65,7 +65,14 @@ function finish(d: Draft, env: NodeJS.ProcessEnv): StaticConfig {
     entryPoints,
     providers: { throttleMs: d.throttleMs ?? 100 },
     ping: d.ping ?? false,
-    log: { level: d.log.level ?? 'INFO', format: d.log.format ?? 'common' },
+    log: {
+      level: d.log.level ?? 'INFO',
+      format: d.log.format ?? 'common',
+      maxSize: d.log.maxSize ?? 0,
+      maxBackups: d.log.maxBackups ?? 0,
+      maxAge: d.log.maxAge ?? 0,
+      compress: d.log.compress ?? false,
+    },
     workers: d.workers ?? availableParallelism(),
     serversTransport: {
       responseHeaderTimeoutMs: d.transport.responseHeaderTimeoutMs ?? 0,
@@ -119,7 +126,13 @@ function finish(d: Draft, env: NodeJS.ProcessEnv): StaticConfig {
   if (isOn(d.accessLog)) {
     cfg.accessLog = { format: d.accessLog.format ?? 'common', bufferingSize: d.accessLog.bufferingSize ?? 0 }
     if (d.accessLog.filePath !== undefined) cfg.accessLog.filePath = d.accessLog.filePath
+    const f = d.accessLog.filters
+    if (f) cfg.accessLog.filters = { statusCodes: f.statusCodes ?? [], retryAttempts: f.retryAttempts ?? false, minDurationMs: f.minDurationMs ?? 0 }
+    const fl = d.accessLog.fields
+    // Traefik's defaults once a fields section exists: fields kept, headers dropped, query kept.
+    if (fl) cfg.accessLog.fields = { defaultMode: fl.defaultMode ?? 'keep', names: fl.names, headers: { defaultMode: fl.headersMode ?? 'drop', names: fl.headers }, queryParameters: fl.queryParameters ?? 'keep' }
   }
+  if (d.log.filePath !== undefined) cfg.log.filePath = d.log.filePath
   return cfg
 }
 

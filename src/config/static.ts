@@ -2,6 +2,9 @@
 // Filled from flags and/or the YAML/TOML file named by --configfile; every
 // field documents its default.
 import type { Level, Format } from '../log.js'
+import type { AccessLogFormat } from '../accesslog/format.js'
+import type { AccessLogFilters } from '../accesslog/filters.js'
+import type { AccessLogFields } from '../accesslog/fields.js'
 
 /** The entrypoint the API, dashboard, ping and metrics are served on; never proxied. */
 export const API_ENTRYPOINT = 'traefik'
@@ -60,9 +63,28 @@ export interface AccessLogConfig {
   /** default: stdout */
   filePath?: string
   /** default common */
-  format: 'common' | 'json'
+  format: AccessLogFormat
+  /** Keep only lines that match one (default: every line) */
+  filters?: AccessLogFilters
+  /** Which fields lines carry (default: all, as Traefik without a fields section) */
+  fields?: AccessLogFields
   /** lines buffered before a write; default 0 (write each line as soon as possible) */
   bufferingSize: number
+}
+
+export interface LogConfig {
+  level: Level
+  format: Format
+  /** default: stderr */
+  filePath?: string
+  /** Rotate the file beyond this many MB; 0 (default): never */
+  maxSize: number
+  /** Rotated files kept; 0 (default): all (maxAge permitting) */
+  maxBackups: number
+  /** Days rotated files are kept; 0 (default): no limit */
+  maxAge: number
+  /** gzip rotated files (default false) */
+  compress: boolean
 }
 
 export interface StaticConfig {
@@ -93,7 +115,7 @@ export interface StaticConfig {
     }
   }
   accessLog?: AccessLogConfig
-  log: { level: Level; format: Format }
+  log: LogConfig
   /** Worker threads; default: number of CPU cores. */
   workers: number
   serversTransport: {

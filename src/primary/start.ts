@@ -69,7 +69,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
     workers,
     {
       entryPoints: proxied.map(([name, ep]) => ({ name, host: ep.host, port: ep.port })),
-      log: config.log,
+      log: { level: config.log.level, format: config.log.format, toPrimary: config.log.filePath !== undefined },
       transport: {
         responseHeaderTimeoutMs: config.serversTransport.responseHeaderTimeoutMs,
         dialTimeoutMs: config.serversTransport.dialTimeoutMs,
@@ -77,7 +77,9 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
       },
       observe: {
         buckets: config.metrics?.prometheus?.buckets,
-        accessLog: config.accessLog ? { format: config.accessLog.format, counter: new SharedArrayBuffer(8) } : undefined,
+        accessLog: config.accessLog
+          ? { format: config.accessLog.format, counter: new SharedArrayBuffer(8), filters: config.accessLog.filters, fields: config.accessLog.fields }
+          : undefined,
       },
     },
     latest,
@@ -85,6 +87,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
     (m) => {
       if (m.type === 'metrics') observe.onMetrics(m.snapshot)
       else if (m.type === 'accesslog') observe.onAccessLog(m.lines, m.count)
+      else if (m.type === 'log') log.line(m.line)
     },
   )
   await pool.start()

@@ -27,7 +27,7 @@ t.test('defaults', async (t) => {
   t.equal(c.ping, false)
   t.equal(c.metrics, undefined)
   t.equal(c.accessLog, undefined)
-  t.same(c.log, { level: 'INFO', format: 'common' })
+  t.same(c.log, { level: 'INFO', format: 'common', maxSize: 0, maxBackups: 0, maxAge: 0, compress: false })
   t.equal(c.workers, availableParallelism())
   t.same(c.serversTransport, { responseHeaderTimeoutMs: 0, dialTimeoutMs: 30000, maxIdleConnsPerHost: 64 })
   t.same(c.lifecycle, { graceTimeOutMs: 10000 })
