@@ -50,8 +50,8 @@ export class DockerProvider implements Provider {
     this.#emitter = new ConfigEmitter(emit, this.#log)
     this.#reconnect = new Reconnect(
       () => void this.#connect(),
-      (why) => this.#log!.error('Docker engine unreachable; routing stays on the last configuration while reconnecting', { error: why }),
-      (why, retryMs) => this.#log!.debug('Docker engine still unreachable', { error: why, retryMs }),
+      (why) => this.#log!.error('Docker engine unreachable; routing stays on the last configuration while reconnecting', { error: why.message }),
+      (why, retryMs) => this.#log!.debug('Docker engine still unreachable', { error: why.message, retryMs }),
     )
     this.#log.info('Docker provider starting', { endpoint: this.#client.endpoint, watch: this.#config.watch })
     await this.#connect()
@@ -101,7 +101,7 @@ export class DockerProvider implements Provider {
     } catch (err) {
       if (stream && this.#events === stream) this.#events = undefined
       stream?.destroy()
-      this.#reconnect!.later((err as Error).message)
+      this.#reconnect!.later(err as Error)
     }
   }
 
@@ -166,7 +166,7 @@ export class DockerProvider implements Provider {
   #onLost(stream: Readable, why: string): void {
     if (this.#stopped || stream !== this.#events) return
     this.#events = undefined
-    this.#reconnect!.later(why)
+    this.#reconnect!.later(new Error(why))
   }
 }
 

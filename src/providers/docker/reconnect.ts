@@ -7,22 +7,22 @@ const BACKOFF_MAX_MS = 2000
 
 export class Reconnect {
   readonly #attempt: () => void
-  readonly #onFirst: (why: string) => void
-  readonly #onAgain: (why: string, retryMs: number) => void
+  readonly #onFirst: (why: Error) => void
+  readonly #onAgain: (why: Error, retryMs: number) => void
   #timer?: NodeJS.Timeout
   #backoff = BACKOFF_MIN_MS
   #lost = false
   #stopped = false
 
   /** `onFirst` logs the loss (once); `onAgain` each later failure (debug). */
-  constructor(attempt: () => void, onFirst: (why: string) => void, onAgain: (why: string, retryMs: number) => void) {
+  constructor(attempt: () => void, onFirst: (why: Error) => void, onAgain: (why: Error, retryMs: number) => void) {
     this.#attempt = attempt
     this.#onFirst = onFirst
     this.#onAgain = onAgain
   }
 
   /** An attempt failed or the engine went away: try again later (one timer at a time). */
-  later(why: string): void {
+  later(why: Error): void {
     if (this.#stopped || this.#timer) return
     if (!this.#lost) {
       this.#lost = true
