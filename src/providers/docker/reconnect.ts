@@ -43,10 +43,6 @@ export class Reconnect {
     return was
   }
 
-  get pending(): boolean {
-    return this.#timer !== undefined
-  }
-
   stop(): void {
     this.#stopped = true
     clearTimeout(this.#timer)
