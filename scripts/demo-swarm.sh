@@ -23,7 +23,7 @@ manager() { docker -H "unix://$NODE1_SOCK" "$@"; }
 manager network create --driver overlay --attachable "${NAME}net" >/dev/null
 
 echo "== pier on the manager: --web --docker --docker.swarmMode --docker.domain=swarm.localhost --docker.network=${NAME}net --logLevel=DEBUG"
-manager run -d --name pier --no-healthcheck --network "${NAME}net" -v "$NODE1_SOCK:/var/run/docker.sock:ro" \
+manager run -d --name pier --no-healthcheck --network "${NAME}net" -v /var/run/docker.sock:/var/run/docker.sock:ro \
   -p "$NODE1_IP:80:80" -p "$NODE1_IP:8080:8080" "pier-swarm:$NAME" \
   --web --docker --docker.swarmMode --docker.domain=swarm.localhost --docker.network="${NAME}net" --logLevel=DEBUG >/dev/null
 i=0

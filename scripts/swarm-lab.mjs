@@ -81,7 +81,7 @@ export async function startLab({ name = labName(), nodes = 3, pierImage = `pier-
 async function runPier(lab, container, args, { web, api }) {
   const n1 = lab.nodes[0]
   await lab.manager('run', '-d', '--name', container, '--no-healthcheck', '--network', lab.network,
-    '-v', `${n1.sock}:/var/run/docker.sock:ro`, '-p', `${n1.ip}:${web}:80`, '-p', `${n1.ip}:${api}:8080`, lab.pierImage, ...args)
+    '-v', '/var/run/docker.sock:/var/run/docker.sock:ro', '-p', `${n1.ip}:${web}:80`, '-p', `${n1.ip}:${api}:8080`, lab.pierImage, ...args)
   const logs = async () => {
     const r = await run('docker', ['-H', `unix://${n1.sock}`, 'logs', container]).catch((err) => ({ stdout: err.stdout ?? '', stderr: err.stderr ?? err.message }))
     return `${r.stdout}\n${r.stderr}`

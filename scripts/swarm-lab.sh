@@ -126,24 +126,27 @@ cmd_up() {
     ip -n "$ns" link set eth0 up
     ip link set "$name-b$i" netns "$name-br"
     ip -n "$name-br" link set "$name-b$i" master br0 up
-    mkdir -p "$dir"
+    mkdir -p "$dir/run"
     echo '{}' >"$dir/daemon.json"
     # nsenter + unshare, not `ip netns exec` (which remounts /sys and loses the
     # host's cgroup mounts); a private mount namespace keeps dockerd's mounts
-    # out of the host's and lets them go with its processes.
+    # out of the host's and lets them go with its processes. The node's own
+    # /run makes /var/run/docker.sock its socket, as on a real node (a stack
+    # mounting it reaches this node, never the host's engine); the host
+    # reaches it at $dir/run/docker.sock.
     nsenter --net="/run/netns/$ns" unshare --mount --uts --propagation private \
-      sh -c 'hostname "$1"; shift; exec "$@"' sh "$ns" \
+      sh -c 'hostname "$1"; mount --bind "$2" /run; shift 2; exec "$@"' sh "$ns" "$dir/run" \
       env DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 dockerd \
         --config-file "$dir/daemon.json" --data-root "$dir/data" --exec-root "$dir/exec" \
-        -H "unix://$dir/docker.sock" --pidfile "$dir/docker.pid" --cgroup-parent "/$ns" \
+        -H unix:///run/docker.sock --pidfile "$dir/docker.pid" --cgroup-parent "/$ns" \
         --log-level warn >"$dir/dockerd.log" 2>&1 </dev/null &
     echo $! >"$dir/dockerd.pid"
-    { echo "NODE${i}_IP=$ipaddr"; echo "NODE${i}_SOCK=$dir/docker.sock"; } >>"$file"
+    { echo "NODE${i}_IP=$ipaddr"; echo "NODE${i}_SOCK=$dir/run/docker.sock"; } >>"$file"
   done
 
   for i in $(seq 1 "$nodes"); do
     local dir=$ROOT/$name/n$i n=0
-    until docker -H "unix://$dir/docker.sock" version >/dev/null 2>&1; do
+    until docker -H "unix://$dir/run/docker.sock" version >/dev/null 2>&1; do
       n=$((n + 1))
       kill -0 "$(cat "$dir/dockerd.pid")" 2>/dev/null || { tail -n 20 "$dir/dockerd.log" >&2; die "dockerd of node $i exited"; }
       [ $n -le 300 ] || { tail -n 20 "$dir/dockerd.log" >&2; die "dockerd of node $i did not answer within 30 s"; }
@@ -151,12 +154,12 @@ cmd_up() {
     done
   done
 
-  local d1="docker -H unix://$ROOT/$name/n1/docker.sock" token
+  local d1="docker -H unix://$ROOT/$name/n1/run/docker.sock" token
   # A 1 s heartbeat: a stopped node is marked down after about 3 s instead of 15 s.
   $d1 swarm init --advertise-addr "$net.11" --listen-addr "$net.11:2377" --dispatcher-heartbeat 1s >/dev/null
   token=$($d1 swarm join-token -q worker)
   for i in $(seq 2 "$nodes"); do
-    docker -H "unix://$ROOT/$name/n$i/docker.sock" swarm join --advertise-addr "$net.$((10 + i))" --token "$token" "$net.11:2377" >/dev/null
+    docker -H "unix://$ROOT/$name/n$i/run/docker.sock" swarm join --advertise-addr "$net.$((10 + i))" --token "$token" "$net.11:2377" >/dev/null
   done
   trap - EXIT
   echo "swarm-lab: $name up: $nodes nodes on $net.0/24 in $(( ($(date +%s%N) - start) / 1000000 )) ms" >&2

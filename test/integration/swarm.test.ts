@@ -8,7 +8,7 @@
 // under a bounded load (zero failures), a label changing the route, a node
 // lost, and a tear-down that leaves nothing.
 import t from 'tap'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -139,6 +139,28 @@ t.test('both providers at once: a container on the manager (@docker) beside serv
   t.same(await waitFor(servers, SETTLE, 'the vip service in pier v3'), [`http://${vip}:8000`], "lbswarm: one server, the service's VIP on the lab network (this kernel has no IPVS, so it is not requested)")
   const routers = (await api(v3.ip, v3.api, '/api/http/routers')).map((r: { name: string }) => r.name).sort()
   t.same(routers, ['plain@docker', 'vip@swarm'], 'one pier, two providers, Traefik names')
+})
+
+t.test("the README's stack file for a Pi cluster deploys as written (only the images swapped for the lab's)", async (t) => {
+  const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8')
+  const block = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!).find((y) => y.includes('--providers.swarm=true'))
+  t.ok(block, 'the README has a Swarm stack file')
+  const stack = block!
+    .replace(/^(\s+image: )pier\b.*$/m, `$1${lab.pierImage}`)
+    .replace(/^(\s+image: )traefik\/whoami$/m, '$1pier-whoami:test')
+    .replace('loadbalancer.server.port=80', 'loadbalancer.server.port=8000') // the lab's whoami listens on 8000
+  const dir = mkdtempSync(join(tmpdir(), 'pier-swarm-stack-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  writeFileSync(join(dir, 'pier-stack.yml'), stack)
+  await lab.manager('stack', 'deploy', '--detach=true', '--resolve-image', 'never', '-c', join(dir, 'pier-stack.yml'), 'pier')
+  t.teardown(() => lab.manager('stack', 'rm', 'pier').catch(() => {}))
+  const node1 = lab.nodes[0]!.ip
+  // pier on the manager only (mode global, node.role == manager), on port 80 in host mode.
+  await waitFor(async () => (await get(node1, 80, 'whoami.pi.lan').catch(() => ({ status: 0 }))).status === 200, SETTLE, 'whoami.pi.lan through the stack\'s pier')
+  const pierTasks = await tasks('pier_pier')
+  t.same(pierTasks.filter((x) => x.desired === 'running').map((x) => x.node), [`${lab.name}-n1`], 'one pier task, on the manager')
+  await waitFor(async () => new Set(await whoSequence(node1, 80, 'whoami.pi.lan', 5)).size === 5, SETTLE, 'the five whoami tasks in rotation')
+  t.pass("five requests, five tasks: the stack's network found by its short name (proxy -> pier_proxy)")
 })
 
 t.test('rolling updates under a bounded load lose no request; --label-add changes the route', async (t) => {
