@@ -38,7 +38,8 @@ demo: build
 demo-swarm: build
 	scripts/demo-swarm.sh
 
-# Side-by-side benchmarks: pier, nginx, HAProxy, Caddy, node-http-proxy, direct.
+# Side-by-side benchmarks: pier, nginx, HAProxy, Caddy, node-http-proxy, direct;
+# then the README's benchmark tables are rewritten from the results.
 bench: install
 	scripts/bench.sh
 
