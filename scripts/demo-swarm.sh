@@ -47,28 +47,26 @@ five() {
   for _ in 1 2 3 4 5; do args+=(-H "Host: $HOST" "http://$NODE1_IP/" -:); done
   curl -s "${args[@]:0:${#args[@]}-1}" | grep "^I'm"
 }
+# Scales the service and waits until that many tasks answer in turn (bounded: 30 s).
+scale() {
+  echo "== docker service scale $1=$2"
+  manager service scale --detach "$1=$2" >/dev/null
+  i=0
+  until [ "$(five | sort -u | grep -c "^I'm")" = "$2" ]; do
+    i=$((i + 1)); [ $i -le 150 ] || { echo "$2 tasks not in rotation after 30 s" >&2; exit 1; }
+    sleep 0.2
+  done
+}
 tasks() { manager service ps seed_whoami --filter desired-state=running --format '   {{.Name}} on {{.Node}}: {{.CurrentState}}'; }
 
 echo "== docker stack deploy -c test/fixtures/swarm/seed-stack.yml seed   (deploy.labels: traefik.frontend.rule=Host:$HOST, traefik.port=8000)"
 PIER_LAB_NETWORK="${NAME}net" manager stack deploy --detach=true --resolve-image never -c test/fixtures/swarm/seed-stack.yml seed >/dev/null
 wait_status 200
 five
-echo "== docker service scale seed_whoami=5"
-manager service scale --detach seed_whoami=5 >/dev/null
-i=0
-until [ "$(five | sort -u | grep -c "^I'm")" = 5 ]; do
-  i=$((i + 1)); [ $i -le 150 ] || { echo "five tasks not in rotation after 30 s" >&2; exit 1; }
-  sleep 0.2
-done
+scale seed_whoami 5
 tasks
 five
-echo "== docker service scale seed_whoami=1"
-manager service scale --detach seed_whoami=1 >/dev/null
-i=0
-until [ "$(five | sort -u | grep -c "^I'm")" = 1 ]; do
-  i=$((i + 1)); [ $i -le 150 ] || { echo "still several tasks in rotation after 30 s" >&2; exit 1; }
-  sleep 0.2
-done
+scale seed_whoami 1
 five
 echo "== docker stack rm seed"
 manager stack rm seed >/dev/null
