@@ -24,7 +24,7 @@ import { requireManager, SwarmRoleError, type EngineInfo } from './role.js'
 
 /** Tasks re-read this often while something moves: well inside the 2 s Swarm waits before stopping an overlay task's container. */
 const FOLLOW_MS = 200
-/** Following stops this long after the last event, even if something still moves (a task failing over and over). */
+/** Following stops this long after the last event or the start of the motion, even if something still moves (a task failing over and over). */
 const FOLLOW_MAX_MS = 60_000
 const ALL: SwarmPart[] = ['services', 'tasks', 'nodes', 'networks']
 
@@ -45,7 +45,8 @@ export class SwarmProvider implements Provider {
   #synced = false
   #dirty = new Set<SwarmPart>()
   #refreshing = false
-  #followUntil = 0
+  /** When the current following began (0: nothing moves); an event restarts it. */
+  #followFrom = 0
   #follow?: NodeJS.Timeout
   #resync?: NodeJS.Timeout
 
@@ -108,7 +109,6 @@ export class SwarmProvider implements Provider {
         nodes: this.#state.nodes.size,
       })
       this.#publish()
-      this.#followUntil = Date.now() + FOLLOW_MAX_MS
       if (this.#config.watch) this.#resync ??= setInterval(() => this.#changed(ALL, false), this.#config.refreshMs).unref()
     } catch (err) {
       if (stream && this.#events === stream) this.#events = undefined
@@ -121,11 +121,11 @@ export class SwarmProvider implements Provider {
     this.#drain()
   }
 
-  /** Marks parts to re-read; an event (not the resync) also keeps tasks followed for a while. */
+  /** Marks parts to re-read; an event (not the resync) also restarts the following window. */
   #changed(parts: readonly SwarmPart[], event = true): void {
     if (parts.length === 0 || this.#stopped) return
     for (const p of parts) this.#dirty.add(p)
-    if (event) this.#followUntil = Date.now() + FOLLOW_MAX_MS
+    if (event) this.#followFrom = Date.now()
     if (this.#synced && !this.#refreshing) this.#drain()
   }
 
@@ -153,7 +153,13 @@ export class SwarmProvider implements Provider {
   }
 
   #followIfMoving(): void {
-    if (this.#stopped || !this.#config.watch || this.#follow || Date.now() > this.#followUntil || !inMotion(this.#state)) return
+    if (this.#stopped || !this.#config.watch || this.#follow) return
+    if (!inMotion(this.#state)) {
+      this.#followFrom = 0
+      return
+    }
+    if (this.#followFrom === 0) this.#followFrom = Date.now()
+    if (Date.now() - this.#followFrom > FOLLOW_MAX_MS) return
     this.#follow = setTimeout(() => {
       this.#follow = undefined
       this.#changed(['tasks'], false)
