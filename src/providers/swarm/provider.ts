@@ -102,6 +102,7 @@ export class SwarmProvider implements Provider {
       this.#refreshing = true
       await this.#read(ALL)
       if (this.#stopped) return
+      if (stream?.destroyed) throw new Error('event stream closed')
       this.#synced = true
       this.#log!.info(this.#reconnect!.succeeded() ? 'Swarm manager is back; resynced' : 'Swarm manager reached', {
         services: this.#state.services.length,
