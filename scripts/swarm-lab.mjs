@@ -50,6 +50,7 @@ export async function startLab({ name = labName(), nodes = 3, pierImage = `pier-
     docker,
     manager: (...args) => docker(1, ...args),
     stopNode: (i) => run('bash', [SCRIPT, 'stop-node', name, String(i)]),
+    startNode: (i) => run('bash', [SCRIPT, 'start-node', name, String(i)]),
     /** Tears everything down; resolves with what was left behind ('' when nothing). */
     down: async () => {
       try {

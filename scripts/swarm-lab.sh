@@ -11,6 +11,7 @@
 #   swarm-lab.sh down NAME           tear everything down; idempotent; exits 1 if anything is left
 #   swarm-lab.sh leftovers NAME      print what of NAME is still on the machine; exits 1 if anything is
 #   swarm-lab.sh stop-node NAME I    stop node I's dockerd and every process in its namespace
+#   swarm-lab.sh start-node NAME I   start node I's dockerd again (it rejoins with its state)
 #   swarm-lab.sh images NAME TAG     the whoami image on every node, pier's image (TAG) on node 1
 #   swarm-lab.sh reap                tear down labs whose owner process is gone
 #
@@ -74,6 +75,33 @@ stop_node() {
   rm -f "$dir/dockerd.pid"
 }
 
+# Starts node I's dockerd in its namespace. nsenter + unshare, not `ip netns
+# exec` (which remounts /sys and loses the host's cgroup mounts); a private
+# mount namespace keeps dockerd's mounts out of the host's and lets them go
+# with its processes. The node's own /run makes /var/run/docker.sock its
+# socket, as on a real node (a stack mounting it reaches this node, never the
+# host's engine); the host reaches it at $dir/run/docker.sock.
+start_dockerd() {
+  local ns=$1-n$2 dir=$ROOT/$1/n$2
+  nsenter --net="/run/netns/$ns" unshare --mount --uts --propagation private \
+    sh -c 'hostname "$1"; mount --bind "$2" /run; shift 2; exec "$@"' sh "$ns" "$dir/run" \
+    env DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 dockerd \
+      --config-file "$dir/daemon.json" --data-root "$dir/data" --exec-root "$dir/exec" \
+      -H unix:///run/docker.sock --pidfile "$dir/docker.pid" --cgroup-parent "/$ns" \
+      --log-level warn >>"$dir/dockerd.log" 2>&1 </dev/null &
+  echo $! >"$dir/dockerd.pid"
+}
+
+wait_dockerd() {
+  local dir=$ROOT/$1/n$2 n=0
+  until docker -H "unix://$dir/run/docker.sock" version >/dev/null 2>&1; do
+    n=$((n + 1))
+    kill -0 "$(cat "$dir/dockerd.pid")" 2>/dev/null || { tail -n 20 "$dir/dockerd.log" >&2; die "dockerd of node $2 exited"; }
+    [ $n -le 300 ] || { tail -n 20 "$dir/dockerd.log" >&2; die "dockerd of node $2 did not answer within 30 s"; }
+    sleep 0.1
+  done
+}
+
 cmd_up() {
   local name=$1 nodes=${2:-3}
   check_name "$name"
@@ -128,31 +156,11 @@ cmd_up() {
     ip -n "$name-br" link set "$name-b$i" master br0 up
     mkdir -p "$dir/run"
     echo '{}' >"$dir/daemon.json"
-    # nsenter + unshare, not `ip netns exec` (which remounts /sys and loses the
-    # host's cgroup mounts); a private mount namespace keeps dockerd's mounts
-    # out of the host's and lets them go with its processes. The node's own
-    # /run makes /var/run/docker.sock its socket, as on a real node (a stack
-    # mounting it reaches this node, never the host's engine); the host
-    # reaches it at $dir/run/docker.sock.
-    nsenter --net="/run/netns/$ns" unshare --mount --uts --propagation private \
-      sh -c 'hostname "$1"; mount --bind "$2" /run; shift 2; exec "$@"' sh "$ns" "$dir/run" \
-      env DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 dockerd \
-        --config-file "$dir/daemon.json" --data-root "$dir/data" --exec-root "$dir/exec" \
-        -H unix:///run/docker.sock --pidfile "$dir/docker.pid" --cgroup-parent "/$ns" \
-        --log-level warn >"$dir/dockerd.log" 2>&1 </dev/null &
-    echo $! >"$dir/dockerd.pid"
+    start_dockerd "$name" "$i"
     { echo "NODE${i}_IP=$ipaddr"; echo "NODE${i}_SOCK=$dir/run/docker.sock"; } >>"$file"
   done
 
-  for i in $(seq 1 "$nodes"); do
-    local dir=$ROOT/$name/n$i n=0
-    until docker -H "unix://$dir/run/docker.sock" version >/dev/null 2>&1; do
-      n=$((n + 1))
-      kill -0 "$(cat "$dir/dockerd.pid")" 2>/dev/null || { tail -n 20 "$dir/dockerd.log" >&2; die "dockerd of node $i exited"; }
-      [ $n -le 300 ] || { tail -n 20 "$dir/dockerd.log" >&2; die "dockerd of node $i did not answer within 30 s"; }
-      sleep 0.1
-    done
-  done
+  for i in $(seq 1 "$nodes"); do wait_dockerd "$name" "$i"; done
 
   local d1="docker -H unix://$ROOT/$name/n1/run/docker.sock" token
   # A 1 s heartbeat: a stopped node is marked down after about 3 s instead of 15 s.
@@ -170,6 +178,14 @@ cmd_stop_node() {
   check_name "$1"
   [ -f "$(lab_file "$1")" ] || die "no lab $1"
   stop_node "$1" "$2"
+}
+
+cmd_start_node() {
+  check_name "$1"
+  [ -f "$(lab_file "$1")" ] || die "no lab $1"
+  [ -z "$(dockerd_pids "$ROOT/$1/n$2")" ] || die "node $2's dockerd runs"
+  start_dockerd "$1" "$2"
+  wait_dockerd "$1" "$2"
 }
 
 cmd_images() {
@@ -247,6 +263,7 @@ case ${1:-} in
   down) shift; cmd_down "$@" ;;
   leftovers) shift; cmd_leftovers "$@" ;;
   stop-node) shift; cmd_stop_node "$@" ;;
+  start-node) shift; cmd_start_node "$@" ;;
   images) shift; cmd_images "$@" ;;
   reap) cmd_reap ;;
   *) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2; exit 2 ;;

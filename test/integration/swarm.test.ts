@@ -6,7 +6,7 @@
 // manager's containers). The seed scene from a stack file (v1 and v2
 // deploy.labels, 1 -> 5 -> 1 replicas, stack rm -> 404), rolling updates
 // under a bounded load (zero failures), a label changing the route, a node
-// lost, and a tear-down that leaves nothing.
+// lost, the manager lost and back, and a tear-down that leaves nothing.
 import t from 'tap'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -223,6 +223,23 @@ t.test("a node's dockerd stopped: its tasks leave rotation", async (t) => {
   const after = await whoSequence(v3.ip, v3.web, 'moved.localhost', 12)
   t.same(after.filter((w) => lost.some((x) => x.container === w)), [], 'requests go to the tasks on the nodes left')
   t.ok(after.every((w) => typeof w === 'string'), 'and all of them are answered')
+})
+
+t.test('the manager gone and back: pier keeps its configuration, says so once, and resyncs', async (t) => {
+  const port = await freePort()
+  const apiPort = await freePort()
+  const pier = await startPier(['--providers.swarm', `--providers.swarm.endpoint=unix://${lab.nodes[0]!.sock}`, `--providers.swarm.network=${lab.network}`, '--api.insecure',
+    `--entrypoints.web.address=127.0.0.1:${port}`, `--entrypoints.traefik.address=127.0.0.1:${apiPort}`, '--workers=1'])
+  t.teardown(() => pier.stop())
+  const servers = () => api('127.0.0.1', apiPort, '/api/http/services/roll@swarm').then((s: { loadBalancer: { servers: unknown[] } }) => s.loadBalancer.servers.length)
+  const before = await waitFor(servers, SETTLE, 'roll@swarm in the host pier')
+  await lab.stopNode(1)
+  await pier.waitForLog(/Swarm manager unreachable; routing stays on the last configuration/, SETTLE)
+  t.equal(await servers(), before, 'the last configuration stays in force while the manager is gone')
+  await lab.startNode(1)
+  await pier.waitForLog(/Swarm manager is back; resynced/, SETTLE)
+  t.equal(pier.logs().split('\n').filter((l) => / ERROR /.test(l)).length, 1, 'one ERROR line for the whole outage')
+  t.ok(await waitFor(servers, SETTLE, 'roll@swarm after the resync'), 'roll@swarm is there after the resync')
 })
 
 t.test('tear-down leaves nothing: processes, namespaces, links, mounts, cgroups, files', async (t) => {
