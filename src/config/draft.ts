@@ -19,20 +19,12 @@ export interface Draft {
   workers?: number
   throttleMs?: number
   file: Section & { filename?: string; directory?: string; watch?: boolean }
-  docker: Section & {
-    /** a v1 spelling (--docker, --docker.*) was used */
-    v1?: boolean
-    endpoint?: string
-    tls: { ca?: string; cert?: string; key?: string; insecureSkipVerify?: boolean }
-    exposedByDefault?: boolean
-    network?: string
-    defaultRule?: string
-    watch?: boolean
-    constraints?: string
-    allowEmptyServices?: boolean
+  docker: EngineDraft & {
     useBindPortIP?: boolean
-    domain?: string
+    /** v1/v2 swarmMode: the docker provider reads Swarm services instead of containers */
+    swarmMode?: boolean
   }
+  swarm: EngineDraft
   api: Section & { insecure?: boolean; dashboard?: boolean }
   ping?: boolean
   prometheus: Section & { buckets?: number[]; entryPoint?: string; entryPointAt?: Origin }
@@ -48,11 +40,29 @@ export interface Draft {
   graceTimeOutMs?: number
 }
 
+/** A Docker or Swarm provider section. */
+export interface EngineDraft extends Section {
+  /** a v1 spelling (--docker, --docker.*) was used */
+  v1?: boolean
+  endpoint?: string
+  tls: { ca?: string; cert?: string; key?: string; insecureSkipVerify?: boolean }
+  exposedByDefault?: boolean
+  network?: string
+  defaultRule?: string
+  watch?: boolean
+  constraints?: string
+  allowEmptyServices?: boolean
+  domain?: string
+  /** Swarm resync interval, ms */
+  refreshMs?: number
+}
+
 export function emptyDraft(): Draft {
   return {
     entryPoints: new Map(),
     file: {},
     docker: { tls: {} },
+    swarm: { tls: {} },
     api: {},
     prometheus: {},
     accessLog: {},

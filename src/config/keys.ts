@@ -1,7 +1,7 @@
 // Every static configuration key pier accepts, in Traefik's spelling, with
 // what it does to the draft. Keys match case-insensitively (Traefik lower-cases
 // them); `<name>` stands for a user-chosen name such as an entrypoint's.
-import type { Draft } from './draft.js'
+import type { Draft, EngineDraft } from './draft.js'
 import * as V from './values.js'
 import type { Value } from './values.js'
 import { ConfigError, ConfigErrorCode } from './errors.js'
@@ -43,7 +43,33 @@ def('providers.file.filename', false, (d, v) => ((d.file.filename = V.str(v)), (
 def('providers.file.directory', false, (d, v) => ((d.file.directory = V.str(v)), (d.file.touched = true)))
 def('providers.file.watch', true, (d, v) => ((d.file.watch = V.bool(v)), (d.file.touched = true)))
 
-// docker, v2/v3 spelling and v1 spelling (--docker, --docker.*)
+// The options the docker and swarm providers share, under one prefix.
+function engineKeys(prefix: string, section: (d: Draft) => EngineDraft, v1 = false): void {
+  const set = (f: (e: EngineDraft, v: Value) => void): Apply => (d, v) => {
+    const e = section(d)
+    f(e, v)
+    e.touched = true
+    if (v1) e.v1 = true
+  }
+  def(prefix, true, (d, v) => {
+    const e = section(d)
+    e.on = V.bool(v)
+    if (v1) e.v1 = true
+  })
+  def(`${prefix}.endpoint`, false, set((e, v) => (e.endpoint = V.dockerEndpoint(v))))
+  def(`${prefix}.tls.ca`, false, set((e, v) => (e.tls.ca = V.str(v))))
+  def(`${prefix}.tls.cert`, false, set((e, v) => (e.tls.cert = V.str(v))))
+  def(`${prefix}.tls.key`, false, set((e, v) => (e.tls.key = V.str(v))))
+  def(`${prefix}.tls.insecureSkipVerify`, true, set((e, v) => (e.tls.insecureSkipVerify = V.bool(v))))
+  def(`${prefix}.exposedByDefault`, true, set((e, v) => (e.exposedByDefault = V.bool(v))))
+  def(`${prefix}.network`, false, set((e, v) => (e.network = V.str(v))))
+  def(`${prefix}.defaultRule`, false, set((e, v) => (e.defaultRule = V.str(v))))
+  def(`${prefix}.watch`, true, set((e, v) => (e.watch = V.bool(v))))
+  def(`${prefix}.constraints`, false, set((e, v) => (e.constraints = V.str(v))))
+  def(`${prefix}.allowEmptyServices`, true, set((e, v) => (e.allowEmptyServices = V.bool(v))))
+}
+
+// docker, v2/v3 spelling and v1 spelling (--docker, --docker.*); v1/v2 swarmMode
 for (const prefix of ['providers.docker', 'docker']) {
   const v1 = prefix === 'docker'
   const docker = (f: (dk: Draft['docker'], v: Value) => void): Apply => (d, v) => {
@@ -51,23 +77,22 @@ for (const prefix of ['providers.docker', 'docker']) {
     d.docker.touched = true
     if (v1) d.docker.v1 = true
   }
-  def(prefix, true, (d, v) => {
-    d.docker.on = V.bool(v)
-    if (v1) d.docker.v1 = true
-  })
-  def(`${prefix}.endpoint`, false, docker((dk, v) => (dk.endpoint = V.dockerEndpoint(v))))
-  def(`${prefix}.tls.ca`, false, docker((dk, v) => (dk.tls.ca = V.str(v))))
-  def(`${prefix}.tls.cert`, false, docker((dk, v) => (dk.tls.cert = V.str(v))))
-  def(`${prefix}.tls.key`, false, docker((dk, v) => (dk.tls.key = V.str(v))))
-  def(`${prefix}.tls.insecureSkipVerify`, true, docker((dk, v) => (dk.tls.insecureSkipVerify = V.bool(v))))
-  def(`${prefix}.exposedByDefault`, true, docker((dk, v) => (dk.exposedByDefault = V.bool(v))))
-  def(`${prefix}.network`, false, docker((dk, v) => (dk.network = V.str(v))))
-  def(`${prefix}.defaultRule`, false, docker((dk, v) => (dk.defaultRule = V.str(v))))
-  def(`${prefix}.watch`, true, docker((dk, v) => (dk.watch = V.bool(v))))
-  def(`${prefix}.constraints`, false, docker((dk, v) => (dk.constraints = V.str(v))))
-  def(`${prefix}.allowEmptyServices`, true, docker((dk, v) => (dk.allowEmptyServices = V.bool(v))))
+  engineKeys(prefix, (d) => d.docker, v1)
   def(`${prefix}.useBindPortIP`, true, docker((dk, v) => (dk.useBindPortIP = V.bool(v))))
   def(`${prefix}.domain`, false, docker((dk, v) => (dk.domain = V.str(v))))
+  def(`${prefix}.swarmMode`, true, docker((dk, v) => (dk.swarmMode = V.bool(v))))
+  def(`${prefix}.swarmModeRefreshSeconds`, false, docker((dk, v) => (dk.refreshMs = refresh(v))))
+}
+
+// swarm, v3 spelling
+engineKeys('providers.swarm', (d) => d.swarm)
+def('providers.swarm.refreshSeconds', false, (d, v) => ((d.swarm.refreshMs = refresh(v)), (d.swarm.touched = true)))
+
+/** The Swarm resync interval: a full resync more often than every second would only load the manager. */
+function refresh(v: Value): number {
+  const ms = V.duration(v)
+  if (ms < 1000) throw V.badValue(v, 'a duration of at least 1s (pier follows events in between)')
+  return ms
 }
 
 // logs; v1 spelled the section traefikLog (and traefikLogsFile before it)
@@ -173,9 +198,10 @@ const unsupported: Array<[string, string]> = [
   ['ocsp', 'TLS is not supported yet'],
   ['tcpServersTransport', 'TCP routing is not supported'],
   ['serversTransport', 'of serversTransport, pier supports forwardingTimeouts.responseHeaderTimeout, forwardingTimeouts.dialTimeout and maxIdleConnsPerHost'],
-  ['providers', 'pier has the file and docker providers'],
+  ['providers', 'pier has the file, docker and swarm providers'],
   ['providers.file', 'of the file provider, pier supports filename, directory and watch'],
-  ['providers.docker', 'of the docker provider, pier supports endpoint, tls, exposedByDefault, network, defaultRule, watch, constraints, allowEmptyServices, useBindPortIP'],
+  ['providers.docker', 'of the docker provider, pier supports endpoint, tls, exposedByDefault, network, defaultRule, watch, constraints, allowEmptyServices, useBindPortIP, swarmMode, swarmModeRefreshSeconds'],
+  ['providers.swarm', 'of the swarm provider, pier supports endpoint, tls, exposedByDefault, network, defaultRule, watch, constraints, allowEmptyServices, refreshSeconds'],
   ['docker', 'the v1 --docker.* spellings take the same options as providers.docker, plus domain'],
   ['file', 'the Traefik v1 file provider (frontends/backends) is not supported; use --providers.file with the v2 format'],
   ['log', 'of logs, pier supports level, format, filePath, noColor, maxSize, maxBackups, maxAge and compress'],

@@ -35,13 +35,14 @@ export interface DockerTLS {
   insecureSkipVerify: boolean
 }
 
-export interface DockerProviderConfig {
+/** What the Docker and Swarm providers share: one engine, labels read the same way. */
+export interface EngineProviderConfig {
   /** default unix:///var/run/docker.sock, or DOCKER_HOST when set */
   endpoint: string
   tls?: DockerTLS
   /** default true */
   exposedByDefault: boolean
-  /** Network whose container address is used; default: none (the container's only/first network is refused when ambiguous) */
+  /** Network whose address is used; default: none (several networks are refused as ambiguous) */
   network?: string
   /** default Host(`{{ normalize .Name }}`) */
   defaultRule: string
@@ -51,12 +52,22 @@ export interface DockerProviderConfig {
   constraints?: string
   /** default false */
   allowEmptyServices: boolean
-  /** default false */
-  useBindPortIP: boolean
   /** v1 --docker.domain: suffix for v1 default rules; default '' */
   domain?: string
   /** Which label generation a v1 flag set implies; labels of both forms are read either way. */
   v1: boolean
+}
+
+export interface DockerProviderConfig extends EngineProviderConfig {
+  /** default false */
+  useBindPortIP: boolean
+}
+
+export interface SwarmProviderConfig extends EngineProviderConfig {
+  /** The name routers and services get (name@provider): `swarm` for v3 --providers.swarm, `docker` for v1/v2 swarmMode. */
+  name: 'swarm' | 'docker'
+  /** Full resync interval, ms (refreshSeconds / swarmModeRefreshSeconds); default 15000, Traefik's poll interval. */
+  refreshMs: number
 }
 
 export interface AccessLogConfig {
@@ -96,7 +107,10 @@ export interface StaticConfig {
     /** Throttle between applied configurations per provider, ms; default 100 (Traefik: 2000). */
     throttleMs: number
     file?: FileProviderConfig
+    /** Containers of one engine. */
     docker?: DockerProviderConfig
+    /** Services of a Swarm, from a manager's API. */
+    swarm?: SwarmProviderConfig
   }
   api?: {
     /** --api.insecure: serve the API on the traefik entrypoint; default false */

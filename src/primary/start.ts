@@ -56,6 +56,10 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
     const { DockerProvider } = await import('../providers/docker/provider.js')
     providers.push(new DockerProvider(config.providers.docker))
   }
+  if (config.providers.swarm) {
+    const { SwarmProvider } = await import('../providers/swarm/provider.js')
+    providers.push(new SwarmProvider(config.providers.swarm))
+  }
   for (const p of providers) {
     const plog = log.with({ providerName: p.name })
     await p.start((c, annotations) => {
