@@ -63,6 +63,10 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
     const { DockerProvider } = await import('../providers/docker/provider.js')
     providers.push(new DockerProvider(config.providers.docker))
   }
+  if (config.providers.swarm) {
+    const { SwarmProvider } = await import('../providers/swarm/provider.js')
+    providers.push(new SwarmProvider(config.providers.swarm))
+  }
   for (const p of providers) {
     const plog = log.with({ providerName: p.name })
     await p.start((c, annotations) => {
@@ -76,7 +80,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
     workers,
     {
       entryPoints: proxied.map(([name, ep]) => ({ name, host: ep.host, port: ep.port, limits: config.clientLimits[name]! })),
-      log: config.log,
+      log: { level: config.log.level, format: config.log.format, toPrimary: config.log.filePath !== undefined },
       transport: {
         responseHeaderTimeoutMs: config.serversTransport.responseHeaderTimeoutMs,
         dialTimeoutMs: config.serversTransport.dialTimeoutMs,
@@ -87,7 +91,9 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
       graceMs: config.lifecycle.graceTimeOutMs,
       observe: {
         buckets: config.metrics?.prometheus?.buckets,
-        accessLog: config.accessLog ? { format: config.accessLog.format, counter: new SharedArrayBuffer(8) } : undefined,
+        accessLog: config.accessLog
+          ? { format: config.accessLog.format, counter: new SharedArrayBuffer(8), filters: config.accessLog.filters, fields: config.accessLog.fields }
+          : undefined,
       },
     },
     latest,
@@ -95,6 +101,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
     (m) => {
       if (m.type === 'metrics') observe.onMetrics(m.snapshot)
       else if (m.type === 'accesslog') observe.onAccessLog(m.lines, m.count)
+      else if (m.type === 'log') log.line(m.line)
     },
   )
   await pool.start()

@@ -62,7 +62,7 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 export function createHandler(ctx: HandlerContext, ep: number, epPort: number, limits: ClientLimits): (res: HttpResponse, req: HttpRequest) => void {
   const view = new RequestView()
   // A request pier answers itself (404, 503), reported like an exchange.
-  const own: Finished = { table: ctx.routing().table, ep, router: -1, service: -1, server: -1, status: 0, method: '', startedAt: 0, headersAt: -1, bytesOut: 0, bytesIn: 0, log: null }
+  const own: Finished = { table: ctx.routing().table, ep, router: -1, service: -1, server: -1, status: 0, method: '', startedAt: 0, headersAt: -1, bytesOut: 0, bytesIn: 0, attempts: 0, log: null }
   /** ctx.requests when pier last answered itself: a failure after that must not answer twice. */
   let repliedTo = -1
   const ownLog = (res: HttpResponse, req: HttpRequest): AccessFields | null =>
@@ -90,7 +90,7 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, l
     repliedTo = ctx.requests
     const line = REFUSAL[status]!
     const body = `${line.slice(4)}: ${reason}\n`
-    const f: Finished = { table: ctx.routing().table, ep, router: -1, service: -1, server: -1, status, method: view.method, startedAt, headersAt: -1, bytesOut: 0, bytesIn: 0, log: ownLog(res, req) }
+    const f: Finished = { table: ctx.routing().table, ep, router: -1, service: -1, server: -1, status, method: view.method, startedAt, headersAt: -1, bytesOut: 0, bytesIn: 0, attempts: 0, log: ownLog(res, req) }
     let aborted = false
     res.onAborted(() => (aborted = true))
     setImmediate(() => {
