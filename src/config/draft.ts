@@ -38,6 +38,7 @@ export interface Draft {
   log: { level?: Level; format?: Format }
   transport: { responseHeaderTimeoutMs?: number; dialTimeoutMs?: number; maxIdleConnsPerHost?: number }
   graceTimeOutMs?: number
+  webSocket: { maxMessageSize?: number; compression?: boolean }
 }
 
 export function emptyDraft(): Draft {
@@ -50,5 +51,6 @@ export function emptyDraft(): Draft {
     accessLog: {},
     log: {},
     transport: {},
+    webSocket: {},
   }
 }

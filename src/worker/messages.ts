@@ -3,6 +3,7 @@
 import type { MessagePort } from 'node:worker_threads'
 import type { MetricsSnapshot } from '../metrics/snapshot.js'
 import type { AccessLogFormat } from '../accesslog/format.js'
+import type { WebSocketSettings } from './websocket-bridge.js'
 
 export interface WorkerEntryPoint {
   name: string
@@ -19,6 +20,7 @@ export interface ServeInput {
   table: SharedArrayBuffer
   log: { level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'; format: 'common' | 'json' }
   transport: { responseHeaderTimeoutMs: number; dialTimeoutMs: number; maxConnsPerServer: number }
+  webSocket: WebSocketSettings
   /** Prometheus buckets (seconds); the access log format when it is on. */
   observe: { buckets?: number[]; accessLog?: { format: AccessLogFormat; counter: SharedArrayBuffer } }
 }
@@ -36,7 +38,11 @@ export interface DrainMessage {
 export interface RetireMessage {
   type: 'retire'
 }
-export type ToWorker = TableMessage | DrainMessage | RetireMessage
+/** The drain's grace period is over: close every WebSocket with 1001. */
+export interface CloseWebSocketsMessage {
+  type: 'close-websockets'
+}
+export type ToWorker = TableMessage | DrainMessage | RetireMessage | CloseWebSocketsMessage
 
 // worker -> primary
 export interface ListeningMessage {

@@ -20,6 +20,8 @@ import { WorkerObservers } from '../metrics/worker-observers.js'
 import { methodIndex } from '../metrics/methods.js'
 import type { ServeInput, ToWorker, FromWorker } from './messages.js'
 import { UWS_IDLE_CLOSE_MS } from './uws-idle.js'
+import { webSocketBehavior } from './websocket-behavior.js'
+import { closeAllWebSockets } from './websocket-bridge.js'
 
 
 export default async function serve(input: ServeInput): Promise<void> {
@@ -88,6 +90,7 @@ export default async function serve(input: ServeInput): Promise<void> {
     log,
     requests: 0,
     logging: accessLog !== undefined,
+    webSocket: input.webSocket,
   }
 
   const sockets: uWS.us_listen_socket[] = []
@@ -95,7 +98,8 @@ export default async function serve(input: ServeInput): Promise<void> {
     input.entryPoints.map(
       (ep, i) =>
         new Promise<void>((resolve, reject) => {
-          const app = uWS.App().any('/*', createHandler(ctx, i, ep.port))
+          const handler = createHandler(ctx, i, ep.port)
+          const app = uWS.App().ws('/*', webSocketBehavior(input.webSocket, handler)).any('/*', handler)
           const cb = (ls: uWS.us_listen_socket | false): void => {
             if (!ls) return reject(new Error(`cannot listen on ${ep.host || '*'}:${ep.port} for entrypoint ${ep.name} (address in use or not permitted)`))
             sockets.push(ls)
@@ -122,6 +126,8 @@ export default async function serve(input: ServeInput): Promise<void> {
     const retire = (reason: string): void => {
       if (sink.closing) return
       stopAccepting()
+      // WebSockets cannot move to another thread: their clients reconnect (1001, going away).
+      closeAllWebSockets()
       post({ type: 'retiring', id: input.id, reason })
       let seen = -1
       let quietSince = 0
@@ -155,6 +161,9 @@ export default async function serve(input: ServeInput): Promise<void> {
           post({ type: 'drained', id: input.id })
         }
         if (inflight === 0) onIdle()
+      } else if (m.type === 'close-websockets') {
+        const n = closeAllWebSockets()
+        if (n > 0) log.info('grace period over: WebSockets closed (1001)', { count: n })
       }
     })
   })
