@@ -56,6 +56,7 @@ interface Concern extends Part {
 
 interface ServiceDef {
   passHostHeader?: boolean
+  flushInterval?: string
   servers: Server[]
   unsupported?: string[]
 }
@@ -120,7 +121,7 @@ export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOpt
     for (const [name, r] of frag.routers) mergeInto(routers, name, r, JSON.stringify(r), c.name)
     for (const [kind, found] of [['tcp', labels.tcpRouters], ['udp', labels.udpRouters]] as const) for (const [name, r] of found) stream[kind][name] ??= r
     for (const [name, s] of frag.services) {
-      const key = JSON.stringify({ passHostHeader: s.passHostHeader, unsupported: s.unsupported })
+      const key = JSON.stringify({ passHostHeader: s.passHostHeader, flushInterval: s.flushInterval, unsupported: s.unsupported })
       const prev = services.get(name)
       if (prev && prev.key === key && !prev.conflict) {
         prev.origins.push(c.name)
@@ -149,6 +150,7 @@ export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOpt
     }
     const lb: DynamicConfig['http']['services'][string]['loadBalancer'] = { servers: s.value.servers }
     if (s.value.passHostHeader !== undefined) lb.passHostHeader = s.value.passHostHeader
+    if (s.value.flushInterval !== undefined) lb.responseForwarding = { flushInterval: s.value.flushInterval }
     config.http.services[name] = s.value.unsupported ? { loadBalancer: lb, unsupported: s.value.unsupported } : { loadBalancer: lb }
   }
   for (const name of [...routers.keys()].sort()) {
@@ -231,6 +233,7 @@ function v2Fragment(ctx: Ctx): Fragment {
     const def: ServiceDef = { servers: [] }
     if (s.passHostHeader === null) continue
     if (s.passHostHeader !== undefined) def.passHostHeader = s.passHostHeader
+    if (s.flushInterval !== undefined) def.flushInterval = s.flushInterval
     if (s.unsupported) def.unsupported = s.unsupported
     frag.services.set(svc, def)
     if (!ctx.serving || s.port === null || s.weight === null) continue

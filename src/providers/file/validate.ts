@@ -3,6 +3,7 @@
 // as Traefik's decoder does; names (routers, services) are kept as written.
 import type { DynamicConfig, Router, RouterTLS, Service, Server, StreamRouter } from '../../config/dynamic.js'
 import { nearest } from '../../config/suggest.js'
+import { parseSignedDuration } from '../../config/duration.js'
 import { parseRule, RuleError } from '../../rules/index.js'
 import { FileProblem, type FileProblemCode, type Problem } from './problems.js'
 
@@ -48,14 +49,15 @@ const shapes = {
   domain: { known: ['main', 'sans'], ignored: [] },
   service: { known: ['loadBalancer'], ignored: [] },
   loadBalancer: {
-    known: ['servers', 'passHostHeader'],
+    known: ['servers', 'passHostHeader', 'responseForwarding'],
     disabling: {
       healthCheck: 'health checks are not supported yet',
       sticky: 'sticky sessions are not supported yet',
       serversTransport: 'serversTransports are not supported yet',
     },
-    ignored: ['responseForwarding', 'strategy'],
+    ignored: ['strategy'],
   },
+  responseForwarding: { known: ['flushInterval'], ignored: [] },
   server: { known: ['url', 'weight'], ignored: ['preservePath'] },
   streamRouter: { known: ['rule', 'service', 'entryPoints'], ignored: ['middlewares', 'tls', 'priority', 'ruleSyntax'] },
 } satisfies Record<string, Shape>
@@ -291,6 +293,13 @@ function service(ctx: Ctx, name: string, raw: unknown): Service | undefined {
     const b = boolean(phh)
     if (b === undefined) fail(ctx, who, FileProblem.BAD_VALUE, `loadBalancer.passHostHeader must be true or false, not ${kindOf(phh)}`)
     else loadBalancer.passHostHeader = b
+  }
+  const rf = section(ctx, l.get('responseForwarding'), 'loadBalancer.responseForwarding', who)
+  const fi = rf ? pick(ctx, rf, shapes.responseForwarding, 'loadBalancer.responseForwarding.', who).get('flushInterval') : undefined
+  if (fi !== undefined && fi !== null) {
+    const text = typeof fi === 'number' ? String(fi) : fi
+    if (typeof text !== 'string' || parseSignedDuration(text) === undefined) fail(ctx, who, FileProblem.BAD_VALUE, `loadBalancer.responseForwarding.flushInterval must be a duration such as 100ms or -1, not ${kindOf(fi)}`)
+    else loadBalancer.responseForwarding = { flushInterval: text }
   }
   if (ctx.errors.length > before) return undefined
   return refused.length > 0 ? { loadBalancer, unsupported: refused } : { loadBalancer }
