@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocket, WebSocketServer, type RawData } from 'ws'
+import type { Handler } from './backends.js'
 
 export interface WsBackend {
   port: number
@@ -18,9 +19,13 @@ export interface WsBackend {
  * A ws server on 127.0.0.1. refuse(req) may answer an upgrade itself (a raw
  * HTTP response written to the socket) by returning true.
  */
-export async function startWsBackend(onConnection: (ws: WebSocket, req: IncomingMessage, wss: WebSocketServer) => void, refuse?: (req: IncomingMessage, socket: Duplex) => boolean): Promise<WsBackend> {
+export async function startWsBackend(
+  onConnection: (ws: WebSocket, req: IncomingMessage, wss: WebSocketServer) => void,
+  refuse?: (req: IncomingMessage, socket: Duplex) => boolean,
+  http: Handler = (_req, res) => res.end('plain http'),
+): Promise<WsBackend> {
   const seen: WsBackend['seen'] = []
-  const server = createServer((_req, res) => res.end('plain http'))
+  const server = createServer(http)
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (ps) => (ps.has('chat') ? 'chat' : false), maxPayload: 256 << 20 })
   wss.on('headers', (h) => h.push('Set-Cookie: sid=42; Path=/', 'X-Backend: yes'))
   server.on('upgrade', (req, socket, head) => {
