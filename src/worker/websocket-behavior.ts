@@ -26,7 +26,8 @@ export function webSocketBehavior(settings: WebSocketSettings, handler: Handler)
     sendPingsAutomatically: true,
     // 0: uWS never drops a message; the bridge bounds what is buffered by pausing the backend.
     maxBackpressure: 0,
-    compression: settings.compress ? uWS.SHARED_COMPRESSOR : uWS.DISABLED,
+    // Shared (de)compressors: no per-connection window, so no memory per WebSocket for it.
+    compression: settings.compress ? uWS.SHARED_COMPRESSOR | uWS.SHARED_DECOMPRESSOR : uWS.DISABLED,
     upgrade: handler,
     open: (ws) => ws.getUserData().bridge.opened(ws),
     message: (ws, message, isBinary) => ws.getUserData().bridge.fromClient(message, isBinary),

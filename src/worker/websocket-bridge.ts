@@ -78,6 +78,14 @@ export class Bridge implements TunnelReader, FrameSink {
   private ended = false
   /** Message bytes sent to the client. */
   bytesOut = 0
+  /** The read being parsed inside ws.cork() (cork takes a callback: one bound once, fed through these). */
+  private readBuf: Buffer | null = null
+  private readStart = 0
+  private readEnd = 0
+  private readAt = 0
+  private readonly parseRead = (): void => {
+    this.readAt = this.parser.execute(this.readBuf!, this.readStart, this.readEnd)
+  }
 
   constructor(
     private readonly tunnel: Tunnel,
@@ -147,7 +155,16 @@ export class Bridge implements TunnelReader, FrameSink {
 
   onTunnelData(buf: Buffer, start: number, end: number): number {
     if (this.parser.closed) return end
-    const p = this.parser.execute(buf, start, end)
+    let p: number
+    if (this.ws !== null) {
+      // Every message of one read leaves in one write to the client.
+      this.readBuf = buf
+      this.readStart = start
+      this.readEnd = end
+      this.ws.cork(this.parseRead)
+      this.readBuf = null
+      p = this.readAt
+    } else p = this.parser.execute(buf, start, end)
     if (p >= 0) return this.parser.closed ? end : p
     const err = this.parser.error!
     this.closeBackend(err.code, Buffer.from(err.message))
@@ -178,15 +195,17 @@ export class Bridge implements TunnelReader, FrameSink {
   onMessageData(piece: Buffer, last: boolean): boolean {
     const ws = this.ws
     if (ws === null) return true
-    const c = this.settings.compress
+    // Only a message that came whole in one read is compressed: uWS 20.30's
+    // shared compressor corrupts fragmented messages, and an uncompressed
+    // message is always allowed on a permessage-deflate connection.
     if (this.first) {
-      if (last) ws.send(piece, this.binary, c)
-      else ws.sendFirstFragment(piece, this.binary, c)
+      if (last) ws.send(piece, this.binary, this.settings.compress)
+      else ws.sendFirstFragment(piece, this.binary, false)
       this.first = false
     } else if (last) {
-      ws.sendLastFragment(piece, c)
+      ws.sendLastFragment(piece, false)
     } else {
-      ws.sendFragment(piece, c)
+      ws.sendFragment(piece, false)
     }
     this.bytesOut += piece.length
     return this.flowing(ws)

@@ -239,6 +239,30 @@ t.test('message size limit (64 KiB here) both ways', async (t) => {
   t.equal(lastBackendClose!.code, 1009, '... and the backend 1009 (too big)')
 })
 
+t.test('--webSocket.compression: permessage-deflate toward the client, plain frames toward the backend', async (t) => {
+  const p2 = await freePort()
+  const file = routes('deflate.yml', { main: main.url }, { main: { rule: 'Host(`ws.test`)', service: 'main' } })
+  const dp = await startPier([`--entrypoints.web.address=127.0.0.1:${p2}`, `--providers.file.filename=${file}`, '--workers=1', '--webSocket.compression'])
+  try {
+    const c = await connect(p2, 'ws.test', '/echo')
+    t.match(c.ws.extensions, /permessage-deflate/, 'negotiated with the client')
+    t.notOk('sec-websocket-extensions' in main.seen.at(-1)!.headers, 'not offered to the backend')
+    const text = JSON.stringify({ entity: 'sensor.kitchen', state: 21.5 }).repeat(2000)
+    c.ws.send(text)
+    t.equal((await c.nth(0)).data.toString(), text, 'a compressible message both ways')
+    c.ws.send('fragments')
+    t.equal((await c.nth(1)).data.toString(), 'fragmented', "the backend's fragments")
+    const bin = Buffer.alloc(1 << 20)
+    for (let i = 0; i < bin.length; i++) bin[i] = (i * 13) & 0xff
+    c.ws.send(bin)
+    t.ok((await c.nth(2)).data.equals(bin), '1 MiB binary')
+    c.ws.close(1000)
+    t.equal((await c.closed).code, 1000)
+  } finally {
+    await dp.stop()
+  }
+})
+
 t.test('backpressure toward a client that does not read: the backend is paused, pier stays small', async (t) => {
   let backendBuffered = 0
   let sent = 0
