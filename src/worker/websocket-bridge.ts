@@ -78,14 +78,6 @@ export class Bridge implements TunnelReader, FrameSink {
   private ended = false
   /** Message bytes sent to the client. */
   bytesOut = 0
-  /** The read being parsed inside ws.cork() (cork takes a callback: one bound once, fed through these). */
-  private readBuf: Buffer | null = null
-  private readStart = 0
-  private readEnd = 0
-  private readAt = 0
-  private readonly parseRead = (): void => {
-    this.readAt = this.parser.execute(this.readBuf!, this.readStart, this.readEnd)
-  }
 
   constructor(
     private readonly tunnel: Tunnel,
@@ -155,16 +147,8 @@ export class Bridge implements TunnelReader, FrameSink {
 
   onTunnelData(buf: Buffer, start: number, end: number): number {
     if (this.parser.closed) return end
-    let p: number
-    if (this.ws !== null) {
-      // Every message of one read leaves in one write to the client.
-      this.readBuf = buf
-      this.readStart = start
-      this.readEnd = end
-      this.ws.cork(this.parseRead)
-      this.readBuf = null
-      p = this.readAt
-    } else p = this.parser.execute(buf, start, end)
+    // Not inside ws.cork(): uWS 20.30 garbles frames sent corked while the socket has backpressure.
+    const p = this.parser.execute(buf, start, end)
     if (p >= 0) return this.parser.closed ? end : p
     const err = this.parser.error!
     this.closeBackend(err.code, Buffer.from(err.message))

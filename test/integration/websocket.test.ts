@@ -316,20 +316,25 @@ t.test('backpressure toward a backend that does not read: the client is closed w
   const file = routes('stuck.yml', { s: stuck.url }, { s: { rule: 'Host(`stuck.test`)', service: 's' } })
   const sp = await startPier([`--entrypoints.web.address=127.0.0.1:${p2}`, `--providers.file.filename=${file}`, '--workers=1', '--webSocket.maxMessageSize=64KiB'])
   try {
+    const before = rss(sp.proc.pid!)
+    let peak = before
+    const sampler = setInterval(() => (peak = Math.max(peak, rss(sp.proc.pid!))), 20)
     const c = await connect(p2, 'stuck.test', '/')
     let sent = 0
     const chunk = Buffer.alloc(64 * 1024, 4)
     let code = 0
     c.closed.then((r) => (code = r.code))
-    while (code === 0 && sent < 256 << 20) {
+    while (code === 0 && sent < 512 << 20) {
       if (c.ws.bufferedAmount < 1 << 20) {
         c.ws.send(chunk)
         sent += chunk.length
       } else await new Promise((r) => setTimeout(r, 2))
     }
     await c.closed
+    clearInterval(sampler)
     t.equal(code, 1013)
-    t.ok(sent < 64 << 20, `closed after ${(sent / 1048576).toFixed(1)} MiB (pier holds at most the largest message + 1 MiB; the rest sat in kernel buffers)`)
+    // Loopback sockets here may buffer up to 32 MB each way in the kernel; pier itself holds at most the largest message + 1 MiB.
+    t.ok(peak - before < 32 << 20, `closed after ${(sent / 1048576).toFixed(1)} MiB sent; pier grew ${((peak - before) / 1048576).toFixed(1)} MB`)
   } finally {
     await sp.stop()
     await stuck.close()
