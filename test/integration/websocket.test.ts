@@ -242,7 +242,7 @@ t.test('message size limit (64 KiB here) both ways', async (t) => {
 t.test('--webSocket.compression: permessage-deflate toward the client, plain frames toward the backend', async (t) => {
   const p2 = await freePort()
   const file = routes('deflate.yml', { main: main.url }, { main: { rule: 'Host(`ws.test`)', service: 'main' } })
-  const dp = await startPier([`--entrypoints.web.address=127.0.0.1:${p2}`, `--providers.file.filename=${file}`, '--workers=1', '--webSocket.compression'])
+  const dp = await startPier([`--entrypoints.web.address=127.0.0.1:${p2}`, `--providers.file.filename=${file}`, '--workers=1', '--webSocket.compression', '--accesslog'])
   try {
     const c = await connect(p2, 'ws.test', '/echo')
     t.match(c.ws.extensions, /permessage-deflate/, 'negotiated with the client')
@@ -258,6 +258,8 @@ t.test('--webSocket.compression: permessage-deflate toward the client, plain fra
     t.ok((await c.nth(2)).data.equals(bin), '1 MiB binary')
     c.ws.close(1000)
     t.equal((await c.closed).code, 1000)
+    await dp.waitForLog(/"GET \/echo HTTP\/1\.1" 101 \d+/, 5000)
+    t.pass('the WebSocket is logged as one request with status 101 once closed')
   } finally {
     await dp.stop()
   }
