@@ -6,7 +6,7 @@
 // Prints a table; figures from a shared machine are noisy.
 //
 // Usage: node bench/websocket/run.mjs [--conns=100] [--size=64] [--seconds=8]
-//        [--repeats=2] [--idle=9000] [--targets=direct,pier,nginx,caddy]
+//        [--repeats=2] [--idle=8000] [--targets=direct,pier,nginx,caddy]
 //        [--compression] (pier negotiates permessage-deflate with the client)
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs'
 import { tmpdir, availableParallelism } from 'node:os'
@@ -16,13 +16,14 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { start, freePort, treeRssMB, sleep } from '../lib/procs.mjs'
 import { mergeEncoded, summarize } from '../lib/hdr.mjs'
 import { machine } from '../lib/machine.mjs'
+import { treeCpu } from '../lib/cpu.mjs'
 
 const opt = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? 'true']))
 const CONNS = Number(opt.conns ?? 100)
 const SIZE = Number(opt.size ?? 64)
 const SECONDS = Number(opt.seconds ?? 8)
 const REPEATS = Number(opt.repeats ?? 2)
-const IDLE = Number(opt.idle ?? 9000)
+const IDLE = Number(opt.idle ?? 8000)
 const TARGETS = (opt.targets ?? 'direct,pier,nginx,caddy').split(',')
 const HOST = 'ws.bench'
 const here = (f) => fileURLToPath(new URL(f, import.meta.url))
@@ -60,7 +61,7 @@ async function startTarget(name) {
     writeFileSync(join(d, 'nginx.conf'), `worker_processes 1;
 daemon off;
 pid ${d}/nginx.pid;
-error_log ${d}/error.log crit;
+error_log ${d}/error.log error;
 worker_rlimit_nofile 20000;
 events { worker_connections 19000; }
 http {
@@ -111,11 +112,15 @@ async function waitPort(port) {
 }
 
 async function echo(target) {
+  const cpu0 = treeCpu(target.proc.pid)
   const load = start('load', process.execPath, [here('load.mjs'), String(target.port), HOST, String(CONNS), String(SIZE), String(SECONDS), '1', opt.compression ? '1' : '0'], { cpus: loadCpu })
   const code = await load.exited
   const line = load.output().trim().split('\n').pop()
   if (code !== 0) throw new Error(`load generator failed (${code}): ${load.output().slice(-1000)}`)
-  return JSON.parse(line)
+  const cpu1 = treeCpu(target.proc.pid)
+  const r = JSON.parse(line)
+  r.cpuUs = ((cpu1.user + cpu1.system - cpu0.user - cpu0.system) * 1e6) / r.total
+  return r
 }
 
 async function idle(target) {
@@ -142,16 +147,16 @@ for (let r = 0; r < REPEATS; r++) {
   }
 }
 const pad = (s, n) => String(s).padStart(n)
-console.log(`${'target'.padEnd(8)} ${pad('msg/s (runs)', 26)} ${pad('p50 ms', 8)} ${pad('p99 ms', 8)} ${pad('p99.9', 8)} ${pad('B/msg in', 9)} errors`)
+console.log(`${'target'.padEnd(8)} ${pad('msg/s (runs)', 26)} ${pad('p50 ms', 8)} ${pad('p99 ms', 8)} ${pad('p99.9', 8)} ${pad('B/msg in', 9)} ${pad('CPU µs/msg', 11)} errors`)
 const direct = runs.direct ? median(runs.direct.map((x) => x.messages / x.seconds)) : 0
 for (const name of TARGETS) {
   const rates = runs[name].map((x) => x.messages / x.seconds)
   const s = summarize(mergeEncoded(runs[name].map((x) => x.hist)))
   const rel = direct && name !== 'direct' ? ` ${(median(rates) / direct).toFixed(2)}x` : ''
-  console.log(`${name.padEnd(8)} ${pad(`${Math.round(median(rates)).toLocaleString('en')} (${rates.map((v) => Math.round(v / 1000) + 'k').join(', ')})${rel}`, 26)} ${pad(s.p50.toFixed(2), 8)} ${pad(s.p99.toFixed(2), 8)} ${pad(s.p999.toFixed(2), 8)} ${pad((runs[name].reduce((a, x) => a + x.bytesIn, 0) / runs[name].reduce((a, x) => a + x.messages, 0)).toFixed(1), 9)} ${runs[name].reduce((a, x) => a + x.errors, 0)}${runs[name][0].extensions ? ` (${runs[name][0].extensions})` : ''}`)
+  console.log(`${name.padEnd(8)} ${pad(`${Math.round(median(rates)).toLocaleString('en')} (${rates.map((v) => Math.round(v / 1000) + 'k').join(', ')})${rel}`, 26)} ${pad(s.p50.toFixed(2), 8)} ${pad(s.p99.toFixed(2), 8)} ${pad(s.p999.toFixed(2), 8)} ${pad((runs[name].reduce((a, x) => a + x.bytesIn, 0) / runs[name].reduce((a, x) => a + x.messages, 0)).toFixed(1), 9)} ${pad(median(runs[name].map((x) => x.cpuUs)).toFixed(1), 11)} ${runs[name].reduce((a, x) => a + x.errors, 0)}${runs[name][0].extensions ? ` (${runs[name][0].extensions})` : ''}`)
 }
 if (IDLE > 0) {
-  console.log(`\nResident memory with ${IDLE.toLocaleString('en')} idle WebSockets open (whole process tree; a proxied WebSocket holds two sockets, and this machine's hard limit of 20,000 descriptors per process is why the default is 9,000, not 10,000):`)
+  console.log(`\nResident memory with ${IDLE.toLocaleString('en')} idle WebSockets open (whole process tree). The default is 8,000, not 10,000: a proxied WebSocket holds two sockets and this machine's hard limit is 20,000 descriptors per process, and nginx here resets connections past about 8,000:`)
   for (const name of TARGETS) {
     const r = await idle(targets[name])
     console.log(`${name.padEnd(8)} ${r.before.toFixed(1)} MB -> ${r.after.toFixed(1)} MB  (${r.perSocketKB.toFixed(1)} KB per WebSocket)`)
