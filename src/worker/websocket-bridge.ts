@@ -44,9 +44,12 @@ const EMPTY = new Uint8Array(0)
 
 /** Every open bridge of this thread, for closing them all at shutdown. */
 const open = new Set<Bridge>()
+/** The thread is shutting down: a WebSocket whose upgrade was still under way closes as soon as it opens. */
+let goingAway = false
 
-/** Closes every WebSocket of this thread with 1001 (both sides); returns how many there were. */
+/** Closes every WebSocket of this thread with 1001 (both sides), and any that opens later; returns how many there were. */
 export function closeAllWebSockets(): number {
+  goingAway = true
   const n = open.size
   for (const b of [...open]) b.goAway()
   return n
@@ -94,6 +97,7 @@ export class Bridge implements TunnelReader, FrameSink {
     this.ws = ws
     open.add(this)
     this.tunnel.start(this)
+    if (goingAway) this.goAway()
   }
 
   fromClient(message: ArrayBuffer, isBinary: boolean): void {
@@ -230,7 +234,9 @@ export class Bridge implements TunnelReader, FrameSink {
 
   private flowing(ws: WebSocket<Slot>): boolean {
     if (ws.getBufferedAmount() <= CLIENT_HIGH_WATER) return true
+    // Paused here, not only by the unread rest: a read may end right at this message.
     this.paused = true
+    this.tunnel.pause()
     return false
   }
 
