@@ -1,8 +1,9 @@
 #!/bin/sh
 # Installs the Debian packages the tests need, when missing: a Docker engine
 # and compose, busybox (offline test images, a plain HTTP/1.0 server), nginx
-# (a real backend), Chromium (the dashboard test), websocketd (a WebSocket
-# server for the container test). One apt-get update at most.
+# (a real backend), Chromium (the dashboard test), Prometheus (Traefik's Grafana
+# dashboard queries run on pier's metrics), websocketd (a WebSocket server for
+# the container test). One apt-get update at most.
 set -eu
 need=""
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -15,6 +16,7 @@ have caddy || need="$need caddy"
 have wrk || need="$need wrk"
 [ -x /usr/bin/chromium ] || need="$need chromium"
 have websocketd || need="$need websocketd"
+have prometheus || need="$need prometheus"
 if [ -n "$need" ]; then
   echo "test-deps: installing$need" >&2
   export DEBIAN_FRONTEND=noninteractive

@@ -12,6 +12,7 @@ import { WorkerPool } from './workers.js'
 import { startObservability } from '../api/observability.js'
 import { internalEntryPoints } from '../config/static.js'
 import { openConnections } from './open-connections.js'
+import type { TableRef } from '../worker/messages.js'
 
 export interface Running {
   state: RuntimeState
@@ -32,7 +33,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
   observe.metrics.countConnections = () => new Map(proxied.map(([name, ep]) => [name, openConnections(new Set([ep.port]))]))
 
   let pool: WorkerPool | null = null
-  let latest: SharedArrayBuffer
+  let latest: TableRef
   const publisher = new Publisher(state, epNames, log, (table) => {
     latest = table
     pool?.publish(table)
@@ -99,6 +100,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
       aggregator.close()
       await Promise.all(providers.map((p) => p.stop().catch((err: Error) => log.warn('provider did not stop cleanly', { providerName: p.name, error: err.message }))))
       const clean = await running.drain(config.lifecycle.graceTimeOutMs, proxied.map(([, ep]) => ep.port))
+      publisher.health.close()
       await observe.close()
       return clean
     },

@@ -127,6 +127,11 @@ export class Tunnel implements ParserSink, RequestController, Tickable {
 
   end(): void {}
 
+  // An upgrade is not moved to another server (the exchange has no failover).
+  replayableBody(): null {
+    return null
+  }
+
   pause(): void {
     if (this.paused || this.state === DONE) return
     this.paused = true

@@ -12,6 +12,7 @@ import type { Logger } from '../log.js'
 import { clientAddress } from './client-address.js'
 import { isUpgradeRequest, startUpgrade } from './upgrade-start.js'
 import type { WebSocketSettings } from './websocket-bridge.js'
+import type { Failover } from './failover.js'
 
 /** The worker's current routing state; replaced as a whole on a table swap. */
 export interface Routing {
@@ -31,6 +32,8 @@ export interface HandlerContext {
   /** The access log is on: keep what its lines need. */
   logging: boolean
   webSocket: WebSocketSettings
+  /** Sends failed requests to another server, and keeps passive health. */
+  failover: Failover
 }
 
 /** The one MatchRequest of this thread, pointed at the request being handled. */
@@ -62,7 +65,7 @@ export type Handler = (res: HttpResponse, req: HttpRequest, context?: us_socket_
 export function createHandler(ctx: HandlerContext, ep: number, epPort: number): Handler {
   const view = new RequestView()
   // A request pier answers itself (404, 503, 400, 501, 500), reported like an exchange.
-  const own: Finished = { table: ctx.routing().table, ep, router: -1, service: -1, server: -1, status: 0, method: '', startedAt: 0, headersAt: -1, bytesOut: 0, log: null }
+  const own: Finished = { table: ctx.routing().table, ep, router: -1, service: -1, server: -1, status: 0, method: '', startedAt: 0, headersAt: -1, bytesOut: 0, bytesIn: 0, log: null }
   /** ctx.requests when pier last answered itself: a failure after that must not answer twice. */
   let repliedTo = -1
   const reply = (res: HttpResponse, req: HttpRequest, router: number, service: number, status: string, body: string, close: boolean, startedAt: number, header?: [string, string]): void => {
@@ -127,15 +130,16 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
         return
       }
       x = new Exchange(res, table, ep, method, router, service, server, startedAt, log, ctx.sink)
-      const ctl = pools[server]!.request(head.head, body, x, options[(method === 'HEAD' ? 2 : 0) + (body === BODY_NONE && IDEMPOTENT.has(method) ? 1 : 0)]!)
-      x.ctl = ctl
+      const idempotent = IDEMPOTENT.has(method)
+      x.send(pools[server]!, head.head, body, options[(method === 'HEAD' ? 2 : 0) + (body === BODY_NONE && idempotent ? 1 : 0)]!, idempotent, ctx.failover)
       if (body !== BODY_NONE) {
         const ex = x
         res.onData((ab, isLast) => {
           if (ex.aborted || ex.finished) return
-          // write() copies: uWS reuses ab once this callback returns.
-          if (ab.byteLength > 0 && !ctl.write(new Uint8Array(ab))) res.pause()
-          if (isLast) ctl.end()
+          ex.bytesIn += ab.byteLength
+          // write() copies: uWS reuses ab once this callback returns. ex.ctl changes if the request moves to another server.
+          if (ab.byteLength > 0 && !ex.ctl!.write(new Uint8Array(ab))) res.pause()
+          if (isLast) ex.ctl!.end()
         })
       }
     } catch (err) {

@@ -5,6 +5,7 @@ import type { DynamicConfig, Router, RouterTLS, Service, Server, StreamRouter } 
 import { nearest } from '../../config/suggest.js'
 import { parseSignedDuration } from '../../config/duration.js'
 import { parseRule, RuleError } from '../../rules/index.js'
+import { readHealthCheck, readPassiveHealthCheck } from '../../config/health-check.js'
 import { FileProblem, type FileProblemCode, type Problem } from './problems.js'
 
 export interface Validated {
@@ -49,9 +50,8 @@ const shapes = {
   domain: { known: ['main', 'sans'], ignored: [] },
   service: { known: ['loadBalancer'], ignored: [] },
   loadBalancer: {
-    known: ['servers', 'passHostHeader', 'responseForwarding'],
+    known: ['servers', 'passHostHeader', 'healthCheck', 'passiveHealthCheck', 'responseForwarding'],
     disabling: {
-      healthCheck: 'health checks are not supported yet',
       sticky: 'sticky sessions are not supported yet',
       serversTransport: 'serversTransports are not supported yet',
     },
@@ -293,6 +293,23 @@ function service(ctx: Ctx, name: string, raw: unknown): Service | undefined {
     const b = boolean(phh)
     if (b === undefined) fail(ctx, who, FileProblem.BAD_VALUE, `loadBalancer.passHostHeader must be true or false, not ${kindOf(phh)}`)
     else loadBalancer.passHostHeader = b
+  }
+  const health = [
+    ['healthCheck', readHealthCheck],
+    ['passiveHealthCheck', readPassiveHealthCheck],
+  ] as const
+  for (const [key, read] of health) {
+    const raw = l.get(key)
+    if (raw === undefined) continue
+    const sec = raw === null ? {} : section(ctx, raw, `loadBalancer.${key}`, who)
+    if (!sec) continue
+    const got = read(sec, `loadBalancer.${key}.`)
+    for (const e of got.errors) fail(ctx, who, FileProblem.BAD_VALUE, e)
+    for (const r of got.refused) {
+      refused.push(r)
+      warn(ctx, who, FileProblem.UNSUPPORTED, `${r}; disabled rather than served without it`)
+    }
+    if (got.value) Object.assign(loadBalancer, { [key]: got.value })
   }
   const rf = section(ctx, l.get('responseForwarding'), 'loadBalancer.responseForwarding', who)
   const fi = rf ? pick(ctx, rf, shapes.responseForwarding, 'loadBalancer.responseForwarding.', who).get('flushInterval') : undefined
