@@ -57,9 +57,7 @@ t.before(async () => {
       })
       ws.on('ping', (d) => ws.send(`backend saw ping ${d}`))
       ws.on('pong', (d) => ws.send(`backend saw pong ${d}`))
-      ws.on('close', (code, reason) => {
-        lastBackendClose = { code, reason: reason.toString() }
-      })
+      ws.on('close', (code, reason) => backendCloses.set(path, { code, reason: reason.toString() }))
     },
     (req, socket) => {
       const m = /^\/deny\/(\d+)/.exec(req.url!)
@@ -88,7 +86,9 @@ t.teardown(async () => {
   await Promise.all([main?.close(), second?.close()])
 })
 
-let lastBackendClose: { code: number; reason: string } | null = null
+/** How each backend connection closed, by its request path (each test uses its own). */
+const backendCloses = new Map<string, { code: number; reason: string }>()
+const backendClose = (path: string): Promise<{ code: number; reason: string }> => waitFor(() => backendCloses.get(path), 5000, `the backend side of ${path} to close`)
 
 t.test('echo: text, binary, 1 MiB binary, fragments either way', async (t) => {
   const c = await connect(port, 'ws.test', '/echo')
@@ -171,25 +171,20 @@ t.test('broadcast: one message reaches every socket of the room', async (t) => {
 })
 
 t.test('close codes and reasons pass either way', async (t) => {
-  const a = await connect(port, 'ws.test', '/echo')
+  const a = await connect(port, 'ws.test', '/echo?close=a')
   a.ws.send('close 4001 bye')
   t.same(await a.closed, { code: 4001, reason: 'bye' }, "the backend's close code and reason reach the client")
-  lastBackendClose = null
-  const b = await connect(port, 'ws.test', '/echo')
+  t.same(await backendClose('/echo?close=a'), { code: 4001, reason: 'bye' }, 'pier answered the close with its code')
+  const b = await connect(port, 'ws.test', '/echo?close=b')
   b.ws.close(4002, 'client bye')
   await b.closed
-  await waitFor(() => lastBackendClose !== null, 5000, 'backend close')
-  t.same(lastBackendClose, { code: 4002, reason: 'client bye' }, "the client's close code and reason reach the backend")
-  lastBackendClose = null
-  const c = await connect(port, 'ws.test', '/echo')
+  t.same(await backendClose('/echo?close=b'), { code: 4002, reason: 'client bye' }, "the client's close code and reason reach the backend")
+  const c = await connect(port, 'ws.test', '/echo?close=c')
   c.ws.close(1000)
-  await waitFor(() => lastBackendClose !== null, 5000, 'backend close')
-  t.equal(lastBackendClose!.code, 1000)
-  lastBackendClose = null
-  const d = await connect(port, 'ws.test', '/echo')
+  t.equal((await backendClose('/echo?close=c')).code, 1000)
+  const d = await connect(port, 'ws.test', '/echo?close=d')
   d.ws.terminate()
-  await waitFor(() => lastBackendClose !== null, 5000, 'backend close')
-  t.equal(lastBackendClose!.code, 1006, 'a client that vanishes: the backend sees an abnormal close too')
+  t.equal((await backendClose('/echo?close=d')).code, 1006, 'a client that vanishes: the backend sees an abnormal close too')
 })
 
 t.test('ping and pong', async (t) => {
@@ -221,22 +216,18 @@ t.test('the backend killed mid-stream: the client sees an abnormal close', async
 })
 
 t.test('message size limit (64 KiB here) both ways', async (t) => {
-  const a = await connect(smallPort, 'ws.test', '/echo')
+  const a = await connect(smallPort, 'ws.test', '/echo?size=a')
   a.ws.send(Buffer.alloc(64 * 1024, 2))
   t.equal((await a.nth(0)).data.length, 64 * 1024, 'a message at the limit passes')
-  lastBackendClose = null
   a.ws.send(Buffer.alloc(64 * 1024 + 1, 2))
   t.equal((await a.closed).code, 1006, 'a client message over the limit: uWS cuts the client')
-  await waitFor(() => lastBackendClose !== null, 5000, 'backend close')
-  t.equal(lastBackendClose!.code, 1006, '... and the backend connection')
-  const b = await connect(smallPort, 'ws.test', '/echo')
-  lastBackendClose = null
+  t.equal((await backendClose('/echo?size=a')).code, 1006, '... and the backend connection')
+  const b = await connect(smallPort, 'ws.test', '/echo?size=b')
   b.ws.send(`big ${64 * 1024 + 1}`)
   const closed = await b.closed
   t.equal(closed.code, 1014, 'a backend message over the limit: the client gets 1014 (bad gateway)')
   t.match(closed.reason, /larger than 65536/)
-  await waitFor(() => lastBackendClose !== null, 5000, 'backend close')
-  t.equal(lastBackendClose!.code, 1009, '... and the backend 1009 (too big)')
+  t.equal((await backendClose('/echo?size=b')).code, 1009, '... and the backend 1009 (too big)')
 })
 
 t.test('--webSocket.compression: permessage-deflate toward the client, plain frames toward the backend', async (t) => {
@@ -368,13 +359,12 @@ t.test('SIGTERM: WebSockets stay through the grace period, then close with 1001;
   const api = await freePort()
   const file = routes('term.yml', { main: main.url }, { main: { rule: 'Host(`ws.test`)', service: 'main' } })
   const tp = await startPier([`--entrypoints.web.address=127.0.0.1:${p2}`, `--entrypoints.traefik.address=127.0.0.1:${api}`, '--metrics.prometheus', `--providers.file.filename=${file}`, '--workers=2', '--lifecycle.graceTimeOut=2s'])
-  const clients = await Promise.all([1, 2, 3].map(() => connect(p2, 'ws.test', '/echo')))
+  const clients = await Promise.all([1, 2, 3].map((i) => connect(p2, 'ws.test', `/echo?term=${i}`)))
   const metric = async (): Promise<number> => {
     const text = await (await fetch(`http://127.0.0.1:${api}/metrics`)).text()
     return Number(/^traefik_open_connections\{entrypoint="web",protocol="TCP"\} (\d+)$/m.exec(text)?.[1])
   }
   t.equal(await waitFor(() => metric().then((n) => (n === 3 ? n : 0)), 5000, '3 open connections'), 3, 'traefik_open_connections counts the WebSockets')
-  lastBackendClose = null
   const stopped = Date.now()
   const exit = tp.stop('SIGTERM')
   await new Promise((r) => setTimeout(r, 500))
@@ -384,8 +374,8 @@ t.test('SIGTERM: WebSockets stay through the grace period, then close with 1001;
   const after = Date.now() - stopped
   t.same(closes.map((c) => c.code), [1001, 1001, 1001], 'closed with 1001 (going away)')
   t.ok(after >= 1900, `closed after the grace period (${after} ms)`)
-  await waitFor(() => lastBackendClose !== null, 5000, 'backend close')
-  t.equal(lastBackendClose!.code, 1001, 'the backends get 1001 too')
+  const backendCodes = await Promise.all([1, 2, 3].map((i) => backendClose(`/echo?term=${i}`)))
+  t.same(backendCodes.map((c) => c.code), [1001, 1001, 1001], 'the backends get 1001 too')
   t.equal(await exit, 0, 'pier exits cleanly')
   t.match(tp.logs(), /WebSockets closed \(1001\)/)
 })
