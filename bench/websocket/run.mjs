@@ -51,6 +51,7 @@ async function startTarget(name) {
     const args = [CLI, `--entrypoints.web.address=127.0.0.1:${port}`, `--providers.file.filename=${routes}`, '--workers=1']
     if (opt.compression) args.push('--webSocket.compression')
     p = start('pier', process.execPath, args, { cpus: proxyCpu })
+    procs.push(p) // ended with the harness, even when it fails half way
     await p.waitForOutput(/pier ready/)
     return { port, proc: p, version: `pier (this tree), Node ${process.version}` }
   }
@@ -83,6 +84,7 @@ http {
 }
 `)
     p = start('nginx', '/usr/sbin/nginx', ['-c', join(d, 'nginx.conf'), '-p', d], { cpus: proxyCpu })
+    procs.push(p) // ended with the harness, even when it fails half way
     await waitPort(port)
     return { port, proc: p, version: spawnSync('/usr/sbin/nginx', ['-v'], { encoding: 'utf8' }).stderr.trim().replace('nginx version: ', '') }
   }
@@ -91,6 +93,7 @@ http {
     // reverse_proxy handles the upgrade by itself (Go's ReverseProxy hijacks and copies bytes).
     writeFileSync(file, `{\n  admin off\n  auto_https off\n  log {\n    level ERROR\n  }\n}\nhttp://${HOST}:${port} {\n  bind 127.0.0.1\n  reverse_proxy 127.0.0.1:${backendPort}\n}\n`)
     p = start('caddy', '/usr/bin/caddy', ['run', '--config', file, '--adapter', 'caddyfile'], { cpus: proxyCpu, env: { GOMAXPROCS: '1', HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir } })
+    procs.push(p) // ended with the harness, even when it fails half way
     await waitPort(port)
     return { port, proc: p, version: execFileSync('/usr/bin/caddy', ['version'], { encoding: 'utf8' }).trim().split(' ')[0] }
   }
