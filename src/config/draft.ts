@@ -38,6 +38,7 @@ export interface Draft {
   log: { level?: Level; format?: Format; filePath?: string; maxSize?: number; maxBackups?: number; maxAge?: number; compress?: boolean }
   transport: { responseHeaderTimeoutMs?: number; dialTimeoutMs?: number; maxIdleConnsPerHost?: number }
   graceTimeOutMs?: number
+  webSocket: { maxMessageSize?: number; compression?: boolean }
 }
 
 /** A Docker or Swarm provider section. */
@@ -68,5 +69,6 @@ export function emptyDraft(): Draft {
     accessLog: {},
     log: {},
     transport: {},
+    webSocket: {},
   }
 }

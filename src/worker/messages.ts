@@ -3,6 +3,7 @@
 import type { MessagePort } from 'node:worker_threads'
 import type { MetricsSnapshot } from '../metrics/snapshot.js'
 import type { AccessLogFormat } from '../accesslog/format.js'
+import type { WebSocketSettings } from './websocket-bridge.js'
 import type { AccessLogFilters } from '../accesslog/filters.js'
 import type { AccessLogFields } from '../accesslog/fields.js'
 
@@ -30,6 +31,7 @@ export interface ServeInput {
   /** toPrimary: the log goes to a file the primary owns (and rotates): post lines to it. */
   log: { level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'; format: 'common' | 'json'; toPrimary: boolean }
   transport: { responseHeaderTimeoutMs: number; dialTimeoutMs: number; maxConnsPerServer: number }
+  webSocket: WebSocketSettings
   /** Prometheus buckets (seconds); the access log format when it is on. */
   observe: { buckets?: number[]; accessLog?: { format: AccessLogFormat; counter: SharedArrayBuffer; filters?: AccessLogFilters; fields?: AccessLogFields } }
 }
@@ -47,7 +49,11 @@ export interface DrainMessage {
 export interface RetireMessage {
   type: 'retire'
 }
-export type ToWorker = TableMessage | DrainMessage | RetireMessage
+/** The drain's grace period is over: close every WebSocket with 1001. */
+export interface CloseWebSocketsMessage {
+  type: 'close-websockets'
+}
+export type ToWorker = TableMessage | DrainMessage | RetireMessage | CloseWebSocketsMessage
 
 // worker -> primary
 export interface ListeningMessage {

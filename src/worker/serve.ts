@@ -23,6 +23,8 @@ import { HealthView } from '../balancer/health-board.js'
 import { PassiveHealth } from '../balancer/passive.js'
 import { Failover } from './failover.js'
 import { UWS_IDLE_CLOSE_MS } from './uws-idle.js'
+import { webSocketBehavior } from './websocket-behavior.js'
+import { closeAllWebSockets } from './websocket-bridge.js'
 
 
 export default async function serve(input: ServeInput): Promise<void> {
@@ -93,6 +95,7 @@ export default async function serve(input: ServeInput): Promise<void> {
     log,
     requests: 0,
     logging: accessLog !== undefined,
+    webSocket: input.webSocket,
     failover: new Failover(() => routing, new PassiveHealth()),
   }
 
@@ -101,7 +104,8 @@ export default async function serve(input: ServeInput): Promise<void> {
     input.entryPoints.map(
       (ep, i) =>
         new Promise<void>((resolve, reject) => {
-          const app = uWS.App().any('/*', createHandler(ctx, i, ep.port))
+          const handler = createHandler(ctx, i, ep.port)
+          const app = uWS.App().ws('/*', webSocketBehavior(input.webSocket, handler)).any('/*', handler)
           const cb = (ls: uWS.us_listen_socket | false): void => {
             if (!ls) return reject(new Error(`cannot listen on ${ep.host || '*'}:${ep.port} for entrypoint ${ep.name} (address in use or not permitted)`))
             sockets.push(ls)
@@ -128,6 +132,8 @@ export default async function serve(input: ServeInput): Promise<void> {
     const retire = (reason: string): void => {
       if (sink.closing) return
       stopAccepting()
+      // WebSockets cannot move to another thread: their clients reconnect (1001, going away).
+      closeAllWebSockets()
       post({ type: 'retiring', id: input.id, reason })
       let seen = -1
       let quietSince = 0
@@ -161,6 +167,9 @@ export default async function serve(input: ServeInput): Promise<void> {
           post({ type: 'drained', id: input.id })
         }
         if (inflight === 0) onIdle()
+      } else if (m.type === 'close-websockets') {
+        const n = closeAllWebSockets()
+        if (n > 0) log.info('grace period over: WebSockets closed (1001)', { count: n })
       }
     })
   })
