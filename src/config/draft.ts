@@ -40,6 +40,7 @@ export interface Draft {
   log: { level?: Level; format?: Format; filePath?: string; maxSize?: number; maxBackups?: number; maxAge?: number; compress?: boolean }
   transport: { responseHeaderTimeoutMs?: number; dialTimeoutMs?: number; idleConnTimeoutMs?: number; maxIdleConnsPerHost?: number; maxResponseHeaderBytes?: number }
   graceTimeOutMs?: number
+  webSocket: { maxMessageSize?: number; compression?: boolean }
 }
 
 /** A Docker or Swarm provider section. */
@@ -71,5 +72,6 @@ export function emptyDraft(): Draft {
     accessLog: {},
     log: {},
     transport: {},
+    webSocket: {},
   }
 }

@@ -23,6 +23,7 @@ export const DEFAULT_SWARM_REFRESH_MS = 15_000
 export const DEFAULT_BUCKETS = [0.1, 0.3, 1.2, 5]
 /** Traefik's respondingTimeouts defaults; pier's size limits (Traefik allows 1 MiB of headers). */
 export const DEFAULT_CLIENT_LIMITS: ClientLimits = { readTimeoutMs: 60_000, writeTimeoutMs: 0, idleTimeoutMs: 180_000, maxHeaderBytes: 16_384, maxRequestLineBytes: 8192 }
+export const DEFAULT_WEBSOCKET_MAX_MESSAGE = 16 * 1024 * 1024
 
 export function parseStaticConfig(argv: string[], env: NodeJS.ProcessEnv): StaticConfig {
   const flags = readFlags(argv)
@@ -100,6 +101,7 @@ function finish(d: Draft, env: NodeJS.ProcessEnv): StaticConfig {
       maxResponseHeaderBytes: d.transport.maxResponseHeaderBytes ?? 16_384,
     },
     lifecycle: { graceTimeOutMs: d.graceTimeOutMs ?? 10_000 },
+    webSocket: { maxMessageSize: d.webSocket.maxMessageSize ?? DEFAULT_WEBSOCKET_MAX_MESSAGE, compression: d.webSocket.compression ?? false },
   }
 
   if (isOn(d.file)) {

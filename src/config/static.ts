@@ -168,4 +168,11 @@ export interface StaticConfig {
     /** ms; default 10000 */
     graceTimeOutMs: number
   }
+  /** pier's own (Traefik has no such options). */
+  webSocket: {
+    /** Largest WebSocket message either way, in bytes; default 16 MiB. */
+    maxMessageSize: number
+    /** permessage-deflate toward clients that offer it; default false. */
+    compression: boolean
+  }
 }

@@ -89,6 +89,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
         maxResponseHeaderBytes: config.serversTransport.maxResponseHeaderBytes,
       },
       graceMs: config.lifecycle.graceTimeOutMs,
+      webSocket: { maxMessageSize: config.webSocket.maxMessageSize, compress: config.webSocket.compression },
       observe: {
         buckets: config.metrics?.prometheus?.buckets,
         accessLog: config.accessLog

@@ -7,8 +7,8 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads'
 import type { Logger } from '../log.js'
 import type { ServeInput, FromWorker, ToWorker, TableRef } from '../worker/messages.js'
 
-/** A draining thread ends on its own at the grace period; this much later, the primary stops waiting for it. */
-const DRAIN_MARGIN_MS = 2000
+/** A draining thread ends on its own at the grace period (and 2 s of WebSocket closes); this much later, the primary stops waiting for it. */
+const DRAIN_MARGIN_MS = 4000
 
 export type WorkerSettings = Omit<ServeInput, 'id' | 'port' | 'table'>
 

@@ -68,7 +68,7 @@ const REARM_UPLOAD_MS = 4000
  * uWS writes a string as UTF-8: text holding characters 0x80-0xff (header
  * bytes decoded as latin1) goes as its own bytes instead.
  */
-function asBytes(s: string): string | Buffer {
+export function asBytes(s: string): string | Buffer {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.from(s, 'latin1')
   return s
 }
@@ -343,7 +343,7 @@ export class Exchange implements ResponseHandler, Finished, Timed {
     this.res.resume()
   }
 
-  private finish(): void {
+  protected finish(): void {
     if (this.finished) return
     this.finished = true
     this.deadlines?.remove(this)

@@ -1,7 +1,7 @@
 // The request hot path of one worker: match, pick, forward. Matching and the
 // WRR pick allocate nothing; the rest allocates what forwarding needs (the
 // head string, one Exchange).
-import type { HttpRequest, HttpResponse } from 'uWebSockets.js'
+import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js'
 import type { MatchRequest } from '../rules/index.js'
 import type { RouteTable } from '../table/reader.js'
 import type { SmoothWRR } from '../balancer/wrr.js'
@@ -12,6 +12,8 @@ import type { Deadlines } from './deadlines.js'
 import type { ClientLimits } from '../config/static.js'
 import type { Logger } from '../log.js'
 import { clientAddress } from './client-address.js'
+import { isUpgradeRequest, startUpgrade } from './upgrade-start.js'
+import type { WebSocketSettings } from './websocket-bridge.js'
 import type { Failover } from './failover.js'
 
 /** The worker's current routing state; replaced as a whole on a table swap. */
@@ -32,6 +34,7 @@ export interface HandlerContext {
   requests: number
   /** The access log is on: keep what its lines need. */
   logging: boolean
+  webSocket: WebSocketSettings
   /** Sends failed requests to another server, and keeps passive health. */
   failover: Failover
 }
@@ -59,20 +62,27 @@ class RequestView implements MatchRequest {
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 
 
-export function createHandler(ctx: HandlerContext, ep: number, epPort: number, limits: ClientLimits): (res: HttpResponse, req: HttpRequest) => void {
+/** Serves a request; context is given for a WebSocket upgrade request (uWS's upgrade handler). */
+export type Handler = (res: HttpResponse, req: HttpRequest, context?: us_socket_context_t) => void
+
+export function createHandler(ctx: HandlerContext, ep: number, epPort: number, limits: ClientLimits): Handler {
   const view = new RequestView()
-  // A request pier answers itself (404, 503), reported like an exchange.
+  // A request pier answers itself (404, 503, an upgrade it refuses), reported like an exchange.
   const own: Finished = { table: ctx.routing().table, ep, router: -1, service: -1, server: -1, status: 0, method: '', startedAt: 0, headersAt: -1, bytesOut: 0, bytesIn: 0, attempts: 0, log: null }
   /** ctx.requests when pier last answered itself: a failure after that must not answer twice. */
   let repliedTo = -1
   const ownLog = (res: HttpResponse, req: HttpRequest): AccessFields | null =>
     // The access log reads the client address, which uWS forbids once the response ended.
     ctx.logging ? { clientIP: clientAddress(res), target: view.target(), host: view.host, userAgent: req.getHeader('user-agent'), referer: req.getHeader('referer') } : null
-  const reply = (res: HttpResponse, req: HttpRequest, router: number, service: number, status: string, body: string, close: boolean, startedAt: number): void => {
+  const reply = (res: HttpResponse, req: HttpRequest, router: number, service: number, status: string, body: string, close: boolean, startedAt: number, header?: [string, string]): void => {
     own.log = ownLog(res, req)
     own.table = ctx.routing().table
     repliedTo = ctx.requests
-    res.cork(() => res.writeStatus(status).writeHeader('content-type', 'text/plain; charset=utf-8').end(body, close))
+    res.cork(() => {
+      res.writeStatus(status).writeHeader('content-type', 'text/plain; charset=utf-8')
+      if (header) res.writeHeader(header[0], header[1])
+      res.end(body, close)
+    })
     own.router = router
     own.service = service
     own.status = Number(status.slice(0, 3))
@@ -81,11 +91,11 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, l
     own.bytesOut = body.length
     ctx.sink.record(own)
   }
-  // A request refused (for its framing, or after a bug) is answered once uWS has finished the
-  // read it came in, then the connection closes. Answered from the handler,
-  // uWS would go on to parse whatever follows in the same read as the next
-  // request (a request smuggled in the refused one's body); left pending, a
-  // following request makes uWS close the connection instead.
+  // A request refused (for its framing, or after a bug) is answered once uWS
+  // has finished the read it came in, then the connection closes. Answered
+  // from the handler, uWS would go on to parse whatever follows in the same
+  // read as the next request (a request smuggled in the refused one's body);
+  // left pending, a following request makes uWS close the connection instead.
   const refuse = (res: HttpResponse, req: HttpRequest, status: number, reason: string, startedAt: number): void => {
     repliedTo = ctx.requests
     const line = REFUSAL[status]!
@@ -103,11 +113,11 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, l
   }
   // Reused for every request: upstreamHead and pool.request read them before returning.
   // options[2 * isHead + idempotent]
-  const fwd: ForwardInfo = { method: '', target: '', host: '', clientIP: '', forwardedHost: '', port: epPort, server: ctx.serverName }
+  const fwd: ForwardInfo = { method: '', target: '', host: '', clientIP: '', forwardedHost: '', port: epPort, server: ctx.serverName, upgrade: false }
   const options: RequestOptions[] = [false, true].flatMap((isHead) =>
     [false, true].map((idempotent) => ({ headersTimeoutMs: ctx.headersTimeoutMs, isHead, idempotent })),
   )
-  return (res, req) => {
+  return (res, req, context) => {
     let x: Exchange | null = null
     ctx.requests++
     const startedAt = performance.now()
@@ -134,8 +144,14 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, l
       fwd.host = table.passHostHeader(service) ? view.host : `${serverHost.includes(':') ? `[${serverHost}]` : serverHost}:${table.port(server)}`
       fwd.clientIP = clientIP
       fwd.forwardedHost = view.host
+      fwd.upgrade = context !== undefined && isUpgradeRequest(req)
       const body = head.body
       const log: AccessFields | null = ctx.logging ? { clientIP, target: fwd.target, host: view.host, userAgent: head.userAgent, referer: head.referer } : null
+      if (fwd.upgrade) {
+        const refused = startUpgrade(ctx, res, req, context!, upstreamHead(fwd), body, table, ep, router, service, server, startedAt, log, pools[server]!)
+        if (refused !== null) reply(res, req, router, service, refused.status, refused.reason, ctx.sink.closing, startedAt, refused.header)
+        return
+      }
       x = new Exchange(res, table, ep, method, router, service, server, startedAt, log, ctx.sink)
       const idempotent = IDEMPOTENT.has(method)
       x.send(pools[server]!, upstreamHead(fwd), body, options[(method === 'HEAD' ? 2 : 0) + (body === BODY_NONE && idempotent ? 1 : 0)]!, idempotent, ctx.failover)

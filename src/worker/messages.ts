@@ -4,6 +4,7 @@ import type { MessagePort } from 'node:worker_threads'
 import type { MetricsSnapshot } from '../metrics/snapshot.js'
 import type { AccessLogFormat } from '../accesslog/format.js'
 import type { ClientLimits } from '../config/static.js'
+import type { WebSocketSettings } from './websocket-bridge.js'
 import type { AccessLogFilters } from '../accesslog/filters.js'
 import type { AccessLogFields } from '../accesslog/fields.js'
 
@@ -34,6 +35,7 @@ export interface ServeInput {
   transport: { responseHeaderTimeoutMs: number; dialTimeoutMs: number; idleConnTimeoutMs: number; maxConnsPerServer: number; maxResponseHeaderBytes: number }
   /** How long a retiring or draining thread lets requests in flight finish before it closes their connections (ms). */
   graceMs: number
+  webSocket: WebSocketSettings
   /** Prometheus buckets (seconds); the access log format when it is on. */
   observe: { buckets?: number[]; accessLog?: { format: AccessLogFormat; counter: SharedArrayBuffer; filters?: AccessLogFilters; fields?: AccessLogFields } }
 }

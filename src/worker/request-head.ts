@@ -103,6 +103,8 @@ function visit(k: string, v: string): void {
     case 'x-forwarded-port':
     case 'x-forwarded-server':
     case 'x-real-ip':
+    // pier re-frames WebSocket messages, so no extension can be agreed end to end (see upgrade-exchange.ts).
+    case 'sec-websocket-extensions':
       return
   }
   if (k.startsWith('proxy-')) return
@@ -255,14 +257,16 @@ export interface ForwardInfo {
   port: number
   /** Host name of this proxy for X-Forwarded-Server. */
   server: string
+  /** A WebSocket upgrade: the head asks the backend to switch (and X-Forwarded-Proto says ws, as Traefik's does). */
+  upgrade: boolean
 }
 
 /** The head to send upstream for the request readRequest() last accepted. */
 export function upstreamHead(f: ForwardInfo): string {
   const xff = forwardedFor ? `${forwardedFor}, ${f.clientIP}` : f.clientIP
   return (
-    `${f.method} ${f.target} HTTP/1.1\r\nhost: ${f.host}\r\n${out}${framing}` +
+    `${f.method} ${f.target} HTTP/1.1\r\nhost: ${f.host}\r\n${out}${framing}${f.upgrade ? 'connection: upgrade\r\nupgrade: websocket\r\n' : ''}` +
     `x-forwarded-for: ${xff}\r\nx-forwarded-host: ${f.forwardedHost}\r\nx-forwarded-port: ${f.port}\r\n` +
-    `x-forwarded-proto: http\r\nx-forwarded-server: ${f.server}\r\nx-real-ip: ${f.clientIP}\r\n\r\n`
+    `x-forwarded-proto: ${f.upgrade ? 'ws' : 'http'}\r\nx-forwarded-server: ${f.server}\r\nx-real-ip: ${f.clientIP}\r\n\r\n`
   )
 }

@@ -23,12 +23,16 @@ import { HealthView } from '../balancer/health-board.js'
 import { PassiveHealth } from '../balancer/passive.js'
 import { Failover } from './failover.js'
 import { Deadlines } from './deadlines.js'
+import { webSocketBehavior } from './websocket-behavior.js'
+import { closeAllWebSockets } from './websocket-bridge.js'
 
 /** App.close() is in uWS.js 20.30 (closes the listen socket and every connection) but not in its type declarations. */
 type ClosableApp = uWS.TemplatedApp & { close(): void }
 
 /** A retiring thread serves on this long after its last request, so that requests already on the wire get an answer. */
 const RETIRE_QUIET_MS = 1000
+/** WebSockets stay open through the grace period, then get a 1001 close; their close handshakes get this long. */
+const WEBSOCKET_CLOSE_MS = 2000
 
 
 export default async function serve(input: ServeInput): Promise<void> {
@@ -100,6 +104,7 @@ export default async function serve(input: ServeInput): Promise<void> {
     log,
     requests: 0,
     logging: accessLog !== undefined,
+    webSocket: input.webSocket,
     failover: new Failover(() => routing, new PassiveHealth()),
   }
 
@@ -109,7 +114,8 @@ export default async function serve(input: ServeInput): Promise<void> {
     input.entryPoints.map(
       (ep, i) =>
         new Promise<void>((resolve, reject) => {
-          const app = uWS.App().any('/*', createHandler(ctx, i, ep.port, ep.limits)) as ClosableApp
+          const handler = createHandler(ctx, i, ep.port, ep.limits)
+          const app = uWS.App().ws('/*', webSocketBehavior(input.webSocket, handler)).any('/*', handler) as ClosableApp
           apps.push(app)
           const cb = (ls: uWS.us_listen_socket | false): void => {
             if (!ls) return reject(new Error(`cannot listen on ${ep.host || '*'}:${ep.port} for entrypoint ${ep.name} (address in use or not permitted)`))
@@ -134,14 +140,16 @@ export default async function serve(input: ServeInput): Promise<void> {
   }
 
   return new Promise<void>((resolve) => {
-    // Ending: once no request is in flight and none came for quietMs, or
-    // when the grace period is over, close every connection left and end.
+    // Ending: once no request (WebSockets included) is in flight and none
+    // came for quietMs, or when the grace period is over (and WebSockets had
+    // their 1001 close), close every connection left and end.
     let ender: NodeJS.Timeout | null = null
     let quietMs = 0
     let deadline = 0
     let seen = 0
     let quietSince = 0
     let drainAsked = false
+    let webSocketsClosed = false
     const endWhenIdle = (quiet: number): void => {
       const now = Date.now()
       if (ender !== null) {
@@ -159,7 +167,13 @@ export default async function serve(input: ServeInput): Promise<void> {
           seen = ctx.requests
           quietSince = t
         }
-        if ((inflight === 0 && t - quietSince >= quietMs) || t >= deadline) end()
+        if (inflight === 0 && t - quietSince >= quietMs) return end()
+        if (t < deadline) return
+        const n = webSocketsClosed ? 0 : closeAllWebSockets()
+        webSocketsClosed = true
+        if (n === 0) return end()
+        log.info('grace period over: WebSockets closed (1001)', { count: n })
+        deadline = t + WEBSOCKET_CLOSE_MS
       }, 50)
     }
     const end = (): void => {
@@ -178,6 +192,8 @@ export default async function serve(input: ServeInput): Promise<void> {
     const retire = (reason: string): void => {
       if (sink.closing) return
       stopAccepting()
+      // WebSockets cannot move to another thread: their clients reconnect (1001, going away).
+      closeAllWebSockets()
       post({ type: 'retiring', id: input.id, reason })
       endWhenIdle(RETIRE_QUIET_MS)
     }
