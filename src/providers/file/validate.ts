@@ -5,6 +5,7 @@ import type { DynamicConfig, Router, Service, Server } from '../../config/dynami
 import { nearest } from '../../config/suggest.js'
 import { parseRule, RuleError } from '../../rules/index.js'
 import { FileProblem, type FileProblemCode, type Problem } from './problems.js'
+import { validateTls } from './tls.js'
 
 export interface Validated {
   config: DynamicConfig
@@ -35,7 +36,7 @@ interface Shape {
 }
 
 const shapes = {
-  top: { known: ['http'], ignored: ['tcp', 'udp', 'tls'] },
+  top: { known: ['http', 'tls'], ignored: ['tcp', 'udp'] },
   http: { known: ['routers', 'services'], ignored: ['middlewares', 'serversTransports'] },
   router: { known: ['rule', 'service', 'entryPoints', 'priority'], ignored: ['middlewares', 'tls', 'observability', 'ruleSyntax'] },
   service: { known: ['loadBalancer'], ignored: [] },
@@ -226,7 +227,11 @@ export function validateDynamic(file: string, data: unknown): Validated {
   if (data === null || data === undefined) return { config, ...ctx }
   const top = section(ctx, data, 'the top level')
   if (!top) return { config, ...ctx }
-  const http = section(ctx, pick(ctx, top, shapes.top, '', {}).get('http'), 'http')
+  const topKeys = pick(ctx, top, shapes.top, '', {})
+  const tls = validateTls(topKeys.get('tls'))
+  for (const i of tls.issues) (i.warning ? warn : fail)(ctx, {}, i.code, i.message)
+  if (tls.tls) config.tls = tls.tls
+  const http = section(ctx, topKeys.get('http'), 'http')
   if (!http) return { config, ...ctx }
   const h = pick(ctx, http, shapes.http, 'http.', {})
   const routers = section(ctx, h.get('routers'), 'http.routers')
