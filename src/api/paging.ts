@@ -44,7 +44,7 @@ export function criterion(query: URLSearchParams): Criterion {
 const searchIn = (c: Criterion, ...values: string[]): boolean => c.search === '' || values.some((v) => v.toLowerCase().includes(c.search))
 const withStatus = (c: Criterion, status: string): boolean => c.status === '' || c.status === status
 
-export function routerMatches(c: Criterion, r: RouterState): boolean {
+export function routerMatches(c: Criterion, r: Pick<RouterState, 'status' | 'rule' | 'name' | 'service' | 'provider'>): boolean {
   return withStatus(c, r.status) && searchIn(c, r.rule, r.name) && (c.serviceName === '' || c.serviceName === r.service || `${c.serviceName}@${r.provider}` === r.service)
 }
 

@@ -12,7 +12,7 @@ import type { RuntimeState } from '../primary/state.js'
 import { LiveEvents } from './events.js'
 import { latencyHgrm, latencyReport, NotFoundError } from './latency.js'
 import { criterion, NEXT_PAGE_HEADER, paginate, QueryError, routerMatches, serviceMatches } from './paging.js'
-import { entryPointRepresentation, overview, rawData, routerRepresentation, serviceRepresentation, sortedValues, version } from './traefik.js'
+import { entryPointRepresentation, overview, rawData, routerRepresentation, serviceRepresentation, sortedValues, streamRouterRepresentation, version } from './traefik.js'
 
 export interface ApiOptions {
   state: RuntimeState
@@ -99,11 +99,13 @@ export async function startApi(opts: ApiOptions): Promise<ApiServer> {
         return list(sortedValues(state.routers).filter((r) => routerMatches(c1, r)), query, routerRepresentation)
       case 'http/services':
         return list(sortedValues(state.services).filter((s) => serviceMatches(c1, s)), query, serviceRepresentation)
-      case 'http/middlewares':
       case 'tcp/routers':
+        return list(sortedValues(state.tcpRouters).filter((r) => routerMatches(c1, r)), query, streamRouterRepresentation)
+      case 'udp/routers':
+        return list(sortedValues(state.udpRouters).filter((r) => routerMatches(c1, r)), query, streamRouterRepresentation)
+      case 'http/middlewares':
       case 'tcp/services':
       case 'tcp/middlewares':
-      case 'udp/routers':
       case 'udp/services':
         return list([], query, (x) => x)
       case 'pier/latency':
@@ -123,6 +125,10 @@ export async function startApi(opts: ApiOptions): Promise<ApiServer> {
     if (parts.length === 3 && a === 'http' && b === 'services') {
       const s = state.services[c]
       return s ? json(serviceRepresentation(s)) : apiError(404, 'SERVICE_NOT_FOUND', `service not found: ${c}`)
+    }
+    if (parts.length === 3 && (a === 'tcp' || a === 'udp') && b === 'routers') {
+      const r = (a === 'tcp' ? state.tcpRouters : state.udpRouters)[c]
+      return r ? json(streamRouterRepresentation(r)) : apiError(404, 'ROUTER_NOT_FOUND', `router not found: ${c}`)
     }
     if (parts.length === 3 && (a === 'http' || a === 'tcp' || a === 'udp')) return apiError(404, 'NOT_FOUND', `${b.replace(/s$/, '')} not found: ${c}`)
     return notFound()

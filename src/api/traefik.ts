@@ -2,7 +2,7 @@
 // RuntimeState (and the static config for entrypoints and features).
 import { readFileSync } from 'node:fs'
 import type { EntryPoint } from '../config/static.js'
-import type { RouterState, RuntimeState, ServiceState } from '../primary/state.js'
+import type { RouterState, RuntimeState, ServiceState, StreamRouterState } from '../primary/state.js'
 
 export const PIER_VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 
@@ -14,8 +14,10 @@ export const PIER_VERSION: string = (JSON.parse(readFileSync(new URL('../../pack
 export function routerInfo(r: RouterState): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   if (r.entryPoints.length > 0) out.entryPoints = r.entryPoints
+  if (r.middlewares) out.middlewares = r.middlewares.map((m) => localName(m, r.provider))
   if (r.service !== '') out.service = localName(r.service, r.provider)
   if (r.rule !== '') out.rule = r.rule
+  if (r.tls) out.tls = r.tls
   if (r.priority !== 0) out.priority = r.priority
   if (r.errors.length > 0) out.error = r.errors
   out.status = r.status
@@ -26,6 +28,14 @@ export function routerInfo(r: RouterState): Record<string, unknown> {
 /** A router as /api/http/routers shows it: the raw info plus name and provider. */
 export function routerRepresentation(r: RouterState): Record<string, unknown> {
   return { ...routerInfo(r), name: r.name, provider: r.provider }
+}
+
+/** A TCP or UDP router as /api/tcp/routers and /api/udp/routers show it: always disabled. */
+export function streamRouterRepresentation(r: StreamRouterState): Record<string, unknown> {
+  const out: Record<string, unknown> = { entryPoints: r.entryPoints }
+  if (r.service !== '') out.service = localName(r.service, r.provider)
+  if (r.rule !== '') out.rule = r.rule
+  return { ...out, error: r.errors, status: r.status, using: [], name: r.name, provider: r.provider }
 }
 
 /** A service as /api/rawdata shows it (runtime.ServiceInfo plus serverStatus). */
@@ -78,18 +88,22 @@ export function overview(state: RuntimeState): Record<string, unknown> {
       services: counts(Object.values(state.services)),
       middlewares: empty,
     },
-    tcp: { routers: empty, services: empty, middlewares: empty },
-    udp: { routers: empty, services: empty },
+    tcp: { routers: counts(Object.values(state.tcpRouters)), services: empty, middlewares: empty },
+    udp: { routers: counts(Object.values(state.udpRouters)), services: empty },
     features: { tracing: '', metrics: sc.metrics?.prometheus ? 'Prometheus' : '', accessLog: sc.accessLog !== undefined, hub: false },
     providers,
   }
 }
 
 export function rawData(state: RuntimeState): Record<string, unknown> {
-  return {
+  const out: Record<string, unknown> = {
     routers: Object.fromEntries(sortedValues(state.routers).map((r) => [r.name, routerInfo(r)])),
     services: Object.fromEntries(sortedValues(state.services).map((s) => [s.name, serviceInfo(s)])),
   }
+  const stream = (m: Record<string, StreamRouterState>) => Object.fromEntries(sortedValues(m).map((r) => [r.name, streamRouterRepresentation(r)]))
+  if (Object.keys(state.tcpRouters).length > 0) out.tcpRouters = stream(state.tcpRouters)
+  if (Object.keys(state.udpRouters).length > 0) out.udpRouters = stream(state.udpRouters)
+  return out
 }
 
 export function sortedValues<T extends { name: string }>(m: Record<string, T>): T[] {

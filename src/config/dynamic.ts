@@ -1,10 +1,18 @@
 // Traefik's dynamic configuration, for the parts pier supports. Providers emit
 // complete DynamicConfig objects; the aggregator merges them as name@provider.
+//
+// Fail closed: what a router or service asks for that pier cannot honour is
+// carried, not dropped. A router with middlewares, tls or an `unsupported`
+// entry (its own or its service's) is disabled by the table compiler, with
+// the reason in the API, and answers 404 like any unknown route.
 
 export interface DynamicConfig {
   http: HttpConfig
   /** Certificates, stores and TLS options (the file provider's `tls` section). */
   tls?: TlsConfig
+  /** TCP and UDP routers: shown in the API, disabled (pier routes HTTP only). */
+  tcp?: { routers: Record<string, StreamRouter> }
+  udp?: { routers: Record<string, StreamRouter> }
 }
 
 export interface HttpConfig {
@@ -21,10 +29,24 @@ export interface Router {
   entryPoints?: string[]
   /** Explicit priority; absent or 0 means the rule's length (Traefik). */
   priority?: number
+  /** Middleware names in order; unqualified names resolve within the router's provider. */
+  middlewares?: string[]
+  /** Present: the router is for HTTPS (Traefik's router `tls` section). */
+  tls?: RouterTLS
+  /** What the router asks for that pier does not honour, each naming its key or label. */
+  unsupported?: string[]
+}
+
+export interface RouterTLS {
+  certResolver?: string
+  domains?: { main: string; sans?: string[] }[]
+  options?: string
 }
 
 export interface Service {
   loadBalancer: LoadBalancer
+  /** What the service asks for that pier does not honour; the routers using it are disabled. */
+  unsupported?: string[]
 }
 
 export interface LoadBalancer {
@@ -70,6 +92,13 @@ export interface TlsOptionsConfig {
   disableSessionTickets?: boolean
   /** Client certificates: refused for now */
   clientAuth?: unknown
+}
+
+/** A TCP or UDP router, kept only to be shown (disabled) in the API. */
+export interface StreamRouter {
+  rule?: string
+  service?: string
+  entryPoints?: string[]
 }
 
 export function emptyDynamicConfig(): DynamicConfig {

@@ -3,7 +3,7 @@
 // service without `@` lives in the router's provider; with `@` it is a
 // cross-provider reference and is kept as written. Annotations are
 // qualified the same way.
-import type { DynamicConfig, Router, Service, TlsConfig } from '../config/dynamic.js'
+import type { DynamicConfig, Router, Service, StreamRouter, TlsConfig } from '../config/dynamic.js'
 import type { Annotation } from '../providers/annotation.js'
 
 export interface MergeCounts {
@@ -19,19 +19,27 @@ export function qualify(name: string, provider: string): string {
 export function mergeConfigs(byProvider: ReadonlyMap<string, DynamicConfig>): { config: DynamicConfig; counts: MergeCounts } {
   const routers: Record<string, Router> = {}
   const services: Record<string, Service> = {}
+  const stream = { tcp: {} as Record<string, StreamRouter>, udp: {} as Record<string, StreamRouter> }
   let servers = 0
   for (const [provider, cfg] of byProvider) {
+    const ref = (name: string): string => (name.includes('@') ? name : qualify(name, provider))
     for (const [name, r] of Object.entries(cfg.http.routers)) {
-      routers[qualify(name, provider)] = { ...r, service: r.service.includes('@') ? r.service : qualify(r.service, provider) }
+      const q: Router = { ...r, service: ref(r.service) }
+      if (r.middlewares) q.middlewares = r.middlewares.map(ref)
+      routers[qualify(name, provider)] = q
     }
     for (const [name, s] of Object.entries(cfg.http.services)) {
       services[qualify(name, provider)] = s
       servers += s.loadBalancer.servers.length
     }
+    for (const kind of ['tcp', 'udp'] as const) {
+      for (const [name, r] of Object.entries(cfg[kind]?.routers ?? {})) stream[kind][qualify(name, provider)] = r.service ? { ...r, service: ref(r.service) } : r
+    }
   }
   const config: DynamicConfig = { http: { routers, services } }
   const tls = mergeTls(byProvider)
   if (tls) config.tls = tls
+  for (const kind of ['tcp', 'udp'] as const) if (Object.keys(stream[kind]).length > 0) config[kind] = { routers: stream[kind] }
   return { config, counts: { routers: Object.keys(routers).length, services: Object.keys(services).length, servers } }
 }
 

@@ -3,13 +3,29 @@
 // configuration that cannot be compiled at all leaves the last good table.
 // Providers' annotations only reach the RuntimeState: what they dropped is
 // shown disabled, problems with what they kept as warnings.
-import type { DynamicConfig } from '../config/dynamic.js'
+import type { DynamicConfig, StreamRouter } from '../config/dynamic.js'
 import type { Logger } from '../log.js'
 import type { Annotation } from '../providers/annotation.js'
 import { compileTable, type CompileReport } from '../table/compile.js'
-import type { RuntimeState, RouterState, ServiceState } from './state.js'
+import type { RuntimeState, RouterState, ServiceState, StreamRouterState } from './state.js'
 
 const providerOf = (name: string): string => name.slice(name.lastIndexOf('@') + 1)
+
+function streamRouters(routers: Record<string, StreamRouter> | undefined, kind: string, entryPoints: string[]): Record<string, StreamRouterState> {
+  const out: Record<string, StreamRouterState> = {}
+  for (const [name, r] of Object.entries(routers ?? {})) {
+    out[name] = {
+      name,
+      provider: providerOf(name),
+      rule: r.rule ?? '',
+      service: r.service ?? '',
+      entryPoints: r.entryPoints?.length ? r.entryPoints : [...entryPoints],
+      status: 'disabled',
+      errors: [`${kind} routers are not supported by pier (it routes HTTP only)`],
+    }
+  }
+  return out
+}
 
 export class Publisher {
   private version = 0
@@ -43,8 +59,8 @@ export class Publisher {
     this.record(config, report, annotations)
     this.state.reloads.lastSuccess = now
     this.state.tableVersion = this.version
-    for (const [name, errs] of Object.entries(report.routerErrors)) this.log.error('router disabled', { routerName: name, error: errs.join('; ') })
-    for (const [name, errs] of Object.entries(report.serviceErrors)) this.log.error('service disabled', { serviceName: name, error: errs.join('; ') })
+    this.logChanges('router', report.routerErrors)
+    this.logChanges('service', report.serviceErrors)
     this.publish(buffer)
     this.log.debug('route table published', {
       version: this.version,
@@ -55,6 +71,17 @@ export class Publisher {
       ms: (performance.now() - t0).toFixed(2),
     })
     this.state.emit('change')
+  }
+
+  /** What was logged as disabled, so an unchanged reason is logged once, not on every table. */
+  private said = { router: new Map<string, string>(), service: new Map<string, string>() }
+
+  private logChanges(kind: 'router' | 'service', errors: Record<string, string[]>): void {
+    const now = new Map(Object.entries(errors).map(([name, errs]) => [name, errs.join('; ')]))
+    for (const [name, error] of now) {
+      if (this.said[kind].get(name) !== error) this.log.error(`${kind} disabled`, { [`${kind}Name`]: name, error })
+    }
+    this.said[kind] = now
   }
 
   private record(config: DynamicConfig, report: CompileReport, annotations: readonly Annotation[]): void {
@@ -98,6 +125,8 @@ export class Publisher {
         status: !enabled ? 'disabled' : errors.length ? 'warning' : 'enabled',
         errors,
       }
+      if (r.middlewares) routers[name]!.middlewares = r.middlewares
+      if (r.tls) routers[name]!.tls = r.tls
       services[r.service]?.usedBy.push(name)
     }
     for (const name of dropped('router')) {
@@ -105,6 +134,8 @@ export class Publisher {
     }
     this.state.routers = routers
     this.state.services = services
+    this.state.tcpRouters = streamRouters(config.tcp?.routers, 'TCP', this.entryPoints)
+    this.state.udpRouters = streamRouters(config.udp?.routers, 'UDP', this.entryPoints)
     this.state.raw = config
   }
 }

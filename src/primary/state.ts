@@ -2,7 +2,7 @@
 // dashboard and metrics read it. The primary replaces `routers`/`services`
 // wholesale on every applied configuration and emits 'change'.
 import { EventEmitter } from 'node:events'
-import type { DynamicConfig } from '../config/dynamic.js'
+import type { DynamicConfig, RouterTLS } from '../config/dynamic.js'
 import type { StaticConfig } from '../config/static.js'
 
 export type Status = 'enabled' | 'warning' | 'disabled'
@@ -20,6 +20,20 @@ export interface RouterState {
   priority: number
   status: Status
   /** Why it is disabled or warned about: bad rule, missing service, label conflict... */
+  errors: string[]
+  /** Qualified middleware names, as configured */
+  middlewares?: string[]
+  tls?: RouterTLS
+}
+
+/** A TCP or UDP router: always disabled (pier routes HTTP only). */
+export interface StreamRouterState {
+  name: string
+  provider: string
+  rule: string
+  service: string
+  entryPoints: string[]
+  status: 'disabled'
   errors: string[]
 }
 
@@ -53,6 +67,8 @@ export class RuntimeState extends EventEmitter {
   readonly startedAt = Date.now()
   routers: Record<string, RouterState> = {}
   services: Record<string, ServiceState> = {}
+  tcpRouters: Record<string, StreamRouterState> = {}
+  udpRouters: Record<string, StreamRouterState> = {}
   /** The merged configuration the current table was compiled from (qualified names). */
   raw: DynamicConfig = { http: { routers: {}, services: {} } }
   reloads: ReloadStats = { total: 0, lastSuccess: 0, lastFailure: 0 }

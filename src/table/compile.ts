@@ -59,6 +59,14 @@ function isHostOnly(node: RuleNode): boolean {
   return false
 }
 
+/** Why pier cannot serve a router as asked (fail closed), or nothing. */
+function unhonoured(r: DynamicConfig['http']['routers'][string]): string[] {
+  const out = [...(r.unsupported ?? [])]
+  if (r.middlewares && r.middlewares.length > 0) out.push(`middlewares ${r.middlewares.join(', ')}: pier has no middlewares yet, so the router is disabled rather than served without them`)
+  if (r.tls) out.push('tls: pier does not serve HTTPS yet, so the router is disabled rather than served without TLS')
+  return out
+}
+
 function pushErr(map: Record<string, string[]>, name: string, msg: string): void {
   ;(map[name] ??= []).push(msg)
 }
@@ -72,9 +80,14 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
   const services: { name: string; first: number; count: number; passHost: boolean }[] = []
   const servers: ServerIn[] = []
   for (const name of serviceNames) {
-    const lb = config.http.services[name]!.loadBalancer
+    const svc = config.http.services[name]!
+    const lb = svc.loadBalancer
     const mine: ServerIn[] = []
     let bad = false
+    for (const why of svc.unsupported ?? []) {
+      pushErr(report.serviceErrors, name, why)
+      bad = true
+    }
     for (const s of lb?.servers ?? []) {
       try {
         const { host, port } = parseServerUrl(s.url)
@@ -96,9 +109,14 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
   const epIndex = new Map(entryPoints.map((n, i) => [n, i]))
   const routers: RouterIn[] = []
   for (const [name, r] of Object.entries(config.http.routers)) {
+    const refused = unhonoured(r)
+    if (refused.length > 0) {
+      for (const why of refused) pushErr(report.routerErrors, name, why)
+      continue
+    }
     const svc = serviceIndex.get(r.service)
     if (svc === undefined) {
-      pushErr(report.routerErrors, name, config.http.services[r.service] ? `service ${JSON.stringify(r.service)} is invalid` : `the service ${JSON.stringify(r.service)} does not exist`)
+      pushErr(report.routerErrors, name, config.http.services[r.service] ? `service ${JSON.stringify(r.service)} is disabled: ${(report.serviceErrors[r.service] ?? []).join('; ')}` : `the service ${JSON.stringify(r.service)} does not exist`)
       continue
     }
     let node: RuleNode

@@ -99,7 +99,7 @@ t.test('a missing file at start logs an error, and is picked up when it appears'
 })
 
 t.test('warnings for ignored keys are logged once, not on every reload', async (t) => {
-  const withMw = (port: number) => routes(port).replace('service: s }', 'service: s, middlewares: [x] }')
+  const withMw = (port: number) => routes(port).replace('service: s }', 'service: s, observability: { metrics: false } }')
   const dir = t.testdir({ 'routes.yml': withMw(4001) })
   const file = join(dir, 'routes.yml')
   const { lines, last } = await startProvider(t, { filename: file, watch: true })
@@ -107,7 +107,7 @@ t.test('warnings for ignored keys are logged once, not on every reload', async (
   await waitFor(() => portOf(last()) === 4002, 2000, 'reload')
   const warns = lines.filter((l) => l.level === 'WARN')
   t.equal(warns.length, 1)
-  t.same(warns[0]!.fields, { filename: file, line: 3, routerName: 'r', serviceName: undefined, code: 'FILE_UNSUPPORTED', reason: 'middlewares is not supported by pier and is ignored' })
+  t.same(warns[0]!.fields, { filename: file, line: 3, routerName: 'r', serviceName: undefined, code: 'FILE_UNSUPPORTED', reason: 'observability is not supported by pier and is ignored' })
 })
 
 t.test('watch off: read once', async (t) => {

@@ -108,7 +108,6 @@ const bad: Array<[string, string, string, RegExp[], string[]]> = [
   ['empty router', 'r.yml', 'http:\n  routers:\n    a:\n', [/router "a": has no rule and no service/], ['FILE_MISSING']],
   ['entryPoints not a list', 'r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`)", service: s, entryPoints: web}\n  services:\n    s: {loadBalancer: {servers: []}}\n', [/router "a": entryPoints must be a list of entrypoint names, not string "web"/], ['FILE_BAD_VALUE']],
   ['bad priority', 'r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`)", service: s, priority: -1}\n  services:\n    s: {loadBalancer: {servers: []}}\n', [/router "a": priority must be a non-negative integer, not number -1/], ['FILE_BAD_VALUE']],
-  ['https server', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {servers: [{url: "https://127.0.0.1:443"}]}}\n', [/^r\.yml line 3: service "s": loadBalancer\.servers\[0\]: url "https:\/\/127\.0\.0\.1:443": https backends are not supported yet$/], ['FILE_UNSUPPORTED']],
   ['unparsable url', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {servers: [{url: "127.0.0.1:80"}, {url: "http://"}]}}\n', [/servers\[0\]: url "127\.0\.0\.1:80": scheme 127\.0\.0\.1 is not supported|servers\[0\]: url "127\.0\.0\.1:80" is not a valid URL/, /servers\[1\]: url "http:\/\/" is not a valid URL/], ['FILE_BAD_VALUE', 'FILE_BAD_VALUE']],
   ['url with a path', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {servers: [{url: "http://127.0.0.1:80/api"}]}}\n', [/a path or query is not supported/], ['FILE_BAD_VALUE']],
   ['missing url', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {servers: [{weight: 1}]}}\n', [/servers\[0\]: url must be text such as http:\/\/127\.0\.0\.1:8080, not undefined/], ['FILE_BAD_VALUE']],
@@ -117,7 +116,6 @@ const bad: Array<[string, string, string, RegExp[], string[]]> = [
   ['bad passHostHeader', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {passHostHeader: maybe, servers: []}}\n', [/service "s": loadBalancer\.passHostHeader must be true or false, not string "maybe"/], ['FILE_BAD_VALUE']],
   ['servers not a list', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {servers: {url: "http://a:1"}}}\n', [/service "s": loadBalancer\.servers must be a list, not a mapping/], ['FILE_BAD_VALUE']],
   ['no loadBalancer', 'r.yml', 'http:\n  services:\n    s: {}\n', [/service "s": loadBalancer is missing/], ['FILE_MISSING']],
-  ['weighted service', 'r.yml', 'http:\n  services:\n    s: {weighted: {services: []}}\n', [/service "s": weighted services are not supported yet \(only loadBalancer\)/], ['FILE_UNSUPPORTED']],
   ['typo with suggestion', 'r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`)", servce: s}\n  services:\n    s: {loadBalancer: {servers: []}}\n', [/router "a": unknown key servce; did you mean service\?/, /router "a": service is missing/], ['FILE_UNKNOWN_KEY', 'FILE_MISSING']],
   ['typo in loadBalancer', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {server: []}}\n', [/service "s": unknown key loadBalancer\.server; did you mean servers\?/], ['FILE_UNKNOWN_KEY']],
   ['top-level typo', 'r.yml', 'htp:\n  routers: {}\n', [/^r\.yml: unknown key htp; did you mean http\?/], ['FILE_UNKNOWN_KEY']],
@@ -138,31 +136,68 @@ for (const [name, file, text, want, codes] of bad) {
   })
 }
 
-t.test('Traefik keys pier ignores are warnings, and the rest still loads', async (t) => {
+t.test('fail closed: what pier cannot honour is carried on its router or service, and the rest still loads', async (t) => {
   const b = one('r.yml', `
 http:
   middlewares:
     strip: { stripPrefix: { prefixes: [/api] } }
   routers:
-    a: { rule: "Host(\`a\`)", service: s, middlewares: [strip], tls: {} }
+    a: { rule: "Host(\`a\`)", service: s, middlewares: [strip, auth@docker], tls: {}, observability: { accessLogs: false } }
+    b: { rule: "Host(\`b\`)", service: w, tls: { certResolver: le, domains: [{ main: b.example, sans: [www.b.example] }] } }
+    c: { rule: "Host(\`c\`)", service: h, ruleSyntax: v2 }
   services:
     s:
       loadBalancer:
         healthCheck: { path: /health }
+        sticky: { cookie: {} }
         servers: [{ url: "http://127.0.0.1:1" }]
+    h:
+      loadBalancer:
+        servers: [{ url: "https://127.0.0.1:443" }]
+    w:
+      weighted: { services: [{ name: s }] }
 tcp:
-  routers: {}
+  routers:
+    db: { rule: "HostSNI(\`*\`)", service: pg, entryPoints: [pg] }
+udp:
+  routers:
+    dns: { service: dns }
 `)
   t.same(b.errors, [])
   t.ok(b.warnings.every((w) => w.code === 'FILE_UNSUPPORTED'))
   t.same(warningsOf(b).sort(), [
     'r.yml: http.middlewares is not supported by pier and is ignored',
-    'r.yml line 6: router "a": middlewares is not supported by pier and is ignored',
-    'r.yml line 6: router "a": tls is not supported by pier and is ignored',
-    'r.yml line 8: service "s": loadBalancer.healthCheck is not supported by pier and is ignored',
-    'r.yml: tcp is not supported by pier and is ignored',
+    'r.yml line 6: router "a": observability is not supported by pier and is ignored',
+    'r.yml line 10: service "s": loadBalancer.healthCheck: health checks are not supported yet; disabled rather than served without it',
+    'r.yml line 10: service "s": loadBalancer.sticky: sticky sessions are not supported yet; disabled rather than served without it',
+    'r.yml line 15: service "h": loadBalancer.servers[0]: url "https://127.0.0.1:443": https backends are not supported yet; disabled',
+    'r.yml line 18: service "w": weighted services are not supported yet (only loadBalancer); disabled',
+    'r.yml: router "db": TCP routers are not supported by pier (HTTP only); disabled',
+    'r.yml: router "dns": UDP routers are not supported by pier (HTTP only); disabled',
   ].sort())
-  t.same(b.config?.http.routers.a, { rule: 'Host(`a`)', service: 's' })
+  const c = b.config!
+  t.same(c.http.routers.a, { rule: 'Host(`a`)', service: 's', middlewares: ['strip', 'auth@docker'], tls: {} })
+  t.same(c.http.routers.b!.tls, { certResolver: 'le', domains: [{ main: 'b.example', sans: ['www.b.example'] }] })
+  t.same(c.http.routers.c, { rule: 'Host(`c`)', service: 'h' }, 'ruleSyntax v2 is read by the same parser')
+  t.same(c.http.services.s!.unsupported, ['loadBalancer.healthCheck: health checks are not supported yet', 'loadBalancer.sticky: sticky sessions are not supported yet'])
+  t.same(c.http.services.h!.unsupported, ['loadBalancer.servers[0]: url "https://127.0.0.1:443": https backends are not supported yet'])
+  t.same(c.http.services.w, { loadBalancer: { servers: [] }, unsupported: ['weighted services are not supported yet (only loadBalancer)'] })
+  t.same(c.tcp, { routers: { db: { rule: 'HostSNI(`*`)', service: 'pg', entryPoints: ['pg'] } } })
+  t.same(c.udp, { routers: { dns: { service: 'dns' } } })
+})
+
+t.test('router tls and middlewares: bad shapes are errors naming the key', async (t) => {
+  const bad = one('r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`)", service: s, middlewares: auth, tls: {certresolver: [x], domains: [{sans: [a]}]}, ruleSyntax: v9}\n  services:\n    s: {loadBalancer: {servers: []}}\n')
+  t.same(errorsOf(bad).sort(), [
+    'r.yml line 3: router "a": middlewares must be a list of middleware names, not string "auth"',
+    'r.yml line 3: router "a": ruleSyntax must be v2 or v3, not string "v9"',
+    'r.yml line 3: router "a": tls.certResolver must be text, not a list',
+    'r.yml line 3: router "a": tls.domains[0].main must be a domain name',
+  ].sort())
+  const off = one('r.yml', 'http:\n  routers:\n    a: {rule: "Host(`a`)", service: s, tls: false}\n  services:\n    s: {loadBalancer: {servers: []}}\n')
+  t.same(off.config!.http.routers.a, { rule: 'Host(`a`)', service: 's' }, 'tls: false asks for no TLS')
+  const toml = one('r.toml', '[http.routers.a]\nrule = "Host(`a`)"\nservice = "s"\n[http.routers.a.tls]\n[http.services.s.loadBalancer]\nservers = []\n')
+  t.same(toml.config!.http.routers.a!.tls, {}, 'an empty [tls] table asks for TLS')
 })
 
 t.test('several files merge; a name defined twice names both files', async (t) => {

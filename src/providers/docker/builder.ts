@@ -3,7 +3,7 @@
 // compose service (or v1 backend) share one service, conflicting definitions
 // are dropped. Pure: no I/O, no clock; problems come back as warnings to log,
 // and as annotations on the routers and services they concern, for the API.
-import type { DynamicConfig, Router, Server } from '../../config/dynamic.js'
+import type { DynamicConfig, Router, Server, StreamRouter } from '../../config/dynamic.js'
 import type { Annotation } from '../annotation.js'
 import { boundAddress, containerIp } from './address.js'
 import type { ContainerInfo } from './container.js'
@@ -57,12 +57,15 @@ interface Concern extends Part {
 interface ServiceDef {
   passHostHeader?: boolean
   servers: Server[]
+  unsupported?: string[]
 }
 
 interface Fragment {
   routers: Map<string, Router>
   services: Map<string, ServiceDef>
 }
+
+type StreamKind = 'tcp' | 'udp'
 
 interface Merged<T> {
   value: T
@@ -95,6 +98,7 @@ export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOpt
 
   const routers = new Map<string, Merged<Router>>()
   const services = new Map<string, Merged<ServiceDef>>()
+  const stream: Record<StreamKind, Record<string, StreamRouter>> = { tcp: {}, udp: {} }
   const sorted = [...containers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   for (const c of sorted) {
     const warn = (code: WarningCode, message: string, label?: string, ...about: Part[]): void => {
@@ -114,8 +118,9 @@ export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOpt
     const ctx: Ctx = { c, labels, opts, serving, warn, checkRule, lookup }
     const frag = v2 ? v2Fragment(ctx) : v1Fragment(ctx)
     for (const [name, r] of frag.routers) mergeInto(routers, name, r, JSON.stringify(r), c.name)
+    for (const [kind, found] of [['tcp', labels.tcpRouters], ['udp', labels.udpRouters]] as const) for (const [name, r] of found) stream[kind][name] ??= r
     for (const [name, s] of frag.services) {
-      const key = JSON.stringify({ passHostHeader: s.passHostHeader })
+      const key = JSON.stringify({ passHostHeader: s.passHostHeader, unsupported: s.unsupported })
       const prev = services.get(name)
       if (prev && prev.key === key && !prev.conflict) {
         prev.origins.push(c.name)
@@ -144,7 +149,7 @@ export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOpt
     }
     const lb: DynamicConfig['http']['services'][string]['loadBalancer'] = { servers: s.value.servers }
     if (s.value.passHostHeader !== undefined) lb.passHostHeader = s.value.passHostHeader
-    config.http.services[name] = { loadBalancer: lb }
+    config.http.services[name] = s.value.unsupported ? { loadBalancer: lb, unsupported: s.value.unsupported } : { loadBalancer: lb }
   }
   for (const name of [...routers.keys()].sort()) {
     const r = routers.get(name)!
@@ -166,6 +171,7 @@ export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOpt
     }
     config.http.routers[name] = r.value
   }
+  for (const kind of ['tcp', 'udp'] as const) if (Object.keys(stream[kind]).length > 0) config[kind] = { routers: stream[kind] }
 
   const annotations: Annotation[] = []
   for (const [key, c] of concerns) {
@@ -225,6 +231,7 @@ function v2Fragment(ctx: Ctx): Fragment {
     const def: ServiceDef = { servers: [] }
     if (s.passHostHeader === null) continue
     if (s.passHostHeader !== undefined) def.passHostHeader = s.passHostHeader
+    if (s.unsupported) def.unsupported = s.unsupported
     frag.services.set(svc, def)
     if (!ctx.serving || s.port === null || s.weight === null) continue
     let url = s.url
@@ -255,7 +262,7 @@ function v2Fragment(ctx: Ctx): Fragment {
       warn('DOCKER_BAD_RULE', `${bad} (rule ${JSON.stringify(rule)})`, r.rule !== undefined ? `${prefix}.rule` : undefined, { kind: 'router', name: rname })
       continue
     }
-    frag.routers.set(rname, router(rule, service, r.entryPoints, r.priority))
+    frag.routers.set(rname, router(rule, service, r))
   }
   return frag
 }
@@ -269,6 +276,7 @@ function v1Fragment(ctx: Ctx): Fragment {
   const parts = { router: { kind: 'router', name }, service: { kind: 'service', name } } as const
   const def: ServiceDef = { servers: [] }
   if (v1.passHostHeader !== undefined) def.passHostHeader = v1.passHostHeader
+  if (v1.unsupportedService) def.unsupported = v1.unsupportedService
   frag.services.set(name, def)
   if (ctx.serving && v1.port !== null && v1.weight !== null) {
     const addr = serverAddress(ctx, v1.port, 'traefik.port', parts.service)
@@ -279,11 +287,12 @@ function v1Fragment(ctx: Ctx): Fragment {
   }
   let rule: string
   const domain = v1.domain ?? opts.domain
+  const unsupported = [...(v1.unsupportedRouter ?? [])]
   if (v1.rule !== undefined) {
     try {
       const t = translateV1Rule(v1.rule)
       rule = t.rule
-      if (t.strip.length > 0) warn('DOCKER_UNSUPPORTED_LABEL', `pier routes ${t.strip.join(', ')} without stripping the prefix`, 'traefik.frontend.rule', parts.router)
+      if (t.strip.length > 0) unsupported.push(`label traefik.frontend.rule: stripping the path (${t.strip.join(', ')}) is not supported yet`)
     } catch (err) {
       if (!(err instanceof V1RuleError)) throw err
       warn('DOCKER_BAD_RULE', `${err.message} (rule ${JSON.stringify(v1.rule)})`, 'traefik.frontend.rule', parts.router)
@@ -300,14 +309,17 @@ function v1Fragment(ctx: Ctx): Fragment {
     warn('DOCKER_BAD_RULE', `${bad} (rule ${JSON.stringify(rule)})`, v1.rule !== undefined ? 'traefik.frontend.rule' : undefined, parts.router)
     return frag
   }
-  frag.routers.set(name, router(rule, name, v1.entryPoints, v1.priority))
+  frag.routers.set(name, router(rule, name, { entryPoints: v1.entryPoints, priority: v1.priority, unsupported }))
   return frag
 }
 
-function router(rule: string, service: string, entryPoints: string[] | undefined, priority: number | undefined): Router {
+function router(rule: string, service: string, from: Omit<V2Router, 'rule' | 'service'>): Router {
   const r: Router = { rule, service }
-  if (entryPoints && entryPoints.length > 0) r.entryPoints = entryPoints
-  if (priority) r.priority = priority
+  if (from.entryPoints && from.entryPoints.length > 0) r.entryPoints = from.entryPoints
+  if (from.priority) r.priority = from.priority
+  if (from.middlewares && from.middlewares.length > 0) r.middlewares = from.middlewares
+  if (from.tls) r.tls = from.tls
+  if (from.unsupported && from.unsupported.length > 0) r.unsupported = from.unsupported
   return r
 }
 

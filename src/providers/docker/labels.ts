@@ -1,13 +1,24 @@
 // Reads a container's traefik.* labels (case-insensitive keys) into a plain
 // model of the v1 and v2/v3 forms. Bad values become null with a warning, so
-// the builder can skip exactly what they concern.
-import type { BuildWarning } from './warning.js'
+// the builder can skip exactly what they concern. A label asking for
+// something pier does not honour (a middleware, TLS, a health check, an
+// unknown router field) is kept as a reason on its router or service, which
+// is then disabled: fail closed, never served without it.
+import type { RouterTLS, StreamRouter } from '../../config/dynamic.js'
+import { bool, int, list, type Sink } from './label-values.js'
+import { readV1, v1Segment, type V1Labels } from './v1-labels.js'
+
+export type { V1Labels } from './v1-labels.js'
 
 export interface V2Router {
   rule?: string
   priority?: number | null
   entryPoints?: string[]
   service?: string
+  middlewares?: string[]
+  tls?: RouterTLS
+  /** Labels this router asks for that pier does not honour, each with why. */
+  unsupported?: string[]
 }
 
 export interface V2Service {
@@ -16,18 +27,7 @@ export interface V2Service {
   url?: string
   weight?: number | null
   passHostHeader?: boolean | null
-}
-
-export interface V1Labels {
-  backend?: string
-  rule?: string
-  port?: number | null
-  weight?: number | null
-  protocol?: string
-  passHostHeader?: boolean | null
-  priority?: number | null
-  entryPoints?: string[]
-  domain?: string
+  unsupported?: string[]
 }
 
 export interface ParsedLabels {
@@ -39,16 +39,27 @@ export interface ParsedLabels {
   isV1: boolean
   routers: Map<string, V2Router>
   services: Map<string, V2Service>
+  /** traefik.tcp.routers.* and traefik.udp.routers.*: shown disabled. */
+  tcpRouters: Map<string, StreamRouter>
+  udpRouters: Map<string, StreamRouter>
   v1: V1Labels
 }
 
-type Sink = (label: string, code: BuildWarning['code'], message: string) => void
-
-const ROUTER_FIELDS = new Set(['rule', 'priority', 'entrypoints', 'service'])
 const SERVICE_FIELDS = new Set(['loadbalancer.server.port', 'loadbalancer.server.scheme', 'loadbalancer.server.url', 'loadbalancer.server.weight', 'loadbalancer.passhostheader'])
 
+/** Service fields that change who is served, by prefix, with why pier refuses them. */
+const SERVICE_REFUSED: [prefix: string, why: string][] = [
+  ['loadbalancer.healthcheck', 'health checks are not supported yet'],
+  ['loadbalancer.sticky', 'sticky sessions are not supported yet'],
+  ['loadbalancer.serverstransport', 'serversTransports are not supported yet'],
+]
+/** Service fields that change nothing about who is served: ignored with a warning. */
+const SERVICE_IGNORED = ['loadbalancer.responseforwarding', 'loadbalancer.strategy', 'loadbalancer.server.preservepath']
+
+const DOMAIN = /^tls\.domains\[(\d+)\]\.(main|sans)$/
+
 export function parseLabels(labels: Record<string, string>, warn: Sink): ParsedLabels {
-  const out: ParsedLabels = { isV2: false, isV1: false, routers: new Map(), services: new Map(), v1: {} }
+  const out: ParsedLabels = { isV2: false, isV1: false, routers: new Map(), services: new Map(), tcpRouters: new Map(), udpRouters: new Map(), v1: {} }
   for (const [key, rawValue] of Object.entries(labels)) {
     const lower = key.toLowerCase()
     if (!lower.startsWith('traefik.')) continue
@@ -61,72 +72,78 @@ export function parseLabels(labels: Record<string, string>, warn: Sink): ParsedL
       out.isV2 = true
       const name = parts[3]!
       const field = lparts.slice(4).join('.')
-      if (lparts[2] === 'routers') {
-        if (!ROUTER_FIELDS.has(field)) {
-          warn(key, 'DOCKER_UNSUPPORTED_LABEL', `router field "${field}" is not supported by pier; label ignored`)
-          continue
-        }
-        const r = out.routers.get(name) ?? {}
-        out.routers.set(name, r)
-        if (field === 'rule') r.rule = value
-        else if (field === 'priority') r.priority = int(key, value, warn, 0)
-        else if (field === 'entrypoints') r.entryPoints = list(value)
-        else r.service = value
-      } else {
-        if (!SERVICE_FIELDS.has(field)) {
-          warn(key, 'DOCKER_UNSUPPORTED_LABEL', `service field "${field}" is not supported by pier; label ignored`)
-          continue
-        }
-        const s = out.services.get(name) ?? {}
-        out.services.set(name, s)
-        if (field === 'loadbalancer.server.port') s.port = int(key, value, warn, 1, 65535)
-        else if (field === 'loadbalancer.server.scheme') s.scheme = value.toLowerCase()
-        else if (field === 'loadbalancer.server.url') s.url = value
-        else if (field === 'loadbalancer.server.weight') s.weight = int(key, value, warn, 0)
-        else s.passHostHeader = bool(key, value, warn)
-      }
-    } else if (!readV1(lower, key, value, out, warn)) {
+      if (lparts[2] === 'routers') routerLabel(out, name, field, key, value, warn)
+      else serviceLabel(out, name, field, key, value, warn)
+    } else if (lparts[1] === 'http' && lparts[2] === 'middlewares') {
+      warn(key, 'DOCKER_UNSUPPORTED_LABEL', 'middleware definitions are not supported yet (a router that uses one is disabled); label ignored')
+    } else if ((lparts[1] === 'tcp' || lparts[1] === 'udp') && lparts[2] === 'routers' && parts.length >= 5) {
+      const r = mapEntry(lparts[1] === 'tcp' ? out.tcpRouters : out.udpRouters, parts[3]!, {})
+      const field = lparts.slice(4).join('.')
+      if (field === 'rule') r.rule = value
+      else if (field === 'service') r.service = value
+      else if (field === 'entrypoints') r.entryPoints = list(value)
+    } else if (lparts[1] === 'tcp' || lparts[1] === 'udp' || lparts[1] === 'http' || lparts[1] === 'tls') {
+      warn(key, 'DOCKER_UNSUPPORTED_LABEL', 'label not supported by pier; ignored')
+    } else if (readV1(lower, key, value, out.v1, warn)) {
+      out.isV1 = true
+    } else if (v1Segment(lparts)) {
+      out.isV1 = true
+      ;(out.v1.unsupportedRouter ??= []).push(`label ${key}: Traefik v1 segment labels (traefik.<segment>.*) are not supported yet`)
+    } else {
       warn(key, 'DOCKER_UNSUPPORTED_LABEL', 'label not supported by pier; ignored')
     }
   }
   return out
 }
 
-function readV1(lower: string, key: string, value: string, out: ParsedLabels, warn: Sink): boolean {
-  const v1 = out.v1
-  switch (lower) {
-    case 'traefik.backend': v1.backend = value; break
-    case 'traefik.frontend.rule': v1.rule = value; break
-    case 'traefik.port': v1.port = int(key, value, warn, 1, 65535); break
-    case 'traefik.weight': v1.weight = int(key, value, warn, 0); break
-    case 'traefik.protocol': v1.protocol = value.toLowerCase(); break
-    case 'traefik.frontend.passhostheader': v1.passHostHeader = bool(key, value, warn); break
-    case 'traefik.frontend.priority': v1.priority = int(key, value, warn, 0); break
-    case 'traefik.frontend.entrypoints': v1.entryPoints = list(value); break
-    case 'traefik.domain': v1.domain = value; break
-    default: return false
+function routerLabel(out: ParsedLabels, name: string, field: string, key: string, value: string, warn: Sink): void {
+  const r = mapEntry(out.routers, name, {})
+  const domain = DOMAIN.exec(field)
+  if (field === 'rule') r.rule = value
+  else if (field === 'priority') r.priority = int(key, value, warn, 0)
+  else if (field === 'entrypoints') r.entryPoints = list(value)
+  else if (field === 'service') r.service = value
+  else if (field === 'middlewares') r.middlewares = list(value)
+  else if (field === 'tls') {
+    const on = bool(key, value, warn)
+    // tls=false turns TLS off only when no tls.* option asks for it; a bad value asks for TLS (fail closed)
+    if (on !== false) r.tls ??= {}
+  } else if (field === 'tls.certresolver') (r.tls ??= {}).certResolver = value
+  else if (field === 'tls.options') (r.tls ??= {}).options = value
+  else if (domain) {
+    const tls = (r.tls ??= {})
+    const domains = (tls.domains ??= [])
+    const i = Number(domain[1])
+    const d = (domains[i] ??= { main: '' })
+    if (domain[2] === 'main') d.main = value
+    else d.sans = list(value)
+  } else if (field === 'rulesyntax') {
+    if (!/^v[23]$/i.test(value)) warn(key, 'DOCKER_BAD_LABEL', `${JSON.stringify(value)} is not v2 or v3; the rule is read in pier's syntax, which accepts both`)
+  } else if (field.startsWith('observability.')) {
+    warn(key, 'DOCKER_UNSUPPORTED_LABEL', 'router observability settings are not supported by pier; label ignored')
+  } else {
+    ;(r.unsupported ??= []).push(`label ${key}: router field "${field}" is not known to pier`)
   }
-  out.isV1 = true
-  return true
 }
 
-function int(key: string, value: string, warn: Sink, min: number, max = 2 ** 31 - 1): number | null {
-  if (/^\d+$/.test(value)) {
-    const n = Number(value)
-    if (n >= min && n <= max) return n
+function serviceLabel(out: ParsedLabels, name: string, field: string, key: string, value: string, warn: Sink): void {
+  const s = mapEntry(out.services, name, {})
+  if (SERVICE_FIELDS.has(field)) {
+    if (field === 'loadbalancer.server.port') s.port = int(key, value, warn, 1, 65535)
+    else if (field === 'loadbalancer.server.scheme') s.scheme = value.toLowerCase()
+    else if (field === 'loadbalancer.server.url') s.url = value
+    else if (field === 'loadbalancer.server.weight') s.weight = int(key, value, warn, 0)
+    else s.passHostHeader = bool(key, value, warn)
+    return
   }
-  warn(key, 'DOCKER_BAD_LABEL', `${JSON.stringify(value)} is not an integer between ${min} and ${max}`)
-  return null
+  if (SERVICE_IGNORED.some((p) => field.startsWith(p))) return warn(key, 'DOCKER_UNSUPPORTED_LABEL', `service field "${field}" is not supported by pier; label ignored`)
+  const refused = SERVICE_REFUSED.find(([p]) => field.startsWith(p))
+  ;(s.unsupported ??= []).push(`label ${key}: ${refused ? refused[1] : `service field "${field}" is not known to pier`}`)
 }
 
-function bool(key: string, value: string, warn: Sink): boolean | null {
-  const v = value.toLowerCase()
-  if (v === 'true' || v === '1') return true
-  if (v === 'false' || v === '0') return false
-  warn(key, 'DOCKER_BAD_LABEL', `${JSON.stringify(value)} is not true or false`)
-  return null
-}
-
-function list(value: string): string[] {
-  return value.split(',').map((s) => s.trim()).filter((s) => s !== '')
+function mapEntry<T>(map: Map<string, T>, name: string, fresh: T): T {
+  const had = map.get(name)
+  if (had !== undefined) return had
+  map.set(name, fresh)
+  return fresh
 }

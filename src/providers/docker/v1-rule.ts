@@ -6,11 +6,11 @@ export class V1RuleError extends Error {
 
 export interface V1Translation {
   rule: string
-  /** Path prefixes a v1 *Strip matcher asked to strip; pier routes on them without stripping. */
+  /** Paths a v1 *Strip matcher asked to strip (the builder disables such a router until pier strips). */
   strip: string[]
 }
 
-// v1 matcher -> v2 matcher; the *Strip forms route like their plain forms.
+// v1 matcher -> v2 matcher; the *Strip forms match like their plain forms and are reported in `strip`.
 const MATCHERS: Record<string, string> = {
   host: 'Host',
   hostregexp: 'HostRegexp',

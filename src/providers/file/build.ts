@@ -52,6 +52,10 @@ export function buildFileConfig(sources: SourceFile[]): Built {
       else serviceFile.set(name, file)
       config.http.services[name] = s
     }
+    for (const kind of ['tcp', 'udp'] as const) {
+      const routers = v.config[kind]?.routers
+      if (routers) Object.assign((config[kind] ??= { routers: {} }).routers, routers)
+    }
   }
   // a service refused above already has its own error; do not call it missing too
   const refused = new Set(errors.map((e) => e.service).filter((s) => s !== undefined))

@@ -1,7 +1,7 @@
 // Validates one parsed dynamic configuration file (Traefik's shape) and builds
 // the DynamicConfig it describes. Pure: no I/O. Keys match case-insensitively,
 // as Traefik's decoder does; names (routers, services) are kept as written.
-import type { DynamicConfig, Router, Service, Server } from '../../config/dynamic.js'
+import type { DynamicConfig, Router, RouterTLS, Service, Server, StreamRouter } from '../../config/dynamic.js'
 import { nearest } from '../../config/suggest.js'
 import { parseRule, RuleError } from '../../rules/index.js'
 import { FileProblem, type FileProblemCode, type Problem } from './problems.js'
@@ -29,19 +29,36 @@ function warn(ctx: Ctx, who: Who, code: FileProblemCode, message: string): void 
   ctx.warnings.push({ file: ctx.file, ...who, code, message })
 }
 
-/** Keys a section may have: pier's own, and Traefik's that pier ignores with a warning. */
+/**
+ * Keys a section may have: pier's own; Traefik's that change who may reach
+ * what, which pier does not honour yet, so the router (or the routers of the
+ * service) is disabled; and Traefik's that change nothing of the kind, which
+ * are ignored with a warning.
+ */
 interface Shape {
   known: string[]
+  disabling?: Record<string, string>
   ignored: string[]
 }
 
 const shapes = {
-  top: { known: ['http', 'tls'], ignored: ['tcp', 'udp'] },
+  top: { known: ['http', 'tcp', 'udp', 'tls'], ignored: [] },
   http: { known: ['routers', 'services'], ignored: ['middlewares', 'serversTransports'] },
-  router: { known: ['rule', 'service', 'entryPoints', 'priority'], ignored: ['middlewares', 'tls', 'observability', 'ruleSyntax'] },
+  router: { known: ['rule', 'service', 'entryPoints', 'priority', 'middlewares', 'tls', 'ruleSyntax'], ignored: ['observability'] },
+  tls: { known: ['certResolver', 'domains', 'options'], ignored: [] },
+  domain: { known: ['main', 'sans'], ignored: [] },
   service: { known: ['loadBalancer'], ignored: [] },
-  loadBalancer: { known: ['servers', 'passHostHeader'], ignored: ['healthCheck', 'sticky', 'responseForwarding', 'serversTransport', 'strategy'] },
+  loadBalancer: {
+    known: ['servers', 'passHostHeader'],
+    disabling: {
+      healthCheck: 'health checks are not supported yet',
+      sticky: 'sticky sessions are not supported yet',
+      serversTransport: 'serversTransports are not supported yet',
+    },
+    ignored: ['responseForwarding', 'strategy'],
+  },
   server: { known: ['url', 'weight'], ignored: ['preservePath'] },
+  streamRouter: { known: ['rule', 'service', 'entryPoints'], ignored: ['middlewares', 'tls', 'priority', 'ruleSyntax'] },
 } satisfies Record<string, Shape>
 
 const serviceKinds = ['weighted', 'mirroring', 'failover']
@@ -52,10 +69,12 @@ const kindOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ?
 
 /**
  * The known keys of obj, by their canonical spelling. Unknown keys are errors
- * (with the nearest known key when close); Traefik keys pier ignores are warnings.
+ * (with the nearest known key when close); Traefik keys pier ignores are
+ * warnings; keys pier cannot honour go to `refused` with why, and warn too.
  */
-function pick(ctx: Ctx, obj: Record<string, unknown>, shape: Shape, path: string, who: Who): Map<string, unknown> {
+function pick(ctx: Ctx, obj: Record<string, unknown>, shape: Shape, path: string, who: Who, refused?: string[]): Map<string, unknown> {
   const out = new Map<string, unknown>()
+  const disabling = Object.entries(shape.disabling ?? {})
   for (const [key, value] of Object.entries(obj)) {
     const lower = key.toLowerCase()
     const known = shape.known.find((k) => k.toLowerCase() === lower)
@@ -63,11 +82,17 @@ function pick(ctx: Ctx, obj: Record<string, unknown>, shape: Shape, path: string
       out.set(known, value)
       continue
     }
+    const off = disabling.find(([k]) => k.toLowerCase() === lower)
+    if (off && refused) {
+      refused.push(`${path}${key}: ${off[1]}`)
+      warn(ctx, who, FileProblem.UNSUPPORTED, `${path}${key}: ${off[1]}; disabled rather than served without it`)
+      continue
+    }
     if (shape.ignored.some((k) => k.toLowerCase() === lower)) {
       warn(ctx, who, FileProblem.UNSUPPORTED, `${path}${key} is not supported by pier and is ignored`)
       continue
     }
-    const near = nearest(key, [...shape.known, ...shape.ignored])
+    const near = nearest(key, [...shape.known, ...disabling.map(([k]) => k), ...shape.ignored])
     fail(ctx, who, FileProblem.UNKNOWN_KEY, `unknown key ${path}${key}${near ? `; did you mean ${near}?` : ''}`)
   }
   return out
@@ -129,12 +154,8 @@ function router(ctx: Ctx, name: string, raw: unknown): Router | undefined {
     }
   }
   requiredText(ctx, who, 'service', service)
-  let entryPoints: string[] | undefined
-  const eps = f.get('entryPoints')
-  if (eps !== undefined && eps !== null) {
-    if (Array.isArray(eps) && eps.every((e) => typeof e === 'string' && e !== '')) entryPoints = eps as string[]
-    else fail(ctx, who, FileProblem.BAD_VALUE, `entryPoints must be a list of entrypoint names, not ${kindOf(eps)}`)
-  }
+  const entryPoints = names(ctx, who, 'entryPoints', f.get('entryPoints'), 'entrypoint')
+  const middlewares = names(ctx, who, 'middlewares', f.get('middlewares'), 'middleware')
   let priority: number | undefined
   const pr = f.get('priority')
   if (pr !== undefined && pr !== null) {
@@ -143,28 +164,78 @@ function router(ctx: Ctx, name: string, raw: unknown): Router | undefined {
       fail(ctx, who, FileProblem.BAD_VALUE, `priority must be a non-negative integer, not ${kindOf(pr)}`)
     }
   }
+  const syntax = f.get('ruleSyntax')
+  if (syntax !== undefined && syntax !== null && !(typeof syntax === 'string' && /^v[23]$/i.test(syntax))) {
+    fail(ctx, who, FileProblem.BAD_VALUE, `ruleSyntax must be v2 or v3, not ${kindOf(syntax)}`)
+  }
+  const tls = f.has('tls') ? routerTLS(ctx, who, f.get('tls')) : undefined
   if (ctx.errors.length > before) return undefined
   const r: Router = { rule: rule as string, service: service as string }
   if (entryPoints) r.entryPoints = entryPoints
   if (priority !== undefined) r.priority = priority
+  if (middlewares && middlewares.length > 0) r.middlewares = middlewares
+  if (tls) r.tls = tls
   return r
 }
 
-/** What is wrong with a server url, if anything: http://host[:port][/] only. */
-function serverUrl(v: unknown): { code: FileProblemCode; message: string } | undefined {
-  const bad = (message: string) => ({ code: FileProblem.BAD_VALUE, message })
-  if (typeof v !== 'string' || v === '') return bad(`url must be text such as http://127.0.0.1:8080, not ${kindOf(v)}`)
+/** A list of names (entryPoints, middlewares), or undefined when absent. */
+function names(ctx: Ctx, who: Who, key: string, v: unknown, what: string): string[] | undefined {
+  if (v === undefined || v === null) return undefined
+  if (Array.isArray(v) && v.every((e) => typeof e === 'string' && e.trim() !== '')) return (v as string[]).map((e) => e.trim())
+  fail(ctx, who, FileProblem.BAD_VALUE, `${key} must be a list of ${what} names, not ${kindOf(v)}`)
+  return undefined
+}
+
+/** A router's tls section: present (even empty) means the router is for HTTPS; `false` means it is not. */
+function routerTLS(ctx: Ctx, who: Who, v: unknown): RouterTLS | undefined {
+  if (v === false) return undefined
+  if (v === null || v === true || v === undefined) return {}
+  const obj = section(ctx, v, 'tls', who)
+  if (!obj) return undefined
+  const f = pick(ctx, obj, shapes.tls, 'tls.', who)
+  const tls: RouterTLS = {}
+  for (const key of ['certResolver', 'options'] as const) {
+    const val = f.get(key)
+    if (val === undefined || val === null) continue
+    if (typeof val === 'string') tls[key] = val
+    else fail(ctx, who, FileProblem.BAD_VALUE, `tls.${key} must be text, not ${kindOf(val)}`)
+  }
+  const domains = f.get('domains')
+  if (domains !== undefined && domains !== null) {
+    if (!Array.isArray(domains)) fail(ctx, who, FileProblem.BAD_VALUE, `tls.domains must be a list, not ${kindOf(domains)}`)
+    else {
+      tls.domains = []
+      domains.forEach((d, i) => {
+        const dobj = section(ctx, d, `tls.domains[${i}]`, who)
+        if (!dobj) return
+        const df = pick(ctx, dobj, shapes.domain, `tls.domains[${i}].`, who)
+        const main = df.get('main')
+        const sans = df.get('sans')
+        if (typeof main !== 'string' || main === '') return fail(ctx, who, FileProblem.BAD_VALUE, `tls.domains[${i}].main must be a domain name`)
+        const dom: { main: string; sans?: string[] } = { main }
+        const list = names(ctx, who, `tls.domains[${i}].sans`, sans, 'domain')
+        if (list) dom.sans = list
+        tls.domains!.push(dom)
+      })
+    }
+  }
+  return tls
+}
+
+/** What is wrong with a server url, if anything: http://host[:port][/] only; https is `later`. */
+function serverUrl(v: unknown): { message: string; later?: boolean } | undefined {
+  if (typeof v !== 'string' || v === '') return { message: `url must be text such as http://127.0.0.1:8080, not ${kindOf(v)}` }
   let u: URL
   try {
     u = new URL(v)
   } catch {
-    return bad(`url ${JSON.stringify(v)} is not a valid URL (expected http://host:port)`)
+    return { message: `url ${JSON.stringify(v)} is not a valid URL (expected http://host:port)` }
   }
-  if (u.protocol === 'https:') return { code: FileProblem.UNSUPPORTED, message: `url ${JSON.stringify(v)}: https backends are not supported yet` }
-  if (u.protocol !== 'http:') return bad(`url ${JSON.stringify(v)}: scheme ${u.protocol.slice(0, -1)} is not supported (expected http://host:port)`)
-  if (u.hostname === '') return bad(`url ${JSON.stringify(v)} has no host`)
-  if (u.username || u.password) return bad(`url ${JSON.stringify(v)}: credentials in the url are not supported`)
-  if ((u.pathname !== '/' && u.pathname !== '') || u.search || u.hash) return bad(`url ${JSON.stringify(v)}: a path or query is not supported (expected http://host:port)`)
+  if (u.protocol === 'https:') return { message: `url ${JSON.stringify(v)}: https backends are not supported yet`, later: true }
+  if (u.protocol !== 'http:') return { message: `url ${JSON.stringify(v)}: scheme ${u.protocol.slice(0, -1)} is not supported (expected http://host:port)` }
+  if (u.hostname === '') return { message: `url ${JSON.stringify(v)} has no host` }
+  if (u.username || u.password) return { message: `url ${JSON.stringify(v)}: credentials in the url are not supported` }
+  if ((u.pathname !== '/' && u.pathname !== '') || u.search || u.hash) return { message: `url ${JSON.stringify(v)}: a path or query is not supported (expected http://host:port)` }
   return undefined
 }
 
@@ -175,10 +246,12 @@ function service(ctx: Ctx, name: string, raw: unknown): Service | undefined {
     if (raw === null || raw === undefined) fail(ctx, who, FileProblem.MISSING, 'has no loadBalancer')
     return undefined
   }
+  const refused: string[] = []
   const kind = Object.keys(obj).find((k) => serviceKinds.includes(k.toLowerCase()))
   if (kind) {
-    fail(ctx, who, FileProblem.UNSUPPORTED, `${kind} services are not supported yet (only loadBalancer)`)
-    return undefined
+    const why = `${kind} services are not supported yet (only loadBalancer)`
+    warn(ctx, who, FileProblem.UNSUPPORTED, `${why}; disabled`)
+    return { loadBalancer: { servers: [] }, unsupported: [why] }
   }
   const f = pick(ctx, obj, shapes.service, '', who)
   const before = ctx.errors.length
@@ -187,7 +260,7 @@ function service(ctx: Ctx, name: string, raw: unknown): Service | undefined {
     if (ctx.errors.length === before) fail(ctx, who, FileProblem.MISSING, 'loadBalancer is missing')
     return undefined
   }
-  const l = pick(ctx, lb, shapes.loadBalancer, 'loadBalancer.', who)
+  const l = pick(ctx, lb, shapes.loadBalancer, 'loadBalancer.', who, refused)
   const servers: Server[] = []
   const list = l.get('servers') ?? []
   if (!Array.isArray(list)) {
@@ -199,7 +272,10 @@ function service(ctx: Ctx, name: string, raw: unknown): Service | undefined {
       if (!so) return
       const sf = pick(ctx, so, shapes.server, `${at}.`, who)
       const bad = serverUrl(sf.get('url'))
-      if (bad) fail(ctx, who, bad.code, `${at}: ${bad.message}`)
+      if (bad?.later) {
+        refused.push(`${at}: ${bad.message}`)
+        warn(ctx, who, FileProblem.UNSUPPORTED, `${at}: ${bad.message}; disabled`)
+      } else if (bad) fail(ctx, who, FileProblem.BAD_VALUE, `${at}: ${bad.message}`)
       const server: Server = { url: sf.get('url') as string }
       const w = sf.get('weight')
       if (w !== undefined && w !== null) {
@@ -217,7 +293,30 @@ function service(ctx: Ctx, name: string, raw: unknown): Service | undefined {
     if (b === undefined) fail(ctx, who, FileProblem.BAD_VALUE, `loadBalancer.passHostHeader must be true or false, not ${kindOf(phh)}`)
     else loadBalancer.passHostHeader = b
   }
-  return ctx.errors.length > before ? undefined : { loadBalancer }
+  if (ctx.errors.length > before) return undefined
+  return refused.length > 0 ? { loadBalancer, unsupported: refused } : { loadBalancer }
+}
+
+/** The routers of a tcp or udp section: kept to be shown disabled (pier routes HTTP only). */
+function streamRouters(ctx: Ctx, kind: 'tcp' | 'udp', v: unknown): Record<string, StreamRouter> {
+  const out: Record<string, StreamRouter> = {}
+  const sec = section(ctx, v, kind)
+  if (!sec) return out
+  for (const [key, val] of Object.entries(sec)) {
+    if (key.toLowerCase() !== 'routers') continue // services and middlewares serve no one without a router
+    for (const [name, raw] of Object.entries(section(ctx, val, `${kind}.routers`) ?? {})) {
+      const who = { router: name }
+      const f = pick(ctx, section(ctx, raw, `${kind}.routers.${name}`, who) ?? {}, shapes.streamRouter, '', who)
+      const r: StreamRouter = {}
+      if (typeof f.get('rule') === 'string') r.rule = f.get('rule') as string
+      if (typeof f.get('service') === 'string') r.service = f.get('service') as string
+      const eps = names(ctx, who, 'entryPoints', f.get('entryPoints'), 'entrypoint')
+      if (eps) r.entryPoints = eps
+      out[name] = r
+      warn(ctx, who, FileProblem.UNSUPPORTED, `${kind.toUpperCase()} routers are not supported by pier (HTTP only); disabled`)
+    }
+  }
+  return out
 }
 
 /** Validates the parsed content of one file (the result of YAML/TOML parsing). */
@@ -227,11 +326,15 @@ export function validateDynamic(file: string, data: unknown): Validated {
   if (data === null || data === undefined) return { config, ...ctx }
   const top = section(ctx, data, 'the top level')
   if (!top) return { config, ...ctx }
-  const topKeys = pick(ctx, top, shapes.top, '', {})
-  const tls = validateTls(topKeys.get('tls'))
+  const t = pick(ctx, top, shapes.top, '', {})
+  for (const kind of ['tcp', 'udp'] as const) {
+    const routers = streamRouters(ctx, kind, t.get(kind))
+    if (Object.keys(routers).length > 0) config[kind] = { routers }
+  }
+  const tls = validateTls(t.get('tls'))
   for (const i of tls.issues) (i.warning ? warn : fail)(ctx, {}, i.code, i.message)
   if (tls.tls) config.tls = tls.tls
-  const http = section(ctx, topKeys.get('http'), 'http')
+  const http = section(ctx, t.get('http'), 'http')
   if (!http) return { config, ...ctx }
   const h = pick(ctx, http, shapes.http, 'http.', {})
   const routers = section(ctx, h.get('routers'), 'http.routers')

@@ -1,0 +1,91 @@
+// Traefik v1 container labels (traefik.frontend.*, traefik.backend.*,
+// traefik.port, ...). A v1 container has one frontend and one backend: the
+// options pier honours fill them; frontend and backend options that decide
+// who is served and how (auth, redirects, headers, allow lists, health
+// checks, stickiness...) are kept as reasons, and the router or service is
+// disabled until pier honours them.
+import { bool, int, list, type Sink } from './label-values.js'
+
+export interface V1Labels {
+  backend?: string
+  rule?: string
+  port?: number | null
+  weight?: number | null
+  protocol?: string
+  passHostHeader?: boolean | null
+  priority?: number | null
+  entryPoints?: string[]
+  domain?: string
+  /** Frontend labels pier does not honour, each with why: the router is disabled. */
+  unsupportedRouter?: string[]
+  /** Backend labels pier does not honour: the service is disabled. */
+  unsupportedService?: string[]
+}
+
+/** Frontend options by prefix (after `traefik.frontend.`), with why pier refuses them. */
+const FRONTEND_REFUSED: [prefix: string, why: string][] = [
+  ['auth.', 'authentication is not supported yet'],
+  ['redirect.', 'redirects are not supported yet'],
+  ['headers.', 'header rules are not supported yet'],
+  ['whitelist', 'IP allow lists are not supported yet'],
+  ['ratelimit.', 'rate limits are not supported yet'],
+  ['errors.', 'error pages are not supported yet'],
+  ['passtlscert', 'passing TLS client certificates is not supported yet'],
+  ['passtlsclientcert', 'passing TLS client certificates is not supported yet'],
+]
+
+/** Backend options by prefix (after `traefik.backend.`). */
+const BACKEND_REFUSED: [prefix: string, why: string][] = [
+  ['healthcheck.', 'health checks are not supported yet'],
+  ['loadbalancer.sticky', 'sticky sessions are not supported yet'],
+  ['loadbalancer.stickiness', 'sticky sessions are not supported yet'],
+  ['maxconn.', 'connection limits are not supported yet'],
+  ['circuitbreaker.', 'circuit breakers are not supported yet'],
+  ['buffering.', 'request buffering limits are not supported yet'],
+]
+/** Backend options that change nothing about who is served. */
+const BACKEND_IGNORED = ['loadbalancer.method', 'responseforwarding.']
+
+/** Words after `traefik.` that are not v1 segment names. */
+const NOT_SEGMENTS = new Set(['frontend', 'backend', 'port', 'protocol', 'weight', 'enable', 'domain', 'docker', 'tags', 'http', 'tcp', 'udp', 'tls'])
+const SEGMENT_FIELDS = new Set(['frontend', 'backend', 'port', 'protocol', 'weight'])
+
+/** Reads one v1 label into v1; false when the key is not a v1 label. */
+export function readV1(lower: string, key: string, value: string, v1: V1Labels, warn: Sink): boolean {
+  switch (lower) {
+    case 'traefik.backend': v1.backend = value; return true
+    case 'traefik.frontend.rule': v1.rule = value; return true
+    case 'traefik.port': v1.port = int(key, value, warn, 1, 65535); return true
+    case 'traefik.weight': v1.weight = int(key, value, warn, 0); return true
+    case 'traefik.protocol': v1.protocol = value.toLowerCase(); return true
+    case 'traefik.frontend.passhostheader': v1.passHostHeader = bool(key, value, warn); return true
+    case 'traefik.frontend.priority': v1.priority = int(key, value, warn, 0); return true
+    case 'traefik.frontend.entrypoints': v1.entryPoints = list(value); return true
+    case 'traefik.domain': v1.domain = value; return true
+    case 'traefik.tags':
+      warn(key, 'DOCKER_UNSUPPORTED_LABEL', 'v1 tags are not supported (use --providers.docker.constraints with Label); label ignored')
+      return true
+  }
+  if (lower.startsWith('traefik.frontend.')) {
+    const opt = lower.slice('traefik.frontend.'.length)
+    const refused = FRONTEND_REFUSED.find(([p]) => opt.startsWith(p))
+    ;(v1.unsupportedRouter ??= []).push(`label ${key}: ${refused ? refused[1] : `frontend option "${opt}" is not known to pier`}`)
+    return true
+  }
+  if (lower.startsWith('traefik.backend.')) {
+    const opt = lower.slice('traefik.backend.'.length)
+    if (BACKEND_IGNORED.some((p) => opt.startsWith(p))) {
+      warn(key, 'DOCKER_UNSUPPORTED_LABEL', `backend option "${opt}" is not supported by pier; label ignored`)
+      return true
+    }
+    const refused = BACKEND_REFUSED.find(([p]) => opt.startsWith(p))
+    ;(v1.unsupportedService ??= []).push(`label ${key}: ${refused ? refused[1] : `backend option "${opt}" is not known to pier`}`)
+    return true
+  }
+  return false
+}
+
+/** traefik.<segment>.frontend.* / .port / ...: Traefik 1.7's named segments. */
+export function v1Segment(lparts: string[]): boolean {
+  return lparts.length >= 3 && !NOT_SEGMENTS.has(lparts[1]!) && SEGMENT_FIELDS.has(lparts[2]!)
+}

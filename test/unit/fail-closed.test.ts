@@ -1,0 +1,159 @@
+// Fail closed, from labels and files to the route table: a router that asks
+// for something pier does not honour is disabled with the reason naming the
+// label or key, counted in /api/overview, and absent from the table; a label
+// that changes nothing about who may reach what only warns.
+import t, { type Test } from 'tap'
+import { overview, rawData } from '../../src/api/traefik.js'
+import { parseStaticConfig } from '../../src/config/parse.js'
+import { createLogger } from '../../src/log.js'
+import { Aggregator } from '../../src/primary/aggregator.js'
+import { Publisher } from '../../src/primary/publisher.js'
+import { RuntimeState } from '../../src/primary/state.js'
+import { buildConfig } from '../../src/providers/docker/builder.js'
+import type { ContainerInfo } from '../../src/providers/docker/container.js'
+import { checkRule } from '../../src/providers/docker/provider.js'
+import { buildFileConfig } from '../../src/providers/file/build.js'
+import { RouteTable } from '../../src/table/reader.js'
+import { buildOptions, ctr } from '../helpers/containers.js'
+
+const log = createLogger({ level: 'ERROR', format: 'common' })
+
+function primary(t: Test) {
+  const state = new RuntimeState(parseStaticConfig(['--entrypoints.web.address=:80', '--providers.docker', '--api.insecure'], {}))
+  let table: RouteTable | undefined
+  const publisher = new Publisher(state, ['web'], log, (buffer) => (table = new RouteTable(buffer)))
+  const aggregator = new Aggregator({ throttleMs: 0, onConfig: (merged, _info, annotations) => publisher.apply(merged, annotations) })
+  t.teardown(() => aggregator.close())
+  return {
+    state,
+    table: () => table!,
+    docker(list: ContainerInfo[], v1 = false) {
+      const built = buildConfig(list, buildOptions({ checkRule, v1 }))
+      aggregator.update('docker', built.config, built.annotations)
+      return built
+    },
+    file(text: string) {
+      const built = buildFileConfig([{ file: 'dyn.yml', text }])
+      t.same(built.errors, [], 'the file loads')
+      aggregator.update('file', built.config!)
+      return built
+    },
+  }
+}
+
+const host = (name: string) => `Host(\`${name}.test\`)`
+
+// [what, labels, router expected disabled with an error matching]
+const disabling: [string, Record<string, string>, RegExp][] = [
+  ['v2 basicAuth middleware', { 'traefik.http.routers.r.middlewares': 'auth' }, /^middlewares auth@docker: pier has no middlewares yet/],
+  ['v2 middleware from another provider', { 'traefik.http.routers.r.middlewares': 'auth@file, secure' }, /^middlewares auth@file, secure@docker:/],
+  ['v2 tls', { 'traefik.http.routers.r.tls': 'true' }, /^tls: pier does not serve HTTPS yet/],
+  ['v2 tls with a bad value', { 'traefik.http.routers.r.tls': 'yes' }, /^tls:/],
+  ['v2 certresolver alone', { 'traefik.http.routers.r.tls.certresolver': 'le' }, /^tls:/],
+  ['v2 tls domains', { 'traefik.http.routers.r.tls.domains[0].main': 'r.test', 'traefik.http.routers.r.tls.domains[0].sans': 'www.r.test' }, /^tls:/],
+  ['v2 unknown router field (a typo of middlewares)', { 'traefik.http.routers.r.middleware': 'auth' }, /^label traefik\.http\.routers\.r\.middleware: router field "middleware" is not known to pier$/],
+  ['v2 health check', { 'traefik.http.services.r.loadbalancer.healthcheck.path': '/health' }, /service "r@docker" is disabled: label traefik\.http\.services\.r\.loadbalancer\.healthcheck\.path: health checks are not supported yet/],
+  ['v2 sticky cookie', { 'traefik.http.services.r.loadbalancer.sticky.cookie.name': 's' }, /sticky sessions are not supported yet/],
+  ['v2 serversTransport', { 'traefik.http.services.r.loadbalancer.serverstransport': 'insecure@file' }, /serversTransports are not supported yet/],
+  ['v2 unknown service field', { 'traefik.http.services.r.loadbalancer.servr.port': '80' }, /service field "loadbalancer\.servr\.port" is not known to pier/],
+  ['v2 https server', { 'traefik.http.services.r.loadbalancer.server.scheme': 'https' }, /scheme https is not supported/],
+]
+
+for (const [what, labels, error] of disabling) {
+  t.test(`disabled: ${what}`, async (t) => {
+    const p = primary(t)
+    p.docker([ctr('r', { labels: { 'traefik.http.routers.r.rule': host('r'), 'traefik.http.routers.r.service': 'r', ...labels } }), ctr('ok')])
+    const r = p.state.routers['r@docker']!
+    t.equal(r.status, 'disabled')
+    t.match(r.errors.join('\n'), error)
+    t.equal(r.rule, host('r'), 'shown with its definition')
+    t.notOk(p.table().routerNames.includes('r@docker'), 'not routed')
+    t.ok(p.table().routerNames.includes('ok@docker'), 'other routers still are')
+    t.match(overview(p.state), { http: { routers: { total: 2, errors: 1 } } })
+  })
+}
+
+// v1 frontends and backends: [what, labels, error]
+const disablingV1: [string, Record<string, string>, RegExp][] = [
+  ['basic auth', { 'traefik.frontend.auth.basic.users': 'u:$apr1$x$y' }, /^label traefik\.frontend\.auth\.basic\.users: authentication is not supported yet$/],
+  ['forward auth', { 'traefik.frontend.auth.forward.address': 'http://auth' }, /authentication is not supported yet/],
+  ['redirect to https', { 'traefik.frontend.redirect.entryPoint': 'https' }, /redirects are not supported yet/],
+  ['SSL redirect header', { 'traefik.frontend.headers.SSLRedirect': 'true' }, /header rules are not supported yet/],
+  ['allow list', { 'traefik.frontend.whiteList.sourceRange': '10.0.0.0/8' }, /IP allow lists are not supported yet/],
+  ['old allow list spelling', { 'traefik.frontend.whitelistSourceRange': '10.0.0.0/8' }, /IP allow lists/],
+  ['rate limit', { 'traefik.frontend.rateLimit.extractorFunc': 'client.ip' }, /rate limits are not supported yet/],
+  ['PathPrefixStrip', { 'traefik.frontend.rule': 'Host:r.test;PathPrefixStrip:/app' }, /stripping the path \(\/app\) is not supported yet/],
+  ['unknown frontend option', { 'traefik.frontend.foo': 'x' }, /frontend option "foo" is not known to pier/],
+  ['health check', { 'traefik.backend.healthcheck.path': '/health' }, /service "r@docker" is disabled: label traefik\.backend\.healthcheck\.path: health checks are not supported yet/],
+  ['stickiness', { 'traefik.backend.loadbalancer.stickiness': 'true' }, /sticky sessions are not supported yet/],
+  ['connection limit', { 'traefik.backend.maxconn.amount': '10' }, /connection limits are not supported yet/],
+  ['segment labels', { 'traefik.admin.frontend.auth.basic.users': 'u:x', 'traefik.admin.port': '8080' }, /Traefik v1 segment labels \(traefik\.<segment>\.\*\) are not supported yet/],
+]
+
+for (const [what, labels, error] of disablingV1) {
+  t.test(`disabled (v1): ${what}`, async (t) => {
+    const p = primary(t)
+    p.docker([ctr('r', { labels: { 'traefik.frontend.rule': 'Host:r.test', 'traefik.backend': 'r', ...labels } })], true)
+    const r = p.state.routers['r@docker']!
+    t.equal(r.status, 'disabled')
+    t.match(r.errors.join('\n'), error)
+    t.same(p.table().routerNames, [], 'not routed')
+  })
+}
+
+// Labels that change nothing about who may reach what: the router stays, with a warning.
+const ignoring: [string, Record<string, string>][] = [
+  ['observability', { 'traefik.http.routers.r.observability.accesslogs': 'false' }],
+  ['flush interval', { 'traefik.http.services.r.loadbalancer.responseforwarding.flushinterval': '10ms' }],
+  ['middleware definition alone', { 'traefik.http.middlewares.strip.stripprefix.prefixes': '/a' }],
+  ['v1 balancing method', { 'traefik.backend.loadbalancer.method': 'drr' }],
+]
+
+for (const [what, labels] of ignoring) {
+  t.test(`still served, with a warning: ${what}`, async (t) => {
+    const p = primary(t)
+    const built = p.docker([ctr('r', { labels: { 'traefik.http.routers.r.rule': host('r'), 'traefik.http.routers.r.service': 'r', 'traefik.http.services.r.loadbalancer.server.port': '80', ...labels } })])
+    t.equal(built.warnings.length, 1, 'one warning, naming the label')
+    t.equal(built.warnings[0]!.label, Object.keys(labels)[0])
+    t.not(p.state.routers['r@docker']!.status, 'disabled')
+    t.ok(p.table().routerNames.includes('r@docker'))
+  })
+}
+
+t.test('a label-less router reference is not a TLS or middleware request', async (t) => {
+  const p = primary(t)
+  p.docker([ctr('r', { labels: { 'traefik.http.routers.r.rule': host('r'), 'traefik.http.routers.r.tls': 'false', 'traefik.http.routers.r.middlewares': '' } })])
+  t.equal(p.state.routers['r@docker']!.status, 'enabled')
+})
+
+t.test('TCP and UDP routers are listed disabled and counted', async (t) => {
+  const p = primary(t)
+  p.docker([ctr('db', { labels: { 'traefik.tcp.routers.pg.rule': 'HostSNI(`*`)', 'traefik.tcp.routers.pg.entrypoints': 'pg', 'traefik.udp.routers.dns.service': 'dns' } })])
+  t.match(p.state.tcpRouters['pg@docker'], { status: 'disabled', rule: 'HostSNI(`*`)', entryPoints: ['pg'], errors: [/TCP routers are not supported by pier/] })
+  t.match(p.state.udpRouters['dns@docker'], { status: 'disabled', service: 'dns@docker' })
+  t.match(overview(p.state), { tcp: { routers: { total: 1, errors: 1 } }, udp: { routers: { total: 1, errors: 1 } } })
+  t.match(rawData(p.state), { tcpRouters: { 'pg@docker': { status: 'disabled' } }, udpRouters: { 'dns@docker': { status: 'disabled' } } })
+})
+
+t.test('file provider: the same rules, with the key named', async (t) => {
+  const p = primary(t)
+  p.file(`
+http:
+  routers:
+    admin: { rule: "${host('admin')}", service: s, middlewares: [auth] }
+    secure: { rule: "${host('secure')}", service: s, tls: { certResolver: le } }
+    checked: { rule: "${host('checked')}", service: hc }
+    open: { rule: "${host('open')}", service: s }
+  services:
+    s: { loadBalancer: { servers: [{ url: "http://127.0.0.1:1" }] } }
+    hc: { loadBalancer: { healthCheck: { path: /h }, servers: [{ url: "http://127.0.0.1:1" }] } }
+`)
+  const r = p.state.routers
+  t.match(r['admin@file'], { status: 'disabled', middlewares: ['auth@file'], errors: [/^middlewares auth@file:/] })
+  t.match(r['secure@file'], { status: 'disabled', tls: { certResolver: 'le' }, errors: [/^tls:/] })
+  t.match(r['checked@file'], { status: 'disabled', errors: [/service "hc@file" is disabled: loadBalancer\.healthCheck: health checks are not supported yet/] })
+  t.match(p.state.services['hc@file'], { status: 'disabled', errors: [/loadBalancer\.healthCheck/] })
+  t.equal(r['open@file']!.status, 'enabled')
+  t.same(p.table().routerNames, ['open@file'])
+  t.match(overview(p.state), { http: { routers: { total: 4, errors: 3 }, services: { total: 2, errors: 1 } } })
+})
