@@ -12,6 +12,8 @@ import { WorkerPool } from './workers.js'
 import { startObservability } from '../api/observability.js'
 import { internalEntryPoints } from '../config/static.js'
 import { openConnections } from './open-connections.js'
+import { CertificateStore } from '../tls/store.js'
+import { workerEntryPoints } from './entrypoints.js'
 
 export interface Running {
   state: RuntimeState
@@ -33,10 +35,18 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
 
   let pool: WorkerPool | null = null
   let latest: SharedArrayBuffer
-  const publisher = new Publisher(state, epNames, log, (table) => {
-    latest = table
-    pool?.publish(table)
-  })
+  const usesTls = proxied.some(([, ep]) => ep.secure) || Object.keys(config.certificatesResolvers).length > 0
+  const store = usesTls ? new CertificateStore(config, log.with({ component: 'tls' })) : null
+  const publisher = new Publisher(
+    state,
+    epNames,
+    log,
+    (table) => {
+      latest = table
+      pool?.publish(table)
+    },
+    store && { options: (c) => store.compileOptions(c), compiled: (c, report) => store.compiled(c, report) },
+  )
   latest = publisher.initial()
 
   const aggregator = new Aggregator({
@@ -64,10 +74,12 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
   }
 
   const workers = config.workers > 0 ? config.workers : availableParallelism()
+  const tls = store ? await store.snapshot() : undefined
   pool = new WorkerPool(
     workers,
     {
-      entryPoints: proxied.map(([name, ep]) => ({ name, host: ep.host, port: ep.port })),
+      entryPoints: workerEntryPoints(config, proxied),
+      tls,
       log: config.log,
       transport: {
         responseHeaderTimeoutMs: config.serversTransport.responseHeaderTimeoutMs,
@@ -88,6 +100,10 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
   )
   await pool.start()
   const running = pool
+  store?.connect({
+    add: (version, names) => running.apply({ type: 'tls-add', version, names }),
+    replace: (snapshot) => running.recycleAll(snapshot),
+  })
   log.info('pier ready', { workers, entryPoints: proxied.map(([n, ep]) => `${n}=${ep.host}:${ep.port}`).join(',') })
 
   return {

@@ -10,6 +10,19 @@ import { buildHead, BODY_NONE, type ForwardInfo } from './request-head.js'
 import { Exchange, type ExchangeSink, type Finished, type AccessFields } from './exchange.js'
 import type { Logger } from '../log.js'
 import { clientAddress } from './client-address.js'
+import { redirectLocation, redirectStatus, type EntryPointRedirect } from './redirect.js'
+import { CHALLENGE_PREFIX, challengeAnswer } from './acme-challenges.js'
+
+/** What an entrypoint does besides routing. */
+export interface EntryPointOptions {
+  /** X-Forwarded-Proto */
+  proto: 'http' | 'https'
+  redirect: EntryPointRedirect | null
+  /** Answers ACME http-01 challenges before any router */
+  acmeChallenge: boolean
+}
+
+const PLAIN: EntryPointOptions = { proto: 'http', redirect: null, acmeChallenge: false }
 
 /** The worker's current routing state; replaced as a whole on a table swap. */
 export interface Routing {
@@ -53,20 +66,25 @@ class RequestView implements MatchRequest {
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 
 
-export function createHandler(ctx: HandlerContext, ep: number, epPort: number): (res: HttpResponse, req: HttpRequest) => void {
+export function createHandler(ctx: HandlerContext, ep: number, epPort: number, epOptions: EntryPointOptions = PLAIN): (res: HttpResponse, req: HttpRequest) => void {
+  const { redirect, acmeChallenge } = epOptions
   const view = new RequestView()
   // A request pier answers itself (404, 503, 400, 501, 500), reported like an exchange.
   const own: Finished = { table: ctx.routing().table, ep, router: -1, service: -1, server: -1, status: 0, method: '', startedAt: 0, headersAt: -1, bytesOut: 0, log: null }
   /** ctx.requests when pier last answered itself: a failure after that must not answer twice. */
   let repliedTo = -1
-  const reply = (res: HttpResponse, req: HttpRequest, router: number, service: number, status: string, body: string, close: boolean, startedAt: number): void => {
+  const reply = (res: HttpResponse, req: HttpRequest, router: number, service: number, status: string, body: string, close: boolean, startedAt: number, location = ''): void => {
     // The access log reads the client address, which uWS forbids once the response ended.
     own.log = ctx.logging
       ? { clientIP: clientAddress(res), target: view.target(), host: view.host, userAgent: req.getHeader('user-agent'), referer: req.getHeader('referer') }
       : null
     own.table = ctx.routing().table
     repliedTo = ctx.requests
-    res.cork(() => res.writeStatus(status).writeHeader('content-type', 'text/plain; charset=utf-8').end(body, close))
+    res.cork(() => {
+      res.writeStatus(status).writeHeader('content-type', 'text/plain; charset=utf-8')
+      if (location) res.writeHeader('location', location)
+      res.end(body, close)
+    })
     own.router = router
     own.service = service
     own.status = Number(status.slice(0, 3))
@@ -77,7 +95,7 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
   }
   // Reused for every request: buildHead and pool.request read them before returning.
   // options[2 * isHead + idempotent]
-  const fwd: ForwardInfo = { method: '', target: '', host: '', clientIP: '', forwardedHost: '', port: epPort, server: ctx.serverName }
+  const fwd: ForwardInfo = { method: '', target: '', host: '', clientIP: '', forwardedHost: '', port: epPort, proto: epOptions.proto, server: ctx.serverName }
   const options: RequestOptions[] = [false, true].flatMap((isHead) =>
     [false, true].map((idempotent) => ({ headersTimeoutMs: ctx.headersTimeoutMs, isHead, idempotent })),
   )
@@ -93,7 +111,15 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
       view.path = req.getUrl()
       view.query = req.getQuery() ?? ''
       view.method = req.getCaseSensitiveMethod()
+      if (acmeChallenge && view.path.startsWith(CHALLENGE_PREFIX)) {
+        const answer = challengeAnswer(view.path)
+        return reply(res, req, -1, -1, answer ? '200 OK' : '404 Not Found', answer || '404 page not found\n', ctx.sink.closing, startedAt)
+      }
       const router = table.match(view, ep)
+      if (redirect !== null && (router < 0 || table.priority(router) <= redirect.priority)) {
+        const status = redirectStatus(view.method, redirect.permanent)
+        return reply(res, req, -1, -1, status, status.slice(4), ctx.sink.closing, startedAt, redirectLocation(redirect, view.host, view.target()))
+      }
       if (router < 0) return reply(res, req, -1, -1, '404 Not Found', '404 page not found\n', ctx.sink.closing, startedAt)
       const service = table.serviceOf(router)
       const server = wrr.pick(service)
