@@ -90,7 +90,9 @@ export function tlsGet(port: number, servername: string, opts: ConnectionOptions
   const { path = '/', host = servername, ...tlsOpts } = opts
   return new Promise((resolve, reject) => {
     let session: Buffer | undefined
+    let secured = false
     const s: TLSSocket = connect({ host: '127.0.0.1', port, servername: servername || undefined, rejectUnauthorized: false, ...tlsOpts }, () => {
+      secured = true
       s.write(`GET ${path} HTTP/1.1\r\nhost: ${host || 'localhost'}\r\nconnection: close\r\n\r\n`)
     })
     s.on('session', (b) => (session = b))
@@ -98,7 +100,10 @@ export function tlsGet(port: number, servername: string, opts: ConnectionOptions
     s.setEncoding('utf8')
     s.on('data', (d: string) => (data += d))
     s.on('error', reject)
+    // a server that refuses the handshake may just close the connection
+    s.on('close', () => secured || reject(Object.assign(new Error('connection closed during the TLS handshake'), { code: 'HANDSHAKE_CLOSED' })))
     s.on('end', () => {
+      if (!secured) return
       const [head = '', ...rest] = data.split('\r\n\r\n')
       const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0)
       resolve({ status, headers: head, body: rest.join('\r\n\r\n'), peer: s.getPeerCertificate(), protocol: s.getProtocol(), reused: s.isSessionReused(), authorized: s.authorized, session })
