@@ -13,6 +13,7 @@ import { startObservability } from '../api/observability.js'
 import { internalEntryPoints } from '../config/static.js'
 import { openConnections } from './open-connections.js'
 import { CertificateStore } from '../tls/store.js'
+import type { Resolvers } from '../tls/acme/resolvers.js'
 import { workerEntryPoints } from './entrypoints.js'
 
 export interface Running {
@@ -37,6 +38,15 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
   let latest: SharedArrayBuffer
   const usesTls = proxied.some(([, ep]) => ep.secure) || Object.keys(config.certificatesResolvers).length > 0
   const store = usesTls ? new CertificateStore(config, log.with({ component: 'tls' })) : null
+  let resolvers: Resolvers | null = null
+  if (store && Object.keys(config.certificatesResolvers).length > 0) {
+    // Loaded only when asked for: acme-client and its HTTP stack
+    const { Resolvers } = await import('../tls/acme/resolvers.js')
+    resolvers = new Resolvers(config, log.with({ component: 'acme' }), (name, certs) => store.setAcme(name, certs))
+    await resolvers.load()
+    const r = resolvers
+    store.onRouters = (routers) => r.update(routers)
+  }
   const publisher = new Publisher(
     state,
     epNames,
@@ -80,6 +90,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
     {
       entryPoints: workerEntryPoints(config, proxied),
       tls,
+      challenges: resolvers?.challenges.all(),
       log: config.log,
       transport: {
         responseHeaderTimeoutMs: config.serversTransport.responseHeaderTimeoutMs,
@@ -104,6 +115,8 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
     add: (version, names) => running.apply({ type: 'tls-add', version, names }),
     replace: (snapshot) => running.recycleAll(snapshot),
   })
+  resolvers?.challenges.connect((version, tokens) => running.apply({ type: 'challenges', version, tokens }))
+  resolvers?.start()
   log.info('pier ready', { workers, entryPoints: proxied.map(([n, ep]) => `${n}=${ep.host}:${ep.port}`).join(',') })
 
   return {
@@ -112,6 +125,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
     reopenAccessLog: () => observe.reopenAccessLog(),
     async stop() {
       aggregator.close()
+      resolvers?.stop()
       await Promise.all(providers.map((p) => p.stop().catch((err: Error) => log.warn('provider did not stop cleanly', { providerName: p.name, error: err.message }))))
       const clean = await running.drain(config.lifecycle.graceTimeOutMs, proxied.map(([, ep]) => ep.port))
       await observe.close()

@@ -45,6 +45,8 @@ export class CertificateStore {
   private publisher: StorePublisher | null = null
   /** Problems already logged, each said once until it goes away */
   private said = new Set<string>()
+  /** Told of the TLS routers after every compiled configuration (the ACME resolvers) */
+  onRouters: (routers: readonly TlsRouter[]) => void = () => {}
   /** Compiled options by qualified name, from the last configuration */
   private options = new Map<string, ReturnType<typeof compileOptions>>()
 
@@ -95,6 +97,7 @@ export class CertificateStore {
   compiled(config: DynamicConfig, report: CompileReport): void {
     this.dynamic = config.tls
     this.routers = Object.entries(report.tlsRouters).map(([name, r]) => ({ name, tls: r.tls, hosts: r.hosts }))
+    this.onRouters(this.routers)
     this.rebuild()
   }
 
@@ -102,11 +105,6 @@ export class CertificateStore {
   setAcme(resolver: string, certs: Certificate[]): void {
     this.acme.set(resolver, certs)
     this.rebuild()
-  }
-
-  /** TLS routers in the table, for the resolvers to order certificates for. */
-  tlsRouters(): readonly TlsRouter[] {
-    return this.routers
   }
 
   /** Starts publishing to the workers; until then snapshots are only kept. */
