@@ -3,7 +3,7 @@
 // resolvers, and the default one, turned into the snapshot every worker
 // serves. A certificate that cannot be read or does not check is named in
 // one line and left out; the others keep being served.
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import type { CertificateRef, DynamicConfig, RouterTLS } from '../config/dynamic.js'
 import type { StaticConfig } from '../config/static.js'
 import type { Logger } from '../log.js'
@@ -47,6 +47,8 @@ export class CertificateStore {
   private said = new Set<string>()
   /** Told of the TLS routers after every compiled configuration (the ACME resolvers) */
   onRouters: (routers: readonly TlsRouter[]) => void = () => {}
+  /** Certificates from files by content version (path and mtime, or the PEM itself), from the last build */
+  private parsed = new Map<string, Certificate>()
   /** Compiled options by qualified name, from the last configuration */
   private options = new Map<string, ReturnType<typeof compileOptions>>()
 
@@ -143,9 +145,16 @@ export class CertificateStore {
     }
     const load = async (ref: CertificateRef, what: string): Promise<Certificate | undefined> => {
       try {
+        // parsed once per content: unchanged files are only stat'ed on the next configuration
+        const version = async (f: string): Promise<string> => (isPem(f) ? f : await stat(f).then((s) => `${f}\0${s.mtimeMs}\0${s.size}\0${s.ino}`))
+        const k = `${await version(ref.certFile)}\0${await version(ref.keyFile)}`
+        const hit = this.parsed.get(k)
+        if (hit) return (seen.set(k, hit), hit)
         const cert = isPem(ref.certFile) ? ref.certFile : await readFile(ref.certFile, 'utf8')
         const key = isPem(ref.keyFile) ? ref.keyFile : await readFile(ref.keyFile, 'utf8')
-        return loadCertificate(cert, key)
+        const c = loadCertificate(cert, key)
+        seen.set(k, c)
+        return c
       } catch (err) {
         const e = err as NodeJS.ErrnoException
         report(what, err instanceof CertError ? `${e.message} (${e.code})` : `cannot read it (${e.code ?? e.message})`)
@@ -153,6 +162,7 @@ export class CertificateStore {
       }
     }
     const describe = (ref: CertificateRef): string => (isPem(ref.certFile) ? 'an inline certificate' : ref.certFile)
+    const seen = new Map<string, Certificate>()
 
     const fileCerts: Certificate[] = []
     const refs: CertificateRef[] = [...(this.config.certificates ?? []), ...(this.dynamic?.certificates ?? [])]
@@ -166,6 +176,7 @@ export class CertificateStore {
     if (def) fallbackCert = await load(def, `tls.stores.default.defaultCertificate ${describe(def)}`)
     fallbackCert ??= this.generated ??= await defaultCertificate()
     this.said = problems
+    this.parsed = seen
 
     // Per name: a certificate the user gave wins over an ACME one, then the one that lasts longest.
     const chosen = new Map<string, { c: Certificate; file: boolean }>()
