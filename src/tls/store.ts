@@ -137,6 +137,7 @@ export class CertificateStore {
   }
 
   private async build(): Promise<void> {
+    const t0 = performance.now()
     const problems = new Set<string>()
     const report = (what: string, error: string): void => {
       const key = `${what}: ${error}`
@@ -164,13 +165,10 @@ export class CertificateStore {
     const describe = (ref: CertificateRef): string => (isPem(ref.certFile) ? 'an inline certificate' : ref.certFile)
     const seen = new Map<string, Certificate>()
 
-    const fileCerts: Certificate[] = []
-    const refs: CertificateRef[] = [...(this.config.certificates ?? []), ...(this.dynamic?.certificates ?? [])]
-    for (const ref of refs) {
-      if (ref.stores && !ref.stores.includes('default')) continue
-      const c = await load(ref, describe(ref))
-      if (c) fileCerts.push(c)
-    }
+    const all: CertificateRef[] = [...(this.config.certificates ?? []), ...(this.dynamic?.certificates ?? [])]
+    const refs = all.filter((r) => !r.stores || r.stores.includes('default'))
+    // read side by side, kept in the order given (which decides ties)
+    const fileCerts = (await Promise.all(refs.map((ref) => load(ref, describe(ref))))).filter((c): c is Certificate => c !== undefined)
     let fallbackCert: Certificate | undefined
     const def = this.dynamic?.stores?.default?.defaultCertificate
     if (def) fallbackCert = await load(def, `tls.stores.default.defaultCertificate ${describe(def)}`)
@@ -225,9 +223,11 @@ export class CertificateStore {
       return
     }
     const added = additions(prev, next)
-    this.log.info('certificates changed', { names: next.names.length, added: added?.length, inPlace: added !== undefined })
+    this.log.info('certificates changed', { names: next.names.length, added: added?.length, inPlace: added !== undefined, buildMs: (performance.now() - t0).toFixed(1) })
+    const t1 = performance.now()
     if (added) await this.publisher.add(next.version, added)
     else await this.publisher.replace(next)
+    this.log.debug('certificates in force in every worker', { version: next.version, ms: (performance.now() - t1).toFixed(1) })
     this.files.prune(ids)
   }
 }
