@@ -108,13 +108,19 @@ backend b
     const conf = `{
   admin off
   auto_https off
-  log { level ERROR }
+  # wrk names no server (or an IP): answer with the one certificate, as the others do
+  default_sni ${HOST}
+  log {
+    level ERROR
+  }
 }
-https://${HOST}:${port} {
+https://:${port} {
   bind 127.0.0.1
   tls ${crt} ${key}
   reverse_proxy ${upstream} {
-    transport http { keepalive_idle_conns_per_host 256 }
+    transport http {
+      keepalive_idle_conns_per_host 256
+    }
   }
 }
 `

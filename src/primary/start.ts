@@ -112,7 +112,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
   await pool.start()
   const running = pool
   store?.connect({
-    add: (version, names) => running.apply({ type: 'tls-add', version, names }),
+    add: (snapshot, names) => running.apply({ type: 'tls-add', version: snapshot.version, names }, snapshot),
     replace: (snapshot) => running.recycleAll(snapshot),
   })
   resolvers?.challenges.connect((version, tokens) => running.apply({ type: 'challenges', version, tokens }))

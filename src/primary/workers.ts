@@ -97,10 +97,12 @@ export class WorkerPool {
 
   /**
    * Posts m to every serving thread and resolves once each has applied it
-   * (or ended). Threads started later get it in their settings.
+   * (or ended). Threads started later get it in their settings (tls: the
+   * whole certificate set m adds to).
    */
-  apply(m: ToWorker & { type: 'tls-add' | 'challenges'; version: number }): Promise<void> {
+  apply(m: ToWorker & { type: 'tls-add' | 'challenges'; version: number }, tls?: TlsSnapshot): Promise<void> {
     if (m.type === 'challenges') this.settings.challenges = m.tokens
+    if (tls) this.settings.tls = tls
     const key = `${m.type === 'tls-add' ? 'tls' : 'challenges'}:${m.version}`
     const acks = new Map<number, () => void>()
     this.waiting.set(key, acks)

@@ -16,8 +16,8 @@ import { defaultCertificate } from './self-signed.js'
 import { additions, type SniEntry, type TlsSnapshot } from './snapshot.js'
 
 export interface StorePublisher {
-  /** Only names were added: the workers add them in place */
-  add(version: number, names: SniEntry[]): Promise<void>
+  /** Only names were added: the workers add them in place (snapshot: the whole set, for threads started later) */
+  add(snapshot: TlsSnapshot, names: SniEntry[]): Promise<void>
   /** Anything else changed: fresh worker threads take the snapshot */
   replace(snapshot: TlsSnapshot): Promise<void>
 }
@@ -116,10 +116,10 @@ export class CertificateStore {
 
   /** The snapshot once every change so far is built. */
   async snapshot(): Promise<TlsSnapshot> {
-    while (this.pending || !this.current) {
-      if (!this.pending && !this.current) this.rebuild()
-      await this.building
-    }
+    if (!this.pending && !this.current) this.rebuild()
+    while (this.pending) await this.building
+    await this.building
+    if (!this.current) throw new Error('the certificates could not be built (see the error above)')
     return this.current
   }
 
@@ -215,18 +215,20 @@ export class CertificateStore {
     const prev = this.current
     if (prev && JSON.stringify({ ...prev, version: 0 }) === JSON.stringify({ ...next, version: 0 })) return
     this.version = next.version
-    this.current = next
     const ids = new Set<string>()
     for (const c of [...byName.values(), fallbackCert]) ids.add(c.id)
     if (!this.publisher || !prev) {
+      this.current = next
       this.files.prune(ids)
       return
     }
     const added = additions(prev, next)
     this.log.info('certificates changed', { names: next.names.length, added: added?.length, inPlace: added !== undefined, buildMs: (performance.now() - t0).toFixed(1) })
     const t1 = performance.now()
-    if (added) await this.publisher.add(next.version, added)
+    // current moves on only once the workers have it: a failed handover is tried again on the next change
+    if (added) await this.publisher.add(next, added)
     else await this.publisher.replace(next)
+    this.current = next
     this.log.debug('certificates in force in every worker', { version: next.version, ms: (performance.now() - t1).toFixed(1) })
     this.files.prune(ids)
   }
