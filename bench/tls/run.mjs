@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url'
 import { connect } from 'node:net'
 import { freePort, start, sleep } from '../lib/procs.mjs'
 import { parseWrk } from '../lib/wrk.mjs'
+import { perRequestUs, treeCpu } from '../lib/cpu.mjs'
 
 const opt = (name, def) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? def
 const workers = Number(opt('workers', 1))
@@ -166,9 +167,13 @@ for (let round = 0; round < rounds; round++) {
       else await listening(port, t.proc)
       for (const s of scenarios) {
         wrk(port, s, 2) // warm-up
+        const before = treeCpu(t.proc.pid)
         const r = wrk(port, s, duration)
+        const after = treeCpu(t.proc.pid)
+        // the proxy's own CPU per request: steadier than req/s when others load the machine
+        r.cpuUs = perRequestUs({ user: after.user - before.user, system: after.system - before.system }, r.requests)?.total ?? NaN
         ;((results[s] ??= {})[name] ??= []).push(r)
-        console.log(`${s} ${name} round ${round + 1}: ${Math.round(r.rps)} req/s, p99 ${r.p99?.toFixed(2)} ms, errors ${r.errors}`)
+        console.log(`${s} ${name} round ${round + 1}: ${Math.round(r.rps)} req/s, p99 ${r.p99?.toFixed(2)} ms, ${r.cpuUs.toFixed(0)} µs CPU per request, errors ${r.errors}`)
       }
     } finally {
       await t.proc.stop()
@@ -179,13 +184,13 @@ await backend.stop()
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 for (const s of scenarios) {
-  console.log(`\n| ${s} | ${s === 'tls-handshakes' ? 'handshakes/s' : 'req/s'} (min-max) | ×nginx | p99 ms | errors |\n|---|---:|---:|---:|---:|`)
+  console.log(`\n| ${s} | ${s === 'tls-handshakes' ? 'handshakes/s' : 'req/s'} (min-max) | ×nginx | p99 ms | proxy CPU µs per request | errors |\n|---|---:|---:|---:|---:|---:|`)
   const nginx = results[s].nginx ? median(results[s].nginx.map((r) => r.rps)) : undefined
   for (const name of targets) {
     const rs = results[s][name]
     if (!rs) continue
     const rps = rs.map((r) => r.rps)
     const m = median(rps)
-    console.log(`| ${name} | ${Math.round(m).toLocaleString('en')} (${Math.round(Math.min(...rps)).toLocaleString('en')}-${Math.round(Math.max(...rps)).toLocaleString('en')}) | ${nginx ? (m / nginx).toFixed(2) : 'n/a'} | ${median(rs.map((r) => r.p99 ?? NaN)).toFixed(2)} | ${rs.reduce((a, r) => a + r.errors, 0)} |`)
+    console.log(`| ${name} | ${Math.round(m).toLocaleString('en')} (${Math.round(Math.min(...rps)).toLocaleString('en')}-${Math.round(Math.max(...rps)).toLocaleString('en')}) | ${nginx ? (m / nginx).toFixed(2) : 'n/a'} | ${median(rs.map((r) => r.p99 ?? NaN)).toFixed(2)} | ${median(rs.map((r) => r.cpuUs)).toFixed(0)} | ${rs.reduce((a, r) => a + r.errors, 0)} |`)
   }
 }

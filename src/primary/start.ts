@@ -12,6 +12,7 @@ import { WorkerPool } from './workers.js'
 import { startObservability } from '../api/observability.js'
 import { internalEntryPoints } from '../config/static.js'
 import { openConnections } from './open-connections.js'
+import type { TableRef } from '../worker/messages.js'
 import { CertificateStore } from '../tls/store.js'
 import type { Resolvers } from '../tls/acme/resolvers.js'
 import { workerEntryPoints } from './entrypoints.js'
@@ -35,7 +36,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
   observe.metrics.countConnections = () => new Map(proxied.map(([name, ep]) => [name, openConnections(new Set([ep.port]))]))
 
   let pool: WorkerPool | null = null
-  let latest: SharedArrayBuffer
+  let latest: TableRef
   const usesTls = proxied.some(([, ep]) => ep.secure) || Object.keys(config.certificatesResolvers).length > 0
   const store = usesTls ? new CertificateStore(config, log.with({ component: 'tls' })) : null
   let resolvers: Resolvers | null = null
@@ -128,6 +129,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
       resolvers?.stop()
       await Promise.all(providers.map((p) => p.stop().catch((err: Error) => log.warn('provider did not stop cleanly', { providerName: p.name, error: err.message }))))
       const clean = await running.drain(config.lifecycle.graceTimeOutMs, proxied.map(([, ep]) => ep.port))
+      publisher.health.close()
       await observe.close()
       return clean
     },

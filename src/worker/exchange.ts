@@ -2,7 +2,8 @@
 // request, with backpressure both ways. uWS's response may only be touched
 // until it is aborted, and every write to it is corked.
 import type { HttpResponse } from 'uWebSockets.js'
-import type { RequestController, ResponseHandler } from '../upstream/pool.js'
+import type { BodyMode, RequestController, RequestOptions, ResponseHandler, UpstreamPool } from '../upstream/pool.js'
+import type { Failover, Failure } from './failover.js'
 import { isDroppedResponseHeader, connectionListed, announcedLength } from './response-head.js'
 import type { RouteTable } from '../table/reader.js'
 
@@ -20,6 +21,8 @@ export interface Finished {
   startedAt: number
   headersAt: number
   bytesOut: number
+  /** Request body bytes read from the client. */
+  bytesIn: number
   /** Filled only while the access log is on ('' otherwise). */
   log: AccessFields | null
 }
@@ -64,8 +67,18 @@ export class Exchange implements ResponseHandler, Finished {
   /** Response status sent to the client (0 until decided; 499 when the client went away first, as nginx logs it). */
   status = 0
   bytesOut = 0
+  bytesIn = 0
   headersAt = -1
   errorCode = ''
+  /** Servers tried so far (failover.ts): a bit per server from the service's first, and how many. */
+  tried = 0
+  attempts = 0
+  /** What another attempt needs: set by send(). */
+  head = ''
+  bodyMode: BodyMode = 0
+  options: RequestOptions | null = null
+  idempotent = false
+  private failover: Failover | null = null
   private readonly isHead: boolean
   private statusText = ''
   private headers: string[] | null = null
@@ -76,12 +89,12 @@ export class Exchange implements ResponseHandler, Finished {
 
   constructor(
     readonly res: HttpResponse,
-    readonly table: RouteTable,
+    public table: RouteTable,
     readonly ep: number,
     readonly method: string,
-    readonly router: number,
-    readonly service: number,
-    readonly server: number,
+    public router: number,
+    public service: number,
+    public server: number,
     readonly startedAt: number,
     readonly log: AccessFields | null,
     private readonly sink: ExchangeSink,
@@ -99,8 +112,29 @@ export class Exchange implements ResponseHandler, Finished {
   }
 
 
+  /** Sends the request upstream on pool, keeping what another attempt would need. */
+  send(pool: UpstreamPool, head: string, bodyMode: BodyMode, options: RequestOptions, idempotent: boolean, failover: Failover): void {
+    this.head = head
+    this.bodyMode = bodyMode
+    this.options = options
+    this.idempotent = idempotent
+    this.failover = failover
+    this.ctl = pool.request(head, bodyMode, this, options)
+  }
+
+  /** Failover moved the request to another server (of table, which may be newer than the one it began on). */
+  moveTo(table: RouteTable, service: number, server: number, ctl: RequestController, head: string): void {
+    if (table !== this.table) this.router = table.routerIndex(this.table.routerNames[this.router]!)
+    this.table = table
+    this.service = service
+    this.server = server
+    this.ctl = ctl
+    this.head = head
+  }
+
   onHeaders(status: number, statusText: string, headers: string[], contentLength: number): void {
     this.headersAt = performance.now()
+    this.failover?.noteResponse(this, status)
     this.status = status
     this.statusText = statusText
     this.headers = headers
@@ -187,9 +221,11 @@ export class Exchange implements ResponseHandler, Finished {
     this.finish()
   }
 
-  onError(err: { code: string }): void {
+  onError(err: Failure): void {
     this.errorCode = err.code
     if (this.aborted || this.finished) return
+    if (this.headersAt < 0 && this.failover?.retry(this, err)) return
+    if (this.headersAt >= 0) this.failover?.noteFailure(this, err)
     if (this.headWritten || this.pending) {
       // The client already has part of the response: cut the connection so it cannot mistake it for a whole one.
       this.res.close()

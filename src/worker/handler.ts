@@ -10,6 +10,7 @@ import { buildHead, BODY_NONE, type ForwardInfo } from './request-head.js'
 import { Exchange, type ExchangeSink, type Finished, type AccessFields } from './exchange.js'
 import type { Logger } from '../log.js'
 import { clientAddress } from './client-address.js'
+import type { Failover } from './failover.js'
 import { redirectLocation, redirectStatus, type EntryPointRedirect } from './redirect.js'
 import { CHALLENGE_PREFIX, challengeAnswer } from './acme-challenges.js'
 
@@ -41,6 +42,8 @@ export interface HandlerContext {
   requests: number
   /** The access log is on: keep what its lines need. */
   logging: boolean
+  /** Sends failed requests to another server, and keeps passive health. */
+  failover: Failover
 }
 
 /** The one MatchRequest of this thread, pointed at the request being handled. */
@@ -70,7 +73,7 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, e
   const { redirect, acmeChallenge } = epOptions
   const view = new RequestView()
   // A request pier answers itself (404, 503, 400, 501, 500), reported like an exchange.
-  const own: Finished = { table: ctx.routing().table, ep, router: -1, service: -1, server: -1, status: 0, method: '', startedAt: 0, headersAt: -1, bytesOut: 0, log: null }
+  const own: Finished = { table: ctx.routing().table, ep, router: -1, service: -1, server: -1, status: 0, method: '', startedAt: 0, headersAt: -1, bytesOut: 0, bytesIn: 0, log: null }
   /** ctx.requests when pier last answered itself: a failure after that must not answer twice. */
   let repliedTo = -1
   const reply = (res: HttpResponse, req: HttpRequest, router: number, service: number, status: string, body: string, close: boolean, startedAt: number, location = ''): void => {
@@ -137,15 +140,16 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, e
       const body = head.body
       const log: AccessFields | null = ctx.logging ? { clientIP, target: fwd.target, host: view.host, userAgent: head.userAgent, referer: head.referer } : null
       x = new Exchange(res, table, ep, method, router, service, server, startedAt, log, ctx.sink)
-      const ctl = pools[server]!.request(head.head, body, x, options[(method === 'HEAD' ? 2 : 0) + (body === BODY_NONE && IDEMPOTENT.has(method) ? 1 : 0)]!)
-      x.ctl = ctl
+      const idempotent = IDEMPOTENT.has(method)
+      x.send(pools[server]!, head.head, body, options[(method === 'HEAD' ? 2 : 0) + (body === BODY_NONE && idempotent ? 1 : 0)]!, idempotent, ctx.failover)
       if (body !== BODY_NONE) {
         const ex = x
         res.onData((ab, isLast) => {
           if (ex.aborted || ex.finished) return
-          // write() copies: uWS reuses ab once this callback returns.
-          if (ab.byteLength > 0 && !ctl.write(new Uint8Array(ab))) res.pause()
-          if (isLast) ctl.end()
+          ex.bytesIn += ab.byteLength
+          // write() copies: uWS reuses ab once this callback returns. ex.ctl changes if the request moves to another server.
+          if (ab.byteLength > 0 && !ex.ctl!.write(new Uint8Array(ab))) res.pause()
+          if (isLast) ex.ctl!.end()
         })
       }
     } catch (err) {

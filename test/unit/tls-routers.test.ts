@@ -34,7 +34,7 @@ function primary(t: Test) {
   let routers: readonly TlsRouter[] = []
   store.onRouters = (r) => (routers = r)
   let table: RouteTable | undefined
-  const publisher = new Publisher(state, ['web', 'websecure'], log, (b) => (table = new RouteTable(b)), { options: (c) => store.compileOptions(c), compiled: (c, r) => store.compiled(c, r) })
+  const publisher = new Publisher(state, ['web', 'websecure'], log, (ref) => (table = new RouteTable(ref.buffer)), { options: (c) => store.compileOptions(c), compiled: (c, r) => store.compiled(c, r) })
   const aggregator = new Aggregator({ throttleMs: 0, onConfig: (merged, _i, annotations) => publisher.apply(merged, annotations) })
   t.teardown(() => aggregator.close())
   return { state, table: () => table!, routers: () => routers, docker: (labels: Record<string, Record<string, string>>) => aggregator.update('docker', buildConfig(Object.entries(labels).map(([n, l]) => ctr(n, { labels: l })), buildOptions()).config) }

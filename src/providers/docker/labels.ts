@@ -4,7 +4,8 @@
 // something pier does not honour (a middleware, TLS, a health check, an
 // unknown router field) is kept as a reason on its router or service, which
 // is then disabled: fail closed, never served without it.
-import type { RouterTLS, StreamRouter } from '../../config/dynamic.js'
+import type { HealthCheck, PassiveHealthCheck, RouterTLS, StreamRouter } from '../../config/dynamic.js'
+import { HealthLabels } from './health-labels.js'
 import { bool, int, list, type Sink } from './label-values.js'
 import { readV1, v1Segment, type V1Labels } from './v1-labels.js'
 
@@ -27,6 +28,8 @@ export interface V2Service {
   url?: string
   weight?: number | null
   passHostHeader?: boolean | null
+  healthCheck?: HealthCheck
+  passiveHealthCheck?: PassiveHealthCheck
   unsupported?: string[]
 }
 
@@ -49,7 +52,6 @@ const SERVICE_FIELDS = new Set(['loadbalancer.server.port', 'loadbalancer.server
 
 /** Service fields that change who is served, by prefix, with why pier refuses them. */
 const SERVICE_REFUSED: [prefix: string, why: string][] = [
-  ['loadbalancer.healthcheck', 'health checks are not supported yet'],
   ['loadbalancer.sticky', 'sticky sessions are not supported yet'],
   ['loadbalancer.serverstransport', 'serversTransports are not supported yet'],
 ]
@@ -60,6 +62,7 @@ const DOMAIN = /^tls\.domains\[(\d+)\]\.(main|sans)$/
 
 export function parseLabels(labels: Record<string, string>, warn: Sink): ParsedLabels {
   const out: ParsedLabels = { isV2: false, isV1: false, routers: new Map(), services: new Map(), tcpRouters: new Map(), udpRouters: new Map(), v1: {} }
+  const health = new HealthLabels()
   for (const [key, rawValue] of Object.entries(labels)) {
     const lower = key.toLowerCase()
     if (!lower.startsWith('traefik.')) continue
@@ -73,7 +76,7 @@ export function parseLabels(labels: Record<string, string>, warn: Sink): ParsedL
       const name = parts[3]!
       const field = lparts.slice(4).join('.')
       if (lparts[2] === 'routers') routerLabel(out, name, field, key, value, warn)
-      else serviceLabel(out, name, field, key, value, warn)
+      else if (!health.take(name, field, parts.slice(4), value)) serviceLabel(out, name, field, key, value, warn)
     } else if (lparts[1] === 'http' && lparts[2] === 'middlewares') {
       warn(key, 'DOCKER_UNSUPPORTED_LABEL', 'middleware definitions are not supported yet (a router that uses one is disabled); label ignored')
     } else if ((lparts[1] === 'tcp' || lparts[1] === 'udp') && lparts[2] === 'routers' && parts.length >= 5) {
@@ -84,6 +87,8 @@ export function parseLabels(labels: Record<string, string>, warn: Sink): ParsedL
       else if (field === 'entrypoints') r.entryPoints = list(value)
     } else if (lparts[1] === 'tcp' || lparts[1] === 'udp' || lparts[1] === 'http' || lparts[1] === 'tls') {
       warn(key, 'DOCKER_UNSUPPORTED_LABEL', 'label not supported by pier; ignored')
+    } else if (health.takeV1(lower, value)) {
+      out.isV1 = true
     } else if (readV1(lower, key, value, out.v1, warn)) {
       out.isV1 = true
     } else if (v1Segment(lparts)) {
@@ -93,6 +98,7 @@ export function parseLabels(labels: Record<string, string>, warn: Sink): ParsedL
       warn(key, 'DOCKER_UNSUPPORTED_LABEL', 'label not supported by pier; ignored')
     }
   }
+  health.apply(out)
   return out
 }
 
