@@ -21,7 +21,7 @@ export interface Pebble {
   stop(): Promise<void>
 }
 
-export async function startPebble(dir: string, opts: { httpPort: number; tlsPort: number; validitySeconds?: number }): Promise<Pebble> {
+export async function startPebble(dir: string, opts: { httpPort: number; tlsPort: number; validitySeconds?: number; eab?: Record<string, string>; blocklist?: string[] }): Promise<Pebble> {
   const ca = await makeCA('pebble listener test CA')
   const leaf = await ca.issue(['localhost'])
   writeFileSync(join(dir, 'pebble.crt'), leaf.cert)
@@ -38,7 +38,9 @@ export async function startPebble(dir: string, opts: { httpPort: number; tlsPort
       httpPort: opts.httpPort,
       tlsPort: opts.tlsPort,
       ocspResponderURL: '',
-      externalAccountBindingRequired: false,
+      externalAccountBindingRequired: opts.eab !== undefined,
+      ...(opts.eab ? { externalAccountMACKeys: opts.eab } : {}),
+      ...(opts.blocklist ? { domainBlocklist: opts.blocklist } : {}),
       ...(opts.validitySeconds ? { certificateValidityPeriod: opts.validitySeconds } : {}),
     },
   }

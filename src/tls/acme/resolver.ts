@@ -67,7 +67,7 @@ export class AcmeResolver {
       }
     }
     this.deps.certificates(this.held.map((h) => h.cert))
-    this.deps.log.info('ACME resolver ready', { resolver: this.name, certificates: this.held.length, file: this.cfg.storage })
+    this.deps.log.info('ACME resolver ready', { certificates: this.held.length, file: this.cfg.storage })
   }
 
   /** The domain sets the routers need now; missing or expiring ones are ordered. */
@@ -114,7 +114,7 @@ export class AcmeResolver {
   private failOnce(k: string, message: string): void {
     if (this.said.has(k)) return
     this.said.add(k)
-    this.deps.log.error('ACME certificate not ordered', { resolver: this.name, domains: k, error: message })
+    this.deps.log.error('ACME certificate not ordered', { domains: k, error: message })
   }
 
   private async drain(): Promise<void> {
@@ -131,7 +131,7 @@ export class AcmeResolver {
           const count = (this.failures.get(k)?.count ?? 0) + 1
           const wait = retryDelay(count, this.deps.retryMs)
           this.failures.set(k, { count, next: Date.now() + wait })
-          this.deps.log.error('ACME order failed; retrying later', { resolver: this.name, domains: k, attempt: count, retryInSeconds: Math.round(wait / 1000), error: (err as Error).message })
+          this.deps.log.error('ACME order failed; retrying later', { domains: k, attempt: count, retryInSeconds: Math.round(wait / 1000), error: (err as Error).message })
         }
       }
     } finally {
@@ -160,7 +160,7 @@ export class AcmeResolver {
       account.registration = { body: body as unknown as Record<string, unknown>, uri: client.getAccountUrl() }
       this.data.account = account
       await writeResolver(this.cfg.storage, this.name, this.data)
-      this.deps.log.info('ACME account registered', { resolver: this.name, account: account.registration.uri })
+      this.deps.log.info('ACME account registered', { account: account.registration.uri })
     }
     this.client = client
     return client
@@ -171,7 +171,7 @@ export class AcmeResolver {
     const client = await this.acmeClient()
     const acme = (await import('acme-client')).default
     const all = names(d)
-    log.info('ordering an ACME certificate', { resolver: this.name, domains: all.join(',') })
+    log.info('ordering an ACME certificate', { domains: all.join(',') })
     const order = await client.createOrder({ identifiers: all.map((value) => ({ type: 'dns', value })) })
     for (const authz of await client.getAuthorizations(order)) {
       if (authz.status === 'valid') continue
@@ -196,7 +196,7 @@ export class AcmeResolver {
     this.held = [...this.held.filter((h) => key(h.stored.domain) !== key(d)), { stored, cert }]
     this.data.certificates = this.held.map((h) => h.stored)
     await writeResolver(this.cfg.storage, this.name, this.data)
-    log.info('ACME certificate obtained', { resolver: this.name, domains: all.join(','), notAfter: cert.notAfter.toISOString() })
+    log.info('ACME certificate obtained', { domains: all.join(','), notAfter: cert.notAfter.toISOString() })
     this.deps.certificates(this.held.map((h) => h.cert))
   }
 
