@@ -91,6 +91,8 @@ t.test('an option pier cannot enforce disables the router, with the reason', asy
   const r = (await res.json()) as { status: string; error: string[] }
   t.equal(r.status, 'disabled')
   t.match(r.error.join('\n'), /tls\.options old@file: maxVersion VersionTLS12 cannot be enforced/)
+  const eps = (await (await fetch(`http://127.0.0.1:${apiPort}/api/entrypoints`)).json()) as Array<{ name: string; http: unknown }>
+  t.same(eps.find((e) => e.name === 'websecure')?.http, { tls: {} }, 'the entrypoint shows its TLS')
 })
 
 t.test('turning sniStrict off serves the default certificate of tls.stores.default, without a restart', async (t) => {
