@@ -58,6 +58,14 @@ async function run(n) {
   write(n)
   const port = await freePort()
   const pier = start('pier', process.execPath, [cli, `--entrypoints.websecure.address=127.0.0.1:${port}`, '--entrypoints.websecure.http.tls', `--providers.file.filename=${dyn}`, `--workers=${workers}`, '--log.level=INFO'])
+  try {
+    return await measure(pier, n, port)
+  } finally {
+    await pier.stop()
+  }
+}
+
+async function measure(pier, n, port) {
   const started = performance.now()
   await pier.waitForOutput(/pier ready/, 120_000)
   const readyMs = performance.now() - started
@@ -79,7 +87,6 @@ async function run(n) {
       times.push(performance.now() - at)
     }
   }
-  await pier.stop()
   return { rss, readyMs, times }
 }
 

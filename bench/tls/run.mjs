@@ -155,32 +155,36 @@ function wrk(port, scenario, durationS) {
 }
 
 const results = {}
-console.log(`# ${new Date().toISOString()} ${cores} cores, load average ${loadavg()[0].toFixed(2)}; wrk on cpu ${loadCpu ?? 'any'}, proxies on cpu ${proxyCpu ?? 'any'}, ${workers} worker(s), ${connections} connections, ${duration} s x ${rounds}`)
-for (let round = 0; round < rounds; round++) {
-  // rotate the order so drift on the machine hits every target alike
-  const order = targets.map((_, i) => targets[(i + round) % targets.length])
-  for (const name of order) {
-    const port = await freePort()
-    const t = TARGETS[name](port)
-    try {
-      if (t.ready) await t.proc.waitForOutput(t.ready, 30_000)
-      else await listening(port, t.proc)
-      for (const s of scenarios) {
-        wrk(port, s, 2) // warm-up
-        const before = treeCpu(t.proc.pid)
-        const r = wrk(port, s, duration)
-        const after = treeCpu(t.proc.pid)
-        // the proxy's own CPU per request: steadier than req/s when others load the machine
-        r.cpuUs = perRequestUs({ user: after.user - before.user, system: after.system - before.system }, r.requests)?.total ?? NaN
-        ;((results[s] ??= {})[name] ??= []).push(r)
-        console.log(`${s} ${name} round ${round + 1}: ${Math.round(r.rps)} req/s, p99 ${r.p99?.toFixed(2)} ms, ${r.cpuUs.toFixed(0)} µs CPU per request, errors ${r.errors}`)
+try {
+  console.log(`# ${new Date().toISOString()} ${cores} cores, load average ${loadavg()[0].toFixed(2)}; wrk on cpu ${loadCpu ?? 'any'}, proxies on cpu ${proxyCpu ?? 'any'}, ${workers} worker(s), ${connections} connections, ${duration} s x ${rounds}`)
+  for (let round = 0; round < rounds; round++) {
+    // rotate the order so drift on the machine hits every target alike
+    const order = targets.map((_, i) => targets[(i + round) % targets.length])
+    for (const name of order) {
+      const port = await freePort()
+      const t = TARGETS[name](port)
+      try {
+        if (t.ready) await t.proc.waitForOutput(t.ready, 30_000)
+        else await listening(port, t.proc)
+        for (const s of scenarios) {
+          wrk(port, s, 2) // warm-up
+          const before = treeCpu(t.proc.pid)
+          const r = wrk(port, s, duration)
+          const after = treeCpu(t.proc.pid)
+          // the proxy's own CPU per request: steadier than req/s when others load the machine
+          r.cpuUs = perRequestUs({ user: after.user - before.user, system: after.system - before.system }, r.requests)?.total ?? NaN
+          ;((results[s] ??= {})[name] ??= []).push(r)
+          console.log(`${s} ${name} round ${round + 1}: ${Math.round(r.rps)} req/s, p99 ${r.p99?.toFixed(2)} ms, ${r.cpuUs.toFixed(0)} µs CPU per request, errors ${r.errors}`)
+        }
+      } finally {
+        await t.proc.stop()
       }
-    } finally {
-      await t.proc.stop()
     }
   }
+} finally {
+  // also when a target fails to start: no process of this run is left behind
+  await backend.stop()
 }
-await backend.stop()
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 for (const s of scenarios) {
