@@ -85,8 +85,8 @@ export function finishTls(d: Draft, cfg: StaticConfig): void {
       const ep = cfg.entryPoints[name]!
       ep.tls ??= {}
       ep.secure = true
-      if (r.onHostRule !== false) res.onHostRule = [name]
-      ep.tls.certResolver ??= r.name
+      // onHostRule: the Host names of its routers get certificates (without it Traefik 1.7 ordered only acme.domains, which pier lacks)
+      if (r.onHostRule !== false) ep.tls.certResolver ??= r.name
     }
     cfg.certificatesResolvers[r.name] = res
   }

@@ -50,7 +50,6 @@ export interface Redirect {
 }
 
 export const DEFAULT_CA_SERVER = 'https://acme-v02.api.letsencrypt.org/directory'
-export const STAGING_CA_SERVER = 'https://acme-staging-v02.api.letsencrypt.org/directory'
 export type KeyType = 'EC256' | 'EC384' | 'RSA2048' | 'RSA4096' | 'RSA8192'
 
 export interface AcmeResolver {
@@ -71,8 +70,6 @@ export interface AcmeResolver {
   refused?: string
   /** Extra trusted roots for the CA's own certificate (files) */
   caCertificates?: string[]
-  /** v1: routers on these entrypoints get certificates for their Host names */
-  onHostRule?: string[]
 }
 
 export interface FileProviderConfig {
