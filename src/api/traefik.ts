@@ -87,6 +87,7 @@ export function overview(state: RuntimeState): Record<string, unknown> {
   const sc = state.staticConfig
   const providers: string[] = []
   if (sc.providers?.docker) providers.push('Docker')
+  if (sc.providers?.swarm) providers.push(sc.providers.swarm.name === 'swarm' ? 'Swarm' : 'Docker')
   if (sc.providers?.file) providers.push('File')
   const empty = { total: 0, warnings: 0, errors: 0 }
   return {

@@ -5,6 +5,9 @@ import { ConfigError, ConfigErrorCode } from './errors.js'
 import { parseDuration } from './duration.js'
 import type { Level, Format } from '../log.js'
 import type { EntryPoint } from './static.js'
+import type { AccessLogFormat } from '../accesslog/format.js'
+import type { FieldMode } from '../accesslog/fields.js'
+import { parseStatusCodes } from '../accesslog/filters.js'
 
 /** A raw value: text, or true for a bare flag / an empty section in a file. */
 export type Raw = string | true
@@ -112,6 +115,31 @@ export function format(v: Value): Format {
   const s = text(v, 'common or json').toLowerCase()
   if (s !== 'common' && s !== 'json') throw badValue(v, 'common or json')
   return s
+}
+
+/** The access log's formats: Traefik's common, genericCLF and json. */
+export function accessLogFormat(v: Value): AccessLogFormat {
+  const s = text(v, 'common, genericCLF or json').toLowerCase()
+  if (s === 'common' || s === 'json') return s
+  if (s === 'genericclf') return 'genericCLF'
+  throw badValue(v, 'common, genericCLF or json')
+}
+
+/** A field's mode: keep or drop, and redact where `redact` (headers). */
+export function fieldMode<R extends boolean>(v: Value, redact: R): R extends true ? FieldMode : 'keep' | 'drop' {
+  const expected = redact ? 'keep, drop or redact' : 'keep or drop'
+  const s = text(v, expected).toLowerCase()
+  if (s === 'keep' || s === 'drop' || (redact && s === 'redact')) return s as never
+  throw badValue(v, expected)
+}
+
+/** Traefik's HTTP status code list: 200, 300-302, ... (comma-separated). */
+export function statusCodes(v: Value): [number, number][] {
+  try {
+    return parseStatusCodes(text(v, 'status codes such as 200,500-599').split(',').filter((s) => s.trim() !== ''))
+  } catch (err) {
+    throw badValue(v, `status codes such as 200,500-599 (${(err as Error).message})`)
+  }
 }
 
 /** Histogram buckets in seconds: comma-separated, positive, increasing. */

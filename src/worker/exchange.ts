@@ -23,6 +23,8 @@ export interface Finished {
   bytesOut: number
   /** Request body bytes read from the client. */
   bytesIn: number
+  /** Servers tried after the first (failover) */
+  attempts: number
   /** Filled only while the access log is on ('' otherwise). */
   log: AccessFields | null
 }
@@ -124,6 +126,7 @@ export class Exchange implements ResponseHandler, Finished {
 
   /** Failover moved the request to another server (of table, which may be newer than the one it began on). */
   moveTo(table: RouteTable, service: number, server: number, ctl: RequestController, head: string): void {
+    this.attempts++
     if (table !== this.table) this.router = table.routerIndex(this.table.routerNames[this.router]!)
     this.table = table
     this.service = service

@@ -5,6 +5,8 @@ import type { MetricsSnapshot } from '../metrics/snapshot.js'
 import type { AccessLogFormat } from '../accesslog/format.js'
 import type { SniEntry, TlsSnapshot } from '../tls/snapshot.js'
 import type { EntryPointRedirect } from './redirect.js'
+import type { AccessLogFilters } from '../accesslog/filters.js'
+import type { AccessLogFields } from '../accesslog/fields.js'
 
 export interface WorkerEntryPoint {
   name: string
@@ -32,10 +34,11 @@ export interface ServeInput {
   entryPoints: WorkerEntryPoint[]
   /** The table in force when the worker starts; later ones arrive as TableMessage. */
   table: TableRef
-  log: { level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'; format: 'common' | 'json' }
+  /** toPrimary: the log goes to a file the primary owns (and rotates): post lines to it. */
+  log: { level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'; format: 'common' | 'json'; toPrimary: boolean }
   transport: { responseHeaderTimeoutMs: number; dialTimeoutMs: number; maxConnsPerServer: number }
   /** Prometheus buckets (seconds); the access log format when it is on. */
-  observe: { buckets?: number[]; accessLog?: { format: AccessLogFormat; counter: SharedArrayBuffer } }
+  observe: { buckets?: number[]; accessLog?: { format: AccessLogFormat; counter: SharedArrayBuffer; filters?: AccessLogFilters; fields?: AccessLogFields } }
   /** Certificates in force when the worker starts (when an entrypoint is secure); later additions arrive as TlsAddMessage. */
   tls?: TlsSnapshot
   /** ACME http-01 answers in force when the worker starts. */
@@ -106,10 +109,15 @@ export interface MetricsMessage {
   type: 'metrics'
   snapshot: MetricsSnapshot
 }
+/** One line of pier's own log, formatted, for the primary's log file. */
+export interface LogMessage {
+  type: 'log'
+  line: string
+}
 /** Formatted access log lines, newline-terminated, and how many. */
 export interface AccessLogMessage {
   type: 'accesslog'
   lines: string
   count: number
 }
-export type FromWorker = ListeningMessage | FailedMessage | DrainedMessage | RetiringMessage | MetricsMessage | AccessLogMessage | AppliedMessage
+export type FromWorker = ListeningMessage | FailedMessage | DrainedMessage | RetiringMessage | MetricsMessage | AccessLogMessage | LogMessage | AppliedMessage

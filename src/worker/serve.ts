@@ -28,8 +28,8 @@ import { setChallenges } from './acme-challenges.js'
 
 
 export default async function serve(input: ServeInput): Promise<void> {
-  const log = createLogger(input.log, { worker: input.id })
   const post = (m: FromWorker): void => input.port.postMessage(m)
+  const log = createLogger(input.log.toPrimary ? { ...input.log, write: (line) => post({ type: 'log', line }) } : input.log, { worker: input.id })
   const pools = new Pools({ maxConnsPerServer: input.transport.maxConnsPerServer, dialTimeoutMs: input.transport.dialTimeoutMs })
   const wrr = new SmoothWRR()
   const observers = new WorkerObservers({
@@ -71,7 +71,7 @@ export default async function serve(input: ServeInput): Promise<void> {
     recorder.record(f.ep, router, service, f.status, (now - f.startedAt) * 1e6, f.headersAt < 0 ? -1 : (f.headersAt - f.startedAt) * 1e6, methodIndex(f.method), f.bytesOut, f.bytesIn)
     if (accessLog && f.log) {
       const l = f.log
-      accessLog.push(l.clientIP, f.method, l.target, 'HTTP/1.1', f.status, f.bytesOut, f.router >= 0 ? t.routerNames[f.router]! : '', f.service >= 0 ? t.serviceNames[f.service]! : '', f.server >= 0 ? t.serverUrls[f.server]! : '', now - f.startedAt, timeOrigin + f.startedAt, l.userAgent, l.referer, t.entryPoints[f.ep], l.host)
+      accessLog.push(l.clientIP, f.method, l.target, 'HTTP/1.1', f.status, f.bytesOut, f.router >= 0 ? t.routerNames[f.router]! : '', f.service >= 0 ? t.serviceNames[f.service]! : '', f.server >= 0 ? t.serverUrls[f.server]! : '', now - f.startedAt, timeOrigin + f.startedAt, l.userAgent, l.referer, t.entryPoints[f.ep], l.host, f.attempts)
     }
   }
   let inflight = 0

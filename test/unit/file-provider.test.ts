@@ -121,6 +121,8 @@ const bad: Array<[string, string, string, RegExp[], string[]]> = [
   ['top-level typo', 'r.yml', 'htp:\n  routers: {}\n', [/^r\.yml: unknown key htp; did you mean http\?/], ['FILE_UNKNOWN_KEY']],
   ['@ in a name', 'r.yml', 'http:\n  services:\n    s@x: {loadBalancer: {servers: []}}\n', [/service "s@x": the name may not contain "@"/], ['FILE_BAD_VALUE']],
   ['routers is a list', 'r.yml', 'http:\n  routers: [a, b]\n', [/^r\.yml: http\.routers must be a mapping, not a list/], ['FILE_BAD_VALUE']],
+  ['alias to no anchor', 'r.yml', '*!', [/^r\.yml: YAML error: Unresolved alias/], ['FILE_SYNTAX']],
+  ['alias bomb', 'r.yml', 'a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n', [/^r\.yml: YAML error: Excessive alias count/], ['FILE_SYNTAX']],
   ['top level is a list', 'r.yml', '- a\n', [/^r\.yml: the top level must be a mapping, not a list/], ['FILE_BAD_VALUE']],
   ['unknown extension', 'r.json', '{}', [/^r\.json: unknown file type/], ['FILE_SYNTAX']],
 ]

@@ -35,7 +35,10 @@ export interface V2Service {
 
 export interface ParsedLabels {
   enable?: boolean | null
+  /** traefik.docker.network, or traefik.swarm.network */
   network?: string
+  /** A Swarm service is reached on its VIP, Swarm balancing, instead of on its tasks. */
+  lbSwarm?: boolean | null
   /** Has traefik.http.* labels. */
   isV2: boolean
   /** Has v1 labels (traefik.frontend.*, traefik.backend, traefik.port, ...). */
@@ -47,6 +50,9 @@ export interface ParsedLabels {
   udpRouters: Map<string, StreamRouter>
   v1: V1Labels
 }
+
+/** lbswarm, as v3, v2 and v1 spell it. */
+const LB_SWARM = new Set(['traefik.swarm.lbswarm', 'traefik.docker.lbswarm', 'traefik.backend.loadbalancer.swarm'])
 
 const SERVICE_FIELDS = new Set(['loadbalancer.server.port', 'loadbalancer.server.scheme', 'loadbalancer.server.url', 'loadbalancer.server.weight', 'loadbalancer.passhostheader'])
 
@@ -70,7 +76,8 @@ export function parseLabels(labels: Record<string, string>, warn: Sink): ParsedL
     const parts = key.split('.')
     const lparts = lower.split('.')
     if (lower === 'traefik.enable') out.enable = bool(key, value, warn)
-    else if (lower === 'traefik.docker.network') out.network = value
+    else if (lower === 'traefik.docker.network' || lower === 'traefik.swarm.network') out.network = value
+    else if (LB_SWARM.has(lower)) out.lbSwarm = bool(key, value, warn)
     else if (lparts[1] === 'http' && (lparts[2] === 'routers' || lparts[2] === 'services') && parts.length >= 5) {
       out.isV2 = true
       const name = parts[3]!
