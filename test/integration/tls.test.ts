@@ -158,6 +158,6 @@ t.test('a certificate added at runtime is served without new threads; a replaced
   running = false
   await load
   t.equal(failures, 0, `no failed request (${done} served)`)
-  t.ok(replacedThreads() > before, 'fresh threads took the changed certificate')
+  await waitFor(() => replacedThreads() > before, 5000, 'fresh threads taking the changed certificate')
   t.equal((await tlsGet(websecure, 'c.test', verified)).peer.subject.CN, 'c.test', 'the others are still served')
 })
