@@ -28,6 +28,12 @@ export interface ResolverDeps {
 /** lego's key type names, as acme.json stores them. */
 const LEGO_KEY_TYPE: Record<string, string> = { EC256: 'P256', EC384: 'P384', RSA2048: '2048', RSA4096: '4096', RSA8192: '8192' }
 
+/** Traefik's account keys are RSA 4096 (PKCS#1 in acme.json), whatever keyType the certificates use. */
+async function newAccountKey(): Promise<string> {
+  const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 4096 })
+  return privateKey.export({ type: 'pkcs1', format: 'pem' }) as string
+}
+
 const key = (d: Domain): string => [d.main, ...(d.sans ?? [])].join(',')
 const names = (d: Domain): string[] => [...new Set([d.main, ...(d.sans ?? [])])]
 
@@ -46,6 +52,8 @@ export class AcmeResolver {
   private wanted: Domain[] = []
   private timer: NodeJS.Timeout | undefined
   private stopped = false
+  /** The account key being made, when acme.json has no account yet */
+  private newKey: Promise<string> | undefined
 
   constructor(
     readonly name: string,
@@ -67,6 +75,8 @@ export class AcmeResolver {
       }
     }
     this.deps.certificates(this.held.map((h) => h.cert))
+    // an RSA 4096 key takes seconds: start on it now rather than when the first router asks
+    if (!this.data.account) this.newKey = newAccountKey()
     this.deps.log.info('ACME resolver ready', { certificates: this.held.length, file: this.cfg.storage })
   }
 
@@ -147,9 +157,7 @@ export class AcmeResolver {
     if (agent) acme.axios.defaults.httpsAgent = agent
     let account = this.data.account
     if (!account || (this.cfg.email !== undefined && account.email !== this.cfg.email)) {
-      // Traefik's account keys are RSA 4096, whatever keyType the certificates use
-      const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 4096 })
-      account = { email: this.cfg.email ?? '', privateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }) as string, keyType: LEGO_KEY_TYPE[this.cfg.keyType]! }
+      account = { email: this.cfg.email ?? '', privateKey: await (this.newKey ?? newAccountKey()), keyType: LEGO_KEY_TYPE[this.cfg.keyType]! }
     }
     const opts: ConstructorParameters<typeof acme.Client>[0] = { directoryUrl: this.cfg.caServer, accountKey: account.privateKey }
     if (account.registration?.uri) opts.accountUrl = account.registration.uri
