@@ -75,3 +75,17 @@ t.test('a resolver or options pier cannot use disables the router, naming it', a
   for (const r of ['a', 'b', 'c', 'd']) t.equal(p.state.routers[`${r}@docker`]!.status, 'disabled')
   t.equal(p.table().routerCount, 0, 'none is routed')
 })
+
+t.test('a router with a certResolver but no Host or domains is named once, nothing is ordered', async (t) => {
+  const config = parseStaticConfig(['--entrypoints.websecure.address=:443', '--certificatesresolvers.le.acme.httpchallenge.entrypoint=websecure', `--certificatesresolvers.le.acme.storage=${t.testdir({})}/acme.json`], {})
+  const lines: string[] = []
+  const sink = { debug() {}, info() {}, error: (m: string) => lines.push(m), warn: (m: string, f?: Record<string, unknown>) => lines.push(`${m} ${JSON.stringify(f)}`), enabled: () => true, with: () => sink }
+  const { Resolvers } = await import('../../src/tls/acme/resolvers.js')
+  const resolvers = new Resolvers(config, sink, () => {})
+  t.teardown(() => resolvers.stop())
+  const router = { name: 'any@docker', tls: { certResolver: 'le' }, hosts: null }
+  resolvers.update([router])
+  resolvers.start()
+  resolvers.update([router])
+  t.same(lines, ['no domain to order a certificate for: the rule names no Host and the router no tls.domains {"routerName":"any@docker","resolver":"le"}'])
+})

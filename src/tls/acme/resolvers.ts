@@ -14,10 +14,12 @@ export class Resolvers {
   private readonly resolvers = new Map<string, AcmeResolver>()
   private started = false
   private routers: readonly TlsRouter[] = []
+  /** Routers already told of having no domain to order for */
+  private warned = new Set<string>()
 
   constructor(
     private readonly config: StaticConfig,
-    log: Logger,
+    private readonly log: Logger,
     onCertificates: (resolver: string, certs: Certificate[]) => void,
     env: NodeJS.ProcessEnv = process.env,
   ) {
@@ -60,6 +62,10 @@ export class Resolvers {
       if (!resolver) continue
       if (r.tls.domains && r.tls.domains.length > 0) for (const d of r.tls.domains) add(resolver, d)
       else if (r.hosts && r.hosts.length > 0) add(resolver, r.hosts.length > 1 ? { main: r.hosts[0]!, sans: r.hosts.slice(1) } : { main: r.hosts[0]! })
+      else if (!this.warned.has(r.name)) {
+        this.warned.add(r.name)
+        this.log.warn('no domain to order a certificate for: the rule names no Host and the router no tls.domains', { routerName: r.name, resolver })
+      }
     }
     for (const [name, r] of this.resolvers) r.want(wanted.get(name) ?? [])
   }
