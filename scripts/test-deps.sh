@@ -4,8 +4,9 @@
 # (a real backend), Chromium (the dashboard test), Prometheus (Traefik's Grafana
 # dashboard queries run on pier's metrics), iproute2 and util-linux (ip,
 # nsenter, unshare, flock: the multi-node Swarm lab), curl and debootstrap (the
-# demos; pier's offline image), pebble (a real ACME server, with
-# pebble-challtestsrv) and openssl (HTTPS). One apt-get update at most.
+# demos; pier's offline image), websocketd (a WebSocket server for the
+# container test), pebble (a real ACME server, with pebble-challtestsrv) and
+# openssl (HTTPS). One apt-get update at most.
 set -eu
 need=""
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -17,6 +18,7 @@ have haproxy || need="$need haproxy"
 have caddy || need="$need caddy"
 have wrk || need="$need wrk"
 [ -x /usr/bin/chromium ] || need="$need chromium"
+have websocketd || need="$need websocketd"
 have prometheus || need="$need prometheus"
 have ip || need="$need iproute2"
 { have nsenter && have unshare && have flock; } || need="$need util-linux"

@@ -42,6 +42,7 @@ export function serviceInfo(s: ServiceState): Record<string, unknown> {
     loadBalancer: {
       servers: s.servers.map((srv) => ({ url: srv.url, weight: srv.weight })),
       passHostHeader: s.passHostHeader,
+      ...(s.flushInterval !== undefined ? { responseForwarding: { flushInterval: s.flushInterval } } : {}),
     },
   }
   if (s.errors.length > 0) out.error = s.errors

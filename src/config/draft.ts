@@ -46,6 +46,7 @@ export interface Draft {
   defaultEntryPoints?: string[]
   /** v1 entrypoint certificates (TLS:cert,key and [[entryPoints.x.tls.certificates]]) */
   certificates: Map<string, { certFile?: string; keyFile?: string }>
+  webSocket: { maxMessageSize?: number; compression?: boolean }
 }
 
 export interface EntryPointHttpDraft {
@@ -107,5 +108,6 @@ export function emptyDraft(): Draft {
     epHttp: new Map(),
     resolvers: new Map(),
     certificates: new Map(),
+    webSocket: {},
   }
 }

@@ -31,6 +31,8 @@ function def(key: string, bare: boolean, apply: Apply): void {
 // pier itself
 def('configFile', false, () => {}) // read before everything else by parse.ts
 def('workers', false, (d, v) => (d.workers = V.int(v, 1, 1024)))
+def('webSocket.maxMessageSize', false, (d, v) => (d.webSocket.maxMessageSize = V.byteSize(v, 125, 1 << 30)))
+def('webSocket.compression', true, (d, v) => (d.webSocket.compression = V.bool(v)))
 
 // entrypoints
 def('entryPoints.<name>.address', false, (d, v, name) => setEntryPoint(d, name, v))

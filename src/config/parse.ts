@@ -22,6 +22,7 @@ export const DEFAULT_DOCKER_ENDPOINT = 'unix:///var/run/docker.sock'
 export const DEFAULT_DOCKER_RULE = 'Host(`{{ normalize .Name }}`)'
 export const DEFAULT_SWARM_REFRESH_MS = 15_000
 export const DEFAULT_BUCKETS = [0.1, 0.3, 1.2, 5]
+export const DEFAULT_WEBSOCKET_MAX_MESSAGE = 16 * 1024 * 1024
 
 export function parseStaticConfig(argv: string[], env: NodeJS.ProcessEnv): StaticConfig {
   const flags = readFlags(argv)
@@ -82,6 +83,7 @@ function finish(d: Draft, env: NodeJS.ProcessEnv): StaticConfig {
       maxIdleConnsPerHost: d.transport.maxIdleConnsPerHost ?? 64,
     },
     lifecycle: { graceTimeOutMs: d.graceTimeOutMs ?? 10_000 },
+    webSocket: { maxMessageSize: d.webSocket.maxMessageSize ?? DEFAULT_WEBSOCKET_MAX_MESSAGE, compression: d.webSocket.compression ?? false },
     certificatesResolvers: {},
   }
 

@@ -198,6 +198,13 @@ export interface StaticConfig {
     /** ms; default 10000 */
     graceTimeOutMs: number
   }
+  /** pier's own (Traefik has no such options). */
+  webSocket: {
+    /** Largest WebSocket message either way, in bytes; default 16 MiB. */
+    maxMessageSize: number
+    /** permessage-deflate toward clients that offer it; default false. */
+    compression: boolean
+  }
   /** certificatesResolvers.<name>.acme */
   certificatesResolvers: Record<string, AcmeResolver>
   /** v1 --defaultEntryPoints: entrypoints of routers that name none */

@@ -65,6 +65,19 @@ export function int(v: Value, min: number, max = Number.MAX_SAFE_INTEGER): numbe
   return n
 }
 
+const sizeUnits: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1 << 20, mb: 1 << 20, mib: 1 << 20, g: 1 << 30, gb: 1 << 30, gib: 1 << 30 }
+
+/** Bytes: a whole number with an optional binary unit (64KiB, 16MiB, 1GiB; K, M, G and KB, MB, GB mean the same). */
+export function byteSize(v: Value, min: number, max: number): number {
+  const expected = `a size in bytes such as 65536, 64KiB or 16MiB, from ${min} to ${max}`
+  const m = /^(\d+)\s*([a-z]*)$/i.exec(text(v, expected))
+  const unit = m ? sizeUnits[m[2]!.toLowerCase()] : undefined
+  if (!m || unit === undefined) throw badValue(v, expected)
+  const n = Number(m[1]) * unit
+  if (n < min || n > max) throw badValue(v, expected)
+  return n
+}
+
 /** Milliseconds. */
 export function duration(v: Value): number {
   const expected = 'a duration such as 100ms, 2s or 1m30s, or a number of seconds'

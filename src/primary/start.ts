@@ -102,6 +102,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
         dialTimeoutMs: config.serversTransport.dialTimeoutMs,
         maxConnsPerServer: config.serversTransport.maxIdleConnsPerHost,
       },
+      webSocket: { maxMessageSize: config.webSocket.maxMessageSize, compress: config.webSocket.compression },
       observe: {
         buckets: config.metrics?.prometheus?.buckets,
         accessLog: config.accessLog

@@ -245,7 +245,7 @@ export class Exchange implements ResponseHandler, Finished {
     if (!this.aborted) this.res.resume()
   }
 
-  private finish(): void {
+  protected finish(): void {
     if (this.finished) return
     this.finished = true
     this.sink.done(this)

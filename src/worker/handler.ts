@@ -1,7 +1,7 @@
 // The request hot path of one worker: match, pick, forward. Matching and the
 // WRR pick allocate nothing; the rest allocates what forwarding needs (the
 // head string, one Exchange).
-import type { HttpRequest, HttpResponse } from 'uWebSockets.js'
+import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js'
 import type { MatchRequest } from '../rules/index.js'
 import type { RouteTable } from '../table/reader.js'
 import type { SmoothWRR } from '../balancer/wrr.js'
@@ -10,6 +10,8 @@ import { buildHead, BODY_NONE, type ForwardInfo } from './request-head.js'
 import { Exchange, type ExchangeSink, type Finished, type AccessFields } from './exchange.js'
 import type { Logger } from '../log.js'
 import { clientAddress } from './client-address.js'
+import { isUpgradeRequest, startUpgrade } from './upgrade-start.js'
+import type { WebSocketSettings } from './websocket-bridge.js'
 import type { Failover } from './failover.js'
 import { redirectLocation, redirectStatus, type EntryPointRedirect } from './redirect.js'
 import { CHALLENGE_PREFIX, challengeAnswer } from './acme-challenges.js'
@@ -42,6 +44,7 @@ export interface HandlerContext {
   requests: number
   /** The access log is on: keep what its lines need. */
   logging: boolean
+  webSocket: WebSocketSettings
   /** Sends failed requests to another server, and keeps passive health. */
   failover: Failover
 }
@@ -69,14 +72,17 @@ class RequestView implements MatchRequest {
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 
 
-export function createHandler(ctx: HandlerContext, ep: number, epPort: number, epOptions: EntryPointOptions = PLAIN): (res: HttpResponse, req: HttpRequest) => void {
+/** Serves a request; context is given for a WebSocket upgrade request (uWS's upgrade handler). */
+export type Handler = (res: HttpResponse, req: HttpRequest, context?: us_socket_context_t) => void
+
+export function createHandler(ctx: HandlerContext, ep: number, epPort: number, epOptions: EntryPointOptions = PLAIN): Handler {
   const { redirect, acmeChallenge } = epOptions
   const view = new RequestView()
   // A request pier answers itself (404, 503, 400, 501, 500), reported like an exchange.
   const own: Finished = { table: ctx.routing().table, ep, router: -1, service: -1, server: -1, status: 0, method: '', startedAt: 0, headersAt: -1, bytesOut: 0, bytesIn: 0, attempts: 0, log: null }
   /** ctx.requests when pier last answered itself: a failure after that must not answer twice. */
   let repliedTo = -1
-  const reply = (res: HttpResponse, req: HttpRequest, router: number, service: number, status: string, body: string, close: boolean, startedAt: number, location = ''): void => {
+  const reply = (res: HttpResponse, req: HttpRequest, router: number, service: number, status: string, body: string, close: boolean, startedAt: number, header?: [string, string]): void => {
     // The access log reads the client address, which uWS forbids once the response ended.
     own.log = ctx.logging
       ? { clientIP: clientAddress(res), target: view.target(), host: view.host, userAgent: req.getHeader('user-agent'), referer: req.getHeader('referer') }
@@ -85,7 +91,7 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, e
     repliedTo = ctx.requests
     res.cork(() => {
       res.writeStatus(status).writeHeader('content-type', 'text/plain; charset=utf-8')
-      if (location) res.writeHeader('location', location)
+      if (header) res.writeHeader(header[0], header[1])
       res.end(body, close)
     })
     own.router = router
@@ -98,11 +104,11 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, e
   }
   // Reused for every request: buildHead and pool.request read them before returning.
   // options[2 * isHead + idempotent]
-  const fwd: ForwardInfo = { method: '', target: '', host: '', clientIP: '', forwardedHost: '', port: epPort, proto: epOptions.proto, server: ctx.serverName }
+  const fwd: ForwardInfo = { method: '', target: '', host: '', clientIP: '', forwardedHost: '', port: epPort, proto: epOptions.proto, server: ctx.serverName, upgrade: false }
   const options: RequestOptions[] = [false, true].flatMap((isHead) =>
     [false, true].map((idempotent) => ({ headersTimeoutMs: ctx.headersTimeoutMs, isHead, idempotent })),
   )
-  return (res, req) => {
+  return (res, req, context) => {
     let x: Exchange | null = null
     ctx.requests++
     const startedAt = performance.now()
@@ -121,7 +127,7 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, e
       const router = table.match(view, ep)
       if (redirect !== null && (router < 0 || table.priority(router) <= redirect.priority)) {
         const status = redirectStatus(view.method, redirect.permanent)
-        return reply(res, req, -1, -1, status, status.slice(4), ctx.sink.closing, startedAt, redirectLocation(redirect, view.host, view.target()))
+        return reply(res, req, -1, -1, status, status.slice(4), ctx.sink.closing, startedAt, ['location', redirectLocation(redirect, view.host, view.target())])
       }
       if (router < 0) return reply(res, req, -1, -1, '404 Not Found', '404 page not found\n', ctx.sink.closing, startedAt)
       const service = table.serviceOf(router)
@@ -135,10 +141,16 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, e
       fwd.host = table.passHostHeader(service) ? view.host : `${serverHost.includes(':') ? `[${serverHost}]` : serverHost}:${table.port(server)}`
       fwd.clientIP = clientIP
       fwd.forwardedHost = view.host
+      fwd.upgrade = context !== undefined && isUpgradeRequest(req)
       const head = buildHead(req, fwd)
       if (head.status !== 0) return reply(res, req, router, service, head.status === 400 ? '400 Bad Request' : '501 Not Implemented', head.reason, ctx.sink.closing, startedAt)
       const body = head.body
       const log: AccessFields | null = ctx.logging ? { clientIP, target: fwd.target, host: view.host, userAgent: head.userAgent, referer: head.referer } : null
+      if (fwd.upgrade) {
+        const refused = startUpgrade(ctx, res, req, context!, head.head, body, table, ep, router, service, server, startedAt, log, pools[server]!)
+        if (refused !== null) reply(res, req, router, service, refused.status, refused.reason, ctx.sink.closing, startedAt, refused.header)
+        return
+      }
       x = new Exchange(res, table, ep, method, router, service, server, startedAt, log, ctx.sink)
       const idempotent = IDEMPOTENT.has(method)
       x.send(pools[server]!, head.head, body, options[(method === 'HEAD' ? 2 : 0) + (body === BODY_NONE && idempotent ? 1 : 0)]!, idempotent, ctx.failover)

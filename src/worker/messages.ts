@@ -5,6 +5,7 @@ import type { MetricsSnapshot } from '../metrics/snapshot.js'
 import type { AccessLogFormat } from '../accesslog/format.js'
 import type { SniEntry, TlsSnapshot } from '../tls/snapshot.js'
 import type { EntryPointRedirect } from './redirect.js'
+import type { WebSocketSettings } from './websocket-bridge.js'
 import type { AccessLogFilters } from '../accesslog/filters.js'
 import type { AccessLogFields } from '../accesslog/fields.js'
 
@@ -37,6 +38,7 @@ export interface ServeInput {
   /** toPrimary: the log goes to a file the primary owns (and rotates): post lines to it. */
   log: { level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'; format: 'common' | 'json'; toPrimary: boolean }
   transport: { responseHeaderTimeoutMs: number; dialTimeoutMs: number; maxConnsPerServer: number }
+  webSocket: WebSocketSettings
   /** Prometheus buckets (seconds); the access log format when it is on. */
   observe: { buckets?: number[]; accessLog?: { format: AccessLogFormat; counter: SharedArrayBuffer; filters?: AccessLogFilters; fields?: AccessLogFields } }
   /** Certificates in force when the worker starts (when an entrypoint is secure); later additions arrive as TlsAddMessage. */
@@ -72,7 +74,11 @@ export interface ChallengesMessage {
   version: number
   tokens: Record<string, string>
 }
-export type ToWorker = TableMessage | DrainMessage | RetireMessage | TlsAddMessage | ChallengesMessage
+/** The drain's grace period is over: close every WebSocket with 1001. */
+export interface CloseWebSocketsMessage {
+  type: 'close-websockets'
+}
+export type ToWorker = TableMessage | DrainMessage | RetireMessage | CloseWebSocketsMessage | TlsAddMessage | ChallengesMessage
 
 // worker -> primary
 export interface ListeningMessage {

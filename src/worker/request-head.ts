@@ -65,6 +65,8 @@ function visit(k: string, v: string): void {
     case 'x-forwarded-port':
     case 'x-forwarded-server':
     case 'x-real-ip':
+    // pier re-frames WebSocket messages, so no extension can be agreed end to end (see upgrade-exchange.ts).
+    case 'sec-websocket-extensions':
       return
   }
   if (k.startsWith('proxy-')) return
@@ -99,6 +101,8 @@ export interface ForwardInfo {
   proto: string
   /** Host name of this proxy for X-Forwarded-Server. */
   server: string
+  /** A WebSocket upgrade: the head asks the backend to switch (and X-Forwarded-Proto says ws, as Traefik's does). */
+  upgrade: boolean
 }
 
 const result: HeadResult = { status: 0, reason: '', head: '', body: BODY_NONE, length: -1, userAgent: '', referer: '' }
@@ -138,9 +142,9 @@ export function buildHead(req: HttpRequest, f: ForwardInfo): HeadResult {
   }
   const xff = forwardedFor ? `${forwardedFor}, ${f.clientIP}` : f.clientIP
   r.head =
-    `${f.method} ${f.target} HTTP/1.1\r\nhost: ${f.host}\r\n${out}${framing}` +
+    `${f.method} ${f.target} HTTP/1.1\r\nhost: ${f.host}\r\n${out}${framing}${f.upgrade ? 'connection: upgrade\r\nupgrade: websocket\r\n' : ''}` +
     `x-forwarded-for: ${xff}\r\nx-forwarded-host: ${f.forwardedHost}\r\nx-forwarded-port: ${f.port}\r\n` +
-    `x-forwarded-proto: ${f.proto}\r\nx-forwarded-server: ${f.server}\r\nx-real-ip: ${f.clientIP}\r\n\r\n`
+    `x-forwarded-proto: ${f.upgrade ? (f.proto === 'https' ? 'wss' : 'ws') : f.proto}\r\nx-forwarded-server: ${f.server}\r\nx-real-ip: ${f.clientIP}\r\n\r\n`
   return r
 }
 

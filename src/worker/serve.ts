@@ -25,6 +25,8 @@ import { Failover } from './failover.js'
 import { UWS_IDLE_CLOSE_MS } from './uws-idle.js'
 import { SecureApp } from './secure-app.js'
 import { setChallenges } from './acme-challenges.js'
+import { webSocketBehavior } from './websocket-behavior.js'
+import { closeAllWebSockets } from './websocket-bridge.js'
 
 
 export default async function serve(input: ServeInput): Promise<void> {
@@ -95,6 +97,7 @@ export default async function serve(input: ServeInput): Promise<void> {
     log,
     requests: 0,
     logging: accessLog !== undefined,
+    webSocket: input.webSocket,
     failover: new Failover(() => routing, new PassiveHealth()),
   }
 
@@ -106,12 +109,13 @@ export default async function serve(input: ServeInput): Promise<void> {
       (ep, i) =>
         new Promise<void>((resolve, reject) => {
           const handler = createHandler(ctx, i, ep.port, { proto: ep.secure ? 'https' : 'http', redirect: ep.redirect ?? null, acmeChallenge: ep.acmeChallenge === true })
+          const routes = (a: uWS.TemplatedApp): uWS.TemplatedApp => a.ws('/*', webSocketBehavior(input.webSocket, handler)).any('/*', handler)
           let app: uWS.TemplatedApp
           if (ep.secure) {
-            const s = new SecureApp(input.tls ?? { version: 0, fallback: null, names: [] }, handler)
+            const s = new SecureApp(input.tls ?? { version: 0, fallback: null, names: [] }, routes)
             secure.push(s)
             app = s.app
-          } else app = uWS.App().any('/*', handler)
+          } else app = routes(uWS.App())
           const cb = (ls: uWS.us_listen_socket | false): void => {
             if (!ls) return reject(new Error(`cannot listen on ${ep.host || '*'}:${ep.port} for entrypoint ${ep.name} (address in use or not permitted)`))
             sockets.push(ls)
@@ -138,6 +142,8 @@ export default async function serve(input: ServeInput): Promise<void> {
     const retire = (reason: string, replaced = false): void => {
       if (sink.closing) return
       stopAccepting()
+      // WebSockets cannot move to another thread: their clients reconnect (1001, going away).
+      closeAllWebSockets()
       post({ type: 'retiring', id: input.id, reason, replaced })
       let seen = -1
       let quietSince = 0
@@ -178,6 +184,9 @@ export default async function serve(input: ServeInput): Promise<void> {
           post({ type: 'drained', id: input.id })
         }
         if (inflight === 0) onIdle()
+      } else if (m.type === 'close-websockets') {
+        const n = closeAllWebSockets()
+        if (n > 0) log.info('grace period over: WebSockets closed (1001)', { count: n })
       }
     })
   })

@@ -62,6 +62,9 @@ const cases: Array<[string, string[], NodeJS.ProcessEnv, (c: StaticConfig) => un
   ['timeouts', ['--serversTransport.forwardingTimeouts.responseHeaderTimeout=1m30s', '--serverstransport.forwardingtimeouts.dialtimeout=500ms'], {}, (c) => [c.serversTransport.responseHeaderTimeoutMs, c.serversTransport.dialTimeoutMs], [90000, 500]],
   ['maxIdleConnsPerHost', ['--serversTransport.maxIdleConnsPerHost=8'], {}, (c) => c.serversTransport.maxIdleConnsPerHost, 8],
   ['graceTimeOut', ['--lifecycle.graceTimeOut=2.5s'], {}, (c) => c.lifecycle.graceTimeOutMs, 2500],
+  ['webSocket defaults', [], {}, (c) => c.webSocket, { maxMessageSize: 16 << 20, compression: false }],
+  ['webSocket sizes', ['--webSocket.maxMessageSize=64KiB', '--websocket.compression'], {}, (c) => c.webSocket, { maxMessageSize: 65536, compression: true }],
+  ['webSocket plain bytes', ['--webSocket.maxMessageSize=1000'], {}, (c) => c.webSocket.maxMessageSize, 1000],
   // docker, v2/v3
   ['docker bare', ['--providers.docker'], {}, (c) => c.providers.docker, { endpoint: 'unix:///var/run/docker.sock', exposedByDefault: true, defaultRule: 'Host(`{{ normalize .Name }}`)', watch: true, allowEmptyServices: false, useBindPortIP: false, v1: false }],
   ['docker=true', ['--providers.docker=true'], {}, (c) => c.providers.docker?.endpoint, 'unix:///var/run/docker.sock'],
@@ -143,6 +146,8 @@ const errors: Array<[string[], string, RegExp, NodeJS.ProcessEnv?]> = [
   [['--providers.docker.swarmMode', '--providers.swarm'], 'CONFIG_CONFLICT', /swarmMode \(v2\) and providers\.swarm \(v3\)/],
   [['--docker.swarmMode', '--docker.useBindPortIP'], 'CONFIG_CONFLICT', /^docker\.useBindPortIP does not apply to swarmMode/],
   [['--workers=abc'], 'CONFIG_BAD_VALUE', /bad value "abc" for --workers: expected a positive integer/],
+  [['--webSocket.maxMessageSize=16 parsecs'], 'CONFIG_BAD_VALUE', /bad value "16 parsecs" for --webSocket\.maxMessageSize: expected a size in bytes such as 65536, 64KiB or 16MiB, from 125 to 1073741824/],
+  [['--webSocket.maxMessageSize=2GiB'], 'CONFIG_BAD_VALUE', /--webSocket\.maxMessageSize/],
   [['--workers=0'], 'CONFIG_BAD_VALUE', /--workers/],
   [['--entrypoints.web.address=80'], 'CONFIG_BAD_VALUE', /bad value "80" for --entrypoints\.web\.address: expected an address \[host\]:port/],
   [['--entrypoints.web.address=:70000'], 'CONFIG_BAD_VALUE', /port from 1 to 65535/],

@@ -60,6 +60,7 @@ interface ServiceDef {
   passHostHeader?: boolean
   healthCheck?: HealthCheck
   passiveHealthCheck?: PassiveHealthCheck
+  responseForwarding?: { flushInterval: string }
   servers: Server[]
   unsupported?: string[]
 }
@@ -246,6 +247,7 @@ function v2Fragment(ctx: Ctx): Fragment {
     if (s.passHostHeader !== undefined) def.passHostHeader = s.passHostHeader
     if (s.healthCheck) def.healthCheck = s.healthCheck
     if (s.passiveHealthCheck) def.passiveHealthCheck = s.passiveHealthCheck
+    if (s.flushInterval !== undefined) def.responseForwarding = { flushInterval: s.flushInterval }
     if (s.unsupported) def.unsupported = s.unsupported
     frag.services.set(svc, def)
     if (!ctx.serving || s.port === null || s.weight === null) continue

@@ -8,6 +8,7 @@ import type { HealthCheck, PassiveHealthCheck, RouterTLS, StreamRouter } from '.
 import { HealthLabels } from './health-labels.js'
 import { bool, int, list, type Sink } from './label-values.js'
 import { readV1, v1Segment, type V1Labels } from './v1-labels.js'
+import { parseSignedDuration } from '../../config/duration.js'
 
 export type { V1Labels } from './v1-labels.js'
 
@@ -30,6 +31,7 @@ export interface V2Service {
   passHostHeader?: boolean | null
   healthCheck?: HealthCheck
   passiveHealthCheck?: PassiveHealthCheck
+  flushInterval?: string
   unsupported?: string[]
 }
 
@@ -54,7 +56,7 @@ export interface ParsedLabels {
 /** lbswarm, as v3, v2 and v1 spell it. */
 const LB_SWARM = new Set(['traefik.swarm.lbswarm', 'traefik.docker.lbswarm', 'traefik.backend.loadbalancer.swarm'])
 
-const SERVICE_FIELDS = new Set(['loadbalancer.server.port', 'loadbalancer.server.scheme', 'loadbalancer.server.url', 'loadbalancer.server.weight', 'loadbalancer.passhostheader'])
+const SERVICE_FIELDS = new Set(['loadbalancer.server.port', 'loadbalancer.server.scheme', 'loadbalancer.server.url', 'loadbalancer.server.weight', 'loadbalancer.passhostheader', 'loadbalancer.responseforwarding.flushinterval'])
 
 /** Service fields that change who is served, by prefix, with why pier refuses them. */
 const SERVICE_REFUSED: [prefix: string, why: string][] = [
@@ -62,7 +64,7 @@ const SERVICE_REFUSED: [prefix: string, why: string][] = [
   ['loadbalancer.serverstransport', 'serversTransports are not supported yet'],
 ]
 /** Service fields that change nothing about who is served: ignored with a warning. */
-const SERVICE_IGNORED = ['loadbalancer.responseforwarding', 'loadbalancer.strategy', 'loadbalancer.server.preservepath']
+const SERVICE_IGNORED = ['loadbalancer.strategy', 'loadbalancer.server.preservepath']
 
 const DOMAIN = /^tls\.domains\[(\d+)\]\.(main|sans)$/
 
@@ -146,7 +148,11 @@ function serviceLabel(out: ParsedLabels, name: string, field: string, key: strin
     else if (field === 'loadbalancer.server.scheme') s.scheme = value.toLowerCase()
     else if (field === 'loadbalancer.server.url') s.url = value
     else if (field === 'loadbalancer.server.weight') s.weight = int(key, value, warn, 0)
-    else s.passHostHeader = bool(key, value, warn)
+    else if (field === 'loadbalancer.responseforwarding.flushinterval') {
+      // Changes nothing about who is served: a bad value is dropped with a warning.
+      if (parseSignedDuration(value) !== undefined) s.flushInterval = value
+      else warn(key, 'DOCKER_BAD_LABEL', `${JSON.stringify(value)} is not a duration such as 100ms or -1; label ignored`)
+    } else s.passHostHeader = bool(key, value, warn)
     return
   }
   if (SERVICE_IGNORED.some((p) => field.startsWith(p))) return warn(key, 'DOCKER_UNSUPPORTED_LABEL', `service field "${field}" is not supported by pier; label ignored`)
