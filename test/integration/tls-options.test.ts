@@ -12,6 +12,8 @@ import { freePort, waitFor } from '../helpers/net.js'
 import { makeCA, spkiHash, tlsGet } from '../helpers/tls.js'
 import { chromium } from 'playwright-core'
 import { keepScreenshot } from '../helpers/browser.js'
+import { WebSocket } from 'ws'
+import { startWsBackend } from '../helpers/ws.js'
 
 const dir = t.testdir({})
 const ca = await makeCA()
@@ -26,6 +28,8 @@ const backend = await startBackend('', (req, res) => {
   res.end(page.replace('</h1>', ` (${req.headers['x-forwarded-proto']})</h1>`))
 })
 t.teardown(() => backend.close())
+const echo = await startWsBackend((ws) => ws.on('message', (m) => ws.send(`echo ${m}`)))
+t.teardown(() => echo.close())
 const port = await freePort()
 const apiPort = await freePort()
 const cert = (c: { cert: string; key: string }, n: string) => `    - certFile: ${put(`${n}.crt`, c.cert)}\n      keyFile: ${put(`${n}.key`, c.key)}`
@@ -42,11 +46,18 @@ const dyn = put(
     '      rule: "Host(`modern.test`)"',
     '      service: svc',
     '      tls: { options: modern }',
+    '    ws:',
+    '      rule: "Host(`strict.test`) && Path(`/ws`)"',
+    '      service: echo',
+    '      tls: {}',
     '    pinned:',
     '      rule: "Host(`pinned.test`)"',
     '      service: svc',
     '      tls: { options: old }',
     '  services:',
+    '    echo:',
+    '      loadBalancer:',
+    `        servers: [{ url: "${echo.url}" }]`,
     '    svc:',
     '      loadBalancer:',
     `        servers: [{ url: "${backend.url}" }]`,
@@ -100,6 +111,16 @@ t.test('turning sniStrict off serves the default certificate of tls.stores.defau
   const r = await waitFor(async () => (await tlsGet(port, 'unknown.test').catch(() => null))?.peer.subject.CN === 'my default', 10000, 'the default certificate served')
   t.ok(r)
   t.equal((await tlsGet(port, 'strict.test', verified)).status, 200)
+})
+
+t.test('a WebSocket over TLS (wss) through pier, X-Forwarded-Proto wss', async (t) => {
+  const ws = new WebSocket(`wss://127.0.0.1:${port}/ws`, { servername: 'strict.test', headers: { host: 'strict.test' }, ca: ca.cert })
+  t.teardown(() => ws.terminate())
+  await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)))
+  ws.send('hi')
+  const [reply] = await new Promise<[Buffer]>((resolve) => ws.once('message', (...a) => resolve(a as [Buffer])))
+  t.equal(String(reply), 'echo hi')
+  t.equal(echo.seen.at(-1)?.headers['x-forwarded-proto'], 'wss')
 })
 
 t.test('headless Chromium loads a page through pier over HTTPS', async (t) => {
