@@ -8,7 +8,7 @@ import type { TableRef } from '../worker/messages.js'
 import { HealthMonitor } from './health.js'
 import type { Logger } from '../log.js'
 import type { Annotation } from '../providers/annotation.js'
-import { compileTable, type CompileReport } from '../table/compile.js'
+import { compileTable, type CompileOptions, type CompileReport } from '../table/compile.js'
 import type { RuntimeState, RouterState, ServiceState, StreamRouterState } from './state.js'
 
 const providerOf = (name: string): string => name.slice(name.lastIndexOf('@') + 1)
@@ -38,6 +38,8 @@ export class Publisher {
     private readonly entryPoints: string[],
     private readonly log: Logger,
     private readonly publish: (table: TableRef) => void,
+    /** How routers are placed on TLS and plain entrypoints, and told of what was compiled (the certificate store listens). */
+    private readonly tls: { options(config: DynamicConfig): CompileOptions; compiled(config: DynamicConfig, report: CompileReport): void } | null = null,
   ) {
     this.health = new HealthMonitor(state, log)
   }
@@ -59,7 +61,7 @@ export class Publisher {
     this.state.reloads.total++
     let compiled
     try {
-      compiled = compileTable(config, this.entryPoints, ++this.version, (keys) => this.health.board.assign(keys))
+      compiled = compileTable(config, this.entryPoints, ++this.version, (keys) => this.health.board.assign(keys), this.tls?.options(config))
     } catch (err) {
       this.state.reloads.lastFailure = now
       this.log.error('configuration could not be compiled; keeping the last good one', { error: (err as Error).message })
@@ -71,6 +73,7 @@ export class Publisher {
     this.state.tableVersion = this.version
     this.logChanges('router', report.routerErrors)
     this.logChanges('service', report.serviceErrors)
+    this.tls?.compiled(config, report)
     this.publish(this.ref(buffer))
     this.health.configure(config)
     this.log.debug('route table published', {
@@ -126,7 +129,7 @@ export class Publisher {
       services[name] = { name, provider: providerOf(name), passHostHeader: true, servers: [], status: 'disabled', errors: said.service.get(name)!, usedBy: [] }
     }
     for (const [name, r] of Object.entries(config.http.routers)) {
-      const errors = [...(report.routerErrors[name] ?? []), ...(said.router.get(name) ?? [])]
+      const errors = [...(report.routerErrors[name] ?? []), ...(report.routerWarnings[name] ?? []), ...(said.router.get(name) ?? [])]
       const enabled = name in report.priorities
       routers[name] = {
         name,

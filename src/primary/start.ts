@@ -13,6 +13,9 @@ import { startObservability } from '../api/observability.js'
 import { internalEntryPoints } from '../config/static.js'
 import { openConnections } from './open-connections.js'
 import type { TableRef } from '../worker/messages.js'
+import { CertificateStore } from '../tls/store.js'
+import type { Resolvers } from '../tls/acme/resolvers.js'
+import { workerEntryPoints } from './entrypoints.js'
 
 /** uWS 20.30's fixed idle timeout for HTTP connections. */
 const UWS_IDLE_MS = 10_000
@@ -41,10 +44,27 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
 
   let pool: WorkerPool | null = null
   let latest: TableRef
-  const publisher = new Publisher(state, epNames, log, (table) => {
-    latest = table
-    pool?.publish(table)
-  })
+  const usesTls = proxied.some(([, ep]) => ep.secure) || Object.keys(config.certificatesResolvers).length > 0
+  const store = usesTls ? new CertificateStore(config, log.with({ component: 'tls' })) : null
+  let resolvers: Resolvers | null = null
+  if (store && Object.keys(config.certificatesResolvers).length > 0) {
+    // Loaded only when asked for: acme-client and its HTTP stack
+    const { Resolvers } = await import('../tls/acme/resolvers.js')
+    resolvers = new Resolvers(config, log.with({ component: 'acme' }), (name, certs) => store.setAcme(name, certs))
+    await resolvers.load()
+    const r = resolvers
+    store.onRouters = (routers) => r.update(routers)
+  }
+  const publisher = new Publisher(
+    state,
+    epNames,
+    log,
+    (table) => {
+      latest = table
+      pool?.publish(table)
+    },
+    store && { options: (c) => store.compileOptions(c), compiled: (c, report) => store.compiled(c, report) },
+  )
   latest = publisher.initial()
 
   const aggregator = new Aggregator({
@@ -76,10 +96,13 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
   }
 
   const workers = config.workers > 0 ? config.workers : availableParallelism()
+  const tls = store ? await store.snapshot() : undefined
   pool = new WorkerPool(
     workers,
     {
-      entryPoints: proxied.map(([name, ep]) => ({ name, host: ep.host, port: ep.port, limits: config.clientLimits[name]! })),
+      entryPoints: workerEntryPoints(config, proxied),
+      tls,
+      challenges: resolvers?.challenges.all(),
       log: { level: config.log.level, format: config.log.format, toPrimary: config.log.filePath !== undefined },
       transport: {
         responseHeaderTimeoutMs: config.serversTransport.responseHeaderTimeoutMs,
@@ -107,6 +130,12 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
   )
   await pool.start()
   const running = pool
+  store?.connect({
+    add: (snapshot, names) => running.apply({ type: 'tls-add', version: snapshot.version, names }, snapshot),
+    replace: (snapshot) => running.recycleAll(snapshot),
+  })
+  resolvers?.challenges.connect((version, tokens) => running.apply({ type: 'challenges', version, tokens }))
+  resolvers?.start()
   log.info('pier ready', { workers, entryPoints: proxied.map(([n, ep]) => `${n}=${ep.host}:${ep.port}`).join(',') })
 
   return {
@@ -115,6 +144,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
     reopenAccessLog: () => observe.reopenAccessLog(),
     async stop() {
       aggregator.close()
+      resolvers?.stop()
       await Promise.all(providers.map((p) => p.stop().catch((err: Error) => log.warn('provider did not stop cleanly', { providerName: p.name, error: err.message }))))
       const clean = await running.drain(config.lifecycle.graceTimeOutMs)
       publisher.health.close()

@@ -171,6 +171,10 @@ export class RouteTable {
     return true
   }
 
+  priority(router: number): number {
+    return this.i32[this.routersOff + router * L.ROUTER_SLOTS + L.R_PRIORITY]!
+  }
+
   serviceOf(router: number): number {
     return this.i32[this.routersOff + router * L.ROUTER_SLOTS + L.R_SERVICE]!
   }

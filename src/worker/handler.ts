@@ -15,6 +15,18 @@ import { clientAddress } from './client-address.js'
 import { isUpgradeRequest, startUpgrade } from './upgrade-start.js'
 import type { WebSocketSettings } from './websocket-bridge.js'
 import type { Failover } from './failover.js'
+import { redirectLocation, redirectStatus, type EntryPointRedirect } from './redirect.js'
+import { CHALLENGE_PREFIX, challengeAnswer } from './acme-challenges.js'
+
+/** What an entrypoint does besides routing. */
+export interface EntryPointOptions {
+  /** X-Forwarded-Proto */
+  proto: 'http' | 'https'
+  redirect: EntryPointRedirect | null
+  /** Answers ACME http-01 challenges before any router */
+  acmeChallenge: boolean
+  limits: ClientLimits
+}
 
 /** The worker's current routing state; replaced as a whole on a table swap. */
 export interface Routing {
@@ -65,7 +77,8 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 /** Serves a request; context is given for a WebSocket upgrade request (uWS's upgrade handler). */
 export type Handler = (res: HttpResponse, req: HttpRequest, context?: us_socket_context_t) => void
 
-export function createHandler(ctx: HandlerContext, ep: number, epPort: number, limits: ClientLimits): Handler {
+export function createHandler(ctx: HandlerContext, ep: number, epPort: number, epOptions: EntryPointOptions): Handler {
+  const { redirect, acmeChallenge, limits } = epOptions
   const view = new RequestView()
   // A request pier answers itself (404, 503, an upgrade it refuses), reported like an exchange.
   const own: Finished = { table: ctx.routing().table, ep, router: -1, service: -1, server: -1, status: 0, method: '', startedAt: 0, headersAt: -1, bytesOut: 0, bytesIn: 0, attempts: 0, log: null }
@@ -113,7 +126,7 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, l
   }
   // Reused for every request: upstreamHead and pool.request read them before returning.
   // options[2 * isHead + idempotent]
-  const fwd: ForwardInfo = { method: '', target: '', host: '', clientIP: '', forwardedHost: '', port: epPort, server: ctx.serverName, upgrade: false }
+  const fwd: ForwardInfo = { method: '', target: '', host: '', clientIP: '', forwardedHost: '', port: epPort, proto: epOptions.proto, server: ctx.serverName, upgrade: false }
   const options: RequestOptions[] = [false, true].flatMap((isHead) =>
     [false, true].map((idempotent) => ({ headersTimeoutMs: ctx.headersTimeoutMs, isHead, idempotent })),
   )
@@ -131,7 +144,15 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, l
       const head = readRequest(req, view.method, view.path, view.query, limits)
       view.host = head.host
       if (head.status !== 0) return refuse(res, req, head.status, head.reason, startedAt)
+      if (acmeChallenge && view.path.startsWith(CHALLENGE_PREFIX)) {
+        const answer = challengeAnswer(view.path)
+        return reply(res, req, -1, -1, answer ? '200 OK' : '404 Not Found', answer || '404 page not found\n', ctx.sink.closing, startedAt)
+      }
       const router = table.match(view, ep)
+      if (redirect !== null && (router < 0 || table.priority(router) <= redirect.priority)) {
+        const status = redirectStatus(view.method, redirect.permanent)
+        return reply(res, req, -1, -1, status, status.slice(4), ctx.sink.closing, startedAt, ['location', redirectLocation(redirect, view.host, view.target())])
+      }
       if (router < 0) return reply(res, req, -1, -1, '404 Not Found', '404 page not found\n', ctx.sink.closing, startedAt)
       const service = table.serviceOf(router)
       const server = wrr.pick(service)

@@ -4,6 +4,8 @@ import type { MessagePort } from 'node:worker_threads'
 import type { MetricsSnapshot } from '../metrics/snapshot.js'
 import type { AccessLogFormat } from '../accesslog/format.js'
 import type { ClientLimits } from '../config/static.js'
+import type { SniEntry, TlsSnapshot } from '../tls/snapshot.js'
+import type { EntryPointRedirect } from './redirect.js'
 import type { WebSocketSettings } from './websocket-bridge.js'
 import type { AccessLogFilters } from '../accesslog/filters.js'
 import type { AccessLogFields } from '../accesslog/fields.js'
@@ -13,6 +15,11 @@ export interface WorkerEntryPoint {
   host: string
   port: number
   limits: ClientLimits
+  /** Serves TLS (uWS SSLApp) with the certificates of ServeInput.tls */
+  secure?: boolean
+  redirect?: EntryPointRedirect
+  /** Answers ACME http-01 challenges */
+  acmeChallenge?: boolean
 }
 
 /** A route table and the health board its servers' slots index (balancer/health-board.ts). */
@@ -38,6 +45,10 @@ export interface ServeInput {
   webSocket: WebSocketSettings
   /** Prometheus buckets (seconds); the access log format when it is on. */
   observe: { buckets?: number[]; accessLog?: { format: AccessLogFormat; counter: SharedArrayBuffer; filters?: AccessLogFilters; fields?: AccessLogFields } }
+  /** Certificates in force when the worker starts (when an entrypoint is secure); later additions arrive as TlsAddMessage. */
+  tls?: TlsSnapshot
+  /** ACME http-01 answers in force when the worker starts. */
+  challenges?: Record<string, string>
 }
 
 // primary -> worker
@@ -52,8 +63,22 @@ export interface DrainMessage {
 /** Hand this thread's work to a fresh one (SIGUSR2), the path a thread's uncaught error takes too. */
 export interface RetireMessage {
   type: 'retire'
+  /** A replacement already listens (certificates changed): none is to be started */
+  replaced?: boolean
 }
-export type ToWorker = TableMessage | DrainMessage | RetireMessage
+/** Server names to add to every TLS entrypoint (names only ever get added in place). */
+export interface TlsAddMessage {
+  type: 'tls-add'
+  version: number
+  names: SniEntry[]
+}
+/** The ACME http-01 answers now pending (the whole set). */
+export interface ChallengesMessage {
+  type: 'challenges'
+  version: number
+  tokens: Record<string, string>
+}
+export type ToWorker = TableMessage | DrainMessage | RetireMessage | TlsAddMessage | ChallengesMessage
 
 // worker -> primary
 export interface ListeningMessage {
@@ -77,6 +102,14 @@ export interface RetiringMessage {
   type: 'retiring'
   id: number
   reason: string
+  replaced?: boolean
+}
+/** A TlsAddMessage or ChallengesMessage is in force in this thread. */
+export interface AppliedMessage {
+  type: 'applied'
+  id: number
+  what: 'tls' | 'challenges'
+  version: number
 }
 /** Counters and histograms recorded since the last snapshot (every second, before a swap, at the end). */
 export interface MetricsMessage {
@@ -94,4 +127,4 @@ export interface AccessLogMessage {
   lines: string
   count: number
 }
-export type FromWorker = ListeningMessage | FailedMessage | DrainedMessage | RetiringMessage | MetricsMessage | AccessLogMessage | LogMessage
+export type FromWorker = ListeningMessage | FailedMessage | DrainedMessage | RetiringMessage | MetricsMessage | AccessLogMessage | LogMessage | AppliedMessage

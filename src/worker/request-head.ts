@@ -255,6 +255,8 @@ export interface ForwardInfo {
   forwardedHost: string
   /** Entrypoint port for X-Forwarded-Port. */
   port: number
+  /** Entrypoint scheme for X-Forwarded-Proto: http or https. */
+  proto: string
   /** Host name of this proxy for X-Forwarded-Server. */
   server: string
   /** A WebSocket upgrade: the head asks the backend to switch (and X-Forwarded-Proto says ws, as Traefik's does). */
@@ -267,6 +269,6 @@ export function upstreamHead(f: ForwardInfo): string {
   return (
     `${f.method} ${f.target} HTTP/1.1\r\nhost: ${f.host}\r\n${out}${framing}${f.upgrade ? 'connection: upgrade\r\nupgrade: websocket\r\n' : ''}` +
     `x-forwarded-for: ${xff}\r\nx-forwarded-host: ${f.forwardedHost}\r\nx-forwarded-port: ${f.port}\r\n` +
-    `x-forwarded-proto: ${f.upgrade ? 'ws' : 'http'}\r\nx-forwarded-server: ${f.server}\r\nx-real-ip: ${f.clientIP}\r\n\r\n`
+    `x-forwarded-proto: ${f.upgrade ? (f.proto === 'https' ? 'wss' : 'ws') : f.proto}\r\nx-forwarded-server: ${f.server}\r\nx-real-ip: ${f.clientIP}\r\n\r\n`
   )
 }

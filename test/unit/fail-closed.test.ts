@@ -47,10 +47,10 @@ const host = (name: string) => `Host(\`${name}.test\`)`
 const disabling: [string, Record<string, string>, RegExp][] = [
   ['v2 basicAuth middleware', { 'traefik.http.routers.r.middlewares': 'auth' }, /^middlewares auth@docker: pier has no middlewares yet/],
   ['v2 middleware from another provider', { 'traefik.http.routers.r.middlewares': 'auth@file, secure' }, /^middlewares auth@file, secure@docker:/],
-  ['v2 tls', { 'traefik.http.routers.r.tls': 'true' }, /^tls: pier does not serve HTTPS yet/],
-  ['v2 tls with a bad value', { 'traefik.http.routers.r.tls': 'yes' }, /^tls:/],
-  ['v2 certresolver alone', { 'traefik.http.routers.r.tls.certresolver': 'le' }, /^tls:/],
-  ['v2 tls domains', { 'traefik.http.routers.r.tls.domains[0].main': 'r.test', 'traefik.http.routers.r.tls.domains[0].sans': 'www.r.test' }, /^tls:/],
+  ['v2 tls without a TLS entrypoint', { 'traefik.http.routers.r.tls': 'true' }, /^no entrypoint serves TLS/],
+  ['v2 tls with a bad value', { 'traefik.http.routers.r.tls': 'yes' }, /^no entrypoint serves TLS/],
+  ['v2 certresolver alone', { 'traefik.http.routers.r.tls.certresolver': 'le' }, /^no entrypoint serves TLS/],
+  ['v2 tls domains', { 'traefik.http.routers.r.tls.domains[0].main': 'r.test', 'traefik.http.routers.r.tls.domains[0].sans': 'www.r.test' }, /^no entrypoint serves TLS/],
   ['v2 unknown router field (a typo of middlewares)', { 'traefik.http.routers.r.middleware': 'auth' }, /^label traefik\.http\.routers\.r\.middleware: router field "middleware" is not known to pier$/],
   ['v2 gRPC health check', { 'traefik.http.services.r.loadbalancer.healthcheck.mode': 'grpc' }, /service "r@docker" is disabled: label traefik\.http\.services\.r\.loadbalancer\.healthcheck\.mode: gRPC health checks are not supported/],
   ['v2 bad health check interval', { 'traefik.http.services.r.loadbalancer.healthcheck.interval': 'often' }, /label traefik\.http\.services\.r\.loadbalancer\.healthcheck\.interval must be a positive duration such as 10s or 500ms, not "often"/],
@@ -173,7 +173,7 @@ http:
 `)
   const r = p.state.routers
   t.match(r['admin@file'], { status: 'disabled', middlewares: ['auth@file'], errors: [/^middlewares auth@file:/] })
-  t.match(r['secure@file'], { status: 'disabled', tls: { certResolver: 'le' }, errors: [/^tls:/] })
+  t.match(r['secure@file'], { status: 'disabled', tls: { certResolver: 'le' }, errors: [/^no entrypoint serves TLS/] })
   t.match(r['checked@file'], { status: 'disabled', errors: [/service "hc@file" is disabled: loadBalancer\.healthCheck\.mode: gRPC health checks are not supported/] })
   t.match(p.state.services['hc@file'], { status: 'disabled', errors: [/loadBalancer\.healthCheck\.mode/] })
   t.equal(r['open@file']!.status, 'enabled')
