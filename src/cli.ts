@@ -68,14 +68,8 @@ try {
     log.info('stopping: no new connections, waiting for requests in flight', { signal, graceMs: config.lifecycle.graceTimeOutMs })
     running.stop().then(
       (clean) => {
-        if (clean) {
-          log.info('stopped')
-          process.exit(0)
-        }
-        // Ending uWS threads with client connections still open would abort; the
-        // grace period is over, so end the process outright.
-        log.warn('grace period over with requests or connections still open; exiting')
-        process.kill(process.pid, 'SIGKILL')
+        log.info('stopped', { clean })
+        process.exit(clean ? 0 : 1)
       },
       (err: Error) => {
         log.error('stop failed', { error: err.message })

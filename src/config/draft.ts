@@ -3,7 +3,7 @@
 // (`--api=false`); `touched` says some key inside it was set, which turns the
 // section on as in Traefik.
 import type { Level, Format } from '../log.js'
-import type { EntryPoint } from './static.js'
+import type { ClientLimits, EntryPoint } from './static.js'
 import type { Origin } from './values.js'
 import type { AccessLogFormat } from '../accesslog/format.js'
 import type { FieldMode } from '../accesslog/fields.js'
@@ -16,6 +16,8 @@ interface Section {
 export interface Draft {
   /** lower-cased name -> entrypoint with the name as first spelled */
   entryPoints: Map<string, EntryPoint & { name: string }>
+  /** lower-cased entrypoint name -> limits given for it, and where the first was given */
+  clientLimits: Map<string, Partial<ClientLimits> & { at: Origin }>
   workers?: number
   throttleMs?: number
   file: Section & { filename?: string; directory?: string; watch?: boolean }
@@ -36,7 +38,7 @@ export interface Draft {
     fields?: { defaultMode?: 'keep' | 'drop'; names: Record<string, 'keep' | 'drop'>; headersMode?: FieldMode; headers: Record<string, FieldMode>; queryParameters?: 'keep' | 'drop' }
   }
   log: { level?: Level; format?: Format; filePath?: string; maxSize?: number; maxBackups?: number; maxAge?: number; compress?: boolean }
-  transport: { responseHeaderTimeoutMs?: number; dialTimeoutMs?: number; maxIdleConnsPerHost?: number }
+  transport: { responseHeaderTimeoutMs?: number; dialTimeoutMs?: number; idleConnTimeoutMs?: number; maxIdleConnsPerHost?: number; maxResponseHeaderBytes?: number }
   graceTimeOutMs?: number
   /** lower-cased entrypoint name -> its http.tls and http.redirections keys */
   epHttp: Map<string, EntryPointHttpDraft>
@@ -97,6 +99,7 @@ export interface EngineDraft extends Section {
 export function emptyDraft(): Draft {
   return {
     entryPoints: new Map(),
+    clientLimits: new Map(),
     file: {},
     docker: { tls: {} },
     swarm: { tls: {} },

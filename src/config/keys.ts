@@ -2,6 +2,7 @@
 // what it does to the draft. Keys match case-insensitively (Traefik lower-cases
 // them); `<name>` stands for a user-chosen name such as an entrypoint's.
 import type { Draft, EngineDraft } from './draft.js'
+import type { ClientLimits } from './static.js'
 import * as V from './values.js'
 import type { Value } from './values.js'
 import { ConfigError, ConfigErrorCode } from './errors.js'
@@ -40,6 +41,20 @@ def('entryPoints.<name>.address', false, (d, v, name) => setEntryPoint(d, name, 
 def('entryPoints', false, (d, v) => {
   for (const { name, address, words } of V.v1EntryPoints(v)) setEntryPoint(d, name, { raw: address, at: v.at }, words)
 })
+
+// client connections of an entrypoint
+const limit = (d: Draft, name: string, v: Value): Partial<ClientLimits> => {
+  const key = name.toLowerCase()
+  let l = d.clientLimits.get(key)
+  if (!l) d.clientLimits.set(key, (l = { at: v.at }))
+  return l
+}
+const responding = 'entryPoints.<name>.transport.respondingTimeouts'
+def(`${responding}.readTimeout`, false, (d, v, name) => (limit(d, name, v).readTimeoutMs = V.duration(v)))
+def(`${responding}.writeTimeout`, false, (d, v, name) => (limit(d, name, v).writeTimeoutMs = V.duration(v)))
+def(`${responding}.idleTimeout`, false, (d, v, name) => (limit(d, name, v).idleTimeoutMs = V.duration(v)))
+def('entryPoints.<name>.http.maxHeaderBytes', false, (d, v, name) => (limit(d, name, v).maxHeaderBytes = V.int(v, 1024, 1 << 24)))
+def('entryPoints.<name>.http.maxRequestLineBytes', false, (d, v, name) => (limit(d, name, v).maxRequestLineBytes = V.int(v, 256, 1 << 24)))
 
 // providers
 def('providers.providersThrottleDuration', false, (d, v) => (d.throttleMs = V.duration(v)))
@@ -118,7 +133,9 @@ def('log.compress', true, (d, v) => (d.log.compress = V.bool(v)))
 // backends
 def('serversTransport.forwardingTimeouts.responseHeaderTimeout', false, (d, v) => (d.transport.responseHeaderTimeoutMs = V.duration(v)))
 def('serversTransport.forwardingTimeouts.dialTimeout', false, (d, v) => (d.transport.dialTimeoutMs = V.duration(v)))
+def('serversTransport.forwardingTimeouts.idleConnTimeout', false, (d, v) => (d.transport.idleConnTimeoutMs = V.duration(v)))
 def('serversTransport.maxIdleConnsPerHost', false, (d, v) => (d.transport.maxIdleConnsPerHost = V.int(v, 1, 100_000)))
+def('serversTransport.maxResponseHeaderBytes', false, (d, v) => (d.transport.maxResponseHeaderBytes = V.int(v, 1024, 1 << 24)))
 def('lifecycle.graceTimeOut', false, (d, v) => (d.graceTimeOutMs = V.duration(v)))
 
 // API, dashboard, ping
@@ -205,8 +222,9 @@ function epHttpTls(d: Draft, name: string, t: V.V1TlsWords): void {
 
 /** Traefik options pier knows of but does not implement (matched by prefix). */
 const unsupported: Array<[string, string]> = [
-  ['entryPoints.<name>', 'of an entrypoint, pier supports address, http.tls and http.redirections.entryPoint'],
-  ['entryPoints.<name>.http', 'of an entrypoint, pier supports http.tls (certResolver, domains, options) and http.redirections.entryPoint'],
+  ['entryPoints.<name>', 'of an entrypoint, pier supports address, http.tls, http.redirections.entryPoint, transport.respondingTimeouts (readTimeout, writeTimeout, idleTimeout), http.maxHeaderBytes and http.maxRequestLineBytes'],
+  ['entryPoints.<name>.http', 'of an entrypoint, pier supports http.tls (certResolver, domains, options), http.redirections.entryPoint, http.maxHeaderBytes and http.maxRequestLineBytes'],
+  ['entryPoints.<name>.transport', 'of an entrypoint\'s transport, pier supports respondingTimeouts (readTimeout, writeTimeout, idleTimeout)'],
   ['certificatesResolvers.<name>', 'pier has ACME resolvers (certificatesResolvers.<name>.acme)'],
   ['certificatesResolvers.<name>.acme', 'of ACME, pier supports email, storage, caServer, keyType, certificatesDuration, preferredChain, eab, httpChallenge, tlsChallenge, caCertificates'],
   ['acme', 'of Traefik 1.7 ACME, pier supports email, storage, caServer, keyType, entryPoint, onHostRule, httpChallenge.entryPoint'],
@@ -217,7 +235,7 @@ const unsupported: Array<[string, string]> = [
   ['spiffe', 'SPIFFE is not supported'],
   ['ocsp', 'OCSP stapling is not supported'],
   ['tcpServersTransport', 'TCP routing is not supported'],
-  ['serversTransport', 'of serversTransport, pier supports forwardingTimeouts.responseHeaderTimeout, forwardingTimeouts.dialTimeout and maxIdleConnsPerHost'],
+  ['serversTransport', 'of serversTransport, pier supports forwardingTimeouts (responseHeaderTimeout, dialTimeout, idleConnTimeout), maxIdleConnsPerHost and maxResponseHeaderBytes'],
   ['providers', 'pier has the file, docker and swarm providers'],
   ['providers.file', 'of the file provider, pier supports filename, directory and watch'],
   ['providers.docker', 'of the docker provider, pier supports endpoint, tls, exposedByDefault, network, defaultRule, watch, constraints, allowEmptyServices, useBindPortIP, swarmMode, swarmModeRefreshSeconds'],

@@ -5,7 +5,7 @@
 // Throws ConfigError with a message naming the flag or file.
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
-import type { StaticConfig, DockerTLS, EngineProviderConfig, EntryPoint } from './static.js'
+import type { StaticConfig, DockerTLS, EngineProviderConfig, EntryPoint, ClientLimits } from './static.js'
 import { ConfigError, ConfigErrorCode } from './errors.js'
 import { emptyDraft, type Draft, type EngineDraft } from './draft.js'
 import { readFlags } from './flags.js'
@@ -22,6 +22,8 @@ export const DEFAULT_DOCKER_ENDPOINT = 'unix:///var/run/docker.sock'
 export const DEFAULT_DOCKER_RULE = 'Host(`{{ normalize .Name }}`)'
 export const DEFAULT_SWARM_REFRESH_MS = 15_000
 export const DEFAULT_BUCKETS = [0.1, 0.3, 1.2, 5]
+/** Traefik's respondingTimeouts defaults; pier's size limits (Traefik allows 1 MiB of headers). */
+export const DEFAULT_CLIENT_LIMITS: ClientLimits = { readTimeoutMs: 60_000, writeTimeoutMs: 0, idleTimeoutMs: 180_000, maxHeaderBytes: 16_384, maxRequestLineBytes: 8192 }
 export const DEFAULT_WEBSOCKET_MAX_MESSAGE = 16 * 1024 * 1024
 
 export function parseStaticConfig(argv: string[], env: NodeJS.ProcessEnv): StaticConfig {
@@ -63,9 +65,24 @@ function finish(d: Draft, env: NodeJS.ProcessEnv): StaticConfig {
   const needTraefik = (): void => {
     if (!d.entryPoints.has('traefik')) entryPoints.traefik = { host: '', port: 8080 }
   }
+  for (const [key, l] of d.clientLimits) {
+    if (!d.entryPoints.has(key) && !(key === 'web' && entryPoints.web)) throw new ConfigError(ConfigErrorCode.BAD_VALUE, `${describe(l.at)}: no entrypoint named ${JSON.stringify(key)} has an address`)
+  }
+  const clientLimits = (name: string): ClientLimits => {
+    const l = d.clientLimits.get(name.toLowerCase())
+    const D = DEFAULT_CLIENT_LIMITS
+    return {
+      readTimeoutMs: l?.readTimeoutMs ?? D.readTimeoutMs,
+      writeTimeoutMs: l?.writeTimeoutMs ?? D.writeTimeoutMs,
+      idleTimeoutMs: l?.idleTimeoutMs ?? D.idleTimeoutMs,
+      maxHeaderBytes: l?.maxHeaderBytes ?? D.maxHeaderBytes,
+      maxRequestLineBytes: l?.maxRequestLineBytes ?? D.maxRequestLineBytes,
+    }
+  }
 
   const cfg: StaticConfig = {
     entryPoints,
+    clientLimits: {},
     providers: { throttleMs: d.throttleMs ?? 100 },
     ping: d.ping ?? false,
     log: {
@@ -78,9 +95,11 @@ function finish(d: Draft, env: NodeJS.ProcessEnv): StaticConfig {
     },
     workers: d.workers ?? availableParallelism(),
     serversTransport: {
-      responseHeaderTimeoutMs: d.transport.responseHeaderTimeoutMs ?? 0,
+      responseHeaderTimeoutMs: d.transport.responseHeaderTimeoutMs ?? 60_000,
       dialTimeoutMs: d.transport.dialTimeoutMs ?? 30_000,
+      idleConnTimeoutMs: d.transport.idleConnTimeoutMs ?? 90_000,
       maxIdleConnsPerHost: d.transport.maxIdleConnsPerHost ?? 64,
+      maxResponseHeaderBytes: d.transport.maxResponseHeaderBytes ?? 16_384,
     },
     lifecycle: { graceTimeOutMs: d.graceTimeOutMs ?? 10_000 },
     webSocket: { maxMessageSize: d.webSocket.maxMessageSize ?? DEFAULT_WEBSOCKET_MAX_MESSAGE, compression: d.webSocket.compression ?? false },
@@ -135,6 +154,7 @@ function finish(d: Draft, env: NodeJS.ProcessEnv): StaticConfig {
   }
   if (d.log.filePath !== undefined) cfg.log.filePath = d.log.filePath
   finishTls(d, cfg)
+  for (const name of Object.keys(entryPoints)) cfg.clientLimits[name] = clientLimits(name)
   return cfg
 }
 

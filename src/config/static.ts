@@ -75,6 +75,24 @@ export interface AcmeResolver {
   caCertificates?: string[]
 }
 
+/**
+ * What pier allows a client connection on one entrypoint: Traefik's
+ * transport.respondingTimeouts and http.maxHeaderBytes, and pier's own
+ * request-line limit. Timeouts in ms, 0 = none.
+ */
+export interface ClientLimits {
+  /** transport.respondingTimeouts.readTimeout: the request (head parsed to body read); default 60000 */
+  readTimeoutMs: number
+  /** transport.respondingTimeouts.writeTimeout: head parsed to response written; default 0 */
+  writeTimeoutMs: number
+  /** transport.respondingTimeouts.idleTimeout; default 180000 (uWS closes idle connections after 10-14 s whatever it says) */
+  idleTimeoutMs: number
+  /** http.maxHeaderBytes: header fields of a request; default 16384 (Traefik: 1 MiB) */
+  maxHeaderBytes: number
+  /** http.maxRequestLineBytes (pier's own): method, target and version; default 8192 */
+  maxRequestLineBytes: number
+}
+
 export interface FileProviderConfig {
   filename?: string
   directory?: string
@@ -157,6 +175,8 @@ export interface StaticConfig {
   configFile?: string
   /** name -> address; default { web: :80 }. 'traefik' is the API entrypoint (default :8080). */
   entryPoints: Record<string, EntryPoint>
+  /** The same names -> limits on their client connections (defaults filled in). */
+  clientLimits: Record<string, ClientLimits>
   providers: {
     /** Throttle between applied configurations per provider, ms; default 100 (Traefik: 2000). */
     throttleMs: number
@@ -187,10 +207,14 @@ export interface StaticConfig {
   /** Worker threads; default: number of CPU cores. */
   workers: number
   serversTransport: {
-    /** ms; default 0 = none */
+    /** ms; default 60000 (Traefik: 0 = none) */
     responseHeaderTimeoutMs: number
     /** ms; default 30000 */
     dialTimeoutMs: number
+    /** ms an idle keep-alive connection to a backend is kept; default 90000 */
+    idleConnTimeoutMs: number
+    /** largest backend response head (status line, fields) accepted; default 16384 (502 beyond) */
+    maxResponseHeaderBytes: number
     /** keep-alive connections per server per worker; default 64 */
     maxIdleConnsPerHost: number
   }

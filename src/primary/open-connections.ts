@@ -1,8 +1,6 @@
 // Counts this machine's open TCP connections whose local port is one of
 // ours (accepted client connections), from /proc/net/tcp{,6}: uWS 20.30 tells
-// no one when a connection opens or closes. The drain uses it to exit only
-// once every client connection is closed (a worker thread that ends with a
-// uWS connection open would abort the process); traefik_open_connections too.
+// no one when a connection opens or closes. traefik_open_connections reads it.
 import { readFileSync } from 'node:fs'
 
 // Socket states in which the process still holds the connection; after its

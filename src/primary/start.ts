@@ -17,9 +17,12 @@ import { CertificateStore } from '../tls/store.js'
 import type { Resolvers } from '../tls/acme/resolvers.js'
 import { workerEntryPoints } from './entrypoints.js'
 
+/** uWS 20.30's fixed idle timeout for HTTP connections. */
+const UWS_IDLE_MS = 10_000
+
 export interface Running {
   state: RuntimeState
-  /** Drains and stops everything; resolves true if requests in flight finished and client connections closed within the grace period. */
+  /** Drains and stops everything; resolves true if requests in flight finished within the grace period (none was cut). */
   stop(): Promise<boolean>
   /** Retires one worker thread; a fresh one replaces it. */
   recycleWorker(): void
@@ -31,6 +34,10 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
   const internal = internalEntryPoints(config)
   const proxied = Object.entries(config.entryPoints).filter(([name]) => !internal.has(name))
   const epNames = proxied.map(([name]) => name)
+  for (const name of epNames) {
+    const idle = config.clientLimits[name]!.idleTimeoutMs
+    if (idle > 0 && idle < UWS_IDLE_MS) log.warn('idleTimeout not honoured: uWS closes idle connections 10-14 s after their last response', { entryPoint: name, idleTimeout: `${idle / 1000}s` })
+  }
   const state = new RuntimeState(config)
   const observe = await startObservability(state, log)
   observe.metrics.countConnections = () => new Map(proxied.map(([name, ep]) => [name, openConnections(new Set([ep.port]))]))
@@ -100,8 +107,11 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
       transport: {
         responseHeaderTimeoutMs: config.serversTransport.responseHeaderTimeoutMs,
         dialTimeoutMs: config.serversTransport.dialTimeoutMs,
+        idleConnTimeoutMs: config.serversTransport.idleConnTimeoutMs,
         maxConnsPerServer: config.serversTransport.maxIdleConnsPerHost,
+        maxResponseHeaderBytes: config.serversTransport.maxResponseHeaderBytes,
       },
+      graceMs: config.lifecycle.graceTimeOutMs,
       webSocket: { maxMessageSize: config.webSocket.maxMessageSize, compress: config.webSocket.compression },
       observe: {
         buckets: config.metrics?.prometheus?.buckets,
@@ -136,7 +146,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
       aggregator.close()
       resolvers?.stop()
       await Promise.all(providers.map((p) => p.stop().catch((err: Error) => log.warn('provider did not stop cleanly', { providerName: p.name, error: err.message }))))
-      const clean = await running.drain(config.lifecycle.graceTimeOutMs, proxied.map(([, ep]) => ep.port))
+      const clean = await running.drain(config.lifecycle.graceTimeOutMs)
       publisher.health.close()
       await observe.close()
       return clean

@@ -6,12 +6,10 @@ import { Piscina } from 'piscina'
 import { MessageChannel, type MessagePort } from 'node:worker_threads'
 import type { Logger } from '../log.js'
 import type { ServeInput, FromWorker, ToWorker, TableRef } from '../worker/messages.js'
-import { openConnections } from './open-connections.js'
-import { UWS_IDLE_CLOSE_MS } from '../worker/uws-idle.js'
 import type { TlsSnapshot } from '../tls/snapshot.js'
 
-/** How long closing WebSockets (after the grace period) may take to finish their close handshakes. */
-const WEBSOCKET_CLOSE_MS = 2000
+/** A draining thread ends on its own at the grace period (and 2 s of WebSocket closes); this much later, the primary stops waiting for it. */
+const DRAIN_MARGIN_MS = 4000
 
 export type WorkerSettings = Omit<ServeInput, 'id' | 'port' | 'table'>
 
@@ -73,7 +71,8 @@ export class WorkerPool {
     this.pool.run(input, { transferList: [port2] as never }).then(
       () => {
         if (this.retiring.delete(id)) this.log.info('worker thread retired', { worker: id })
-        port1.close()
+        // While draining, the thread's 'drained' message may still be on its way.
+        if (!this.stopping) port1.close()
       },
       (err: Error) => {
         ready.reject(err)
@@ -167,38 +166,27 @@ export class WorkerPool {
   }
 
   /**
-   * Stops accepting, waits for requests in flight and then for client
-   * connections to close, up to graceMs. Resolves true if all closed in time.
+   * Stops accepting; every thread lets its requests in flight finish within
+   * graceMs, then closes its connections and ends. Resolves true when no
+   * request had to be cut.
    */
-  async drain(graceMs: number, ports: number[]): Promise<boolean> {
+  async drain(graceMs: number): Promise<boolean> {
     this.stopping = true
-    const start = Date.now()
-    const deadline = start + graceMs
     const all = [...this.ports.values(), ...this.retiring.values()]
-    const drained = Promise.all(
-      all.map((port) => new Promise<void>((resolve) => port.on('message', (m: FromWorker) => m.type === 'drained' && resolve()))),
+    const cuts = all.map(
+      (port) =>
+        new Promise<number>((resolve) => {
+          port.on('message', (m: FromWorker) => m.type === 'drained' && resolve(m.cut))
+          // A retiring thread may have ended on its own first (its port closed, it cut nothing it was asked to drain).
+          port.once('close', () => resolve(0))
+        }),
     )
     for (const port of all) port.postMessage({ type: 'drain' } satisfies ToWorker)
-    const within = async (ms: number): Promise<boolean> => {
-      let timer: NodeJS.Timeout | undefined
-      const done = await Promise.race([drained.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)))])
-      clearTimeout(timer)
-      return done
-    }
-    let inTime = await within(graceMs)
-    if (!inTime) {
-      // WebSockets stay open through the grace period, then close with 1001; their close handshakes get a moment.
-      for (const port of all) port.postMessage({ type: 'close-websockets' } satisfies ToWorker)
-      inTime = await within(WEBSOCKET_CLOSE_MS)
-    }
-    if (!inTime) return false
-    // Idle keep-alive clients are closed by uWS's idle timeout: allow for it even past a shorter grace period.
-    const connDeadline = Math.max(deadline, start + UWS_IDLE_CLOSE_MS)
-    const mine = new Set(ports)
-    while (openConnections(mine) > 0) {
-      if (Date.now() >= connDeadline) return false
-      await new Promise((r) => setTimeout(r, 50))
-    }
-    return true
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<number>((r) => (timer = setTimeout(() => r(-1), graceMs + DRAIN_MARGIN_MS)))
+    const cut = await Promise.race([Promise.all(cuts).then((c) => c.reduce((a, b) => a + b, 0)), late])
+    clearTimeout(timer)
+    if (cut !== 0) this.log.warn('grace period over: requests still in flight were cut', { requests: cut < 0 ? 'unknown (a thread did not answer)' : cut })
+    return cut === 0
   }
 }

@@ -14,6 +14,10 @@ FIELD[0x09] = 1
 for (let i = 0x20; i <= 0x7e; i++) FIELD[i] = 1
 for (let i = 0x80; i <= 0xff; i++) FIELD[i] = 1
 
+/** FIELD without obs-text: what nearly every value holds, scanned first. */
+export const ASCII_FIELD = FIELD.slice()
+ASCII_FIELD.fill(0, 0x80)
+
 /** Hex digit value + 1 (0 = not a hex digit). */
 export const HEX = new Uint8Array(256)
 for (let i = 0; i < 10; i++) HEX[0x30 + i] = i + 1

@@ -79,9 +79,10 @@ export class Connection implements ParserSink {
     host: string,
     port: number,
     now: number,
+    maxHeadBytes: number,
   ) {
     this.since = now
-    this.parser = new ResponseParser(this)
+    this.parser = new ResponseParser(this, maxHeadBytes)
     this.socket = connect({
       host,
       port,
@@ -116,13 +117,13 @@ export class Connection implements ParserSink {
     req.wrote = true
     const s = this.socket
     if (req.bodyMode === 0) {
-      s.write(req.head, 'latin1')
+      s.write(req.head, 'utf8')
       req.armHeadersTimeout(now)
       return
     }
     // Head and body written in this tick leave in one writev.
     s.cork()
-    s.write(req.head, 'latin1')
+    s.write(req.head, 'utf8')
     const pending = req.pendingBody
     if (pending !== null) {
       req.pendingBody = null
@@ -217,7 +218,7 @@ export class Connection implements ParserSink {
     const req = this.req!
     req.headersDeadline = 0
     req.sentBody = null
-    req.handler.onHeaders(head.status, head.statusText, head.headers, contentLength)
+    req.handler.onHeaders(head.status, head.statusText, head.headers, contentLength, head.obsText)
     return this.req === req && !this.readPaused
   }
 

@@ -6,7 +6,7 @@
 // Lines may end in CRLF or a bare LF, as nginx and Go (so Traefik) accept
 // from backends; pier re-serializes every header it forwards, so the
 // leniency cannot reach the client. A CR anywhere else is an error.
-import { CR, FIELD, HTAB, LF, SP, TOKEN, bytes, eqLower, latin1 } from './chars.js'
+import { ASCII_FIELD, CR, FIELD, HTAB, LF, SP, TOKEN, bytes, eqLower, latin1 } from './chars.js'
 import { BadResponse, badResponse, type UpstreamError } from './errors.js'
 
 const HTTP_1 = bytes('HTTP/1.')
@@ -39,6 +39,8 @@ export class Head {
   keepAlive = false
   /** The server's idle limit from `Keep-Alive: timeout=N`, in ms; -1 when not given. */
   keepAliveTimeoutMs = -1
+  /** The reason phrase or a header value holds bytes 0x80-0xff (decoded as latin1, one character per byte). */
+  obsText = false
   /** After HEAD_INCOMPLETE: where the first unfinished line starts. */
   resume = 0
   /** After HEAD_ERROR: what was wrong. */
@@ -52,6 +54,7 @@ export class Head {
     this.close = false
     this.keepAlive = false
     this.keepAliveTimeoutMs = -1
+    this.obsText = false
     this.error = null
   }
 }
@@ -77,6 +80,16 @@ export function parseHead(buf: Buffer, p: number, end: number, out: Head): numbe
     if (p < 0) return p
   }
   return parseFields(buf, p, end, out, out.headers, BadResponse.HEADER)
+}
+
+/** Where the field text starting at p ends (at most end); notes obs-text, whose scan is taken only when one is met. */
+function fieldEnd(buf: Buffer, p: number, end: number, out: Head): number {
+  while (p < end && ASCII_FIELD[buf[p]!] === 1) p++
+  if (p < end && buf[p]! >= 0x80) {
+    out.obsText = true
+    while (p < end && FIELD[buf[p]!] === 1) p++
+  }
+  return p
 }
 
 /** HTTP/1.x SP 3DIGIT [SP reason] (CR)LF */
@@ -108,7 +121,7 @@ function statusLine(buf: Buffer, p: number, end: number, out: Head): number {
   } else {
     if (buf[q] !== SP) return fail(out, badResponse(BadResponse.STATUS_LINE, 'expected a space after the status code'))
     const rs = ++q
-    while (q < le && FIELD[buf[q]!] === 1) q++
+    q = fieldEnd(buf, q, le, out)
     if (q !== le) return fail(out, badResponse(BadResponse.STATUS_LINE, 'invalid character in the reason phrase'))
     out.statusText = le > rs ? latin1(buf, rs, le) : ''
   }
@@ -153,7 +166,7 @@ export function parseFields(
     const ne = p++
     while (p < end && (buf[p] === SP || buf[p] === HTAB)) p++
     const vs = p
-    while (p < end && FIELD[buf[p]!] === 1) p++
+    p = fieldEnd(buf, p, end, head)
     if (p >= end) return incomplete(head, ns)
     let ve = p
     if (buf[p] === LF) p += 1

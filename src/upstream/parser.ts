@@ -7,8 +7,8 @@ import { CR, FIELD, HEX, HTAB, LF, SP } from './chars.js'
 import { BadResponse, ErrorCode, UpstreamError, badResponse } from './errors.js'
 import { HEAD_ERROR, HEAD_INCOMPLETE, Head, parseFields, parseHead } from './head.js'
 
-/** Largest response head (status line + headers) or trailer section accepted. */
-export const MAX_HEAD_BYTES = 64 * 1024
+/** Largest response head (status line + headers) or trailer section accepted unless told otherwise. */
+export const DEFAULT_MAX_HEAD_BYTES = 16 * 1024
 /** Largest chunk-size line (size + extensions), as Node's own limit on chunk extensions. */
 const MAX_CHUNK_LINE = 16 * 1024
 /** Chunk sizes above this are refused (far beyond any real chunk, and exact in a double). */
@@ -69,7 +69,11 @@ export class ResponseParser {
   /** Set when the sink returned false from onHead. */
   private stopped = false
 
-  constructor(sink: ParserSink) {
+  constructor(
+    sink: ParserSink,
+    /** Largest head (status line + fields) or trailer section accepted. */
+    private readonly maxHeadBytes = DEFAULT_MAX_HEAD_BYTES,
+  ) {
     this.sink = sink
   }
 
@@ -183,7 +187,7 @@ export class ResponseParser {
     let limit = end
     if (this.pendingLen > 0) {
       // Continue the head kept from earlier reads: append, then resume at its
-      // unfinished line (re-scanned; bounded by MAX_HEAD_BYTES).
+      // unfinished line (re-scanned; bounded by maxHeadBytes).
       this.appendPending(buf, p, end)
       data = this.pending!
       from = 0
@@ -201,11 +205,11 @@ export class ResponseParser {
         this.pending!.copyWithin(0, resume, limit)
         this.pendingLen = limit - resume
       }
-      if (this.headBytes + this.pendingLen > MAX_HEAD_BYTES) return this.tooLarge()
+      if (this.headBytes + this.pendingLen > this.maxHeadBytes) return this.tooLarge()
       return end
     }
     this.headBytes += r - from
-    if (this.headBytes > MAX_HEAD_BYTES) return this.tooLarge()
+    if (this.headBytes > this.maxHeadBytes) return this.tooLarge()
     this.headBytes = 0
     // Position after the head in buf's coordinates.
     const next = data === buf ? r : end - (limit - r)
@@ -261,7 +265,7 @@ export class ResponseParser {
   }
 
   private tooLarge(): number {
-    return this.fail(badResponse(BadResponse.HEADERS_TOO_LARGE, `response head larger than ${MAX_HEAD_BYTES} bytes`))
+    return this.fail(badResponse(BadResponse.HEADERS_TOO_LARGE, `response head larger than ${this.maxHeadBytes} bytes`))
   }
 
   // -- chunked coding --
@@ -348,7 +352,7 @@ export class ResponseParser {
     }
     const acc = (this.trailerBytes ??= [])
     acc.push(c)
-    if (acc.length > MAX_HEAD_BYTES) return this.fail(badResponse(BadResponse.TRAILER, `trailer section larger than ${MAX_HEAD_BYTES} bytes`))
+    if (acc.length > this.maxHeadBytes) return this.fail(badResponse(BadResponse.TRAILER, `trailer section larger than ${this.maxHeadBytes} bytes`))
     return 0
   }
 

@@ -6,12 +6,15 @@
 //   const ctl = pool.request('GET / HTTP/1.1\r\nhost: a\r\n\r\n', 0, handler,
 //                            { headersTimeoutMs: 0, isHead: false, idempotent: true })
 //
-// The head is sent as given (the caller serialized and checked it, framing
-// header included). The response streams to the handler (onHeaders, onData,
+// The head is sent as given, in UTF-8 (the caller serialized and checked it,
+// framing header included; uWS hands over header values decoded as UTF-8, and
+// encoded so they come out as the bytes that came in: as latin1, a decoded
+// U+010D or U+010A would go out as CR or LF). The response streams to the handler (onHeaders, onData,
 // onComplete or onError: see types.ts); the controller writes the request
 // body and applies backpressure both ways. Deadlines (dial, response headers,
 // idle) are checked by one coarse per-thread timer (ticker.ts).
 import { Connection, type ConnectionOwner } from './connection.js'
+import { DEFAULT_MAX_HEAD_BYTES } from './parser.js'
 import { ErrorCode, UpstreamError } from './errors.js'
 import { DONE, QUEUED, Request, type RequestOwner } from './request.js'
 import { watch, unwatch, type Tickable } from './ticker.js'
@@ -41,7 +44,9 @@ function validate(opts: PoolOptions): Required<PoolOptions> {
   if (!(opts.dialTimeoutMs > 0)) throw optionError(`dialTimeoutMs must be > 0, got ${opts.dialTimeoutMs}`)
   const idle = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS
   if (!(idle > 0)) throw optionError(`idleTimeoutMs must be > 0, got ${idle}`)
-  return { host: opts.host, port: opts.port, maxConnections: opts.maxConnections, dialTimeoutMs: opts.dialTimeoutMs, idleTimeoutMs: idle }
+  const maxHead = opts.maxHeadBytes ?? DEFAULT_MAX_HEAD_BYTES
+  if (!Number.isInteger(maxHead) || maxHead < 64) throw optionError(`maxHeadBytes must be an integer >= 64, got ${maxHead}`)
+  return { host: opts.host, port: opts.port, maxConnections: opts.maxConnections, dialTimeoutMs: opts.dialTimeoutMs, idleTimeoutMs: idle, maxHeadBytes: maxHead }
 }
 
 export class UpstreamPool implements ConnectionOwner, RequestOwner, Tickable {
@@ -82,7 +87,7 @@ export class UpstreamPool implements ConnectionOwner, RequestOwner, Tickable {
    * its own, outside maxConnections: it never returns to the pool.
    */
   upgrade(head: string, handler: UpgradeHandler, headersTimeoutMs: number): RequestController {
-    return new Tunnel(head, handler, { host: this.opts.host, port: this.opts.port, dialTimeoutMs: this.opts.dialTimeoutMs, headersTimeoutMs })
+    return new Tunnel(head, handler, { host: this.opts.host, port: this.opts.port, dialTimeoutMs: this.opts.dialTimeoutMs, headersTimeoutMs, maxHeadBytes: this.opts.maxHeadBytes })
   }
 
   stats(): PoolStats {
@@ -185,7 +190,7 @@ export class UpstreamPool implements ConnectionOwner, RequestOwner, Tickable {
   }
 
   private dial(req: Request): void {
-    const conn = new Connection(this, this.opts.host, this.opts.port, Date.now())
+    const conn = new Connection(this, this.opts.host, this.opts.port, Date.now(), this.opts.maxHeadBytes)
     conn.index = this.conns.length
     this.conns.push(conn)
     conn.start(req, Date.now())

@@ -12,6 +12,8 @@ export interface PoolOptions {
   dialTimeoutMs: number
   /** Idle pooled connections are closed after this many ms (default 60000). */
   idleTimeoutMs?: number
+  /** Largest response head, and trailer section, accepted (default 16384): UPSTREAM_BAD_RESPONSE HEADERS_TOO_LARGE beyond. */
+  maxHeadBytes?: number
 }
 
 /**
@@ -37,8 +39,10 @@ export interface ResponseHandler {
    * [name, value, ...] array in received order, names as received.
    * contentLength: the parsed Content-Length, -1 when unknown (chunked or
    * close-delimited), 0 for responses without a body (HEAD, 204, 304).
+   * Names and values are latin1, one character per byte; obsText: the reason
+   * phrase or some value holds bytes 0x80-0xff.
    */
-  onHeaders(status: number, statusText: string, headers: string[], contentLength: number): void
+  onHeaders(status: number, statusText: string, headers: string[], contentLength: number, obsText: boolean): void
   /**
    * A piece of the de-chunked body. Return false to pause; call
    * controller.resume() later. The Buffer may be reused after return: copy it

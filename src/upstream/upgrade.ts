@@ -23,6 +23,8 @@ export interface UpgradeOptions {
   dialTimeoutMs: number
   /** The response head (101 or not) must be complete within this many ms after the request was sent; 0 = no limit. */
   headersTimeoutMs: number
+  /** Largest response head accepted. */
+  maxHeadBytes: number
 }
 
 /** Receives the bytes of a switched connection. */
@@ -57,7 +59,7 @@ const DONE = 4
 /** An upgrade request and, once the backend switched, its connection. Made by UpstreamPool.upgrade(). */
 export class Tunnel implements ParserSink, RequestController, Tickable {
   private readonly socket: Socket
-  private readonly parser = new ResponseParser(this)
+  private readonly parser: ResponseParser
   private state = DIALING
   private readonly dialDeadline: number
   private headersDeadline = 0
@@ -74,9 +76,11 @@ export class Tunnel implements ParserSink, RequestController, Tickable {
     private readonly opts: UpgradeOptions,
   ) {
     this.dialDeadline = Date.now() + opts.dialTimeoutMs
+    this.parser = new ResponseParser(this, opts.maxHeadBytes)
     this.parser.reset(false, true)
     this.socket = connect({ host: opts.host, port: opts.port, noDelay: true, onread: { buffer: READ_BUFFER, callback: (n: number, buf: Buffer) => this.onRead(buf, n) } })
-    this.socket.write(head, 'latin1')
+    // UTF-8, as pool.ts explains.
+    this.socket.write(head, 'utf8')
     this.socket.on('connect', () => this.onConnect())
     this.socket.on('error', (err: Error) => (this.sysError = err))
     this.socket.on('end', () => this.onEnd())
@@ -163,7 +167,7 @@ export class Tunnel implements ParserSink, RequestController, Tickable {
 
   onHead(head: Head, contentLength: number): boolean {
     this.state = RESPONSE
-    this.handler.onHeaders(head.status, head.statusText, head.headers, contentLength)
+    this.handler.onHeaders(head.status, head.statusText, head.headers, contentLength, head.obsText)
     return this.state === RESPONSE && !this.paused
   }
 

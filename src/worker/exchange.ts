@@ -6,6 +6,7 @@ import type { BodyMode, RequestController, RequestOptions, ResponseHandler, Upst
 import type { Failover, Failure } from './failover.js'
 import { isDroppedResponseHeader, connectionListed, announcedLength } from './response-head.js'
 import type { RouteTable } from '../table/reader.js'
+import type { Deadlines, Timed } from './deadlines.js'
 
 /** What metrics and the access log need of one finished request. */
 export interface Finished {
@@ -55,6 +56,23 @@ const STATUS_LINE_FOR_ERROR: Record<string, string> = {
   PIER_INTERNAL: '500 Internal Server Error',
 }
 
+/**
+ * uWS 20.30 closes a connection whose upload brings less than 160 KiB in
+ * 10 s (its timer is re-armed only then). While bytes keep coming, pier
+ * re-arms it this often (pause + resume does), so that readTimeout, not
+ * uWS, bounds a slow upload.
+ */
+const REARM_UPLOAD_MS = 4000
+
+/**
+ * uWS writes a string as UTF-8: text holding characters 0x80-0xff (header
+ * bytes decoded as latin1) goes as its own bytes instead.
+ */
+export function asBytes(s: string): string | Buffer {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.from(s, 'latin1')
+  return s
+}
+
 let corking: Exchange | null = null
 let corkChunk: Buffer | null = null
 let corkOk = true
@@ -62,10 +80,13 @@ function writeCorked(): void {
   corkOk = corking!.writeChunk(corkChunk!)
 }
 
-export class Exchange implements ResponseHandler, Finished {
+export class Exchange implements ResponseHandler, Finished, Timed {
   ctl: RequestController | null = null
   aborted = false
   finished = false
+  prevTimed: Timed | null = null
+  nextTimed: Timed | null = null
+  timed = false
   /** Response status sent to the client (0 until decided; 499 when the client went away first, as nginx logs it). */
   status = 0
   bytesOut = 0
@@ -84,10 +105,22 @@ export class Exchange implements ResponseHandler, Finished {
   private readonly isHead: boolean
   private statusText = ''
   private headers: string[] | null = null
+  /** Some header text holds bytes 0x80-0xff. */
+  private obsText = false
   private length = -1
   private headWritten = false
   private pending: Buffer | null = null
   private pendingOffset = 0
+  private deadlines: Deadlines | null = null
+  /** performance.now() by which the request body must be in, or the response written (0: none). */
+  private readDeadline = 0
+  private writeDeadline = 0
+  /** The request body is still coming. */
+  private reading = false
+  /** The client's upload is paused while the backend's socket is full. */
+  private requestPaused = false
+  private rearmedAt = 0
+  private bytesInAtRearm = 0
 
   constructor(
     readonly res: HttpResponse,
@@ -135,8 +168,59 @@ export class Exchange implements ResponseHandler, Finished {
     this.head = head
   }
 
-  onHeaders(status: number, statusText: string, headers: string[], contentLength: number): void {
+  /** Puts the exchange under its entrypoint's timeouts (ms, 0 = none); reading: a request body follows. */
+  watch(deadlines: Deadlines, readTimeoutMs: number, writeTimeoutMs: number, reading: boolean): void {
+    if (this.finished) return
+    this.deadlines = deadlines
+    this.reading = reading
+    this.rearmedAt = this.startedAt
+    if (readTimeoutMs > 0) this.readDeadline = this.startedAt + readTimeoutMs
+    if (writeTimeoutMs > 0) this.writeDeadline = this.startedAt + writeTimeoutMs
+    deadlines.add(this)
+  }
+
+  /** The backend cannot take more of the request body for now. */
+  pauseRequest(): void {
+    this.requestPaused = true
+    this.res.pause()
+  }
+
+  /** The whole request body has arrived. */
+  requestRead(): void {
+    this.reading = false
+    this.readDeadline = 0
+    if (this.writeDeadline === 0) this.deadlines?.remove(this)
+  }
+
+  tick(now: number): void {
+    if (this.finished) return
+    if (this.reading) {
+      if (this.readDeadline !== 0 && now >= this.readDeadline) return this.timedOut('408 Request Timeout')
+      if (!this.requestPaused && this.bytesIn !== this.bytesInAtRearm && now - this.rearmedAt >= REARM_UPLOAD_MS) {
+        this.rearmedAt = now
+        this.bytesInAtRearm = this.bytesIn
+        this.res.pause()
+        this.res.resume()
+      }
+    }
+    if (this.writeDeadline !== 0 && now >= this.writeDeadline) this.timedOut('504 Gateway Timeout')
+  }
+
+  /** A client timeout: answered when nothing was sent yet, else the connection is cut. */
+  private timedOut(line: string): void {
+    this.ctl?.abort()
+    if (this.headWritten || this.pending) {
+      this.res.close()
+    } else {
+      this.status = Number(line.slice(0, 3))
+      this.res.cork(() => this.res.writeStatus(line).writeHeader('content-type', 'text/plain; charset=utf-8').end(line.slice(4), true))
+    }
+    this.finish()
+  }
+
+  onHeaders(status: number, statusText: string, headers: string[], contentLength: number, obsText: boolean): void {
     this.headersAt = performance.now()
+    this.obsText = obsText
     this.failover?.noteResponse(this, status)
     this.status = status
     this.statusText = statusText
@@ -147,15 +231,24 @@ export class Exchange implements ResponseHandler, Finished {
   private writeHead(): void {
     this.headWritten = true
     const res = this.res
-    res.writeStatus(this.statusText ? `${this.status} ${this.statusText}` : String(this.status))
+    const line = this.statusText ? `${this.status} ${this.statusText}` : String(this.status)
+    res.writeStatus(this.obsText ? asBytes(line) : line)
+    // uWS closes the connection only when end() is told to, and the other
+    // endings cannot be: the client is asked to, and a retiring thread closes
+    // what is left when it ends.
     if (this.sink.closing) res.writeHeader('connection', 'close')
     const h = this.headers!
+    if (this.isHead) {
+      // uWS 20.30's endWithoutBody(length) leaves the response open: the length is written here.
+      const n = announcedLength(h)
+      if (n >= 0) res.writeHeader('content-length', String(n))
+    }
     const listed = connectionListed(h)
     for (let i = 0; i < h.length; i += 2) {
       const name = h[i]!
       if (isDroppedResponseHeader(name)) continue
       if (listed !== null && listed.includes(name.toLowerCase())) continue
-      res.writeHeader(name, h[i + 1]!)
+      res.writeHeader(name, this.obsText ? asBytes(h[i + 1]!) : h[i + 1]!)
     }
   }
 
@@ -216,10 +309,9 @@ export class Exchange implements ResponseHandler, Finished {
     if (this.aborted || this.finished) return
     this.res.cork(() => {
       if (!this.headWritten) this.writeHead()
-      const close = this.sink.closing
-      if (this.isHead) this.res.endWithoutBody(announcedLength(this.headers!) >= 0 ? announcedLength(this.headers!) : undefined, close)
-      else if (this.status === 204 || this.status === 304) this.res.endWithoutBody(undefined, close)
-      else this.res.end(undefined, close)
+      // No arguments: given any, uWS 20.30 writes a Content-Length (2^63 for undefined).
+      if (this.isHead || this.status === 204 || this.status === 304) this.res.endWithoutBody()
+      else this.res.end()
     })
     this.finish()
   }
@@ -235,19 +327,26 @@ export class Exchange implements ResponseHandler, Finished {
     } else {
       const line = STATUS_LINE_FOR_ERROR[err.code] ?? '502 Bad Gateway'
       this.status = Number(line.slice(0, 3))
-      this.res.cork(() => this.res.writeStatus(line).end(line.slice(4), this.sink.closing))
+      this.res.cork(() => {
+        this.res.writeStatus(line)
+        if (this.sink.closing) this.res.writeHeader('connection', 'close')
+        this.res.end(line.slice(4))
+      })
     }
     this.finish()
   }
 
   /** Request body flow control: uWS pauses while the upstream socket is full. */
   onRequestDrain(): void {
-    if (!this.aborted) this.res.resume()
+    if (this.aborted || this.finished || !this.requestPaused) return
+    this.requestPaused = false
+    this.res.resume()
   }
 
   protected finish(): void {
     if (this.finished) return
     this.finished = true
+    this.deadlines?.remove(this)
     this.sink.done(this)
   }
 }

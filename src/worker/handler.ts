@@ -6,8 +6,10 @@ import type { MatchRequest } from '../rules/index.js'
 import type { RouteTable } from '../table/reader.js'
 import type { SmoothWRR } from '../balancer/wrr.js'
 import type { RequestOptions, UpstreamPool } from '../upstream/pool.js'
-import { buildHead, BODY_NONE, type ForwardInfo } from './request-head.js'
+import { readRequest, upstreamHead, BODY_NONE, REFUSAL, type ForwardInfo } from './request-head.js'
 import { Exchange, type ExchangeSink, type Finished, type AccessFields } from './exchange.js'
+import type { Deadlines } from './deadlines.js'
+import type { ClientLimits } from '../config/static.js'
 import type { Logger } from '../log.js'
 import { clientAddress } from './client-address.js'
 import { isUpgradeRequest, startUpgrade } from './upgrade-start.js'
@@ -23,9 +25,8 @@ export interface EntryPointOptions {
   redirect: EntryPointRedirect | null
   /** Answers ACME http-01 challenges before any router */
   acmeChallenge: boolean
+  limits: ClientLimits
 }
-
-const PLAIN: EntryPointOptions = { proto: 'http', redirect: null, acmeChallenge: false }
 
 /** The worker's current routing state; replaced as a whole on a table swap. */
 export interface Routing {
@@ -37,6 +38,7 @@ export interface Routing {
 export interface HandlerContext {
   routing(): Routing
   sink: ExchangeSink
+  deadlines: Deadlines
   headersTimeoutMs: number
   serverName: string
   log: Logger
@@ -75,18 +77,18 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 /** Serves a request; context is given for a WebSocket upgrade request (uWS's upgrade handler). */
 export type Handler = (res: HttpResponse, req: HttpRequest, context?: us_socket_context_t) => void
 
-export function createHandler(ctx: HandlerContext, ep: number, epPort: number, epOptions: EntryPointOptions = PLAIN): Handler {
-  const { redirect, acmeChallenge } = epOptions
+export function createHandler(ctx: HandlerContext, ep: number, epPort: number, epOptions: EntryPointOptions): Handler {
+  const { redirect, acmeChallenge, limits } = epOptions
   const view = new RequestView()
-  // A request pier answers itself (404, 503, 400, 501, 500), reported like an exchange.
+  // A request pier answers itself (404, 503, an upgrade it refuses), reported like an exchange.
   const own: Finished = { table: ctx.routing().table, ep, router: -1, service: -1, server: -1, status: 0, method: '', startedAt: 0, headersAt: -1, bytesOut: 0, bytesIn: 0, attempts: 0, log: null }
   /** ctx.requests when pier last answered itself: a failure after that must not answer twice. */
   let repliedTo = -1
-  const reply = (res: HttpResponse, req: HttpRequest, router: number, service: number, status: string, body: string, close: boolean, startedAt: number, header?: [string, string]): void => {
+  const ownLog = (res: HttpResponse, req: HttpRequest): AccessFields | null =>
     // The access log reads the client address, which uWS forbids once the response ended.
-    own.log = ctx.logging
-      ? { clientIP: clientAddress(res), target: view.target(), host: view.host, userAgent: req.getHeader('user-agent'), referer: req.getHeader('referer') }
-      : null
+    ctx.logging ? { clientIP: clientAddress(res), target: view.target(), host: view.host, userAgent: req.getHeader('user-agent'), referer: req.getHeader('referer') } : null
+  const reply = (res: HttpResponse, req: HttpRequest, router: number, service: number, status: string, body: string, close: boolean, startedAt: number, header?: [string, string]): void => {
+    own.log = ownLog(res, req)
     own.table = ctx.routing().table
     repliedTo = ctx.requests
     res.cork(() => {
@@ -102,7 +104,27 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, e
     own.bytesOut = body.length
     ctx.sink.record(own)
   }
-  // Reused for every request: buildHead and pool.request read them before returning.
+  // A request refused (for its framing, or after a bug) is answered once uWS
+  // has finished the read it came in, then the connection closes. Answered
+  // from the handler, uWS would go on to parse whatever follows in the same
+  // read as the next request (a request smuggled in the refused one's body);
+  // left pending, a following request makes uWS close the connection instead.
+  const refuse = (res: HttpResponse, req: HttpRequest, status: number, reason: string, startedAt: number): void => {
+    repliedTo = ctx.requests
+    const line = REFUSAL[status]!
+    const body = `${line.slice(4)}: ${reason}\n`
+    const f: Finished = { table: ctx.routing().table, ep, router: -1, service: -1, server: -1, status, method: view.method, startedAt, headersAt: -1, bytesOut: 0, bytesIn: 0, attempts: 0, log: ownLog(res, req) }
+    let aborted = false
+    res.onAborted(() => (aborted = true))
+    setImmediate(() => {
+      if (!aborted) {
+        res.cork(() => res.writeStatus(line).writeHeader('content-type', 'text/plain; charset=utf-8').end(body, true))
+        f.bytesOut = body.length
+      }
+      ctx.sink.record(f)
+    })
+  }
+  // Reused for every request: upstreamHead and pool.request read them before returning.
   // options[2 * isHead + idempotent]
   const fwd: ForwardInfo = { method: '', target: '', host: '', clientIP: '', forwardedHost: '', port: epPort, proto: epOptions.proto, server: ctx.serverName, upgrade: false }
   const options: RequestOptions[] = [false, true].flatMap((isHead) =>
@@ -116,10 +138,12 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, e
       const { table, wrr, pools } = ctx.routing()
       view.req = req
       view.res = res
-      view.host = req.getHeader('host')
       view.path = req.getUrl()
       view.query = req.getQuery() ?? ''
       view.method = req.getCaseSensitiveMethod()
+      const head = readRequest(req, view.method, view.path, view.query, limits)
+      view.host = head.host
+      if (head.status !== 0) return refuse(res, req, head.status, head.reason, startedAt)
       if (acmeChallenge && view.path.startsWith(CHALLENGE_PREFIX)) {
         const answer = challengeAnswer(view.path)
         return reply(res, req, -1, -1, answer ? '200 OK' : '404 Not Found', answer || '404 page not found\n', ctx.sink.closing, startedAt)
@@ -142,33 +166,35 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, e
       fwd.clientIP = clientIP
       fwd.forwardedHost = view.host
       fwd.upgrade = context !== undefined && isUpgradeRequest(req)
-      const head = buildHead(req, fwd)
-      if (head.status !== 0) return reply(res, req, router, service, head.status === 400 ? '400 Bad Request' : '501 Not Implemented', head.reason, ctx.sink.closing, startedAt)
       const body = head.body
       const log: AccessFields | null = ctx.logging ? { clientIP, target: fwd.target, host: view.host, userAgent: head.userAgent, referer: head.referer } : null
       if (fwd.upgrade) {
-        const refused = startUpgrade(ctx, res, req, context!, head.head, body, table, ep, router, service, server, startedAt, log, pools[server]!)
+        const refused = startUpgrade(ctx, res, req, context!, upstreamHead(fwd), body, table, ep, router, service, server, startedAt, log, pools[server]!)
         if (refused !== null) reply(res, req, router, service, refused.status, refused.reason, ctx.sink.closing, startedAt, refused.header)
         return
       }
       x = new Exchange(res, table, ep, method, router, service, server, startedAt, log, ctx.sink)
       const idempotent = IDEMPOTENT.has(method)
-      x.send(pools[server]!, head.head, body, options[(method === 'HEAD' ? 2 : 0) + (body === BODY_NONE && idempotent ? 1 : 0)]!, idempotent, ctx.failover)
+      x.send(pools[server]!, upstreamHead(fwd), body, options[(method === 'HEAD' ? 2 : 0) + (body === BODY_NONE && idempotent ? 1 : 0)]!, idempotent, ctx.failover)
+      if (body !== BODY_NONE || limits.writeTimeoutMs > 0) x.watch(ctx.deadlines, body !== BODY_NONE ? limits.readTimeoutMs : 0, limits.writeTimeoutMs, body !== BODY_NONE)
       if (body !== BODY_NONE) {
         const ex = x
         res.onData((ab, isLast) => {
           if (ex.aborted || ex.finished) return
           ex.bytesIn += ab.byteLength
           // write() copies: uWS reuses ab once this callback returns. ex.ctl changes if the request moves to another server.
-          if (ab.byteLength > 0 && !ex.ctl!.write(new Uint8Array(ab))) res.pause()
-          if (isLast) ex.ctl!.end()
+          if (ab.byteLength > 0 && !ex.ctl!.write(new Uint8Array(ab))) ex.pauseRequest()
+          if (isLast) {
+            ex.requestRead()
+            ex.ctl!.end()
+          }
         })
       }
     } catch (err) {
       // A bug must not take the worker (and its other connections) down.
       ctx.log.error('request handler failed', { error: String((err as Error)?.stack ?? err) })
       if (x === null) {
-        if (repliedTo !== ctx.requests) reply(res, req, -1, -1, '500 Internal Server Error', 'Internal Server Error', true, startedAt)
+        if (repliedTo !== ctx.requests) refuse(res, req, 500, 'internal error', startedAt)
       }
       else {
         x.ctl?.abort()

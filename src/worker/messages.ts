@@ -3,6 +3,7 @@
 import type { MessagePort } from 'node:worker_threads'
 import type { MetricsSnapshot } from '../metrics/snapshot.js'
 import type { AccessLogFormat } from '../accesslog/format.js'
+import type { ClientLimits } from '../config/static.js'
 import type { SniEntry, TlsSnapshot } from '../tls/snapshot.js'
 import type { EntryPointRedirect } from './redirect.js'
 import type { WebSocketSettings } from './websocket-bridge.js'
@@ -13,6 +14,7 @@ export interface WorkerEntryPoint {
   name: string
   host: string
   port: number
+  limits: ClientLimits
   /** Serves TLS (uWS SSLApp) with the certificates of ServeInput.tls */
   secure?: boolean
   redirect?: EntryPointRedirect
@@ -37,7 +39,9 @@ export interface ServeInput {
   table: TableRef
   /** toPrimary: the log goes to a file the primary owns (and rotates): post lines to it. */
   log: { level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'; format: 'common' | 'json'; toPrimary: boolean }
-  transport: { responseHeaderTimeoutMs: number; dialTimeoutMs: number; maxConnsPerServer: number }
+  transport: { responseHeaderTimeoutMs: number; dialTimeoutMs: number; idleConnTimeoutMs: number; maxConnsPerServer: number; maxResponseHeaderBytes: number }
+  /** How long a retiring or draining thread lets requests in flight finish before it closes their connections (ms). */
+  graceMs: number
   webSocket: WebSocketSettings
   /** Prometheus buckets (seconds); the access log format when it is on. */
   observe: { buckets?: number[]; accessLog?: { format: AccessLogFormat; counter: SharedArrayBuffer; filters?: AccessLogFilters; fields?: AccessLogFields } }
@@ -52,7 +56,7 @@ export interface TableMessage {
   type: 'table'
   table: TableRef
 }
-/** Stop accepting and finish requests in flight: the process is stopping. */
+/** Stop accepting, finish requests in flight, close every connection and end: the process is stopping. */
 export interface DrainMessage {
   type: 'drain'
 }
@@ -74,11 +78,7 @@ export interface ChallengesMessage {
   version: number
   tokens: Record<string, string>
 }
-/** The drain's grace period is over: close every WebSocket with 1001. */
-export interface CloseWebSocketsMessage {
-  type: 'close-websockets'
-}
-export type ToWorker = TableMessage | DrainMessage | RetireMessage | CloseWebSocketsMessage | TlsAddMessage | ChallengesMessage
+export type ToWorker = TableMessage | DrainMessage | RetireMessage | TlsAddMessage | ChallengesMessage
 
 // worker -> primary
 export interface ListeningMessage {
@@ -91,10 +91,11 @@ export interface FailedMessage {
   code: string
   message: string
 }
-/** Requests in flight are done (after a drain). */
+/** The thread has closed its connections and ends (after a drain); cut: requests still in flight when the grace period ended. */
 export interface DrainedMessage {
   type: 'drained'
   id: number
+  cut: number
 }
 /** The thread stopped accepting and wants a replacement; it ends once its connections are gone. */
 export interface RetiringMessage {

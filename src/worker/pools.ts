@@ -7,6 +7,8 @@ import type { RouteTable } from '../table/reader.js'
 export interface PoolSettings {
   maxConnsPerServer: number
   dialTimeoutMs: number
+  idleConnTimeoutMs: number
+  maxResponseHeaderBytes: number
 }
 
 export class Pools {
@@ -25,7 +27,7 @@ export class Pools {
       const port = table.port(v)
       const key = `${host}:${port}`
       let pool = next.get(key) ?? this.byAddress.get(key)
-      if (!pool) pool = new UpstreamPool({ host, port, maxConnections: this.settings.maxConnsPerServer, dialTimeoutMs: this.settings.dialTimeoutMs })
+      if (!pool) pool = this.create(host, port)
       next.set(key, pool)
       list.push(pool)
     }
@@ -33,6 +35,11 @@ export class Pools {
     this.byAddress = next
     this.sweep()
     return list
+  }
+
+  private create(host: string, port: number): UpstreamPool {
+    const s = this.settings
+    return new UpstreamPool({ host, port, maxConnections: s.maxConnsPerServer, dialTimeoutMs: s.dialTimeoutMs, idleTimeoutMs: s.idleConnTimeoutMs, maxHeadBytes: s.maxResponseHeaderBytes })
   }
 
   private sweep(): void {

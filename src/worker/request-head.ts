@@ -1,18 +1,35 @@
-// Checks a client request's headers and serializes the head pier sends
-// upstream. uWS lets a few ambiguous requests through (two Host headers,
-// two Content-Length values, an unknown transfer coding): those are refused
-// here. Hop-by-hop headers are dropped; X-Forwarded-* are set.
+// Checks a client request and serializes the head pier sends upstream.
+// uWS 20.30 hands over requests a proxy must not forward as they are: two
+// Host headers, a Host that is no host name, differing Content-Length
+// values, an unknown transfer coding (uWS reads any as chunked), targets
+// with bytes a URI cannot hold (decoded as UTF-8, so written back as latin1
+// they could turn into CR or LF), DEL in a field value. Those are refused
+// here with the status to answer; so are expectations other than
+// 100-continue (which uWS answers itself) and heads beyond the entrypoint's
+// limits. Hop-by-hop headers and Expect are dropped; X-Forwarded-* are set.
+// uWS itself guarantees the rest: a known upper-case method, a target
+// starting with '/', field names of [a-z0-9-], values without CR, LF, NUL.
+// Values come decoded as UTF-8 (bytes that are not UTF-8 as U+FFFD): the
+// head must be written as UTF-8, never latin1 (see upstream/pool.ts).
 import type { HttpRequest } from 'uWebSockets.js'
 
 export const BODY_NONE = 0
 export const BODY_LENGTH = 1
 export const BODY_CHUNKED = 2
 
+export interface RequestLimits {
+  /** Header fields, counted as `name: value` CRLF each. */
+  maxHeaderBytes: number
+  /** Method, target and version, with their spaces. */
+  maxRequestLineBytes: number
+}
+
 export interface HeadResult {
-  /** 0 when the request may be forwarded, else the status to answer with. */
+  /** 0 when the request may be forwarded, else the status to answer with (and close). */
   status: number
   reason: string
-  head: string
+  /** The Host header ('' when absent). */
+  host: string
   body: 0 | 1 | 2
   /** Declared Content-Length, -1 when chunked or none. */
   length: number
@@ -21,30 +38,51 @@ export interface HeadResult {
   referer: string
 }
 
+/** Status lines of the refusals (and of a request a bug stopped). */
+export const REFUSAL: Record<number, string> = {
+  400: '400 Bad Request',
+  413: '413 Content Too Large',
+  414: '414 URI Too Long',
+  417: '417 Expectation Failed',
+  431: '431 Request Header Fields Too Large',
+  500: '500 Internal Server Error',
+  501: '501 Not Implemented',
+}
+
 // Scratch state of the one request being read: forEach's callback is a
 // module-level function so that reading headers creates no closure.
 let hosts = 0
+let host = ''
 let lengths = 0
 let lengthValue = ''
+let lengthsDiffer = false
 let coding = ''
+let expect = ''
 let forwardedFor = ''
 let named: string[] | null = null
 let userAgent = ''
 let referer = ''
-let nul = false
+let del = false
+let headerBytes = 0
 let out = ''
+let framing = ''
 
 function visit(k: string, v: string): void {
+  headerBytes += k.length + v.length + 4
   switch (k) {
     case 'host':
       hosts++
+      host = v
       return
     case 'content-length':
-      lengths++
+      if (lengths++ > 0 && v !== lengthValue) lengthsDiffer = true
       lengthValue = v
       return
     case 'transfer-encoding':
       coding = coding ? `${coding}, ${v}` : v
+      return
+    case 'expect':
+      expect = expect ? `${expect}, ${v}` : v
       return
     case 'user-agent':
       userAgent = v
@@ -71,7 +109,7 @@ function visit(k: string, v: string): void {
   }
   if (k.startsWith('proxy-')) return
   if (named !== null && named.includes(k)) return
-  if (v.indexOf('\0') !== -1) nul = true
+  if (v.indexOf('\x7f') !== -1) del = true
   out += `${k}: ${v}\r\n`
 }
 
@@ -85,7 +123,127 @@ function connectionNames(value: string): string[] | null {
     .filter((s) => s && s !== 'keep-alive' && s !== 'close')
 }
 
-const DIGITS = /^[0-9]{1,15}$/
+/**
+ * Characters a request target may hold as sent: printable ASCII but for
+ * `"`, `<`, `>`, `\`, backquote and `#` (no client percent-encodes less;
+ * `{`, `}`, `|` and `^` stay allowed, as browsers send them in queries).
+ */
+const TARGET = new Uint8Array(128)
+for (let c = 0x21; c <= 0x7e; c++) TARGET[c] = 1
+for (const c of '"<>\\`#') TARGET[c.charCodeAt(0)] = 0
+
+/** Letters, digits, `-` and `_` (labels of a host name). */
+const HOST = new Uint8Array(128)
+for (const c of '-_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ') HOST[c.charCodeAt(0)] = 1
+
+function validTarget(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c > 0x7e || TARGET[c] === 0) return false
+  }
+  return true
+}
+
+/** 1-65535 in s[from..to), digits only. */
+function validPort(s: string, from: number, to: number): boolean {
+  if (to - from < 1 || to - from > 5) return false
+  let n = 0
+  for (let i = from; i < to; i++) {
+    const d = s.charCodeAt(i) - 0x30
+    if (d < 0 || d > 9) return false
+    n = n * 10 + d
+  }
+  return n >= 1 && n <= 65535
+}
+
+/** A host name (labels joined by single dots, one trailing dot allowed) or an IPv6 literal, and an optional port. */
+function validHost(s: string): boolean {
+  const n = s.length
+  if (n === 0 || n > 261) return false
+  if (s.charCodeAt(0) === 0x5b /* [ */) {
+    const close = s.indexOf(']')
+    if (close < 3) return false
+    for (let i = 1; i < close; i++) {
+      const c = s.charCodeAt(i)
+      const hex = (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66)
+      if (!hex && c !== 0x3a && c !== 0x2e) return false
+    }
+    if (close === n - 1) return true
+    return s.charCodeAt(close + 1) === 0x3a && validPort(s, close + 2, n)
+  }
+  let end = n
+  const colon = s.indexOf(':')
+  if (colon !== -1) {
+    if (!validPort(s, colon + 1, n)) return false
+    end = colon
+  }
+  let label = 0
+  for (let i = 0; i < end; i++) {
+    const c = s.charCodeAt(i)
+    if (c === 0x2e /* . */) {
+      if (label === 0) return false
+      label = 0
+    } else if (c > 0x7e || HOST[c] === 0) return false
+    else label++
+  }
+  return end > 0
+}
+
+const DIGITS = /^[0-9]+$/
+/** uWS 20.30 frames bodies of up to 9 digits; it closes the connection after the handler for a longer Content-Length. */
+const MAX_LENGTH_DIGITS = 9
+
+const result: HeadResult = { status: 0, reason: '', host: '', body: BODY_NONE, length: -1, userAgent: '', referer: '' }
+
+function refuse(status: number, reason: string): HeadResult {
+  result.status = status
+  result.reason = reason
+  return result
+}
+
+/**
+ * Reads req's request line and headers, checks them and prepares the
+ * upstream head (upstreamHead() finishes it). The returned object is reused
+ * by the next call: read it before handling another request.
+ */
+export function readRequest(req: HttpRequest, method: string, path: string, query: string, limits: RequestLimits): HeadResult {
+  const r = result
+  r.status = 0
+  r.body = BODY_NONE
+  r.length = -1
+  hosts = lengths = headerBytes = 0
+  host = lengthValue = coding = expect = forwardedFor = out = framing = userAgent = referer = ''
+  lengthsDiffer = del = false
+  const lineBytes = method.length + path.length + (query ? query.length + 1 : 0) + 10
+  if (lineBytes > limits.maxRequestLineBytes) return refuse(414, `request line longer than ${limits.maxRequestLineBytes} bytes`)
+  if (!validTarget(path) || !validTarget(query)) return refuse(400, 'request target holds characters a URI cannot hold')
+  named = connectionNames(req.getHeader('connection'))
+  req.forEach(visit)
+  r.host = host
+  r.userAgent = userAgent
+  r.referer = referer
+  if (headerBytes > limits.maxHeaderBytes) return refuse(431, `request header fields larger than ${limits.maxHeaderBytes} bytes`)
+  if (hosts > 1) return refuse(400, 'duplicate Host header')
+  if (!validHost(host)) return refuse(400, 'invalid Host header')
+  if (del) return refuse(400, 'control character in a header value')
+  if (lengthsDiffer) return refuse(400, 'differing Content-Length values')
+  if (expect !== '' && expect.toLowerCase() !== '100-continue') return refuse(417, `expectation ${JSON.stringify(expect)} is not supported`)
+  if (coding !== '') {
+    if (coding.toLowerCase() !== 'chunked') return refuse(501, `transfer coding ${JSON.stringify(coding)} is not implemented`)
+    if (lengths > 0) return refuse(400, 'both Content-Length and Transfer-Encoding')
+    r.body = BODY_CHUNKED
+    framing = 'transfer-encoding: chunked\r\n'
+  } else if (lengths > 0) {
+    if (!DIGITS.test(lengthValue)) return refuse(400, 'invalid Content-Length')
+    if (lengthValue.length > MAX_LENGTH_DIGITS) return refuse(413, 'Content-Length of 1 GB or more (send such a body chunked)')
+    r.length = Number(lengthValue)
+    if (r.length > 0) {
+      r.body = BODY_LENGTH
+      framing = `content-length: ${r.length}\r\n`
+    } else if (method !== 'GET' && method !== 'HEAD') framing = 'content-length: 0\r\n'
+  }
+  return r
+}
 
 export interface ForwardInfo {
   method: string
@@ -105,51 +263,12 @@ export interface ForwardInfo {
   upgrade: boolean
 }
 
-const result: HeadResult = { status: 0, reason: '', head: '', body: BODY_NONE, length: -1, userAgent: '', referer: '' }
-
-/**
- * Reads req's headers and builds the upstream head. The returned object is
- * reused by the next call: read it before handling another request.
- */
-export function buildHead(req: HttpRequest, f: ForwardInfo): HeadResult {
-  hosts = lengths = 0
-  lengthValue = coding = forwardedFor = out = userAgent = referer = ''
-  nul = false
-  named = connectionNames(req.getHeader('connection'))
-  req.forEach(visit)
-  const r = result
-  r.userAgent = userAgent
-  r.referer = referer
-  r.status = 0
-  r.body = BODY_NONE
-  r.length = -1
-  if (hosts > 1) return fail(400, 'duplicate Host header')
-  if (lengths > 1) return fail(400, 'duplicate Content-Length header')
-  if (nul) return fail(400, 'NUL byte in a header value')
-  let framing = ''
-  if (coding !== '') {
-    if (coding.toLowerCase() !== 'chunked') return fail(501, `transfer coding ${JSON.stringify(coding)} is not implemented`)
-    if (lengths > 0) return fail(400, 'both Content-Length and Transfer-Encoding')
-    r.body = BODY_CHUNKED
-    framing = 'transfer-encoding: chunked\r\n'
-  } else if (lengths === 1) {
-    if (!DIGITS.test(lengthValue)) return fail(400, 'invalid Content-Length')
-    r.length = Number(lengthValue)
-    if (r.length > 0) {
-      r.body = BODY_LENGTH
-      framing = `content-length: ${r.length}\r\n`
-    } else if (f.method !== 'GET' && f.method !== 'HEAD') framing = 'content-length: 0\r\n'
-  }
+/** The head to send upstream for the request readRequest() last accepted. */
+export function upstreamHead(f: ForwardInfo): string {
   const xff = forwardedFor ? `${forwardedFor}, ${f.clientIP}` : f.clientIP
-  r.head =
+  return (
     `${f.method} ${f.target} HTTP/1.1\r\nhost: ${f.host}\r\n${out}${framing}${f.upgrade ? 'connection: upgrade\r\nupgrade: websocket\r\n' : ''}` +
     `x-forwarded-for: ${xff}\r\nx-forwarded-host: ${f.forwardedHost}\r\nx-forwarded-port: ${f.port}\r\n` +
     `x-forwarded-proto: ${f.upgrade ? (f.proto === 'https' ? 'wss' : 'ws') : f.proto}\r\nx-forwarded-server: ${f.server}\r\nx-real-ip: ${f.clientIP}\r\n\r\n`
-  return r
-}
-
-function fail(status: number, reason: string): HeadResult {
-  result.status = status
-  result.reason = reason
-  return result
+  )
 }

@@ -2,12 +2,12 @@
 // entrypoint on ports shared by every thread (SO_REUSEPORT), the current
 // route table, and the upstream pools.
 //
-// uWS 20.30 has no App.close(): a thread that ends while one of its client
-// connections is open aborts the whole process. So a thread never just dies:
-// on an uncaught error (or SIGUSR2) it retires. It stops accepting, asks its
-// clients to close (Connection: close), and ends only after it has been quiet
-// for longer than uWS's idle timeout, by which time every connection it had
-// is closed.
+// A thread that ends while one of its client connections is open aborts the
+// whole process, so a thread never just dies: on an uncaught error (or
+// SIGUSR2) it retires, and on SIGTERM it drains. Either way it stops
+// accepting, asks its clients to close (Connection: close), lets requests in
+// flight finish (within the grace period), then closes its Apps, which
+// closes every connection left, and ends.
 import uWS from 'uWebSockets.js'
 import { hostname } from 'node:os'
 import { createLogger } from '../log.js'
@@ -22,17 +22,26 @@ import type { ServeInput, ToWorker, FromWorker, TableRef } from './messages.js'
 import { HealthView } from '../balancer/health-board.js'
 import { PassiveHealth } from '../balancer/passive.js'
 import { Failover } from './failover.js'
-import { UWS_IDLE_CLOSE_MS } from './uws-idle.js'
+import { Deadlines } from './deadlines.js'
 import { SecureApp } from './secure-app.js'
 import { setChallenges } from './acme-challenges.js'
 import { webSocketBehavior } from './websocket-behavior.js'
 import { closeAllWebSockets } from './websocket-bridge.js'
 
+/** App.close() is in uWS.js 20.30 (closes the listen socket and every connection) but not in its type declarations. */
+type ClosableApp = uWS.TemplatedApp & { close(): void }
+
+/** A retiring thread serves on this long after its last request, so that requests already on the wire get an answer. */
+const RETIRE_QUIET_MS = 1000
+/** WebSockets stay open through the grace period, then get a 1001 close; their close handshakes get this long. */
+const WEBSOCKET_CLOSE_MS = 2000
+
 
 export default async function serve(input: ServeInput): Promise<void> {
   const post = (m: FromWorker): void => input.port.postMessage(m)
   const log = createLogger(input.log.toPrimary ? { ...input.log, write: (line) => post({ type: 'log', line }) } : input.log, { worker: input.id })
-  const pools = new Pools({ maxConnsPerServer: input.transport.maxConnsPerServer, dialTimeoutMs: input.transport.dialTimeoutMs })
+  const t = input.transport
+  const pools = new Pools({ maxConnsPerServer: t.maxConnsPerServer, dialTimeoutMs: t.dialTimeoutMs, idleConnTimeoutMs: t.idleConnTimeoutMs, maxResponseHeaderBytes: t.maxResponseHeaderBytes })
   const wrr = new SmoothWRR()
   const observers = new WorkerObservers({
     worker: input.id,
@@ -77,7 +86,6 @@ export default async function serve(input: ServeInput): Promise<void> {
     }
   }
   let inflight = 0
-  let onIdle: (() => void) | null = null
   const sink = {
     closing: false,
     begin(): void {
@@ -85,13 +93,14 @@ export default async function serve(input: ServeInput): Promise<void> {
     },
     done(f: Finished): void {
       record(f)
-      if (--inflight === 0 && onIdle) onIdle()
+      inflight--
     },
     record,
   }
   const ctx: HandlerContext = {
     routing: () => routing,
     sink,
+    deadlines: new Deadlines(),
     headersTimeoutMs: input.transport.responseHeaderTimeoutMs,
     serverName: hostname(),
     log,
@@ -102,13 +111,14 @@ export default async function serve(input: ServeInput): Promise<void> {
   }
 
   const sockets: uWS.us_listen_socket[] = []
+  const apps: ClosableApp[] = []
   const secure: SecureApp[] = []
   if (input.challenges) setChallenges(input.challenges)
   await Promise.all(
     input.entryPoints.map(
       (ep, i) =>
         new Promise<void>((resolve, reject) => {
-          const handler = createHandler(ctx, i, ep.port, { proto: ep.secure ? 'https' : 'http', redirect: ep.redirect ?? null, acmeChallenge: ep.acmeChallenge === true })
+          const handler = createHandler(ctx, i, ep.port, { proto: ep.secure ? 'https' : 'http', redirect: ep.redirect ?? null, acmeChallenge: ep.acmeChallenge === true, limits: ep.limits })
           const routes = (a: uWS.TemplatedApp): uWS.TemplatedApp => a.ws('/*', webSocketBehavior(input.webSocket, handler)).any('/*', handler)
           let app: uWS.TemplatedApp
           if (ep.secure) {
@@ -116,6 +126,7 @@ export default async function serve(input: ServeInput): Promise<void> {
             secure.push(s)
             app = s.app
           } else app = routes(uWS.App())
+          apps.push(app as ClosableApp)
           const cb = (ls: uWS.us_listen_socket | false): void => {
             if (!ls) return reject(new Error(`cannot listen on ${ep.host || '*'}:${ep.port} for entrypoint ${ep.name} (address in use or not permitted)`))
             sockets.push(ls)
@@ -139,27 +150,62 @@ export default async function serve(input: ServeInput): Promise<void> {
   }
 
   return new Promise<void>((resolve) => {
+    // Ending: once no request (WebSockets included) is in flight and none
+    // came for quietMs, or when the grace period is over (and WebSockets had
+    // their 1001 close), close every connection left and end.
+    let ender: NodeJS.Timeout | null = null
+    let quietMs = 0
+    let deadline = 0
+    let seen = 0
+    let quietSince = 0
+    let drainAsked = false
+    let webSocketsClosed = false
+    const endWhenIdle = (quiet: number): void => {
+      const now = Date.now()
+      if (ender !== null) {
+        quietMs = Math.min(quietMs, quiet)
+        deadline = Math.min(deadline, now + input.graceMs)
+        return
+      }
+      quietMs = quiet
+      deadline = now + input.graceMs
+      seen = ctx.requests
+      quietSince = now
+      ender = setInterval(() => {
+        const t = Date.now()
+        if (inflight > 0 || ctx.requests !== seen) {
+          seen = ctx.requests
+          quietSince = t
+        }
+        if (inflight === 0 && t - quietSince >= quietMs) return end()
+        if (t < deadline) return
+        const n = webSocketsClosed ? 0 : closeAllWebSockets()
+        webSocketsClosed = true
+        if (n === 0) return end()
+        log.info('grace period over: WebSockets closed (1001)', { count: n })
+        deadline = t + WEBSOCKET_CLOSE_MS
+      }, 50)
+    }
+    const end = (): void => {
+      clearInterval(ender!)
+      const cut = inflight
+      // Aborts what is still in flight (recorded as 499) and closes idle keep-alive connections.
+      for (const app of apps) app.close()
+      observers.stop()
+      pools.destroy()
+      // The port stays open after 'drained' (closing it may overtake the message); the process ends next.
+      if (drainAsked) post({ type: 'drained', id: input.id, cut })
+      else input.port.close()
+      process.off('uncaughtException', failed)
+      resolve()
+    }
     const retire = (reason: string, replaced = false): void => {
       if (sink.closing) return
       stopAccepting()
       // WebSockets cannot move to another thread: their clients reconnect (1001, going away).
       closeAllWebSockets()
       post({ type: 'retiring', id: input.id, reason, replaced })
-      let seen = -1
-      let quietSince = 0
-      const check = setInterval(() => {
-        if (inflight > 0 || ctx.requests !== seen) {
-          seen = ctx.requests
-          quietSince = Date.now()
-        } else if (Date.now() - quietSince >= UWS_IDLE_CLOSE_MS) {
-          clearInterval(check)
-          observers.stop()
-          pools.destroy()
-          input.port.close()
-          process.off('uncaughtException', failed)
-          resolve()
-        }
-      }, 250)
+      endWhenIdle(RETIRE_QUIET_MS)
     }
     // A bug in a callback must not end the thread with connections open: log it and retire.
     const failed = (err: Error): void => {
@@ -178,15 +224,9 @@ export default async function serve(input: ServeInput): Promise<void> {
         post({ type: 'applied', id: input.id, what: 'challenges', version: m.version })
       }
       else if (m.type === 'drain') {
+        drainAsked = true
         stopAccepting()
-        onIdle = () => {
-          observers.stop()
-          post({ type: 'drained', id: input.id })
-        }
-        if (inflight === 0) onIdle()
-      } else if (m.type === 'close-websockets') {
-        const n = closeAllWebSockets()
-        if (n > 0) log.info('grace period over: WebSockets closed (1001)', { count: n })
+        endWhenIdle(0)
       }
     })
   })

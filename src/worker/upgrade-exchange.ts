@@ -6,7 +6,7 @@
 // exchange is finished, counted and logged (status 101) when the WebSocket
 // closes on both sides.
 import type { HttpResponse, us_socket_context_t } from 'uWebSockets.js'
-import { Exchange, type AccessFields, type ExchangeSink } from './exchange.js'
+import { Exchange, asBytes, type AccessFields, type ExchangeSink } from './exchange.js'
 import { isDroppedResponseHeader } from './response-head.js'
 import { Bridge, type BridgeOwner, type WebSocketSettings } from './websocket-bridge.js'
 import type { Head } from '../upstream/head.js'
@@ -66,7 +66,7 @@ export class UpgradeExchange extends Exchange implements UpgradeHandler, BridgeO
       // uWS writes Upgrade, Connection, the accept key, the subprotocol and extensions; pier adds the rest.
       res.writeStatus('101 Switching Protocols')
       for (let i = 0; i < h.length; i += 2) {
-        if (!isDroppedResponseHeader(h[i]!) && !writtenByUws(h[i]!)) res.writeHeader(h[i]!, h[i + 1]!)
+        if (!isDroppedResponseHeader(h[i]!) && !writtenByUws(h[i]!)) res.writeHeader(h[i]!, head.obsText ? asBytes(h[i + 1]!) : h[i + 1]!)
       }
       res.upgrade<Slot>({ bridge }, this.client.key, check.protocol, extensions, this.client.context)
     })

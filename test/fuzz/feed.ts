@@ -20,7 +20,7 @@ export interface Parsed {
  * after the last byte. Each piece is copied into a reused buffer (with stale
  * bytes after it), as the connection's shared read buffer would be.
  */
-export function parse(raw: string | Buffer, splits: number[] = [], opts: { isHead?: boolean; eof?: boolean; upgrade?: boolean } = {}): Parsed {
+export function parse(raw: string | Buffer, splits: number[] = [], opts: { isHead?: boolean; eof?: boolean; upgrade?: boolean; maxHeadBytes?: number } = {}): Parsed {
   const bytes = typeof raw === 'string' ? Buffer.from(raw, 'latin1') : raw
   const out: Parsed = { heads: [], body: '', trailers: null, keepAlive: false, extra: 0, error: null, upgraded: false }
   const sink: ParserSink = {
@@ -33,7 +33,7 @@ export function parse(raw: string | Buffer, splits: number[] = [], opts: { isHea
       return true
     },
   }
-  const parser = new ResponseParser(sink)
+  const parser = new ResponseParser(sink, opts.maxHeadBytes)
   parser.reset(opts.isHead ?? false, opts.upgrade ?? false)
   const reuse = Buffer.alloc(bytes.length + 16, 0x58)
   const cuts = [...splits.filter((s) => s > 0 && s < bytes.length).sort((a, b) => a - b), bytes.length]

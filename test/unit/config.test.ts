@@ -29,8 +29,9 @@ t.test('defaults', async (t) => {
   t.equal(c.accessLog, undefined)
   t.same(c.log, { level: 'INFO', format: 'common', maxSize: 0, maxBackups: 0, maxAge: 0, compress: false })
   t.equal(c.workers, availableParallelism())
-  t.same(c.serversTransport, { responseHeaderTimeoutMs: 0, dialTimeoutMs: 30000, maxIdleConnsPerHost: 64 })
+  t.same(c.serversTransport, { responseHeaderTimeoutMs: 60000, dialTimeoutMs: 30000, idleConnTimeoutMs: 90000, maxIdleConnsPerHost: 64, maxResponseHeaderBytes: 16384 })
   t.same(c.lifecycle, { graceTimeOutMs: 10000 })
+  t.same(c.clientLimits, { web: { readTimeoutMs: 60000, writeTimeoutMs: 0, idleTimeoutMs: 180000, maxHeaderBytes: 16384, maxRequestLineBytes: 8192 } })
 })
 
 // [argv, env, path into the config, expected value]
@@ -59,7 +60,19 @@ const cases: Array<[string, string[], NodeJS.ProcessEnv, (c: StaticConfig) => un
   ['log level WARNING', ['--log.level=WARNING'], {}, (c) => c.log.level, 'WARN'],
   ['log format json', ['--log.format=JSON'], {}, (c) => c.log.format, 'json'],
   ['v1 logLevel', ['--logLevel=ERROR'], {}, (c) => c.log.level, 'ERROR'],
-  ['timeouts', ['--serversTransport.forwardingTimeouts.responseHeaderTimeout=1m30s', '--serverstransport.forwardingtimeouts.dialtimeout=500ms'], {}, (c) => [c.serversTransport.responseHeaderTimeoutMs, c.serversTransport.dialTimeoutMs], [90000, 500]],
+  ['timeouts', ['--serversTransport.forwardingTimeouts.responseHeaderTimeout=1m30s', '--serverstransport.forwardingtimeouts.dialtimeout=500ms', '--serversTransport.forwardingTimeouts.idleConnTimeout=5s'], {}, (c) => [c.serversTransport.responseHeaderTimeoutMs, c.serversTransport.dialTimeoutMs, c.serversTransport.idleConnTimeoutMs], [90000, 500, 5000]],
+  ['backend head limit', ['--serversTransport.maxResponseHeaderBytes=32768'], {}, (c) => c.serversTransport.maxResponseHeaderBytes, 32768],
+  [
+    'entrypoint limits, given before or after the address, per entrypoint',
+    ['--entryPoints.web.transport.respondingTimeouts.readTimeout=5s', '--entrypoints.web.address=:81', '--entrypoints.web.transport.respondingTimeouts.writeTimeout=1m', '--entrypoints.web.http.maxHeaderBytes=4096', '--entrypoints.alt.address=:82', '--entrypoints.alt.http.maxRequestLineBytes=1024', '--entrypoints.alt.transport.respondingTimeouts.idleTimeout=0'],
+    {},
+    (c) => c.clientLimits,
+    {
+      web: { readTimeoutMs: 5000, writeTimeoutMs: 60000, idleTimeoutMs: 180000, maxHeaderBytes: 4096, maxRequestLineBytes: 8192 },
+      alt: { readTimeoutMs: 60000, writeTimeoutMs: 0, idleTimeoutMs: 0, maxHeaderBytes: 16384, maxRequestLineBytes: 1024 },
+    },
+  ],
+  ['limits of the default web entrypoint', ['--entrypoints.web.transport.respondingTimeouts.readTimeout=42'], {}, (c) => c.clientLimits.web?.readTimeoutMs, 42000],
   ['maxIdleConnsPerHost', ['--serversTransport.maxIdleConnsPerHost=8'], {}, (c) => c.serversTransport.maxIdleConnsPerHost, 8],
   ['graceTimeOut', ['--lifecycle.graceTimeOut=2.5s'], {}, (c) => c.lifecycle.graceTimeOutMs, 2500],
   ['webSocket defaults', [], {}, (c) => c.webSocket, { maxMessageSize: 16 << 20, compression: false }],
@@ -140,6 +153,8 @@ const errors: Array<[string[], string, RegExp, NodeJS.ProcessEnv?]> = [
   [['--frobnicate'], 'CONFIG_UNKNOWN_KEY', /^unknown option --frobnicate$/],
   [['--tracing.jaeger'], 'CONFIG_UNSUPPORTED', /--tracing\.jaeger is not supported by pier \(tracing/],
   [['--entrypoints.websecure.address=:443', '--entrypoints.websecure.http.middlewares=x'], 'CONFIG_UNSUPPORTED', /of an entrypoint, pier supports http\.tls/],
+  [['--entrypoints.other.transport.respondingTimeouts.readTimeout=5s'], 'CONFIG_BAD_VALUE', /entrypoints\.other\.transport\.respondingTimeouts\.readTimeout: no entrypoint named "other" has an address/],
+  [['--entrypoints.web.http.maxHeaderBytes=100'], 'CONFIG_BAD_VALUE', /maxHeaderBytes.*at least 1024/],
   [['--providers.kubernetesCRD'], 'CONFIG_UNSUPPORTED', /file, docker and swarm providers/],
   [['--providers.swarm.httpClientTimeout=5s'], 'CONFIG_UNSUPPORTED', /of the swarm provider, pier supports endpoint/],
   [['--providers.swarm.refreshSeconds=0'], 'CONFIG_BAD_VALUE', /--providers\.swarm\.refreshSeconds: expected a duration of at least 1s/],
