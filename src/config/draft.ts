@@ -14,6 +14,8 @@ interface Section {
 export interface Draft {
   /** lower-cased name -> entrypoint with the name as first spelled */
   entryPoints: Map<string, EntryPoint & { name: string }>
+  /** lower-cased entrypoint name -> its http.middlewares, and where they were given */
+  epMiddlewares: Map<string, { names: string[]; at: Origin }>
   workers?: number
   throttleMs?: number
   file: Section & { filename?: string; directory?: string; watch?: boolean }
@@ -43,6 +45,7 @@ export interface Draft {
 export function emptyDraft(): Draft {
   return {
     entryPoints: new Map(),
+    epMiddlewares: new Map(),
     file: {},
     docker: { tls: {} },
     api: {},

@@ -31,6 +31,10 @@ def('workers', false, (d, v) => (d.workers = V.int(v, 1, 1024)))
 
 // entrypoints
 def('entryPoints.<name>.address', false, (d, v, name) => setEntryPoint(d, name, v))
+def('entryPoints.<name>.http.middlewares', false, (d, v, name) => {
+  const names = V.str(v).split(',').map((s) => s.trim()).filter((s) => s !== '')
+  d.epMiddlewares.set(name.toLowerCase(), { names, at: v.at })
+})
 // v1: --entryPoints='Name:http Address::80'
 def('entryPoints', false, (d, v) => {
   for (const { name, address } of V.v1EntryPoints(v)) setEntryPoint(d, name, { raw: address, at: v.at })
@@ -136,7 +140,7 @@ function setEntryPoint(d: Draft, name: string, v: Value): void {
 
 /** Traefik options pier knows of but does not implement (matched by prefix). */
 const unsupported: Array<[string, string]> = [
-  ['entryPoints.<name>', 'only entryPoints.<name>.address is supported'],
+  ['entryPoints.<name>', 'of an entrypoint, pier supports address and http.middlewares'],
   ['certificatesResolvers', 'TLS is not supported yet'],
   ['tracing', 'tracing is not supported'],
   ['experimental', 'plugins and experimental features are not supported'],

@@ -16,6 +16,8 @@ export interface EntryPoint {
   /** Bind host; '' means every address (Traefik's ":80"). */
   host: string
   port: number
+  /** Middlewares every router on this entrypoint runs before its own (entryPoints.<name>.http.middlewares). */
+  middlewares?: string[]
 }
 
 export interface FileProviderConfig {

@@ -5,6 +5,7 @@
 export const KEY_DOCS: Array<[string, string, string]> = [
   ['configFile', 'traefik.toml, .yaml or .yml in /etc/traefik, $XDG_CONFIG_HOME, $HOME/.config or the working directory', 'YAML or TOML file with the same keys (Traefik static file shape); flags override it'],
   ['entryPoints.<name>.address', ':80 for web', '[host]:port to listen on; any number of entrypoints; `traefik` is the API entrypoint'],
+  ['entryPoints.<name>.http.middlewares', '', 'middlewares (name@provider) every router on the entrypoint runs before its own'],
   ['workers', 'CPU cores', 'worker threads serving traffic'],
   ['providers.providersThrottleDuration', '100ms', 'after a provider update is applied, later ones within this window are coalesced (Traefik: 2s)'],
   ['providers.file.filename', '', 'dynamic configuration file (YAML or TOML)'],

@@ -33,10 +33,17 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
 
   let pool: WorkerPool | null = null
   let latest: SharedArrayBuffer
-  const publisher = new Publisher(state, epNames, log, (table) => {
-    latest = table
-    pool?.publish(table)
-  })
+  const entryPointMiddlewares = Object.fromEntries(proxied.filter(([, ep]) => ep.middlewares).map(([name, ep]) => [name, ep.middlewares!]))
+  const publisher = new Publisher(
+    state,
+    epNames,
+    log,
+    (table) => {
+      latest = table
+      pool?.publish(table)
+    },
+    { entryPointMiddlewares },
+  )
   latest = publisher.initial()
 
   const aggregator = new Aggregator({

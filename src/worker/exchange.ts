@@ -76,12 +76,13 @@ export class Exchange implements ResponseHandler, Finished {
 
   constructor(
     readonly res: HttpResponse,
-    readonly table: RouteTable,
+    /** table, router, service and server: set anew when a middleware chain forwards the request later. */
+    public table: RouteTable,
     readonly ep: number,
     readonly method: string,
-    readonly router: number,
-    readonly service: number,
-    readonly server: number,
+    public router: number,
+    public service: number,
+    public server: number,
     readonly startedAt: number,
     readonly log: AccessFields | null,
     private readonly sink: ExchangeSink,

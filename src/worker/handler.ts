@@ -6,16 +6,20 @@ import type { MatchRequest } from '../rules/index.js'
 import type { RouteTable } from '../table/reader.js'
 import type { SmoothWRR } from '../balancer/wrr.js'
 import type { RequestOptions, UpstreamPool } from '../upstream/pool.js'
-import { buildHead, BODY_NONE, type ForwardInfo } from './request-head.js'
+import { buildHead, BODY_NONE, type ForwardInfo, type HeadResult, type HeaderSource } from './request-head.js'
 import { Exchange, type ExchangeSink, type Finished, type AccessFields } from './exchange.js'
 import type { Logger } from '../log.js'
 import { clientAddress } from './client-address.js'
+import type { Chains } from '../middlewares/chains.js'
+import { startFlow, type FlowContext } from '../middlewares/flow.js'
 
 /** The worker's current routing state; replaced as a whole on a table swap. */
 export interface Routing {
   table: RouteTable
   wrr: SmoothWRR
   pools: UpstreamPool[]
+  /** The routers' middleware chains. */
+  chains: Chains
 }
 
 export interface HandlerContext {
@@ -81,12 +85,44 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
   const options: RequestOptions[] = [false, true].flatMap((isHead) =>
     [false, true].map((idempotent) => ({ headersTimeoutMs: ctx.headersTimeoutMs, isHead, idempotent })),
   )
+  const optionsFor = (method: string, body: number): RequestOptions => options[(method === 'HEAD' ? 2 : 0) + (body === BODY_NONE && IDEMPOTENT.has(method) ? 1 : 0)]!
+  /** The upstream head for a request to server, headers read from src; head.status is set when it is refused. */
+  const upstreamHead = (src: HeaderSource, table: RouteTable, service: number, server: number, method: string, target: string, host: string, clientHost: string, clientIP: string): HeadResult => {
+    const serverHost = table.serverHosts[server]!
+    fwd.method = method
+    fwd.target = target
+    fwd.host = table.passHostHeader(service) ? host : `${serverHost.includes(':') ? `[${serverHost}]` : serverHost}:${table.port(server)}`
+    fwd.clientIP = clientIP
+    fwd.forwardedHost = clientHost
+    return buildHead(src, fwd)
+  }
+  // Routers with middlewares: the chain runs first, then this forwards the request as it left the chain.
+  const flows: FlowContext = {
+    ep,
+    https: false,
+    log: ctx.log,
+    sink: ctx.sink,
+    logging: ctx.logging,
+    terminal: {
+      pass(flow) {
+        if (!flow.retarget(ctx.routing())) return void flow.error(404, '404 page not found')
+        const { table, wrr, pools } = flow.routing
+        const server = wrr.pick(flow.service)
+        if (server < 0) return void flow.answer(503, [], 'Service Unavailable')
+        const head = upstreamHead(flow, table, flow.service, server, flow.method, flow.target(), flow.host, flow.originalHost, flow.clientIP)
+        if (head.status !== 0) return void flow.answer(head.status, [], head.reason)
+        flow.x.server = server
+        flow.attach(pools[server]!.request(head.head, head.body, flow.top, optionsFor(flow.method, head.body)), head.body)
+      },
+    },
+  }
   return (res, req) => {
     let x: Exchange | null = null
     ctx.requests++
     const startedAt = performance.now()
     try {
-      const { table, wrr, pools } = ctx.routing()
+      const routing = ctx.routing()
+      const { table, wrr, pools } = routing
       view.req = req
       view.res = res
       view.host = req.getHeader('host')
@@ -95,23 +131,18 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
       view.method = req.getCaseSensitiveMethod()
       const router = table.match(view, ep)
       if (router < 0) return reply(res, req, -1, -1, '404 Not Found', '404 page not found\n', ctx.sink.closing, startedAt)
+      if (table.chainPhases(router, ep) !== 0) return startFlow(flows, res, req, routing, router, view, startedAt)
       const service = table.serviceOf(router)
       const server = wrr.pick(service)
       if (server < 0) return reply(res, req, router, service, '503 Service Unavailable', 'Service Unavailable', ctx.sink.closing, startedAt)
       const method = view.method
       const clientIP = clientAddress(res)
-      const serverHost = table.serverHosts[server]!
-      fwd.method = method
-      fwd.target = view.target()
-      fwd.host = table.passHostHeader(service) ? view.host : `${serverHost.includes(':') ? `[${serverHost}]` : serverHost}:${table.port(server)}`
-      fwd.clientIP = clientIP
-      fwd.forwardedHost = view.host
-      const head = buildHead(req, fwd)
+      const head = upstreamHead(req, table, service, server, method, view.target(), view.host, view.host, clientIP)
       if (head.status !== 0) return reply(res, req, router, service, head.status === 400 ? '400 Bad Request' : '501 Not Implemented', head.reason, ctx.sink.closing, startedAt)
       const body = head.body
       const log: AccessFields | null = ctx.logging ? { clientIP, target: fwd.target, host: view.host, userAgent: head.userAgent, referer: head.referer } : null
       x = new Exchange(res, table, ep, method, router, service, server, startedAt, log, ctx.sink)
-      const ctl = pools[server]!.request(head.head, body, x, options[(method === 'HEAD' ? 2 : 0) + (body === BODY_NONE && IDEMPOTENT.has(method) ? 1 : 0)]!)
+      const ctl = pools[server]!.request(head.head, body, x, optionsFor(method, body))
       x.ctl = ctl
       if (body !== BODY_NONE) {
         const ex = x

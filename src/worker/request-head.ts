@@ -2,7 +2,12 @@
 // upstream. uWS lets a few ambiguous requests through (two Host headers,
 // two Content-Length values, an unknown transfer coding): those are refused
 // here. Hop-by-hop headers are dropped; X-Forwarded-* are set.
-import type { HttpRequest } from 'uWebSockets.js'
+
+/** What buildHead reads headers from: uWS's request, or a middleware chain's edited copy of it. */
+export interface HeaderSource {
+  getHeader(lowerName: string): string
+  forEach(cb: (name: string, value: string) => void): void
+}
 
 export const BODY_NONE = 0
 export const BODY_LENGTH = 1
@@ -105,7 +110,7 @@ const result: HeadResult = { status: 0, reason: '', head: '', body: BODY_NONE, l
  * Reads req's headers and builds the upstream head. The returned object is
  * reused by the next call: read it before handling another request.
  */
-export function buildHead(req: HttpRequest, f: ForwardInfo): HeadResult {
+export function buildHead(req: HeaderSource, f: ForwardInfo): HeadResult {
   hosts = lengths = 0
   lengthValue = coding = forwardedFor = out = userAgent = referer = ''
   nul = false

@@ -14,6 +14,7 @@ import { createLogger } from '../log.js'
 import { RouteTable } from '../table/reader.js'
 import { SmoothWRR } from '../balancer/wrr.js'
 import { Pools } from './pools.js'
+import { MiddlewareSet } from '../middlewares/chains.js'
 import { createHandler, type HandlerContext, type Routing } from './handler.js'
 import type { Finished } from './exchange.js'
 import { WorkerObservers } from '../metrics/worker-observers.js'
@@ -27,6 +28,7 @@ export default async function serve(input: ServeInput): Promise<void> {
   const post = (m: FromWorker): void => input.port.postMessage(m)
   const pools = new Pools({ maxConnsPerServer: input.transport.maxConnsPerServer, dialTimeoutMs: input.transport.dialTimeoutMs })
   const wrr = new SmoothWRR()
+  const middlewares = new MiddlewareSet({ dialTimeoutMs: input.transport.dialTimeoutMs, headersTimeoutMs: input.transport.responseHeaderTimeoutMs })
   const observers = new WorkerObservers({
     worker: input.id,
     buckets: input.observe.buckets,
@@ -44,7 +46,8 @@ export default async function serve(input: ServeInput): Promise<void> {
     observers.flush()
     recorder.setNames(table.entryPoints, table.routerNames, table.serviceNames)
     wrr.bind(table)
-    routing = { table, wrr, pools: pools.bind(table) }
+    routing = { table, wrr, pools: pools.bind(table), chains: middlewares.bind(table) }
+    middlewares.attach(routing)
     log.debug('route table swapped', { version: table.version, routers: table.routerCount, services: table.serviceCount, servers: table.serverCount, ms: (performance.now() - t0).toFixed(2) })
   }
   swap(input.table)
@@ -132,6 +135,7 @@ export default async function serve(input: ServeInput): Promise<void> {
         } else if (Date.now() - quietSince >= UWS_IDLE_CLOSE_MS) {
           clearInterval(check)
           observers.stop()
+          middlewares.close()
           pools.destroy()
           input.port.close()
           process.off('uncaughtException', failed)

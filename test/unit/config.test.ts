@@ -124,7 +124,7 @@ const errors: Array<[string[], string, RegExp, NodeJS.ProcessEnv?]> = [
   [['--providers.docker.exposedbydefualt=false'], 'CONFIG_UNKNOWN_KEY', /did you mean --providers\.docker\.exposedByDefault\?/],
   [['--frobnicate'], 'CONFIG_UNKNOWN_KEY', /^unknown option --frobnicate$/],
   [['--tracing.jaeger'], 'CONFIG_UNSUPPORTED', /--tracing\.jaeger is not supported by pier \(tracing/],
-  [['--entrypoints.websecure.http.tls=true'], 'CONFIG_UNSUPPORTED', /only entryPoints\.<name>\.address/],
+  [['--entrypoints.websecure.http.tls=true'], 'CONFIG_UNSUPPORTED', /of an entrypoint, pier supports address and http\.middlewares/],
   [['--providers.kubernetesCRD'], 'CONFIG_UNSUPPORTED', /file and docker providers/],
   [['--workers=abc'], 'CONFIG_BAD_VALUE', /bad value "abc" for --workers: expected a positive integer/],
   [['--workers=0'], 'CONFIG_BAD_VALUE', /--workers/],

@@ -45,8 +45,13 @@ const host = (name: string) => `Host(\`${name}.test\`)`
 
 // [what, labels, router expected disabled with an error matching]
 const disabling: [string, Record<string, string>, RegExp][] = [
-  ['v2 basicAuth middleware', { 'traefik.http.routers.r.middlewares': 'auth' }, /^middlewares auth@docker: pier has no middlewares yet/],
-  ['v2 middleware from another provider', { 'traefik.http.routers.r.middlewares': 'auth@file, secure' }, /^middlewares auth@file, secure@docker:/],
+  ['a missing middleware', { 'traefik.http.routers.r.middlewares': 'auth' }, /^middleware "auth@docker" does not exist$/],
+  ['a missing middleware of another provider', { 'traefik.http.routers.r.middlewares': 'auth@file, secure' }, /^middleware "auth@file" does not exist$/],
+  ['a middleware type pier lacks', { 'traefik.http.routers.r.middlewares': 'p', 'traefik.http.middlewares.p.plugin.foo.bar': 'x' }, /^middleware "p@docker": plugins are not supported$/],
+  ['a middleware with an unknown option', { 'traefik.http.routers.r.middlewares': 's', 'traefik.http.middlewares.s.stripprefix.prefix': '/a' }, /^middleware "s@docker": label traefik\.http\.middlewares\.s\.stripprefix: unknown option prefix; did you mean prefixes\?$/],
+  ['a middleware with a bad value', { 'traefik.http.routers.r.middlewares': 's', 'traefik.http.middlewares.s.redirectscheme.permanent': 'yes', 'traefik.http.middlewares.s.redirectscheme.scheme': 'https' }, /permanent must be true or false/],
+  ['a middleware that does not compile', { 'traefik.http.routers.r.middlewares': 's', 'traefik.http.middlewares.s.replacepathregex.regex': '^/(a', 'traefik.http.middlewares.s.replacepathregex.replacement': '/b' }, /^middleware "s@docker": regex "\^\/\(a" is not a valid regular expression/],
+  ['a middleware of two types', { 'traefik.http.routers.r.middlewares': 's', 'traefik.http.middlewares.s.stripprefix.prefixes': '/a', 'traefik.http.middlewares.s.addprefix.prefix': '/b' }, /defines several middleware types/],
   ['v2 tls', { 'traefik.http.routers.r.tls': 'true' }, /^tls: pier does not serve HTTPS yet/],
   ['v2 tls with a bad value', { 'traefik.http.routers.r.tls': 'yes' }, /^tls:/],
   ['v2 certresolver alone', { 'traefik.http.routers.r.tls.certresolver': 'le' }, /^tls:/],
@@ -105,7 +110,6 @@ for (const [what, labels, error] of disablingV1) {
 const ignoring: [string, Record<string, string>][] = [
   ['observability', { 'traefik.http.routers.r.observability.accesslogs': 'false' }],
   ['flush interval', { 'traefik.http.services.r.loadbalancer.responseforwarding.flushinterval': '10ms' }],
-  ['middleware definition alone', { 'traefik.http.middlewares.strip.stripprefix.prefixes': '/a' }],
   ['v1 balancing method', { 'traefik.backend.loadbalancer.method': 'drr' }],
 ]
 
@@ -149,7 +153,7 @@ http:
     hc: { loadBalancer: { healthCheck: { path: /h }, servers: [{ url: "http://127.0.0.1:1" }] } }
 `)
   const r = p.state.routers
-  t.match(r['admin@file'], { status: 'disabled', middlewares: ['auth@file'], errors: [/^middlewares auth@file:/] })
+  t.match(r['admin@file'], { status: 'disabled', middlewares: ['auth@file'], errors: ['middleware "auth@file" does not exist'] })
   t.match(r['secure@file'], { status: 'disabled', tls: { certResolver: 'le' }, errors: [/^tls:/] })
   t.match(r['checked@file'], { status: 'disabled', errors: [/service "hc@file" is disabled: loadBalancer\.healthCheck: health checks are not supported yet/] })
   t.match(p.state.services['hc@file'], { status: 'disabled', errors: [/loadBalancer\.healthCheck/] })

@@ -3,7 +3,7 @@
 // compose service (or v1 backend) share one service, conflicting definitions
 // are dropped. Pure: no I/O, no clock; problems come back as warnings to log,
 // and as annotations on the routers and services they concern, for the API.
-import type { DynamicConfig, Router, Server, StreamRouter } from '../../config/dynamic.js'
+import type { DynamicConfig, Middleware, Router, Server, StreamRouter } from '../../config/dynamic.js'
 import type { Annotation } from '../annotation.js'
 import { boundAddress, containerIp } from './address.js'
 import type { ContainerInfo } from './container.js'
@@ -11,6 +11,8 @@ import { normalize, type RuleTemplate } from './default-rule.js'
 import { parseLabels, type ParsedLabels, type V2Router, type V2Service } from './labels.js'
 import { translateV1Rule, V1RuleError } from './v1-rule.js'
 import type { BuildWarning, WarningCode } from './warning.js'
+import { readDefinition } from '../../middlewares/definition.js'
+import type { LabelTree } from '../../middlewares/schema.js'
 
 export interface BuildOptions {
   exposedByDefault: boolean
@@ -98,6 +100,7 @@ export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOpt
 
   const routers = new Map<string, Merged<Router>>()
   const services = new Map<string, Merged<ServiceDef>>()
+  const middlewares = new Map<string, Merged<Middleware>>()
   const stream: Record<StreamKind, Record<string, StreamRouter>> = { tcp: {}, udp: {} }
   const sorted = [...containers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   for (const c of sorted) {
@@ -118,6 +121,10 @@ export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOpt
     const ctx: Ctx = { c, labels, opts, serving, warn, checkRule, lookup }
     const frag = v2 ? v2Fragment(ctx) : v1Fragment(ctx)
     for (const [name, r] of frag.routers) mergeInto(routers, name, r, JSON.stringify(r), c.name)
+    for (const [name, tree] of labels.middlewares) {
+      const m = middlewareFromLabels(name, tree, (label, message) => warn('DOCKER_UNSUPPORTED_LABEL', message, label))
+      mergeInto(middlewares, name, m, JSON.stringify(m), c.name)
+    }
     for (const [kind, found] of [['tcp', labels.tcpRouters], ['udp', labels.udpRouters]] as const) for (const [name, r] of found) stream[kind][name] ??= r
     for (const [name, s] of frag.services) {
       const key = JSON.stringify({ passHostHeader: s.passHostHeader, unsupported: s.unsupported })
@@ -170,6 +177,15 @@ export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOpt
       continue
     }
     config.http.routers[name] = r.value
+  }
+  for (const name of [...middlewares.keys()].sort()) {
+    const m = middlewares.get(name)!
+    if (m.conflict) {
+      // Routers that use it then find it missing and are disabled, naming it.
+      warnings.push({ code: 'DOCKER_CONFLICT', container: m.origins.join(', '), message: `middleware "${name}" is defined differently by containers ${m.origins.join(', ')}; it is dropped` })
+      continue
+    }
+    ;(config.http.middlewares ??= {})[name] = m.value
   }
   for (const kind of ['tcp', 'udp'] as const) if (Object.keys(stream[kind]).length > 0) config[kind] = { routers: stream[kind] }
 
@@ -311,6 +327,21 @@ function v1Fragment(ctx: Ctx): Fragment {
   }
   frag.routers.set(name, router(rule, name, { entryPoints: v1.entryPoints, priority: v1.priority, unsupported }))
   return frag
+}
+
+/**
+ * A middleware from its labels. A problem with them (unknown type or option,
+ * a bad value) is kept as the reason it cannot be used: the routers that use
+ * it are then disabled, naming it.
+ */
+function middlewareFromLabels(name: string, tree: LabelTree, ignored: (label: string, message: string) => void): Middleware {
+  const prefix = `traefik.http.middlewares.${name}`
+  const read = readDefinition(tree, 'labels')
+  const type = Object.keys(tree)[0] ?? ''
+  for (const key of read.ignored) ignored(`${prefix}.${type}.${key}`, 'middleware option not supported by pier; label ignored')
+  if (read.errors.length === 0) return read.def!
+  const unsupported = read.errors.map((e) => `label ${prefix}.${type}: ${e}`)
+  return read.def ? { ...read.def, unsupported: [...(read.def.unsupported ?? []), ...unsupported] } : { type, options: {}, unsupported }
 }
 
 function router(rule: string, service: string, from: Omit<V2Router, 'rule' | 'service'>): Router {

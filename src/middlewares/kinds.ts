@@ -1,0 +1,48 @@
+// Every middleware kind pier has, by Traefik's type key. The label parser,
+// the file validator, the table compiler, the workers, --help and the README
+// table all go through this list.
+import type { Kind } from './kind.js'
+import addPrefix from './add-prefix.js'
+import chain from './chain.js'
+import headers from './headers.js'
+import redirectRegex from './redirect-regex.js'
+import redirectScheme from './redirect-scheme.js'
+import replacePath from './replace-path.js'
+import replacePathRegex from './replace-path-regex.js'
+import stripPrefix from './strip-prefix.js'
+import stripPrefixRegex from './strip-prefix-regex.js'
+
+export const KINDS: readonly Kind[] = [addPrefix, chain, headers, redirectRegex, redirectScheme, replacePath, replacePathRegex, stripPrefix, stripPrefixRegex]
+
+const byLower = new Map(KINDS.map((k) => [k.schema.type.toLowerCase(), k]))
+
+/** The kind for a type key in any case (Traefik's decoder ignores case), or undefined. */
+export function kindOf(type: string): Kind | undefined {
+  return byLower.get(type.toLowerCase())
+}
+
+/** Traefik's middleware types pier does not have: a router using one is disabled. */
+export const UNSUPPORTED_TYPES: Record<string, string> = {
+  passTLSClientCert: 'passing TLS client certificates is not supported',
+  plugin: 'plugins are not supported',
+  grpcWeb: 'gRPC-Web is not supported',
+  encodedCharacters: 'encodedCharacters is not supported yet',
+  basicAuth: 'basicAuth is not supported yet',
+  digestAuth: 'digestAuth is not supported yet',
+  forwardAuth: 'forwardAuth is not supported yet',
+  ipAllowList: 'ipAllowList is not supported yet',
+  ipWhiteList: 'ipWhiteList is not supported yet',
+  rateLimit: 'rateLimit is not supported yet',
+  inFlightReq: 'inFlightReq is not supported yet',
+  compress: 'compress is not supported yet',
+  errors: 'errors is not supported yet',
+  buffering: 'buffering is not supported yet',
+  retry: 'retry is not supported yet',
+  contentType: 'contentType is not supported yet',
+  circuitBreaker: 'circuitBreaker is not supported yet',
+}
+
+/** Canonical spelling of an unsupported Traefik type, if type is one. */
+export function unsupportedType(type: string): string | undefined {
+  return Object.keys(UNSUPPORTED_TYPES).find((t) => t.toLowerCase() === type.toLowerCase())
+}
