@@ -33,7 +33,8 @@ clean:
 demo: build
 	scripts/demo.sh
 
-# Side-by-side benchmarks: pier, nginx, HAProxy, Caddy, node-http-proxy, direct.
+# Side-by-side benchmarks: pier, nginx, HAProxy, Caddy, node-http-proxy, direct;
+# then the README's benchmark tables are rewritten from the results.
 bench: install
 	scripts/bench.sh
 

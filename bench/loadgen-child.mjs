@@ -1,9 +1,11 @@
 // A long-lived load-generator process (pinned by the parent with taskset) that
-// runs autocannon on request over IPC. Latency goes into our own µs histogram:
-// autocannon's own one has 1 ms resolution, too coarse for sub-ms proxies.
+// runs a load on request over IPC: autocannon at saturation, the open-loop
+// generator (lib/openloop.mjs) at a fixed rate. Latency goes into our own µs
+// histogram: autocannon's own one has 1 ms resolution, too coarse for sub-ms proxies.
 import autocannon from 'autocannon'
 import { connect } from 'node:net'
 import { newHistogram, encode } from './lib/hdr.mjs'
+import { runOpenLoop } from './lib/openloop.mjs'
 
 /** Adapts our histogram to the calls autocannon's run loop makes (values in ms). */
 function latencyRecorder(h) {
@@ -31,12 +33,6 @@ function run(spec) {
   if (spec.path) opts.url = spec.url.replace(/\/$/, '') + spec.path
   if (spec.bodyBytes) opts.body = Buffer.alloc(spec.bodyBytes, 'b')
   if (spec.hosts) opts.requests = spec.hosts.map((host) => ({ headers: { host } }))
-  if (spec.overallRate) {
-    opts.overallRate = spec.overallRate
-    // autocannon paces overallRate in per-second budgets; its built-in
-    // coordinated-omission correction assumes 1 ms intervals, so it is off.
-    opts.ignoreCoordinatedOmission = true
-  }
   return new Promise((resolve, reject) => {
     autocannon(opts, (err, r) => {
       if (err) return reject(err)
@@ -106,7 +102,8 @@ function runNewConnections(spec) {
 
 process.on('message', async ({ id, spec }) => {
   try {
-    process.send({ id, result: await (spec.newConnectionPerRequest ? runNewConnections(spec) : run(spec)) })
+    const runner = spec.overallRate ? runOpenLoop : spec.newConnectionPerRequest ? runNewConnections : run
+    process.send({ id, result: await runner(spec) })
   } catch (err) {
     process.send({ id, error: { code: err.code ?? 'ELOADGEN', message: String(err.message ?? err) } })
   }

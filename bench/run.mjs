@@ -19,6 +19,10 @@ import { machine, machineLabel } from './lib/machine.mjs'
 import { installTools, buildPier, pierIsStale } from './lib/install.mjs'
 import { runWrk, wrkLoad } from './lib/wrk.mjs'
 import { selfTimes, readProfiles } from './lib/cpuprofile.mjs'
+import { cpuMeter, cpuList, perRequestUs } from './lib/cpu.mjs'
+import { threadMeter, connectionsPerLoop, threadsPerRequest } from './lib/threads.mjs'
+import { treePids } from './lib/procs.mjs'
+import { generatorLoad, overheadVerdict } from './lib/limits.mjs'
 
 const BENCH = fileURLToPath(new URL('.', import.meta.url))
 const BACKEND = join(BENCH, 'backend.mjs')
@@ -115,6 +119,13 @@ async function idleRss(opts, state, names) {
   return out
 }
 
+/** The median of each field of per-run objects (null where no run has one). */
+function medians(list) {
+  const rows = list.filter(Boolean)
+  if (!rows.length) return null
+  return Object.fromEntries(Object.keys(rows[0]).map((k) => [k, rows.some((r) => r[k] == null) ? null : spread(rows.map((r) => r[k])).median]))
+}
+
 /** One target's figures over its runs: medians (req/s with min and max), merged histograms. */
 function targetRow(t) {
   const rps = spread(t.runs.map((x) => x.rps))
@@ -122,6 +133,7 @@ function targetRow(t) {
   const med = (k) => spread(lat.map((l) => l[k])).median
   const merged = newHistogram()
   for (const x of t.runs) merged.add(x.histogram)
+  const cpuUs = medians(t.runs.map((x) => perRequestUs(x.cpu, x.ok)))
   return {
     target: t.name,
     rps: rps.median,
@@ -134,11 +146,18 @@ function targetRow(t) {
     errors: t.runs.reduce((n, x) => n + x.errors, 0),
     rssMB: Math.max(...t.runs.map((x) => x.rssMB)),
     idleRssMB: t.idleRssMB,
-    fixed: { rate: t.fixed.rate, rps: t.fixed.rps, p50: t.fixed.p50, p90: t.fixed.p90, p99: t.fixed.p99, p999: t.fixed.p999, errors: t.fixed.errors },
+    // CPU µs per request of the target's process tree (user, system, total; medians over runs)
+    cpuUs: cpuUs && { ...cpuUs, total: cpuUs.user + cpuUs.system },
+    backendCpuUs: t.name === 'direct' ? null : medians(t.runs.map((x) => perRequestUs(x.backendCpu, x.ok))),
+    loadgen: medians(t.runs.map((x) => x.loadgen && { ...x.loadgen, cpusBusy: x.loadgenCpusBusy })),
+    proxyCpusBusy: medians(t.runs.map((x) => x.proxyCpusBusy != null && { busy: x.proxyCpusBusy }))?.busy ?? null,
+    ...(t.runs[0].threads ? { threads: t.runs[Math.floor(t.runs.length / 2)].threads, connections: t.runs[Math.floor(t.runs.length / 2)].connections } : {}),
+    fixed: t.fixed.row,
     server: t.server?.summary ?? null,
     // kept out of the JSON: written as .hgrm and plotted
     _hist: merged,
     _fixedHist: t.fixed.histogram,
+    _fixedService: t.fixed.service,
     _serverHgrm: t.server?.text ?? null,
   }
 }
@@ -171,14 +190,29 @@ async function runScenario(s, opts, state, lg, sat, names) {
 
   if (opts.warmupS > 0) for (const t of targets) await gen.run({ ...spec, url: url(t), durationS: opts.warmupS, connections: opts.connections })
   for (const t of targets) t.runs = []
+  const cpuSets = opts.cpus ? { loadgen: cpuList(opts.cpus.loadgen), proxy: cpuList(opts.cpus.proxy) } : {}
   for (let r = 0; r < opts.repeats; r++) {
     // rotate the order each repeat so no target always runs first or last
     const order = targets.map((_, i) => targets[(i + r) % targets.length])
     for (const t of order) {
       const stopRss = rssSampler(t.pid)
+      const meter = cpuMeter({ target: t.pid, backend: backend.pid }, cpuSets)
+      const threads = t.name === 'pier' ? threadMeter(t.pid) : null
+      // connections per event loop, read halfway through while every connection is open
+      let connections = null
+      const peek = setTimeout(() => (connections = connectionsPerLoop(treePids(t.pid), t.port)), (opts.durationS * 1000) / 2)
       const res = await gen.run({ ...spec, url: url(t), durationS: opts.durationS, connections: opts.connections })
-      t.runs.push({ ...res, rssMB: stopRss() })
-      log(`  ${s.name} ${t.name} run ${r + 1}/${opts.repeats}: ${Math.round(res.rps)} req/s, p99 ${summarize(res.histogram).p99.toFixed(2)} ms, ${res.errors} errors`)
+      clearTimeout(peek)
+      const { spent, busy } = meter()
+      const run = { ...res, rssMB: stopRss(), cpu: spent.target, backendCpu: spent.backend, loadgen: generatorLoad(res, opts.loadgenProcs), loadgenCpusBusy: busy.loadgen ?? null, proxyCpusBusy: busy.proxy ?? null }
+      if (threads) run.threads = threadsPerRequest(threads(), res.ok)
+      if (threads && connections) run.connections = connections
+      t.runs.push(run)
+      const cpu = perRequestUs(run.cpu, res.ok)
+      log(
+        `  ${s.name} ${t.name} run ${r + 1}/${opts.repeats}: ${Math.round(res.rps)} req/s, p99 ${summarize(res.histogram).p99.toFixed(2)} ms, ${res.errors} errors` +
+          `, CPU ${cpu ? `${cpu.user.toFixed(1)} user + ${cpu.system.toFixed(1)} sys µs/req` : 'n/a'}, generator busy ${run.loadgen ? Math.round(run.loadgen.busy * 100) + '%' : 'n/a'}`,
+      )
     }
   }
   for (const t of targets) {
@@ -189,7 +223,7 @@ async function runScenario(s, opts, state, lg, sat, names) {
   if (s.name === '1-backend' && opts.loadgen === 'autocannon' && which('wrk') && targets.some((t) => t.name === 'direct')) {
     try {
       const w = runWrk({ url: `http://127.0.0.1:${ports[0]}/`, host: 'bench.local', threads: opts.loadgenProcs, connections: opts.connections, durationS: opts.durationS, cpus: opts.cpus?.loadgen })
-      wrkCheck = { wrkRps: w.rps }
+      wrkCheck = { wrkRps: w.rps, wrkLoad: generatorLoad({ loadgenCpu: w.loadgenCpu, ok: w.requests, durationS: opts.durationS }, opts.loadgenProcs) }
       log(`  wrk against the bare backend: ${Math.round(w.rps)} req/s`)
     } catch (err) {
       log(`  wrk check failed: ${err.message}`)
@@ -199,8 +233,18 @@ async function runScenario(s, opts, state, lg, sat, names) {
   const saturated = targets.map((t) => spread(t.runs.map((x) => x.rps)).median)
   const rate = fixedRate(s, saturated)
   for (const t of targets) {
+    const meter = cpuMeter({ target: t.pid })
     const res = await lg.run({ ...spec, url: url(t), durationS: opts.rateDurationS, connections: opts.rateConnections, overallRate: rate })
-    t.fixed = { rate, rps: res.rps, errors: res.errors, ...summarize(res.histogram), histogram: res.histogram }
+    const { spent } = meter()
+    const cpuUs = perRequestUs(spent.target, res.ok)
+    const service = summarize(res.service)
+    const lag = summarize(res.tickLag)
+    t.fixed = {
+      row: { rate, rps: res.rps, errors: res.errors, ...summarize(res.histogram), serviceP50: service.p50, serviceP99: service.p99, generatorLagP99: lag.p99, waited: res.waited, cpuUs },
+      histogram: res.histogram,
+      service: res.service,
+    }
+    log(`  ${s.name} ${t.name} at ${rate} req/s: p50 ${t.fixed.row.p50.toFixed(2)} p99 ${t.fixed.row.p99.toFixed(2)} ms from the due time (service p99 ${service.p99.toFixed(2)}, generator lag p99 ${lag.p99.toFixed(2)}, ${res.waited} waited for a connection), ${res.errors} errors`)
   }
   await Promise.all(targets.filter((t) => t.h).map((t) => stopHandle(t.h)))
   await stopHandle(backend)
@@ -213,9 +257,10 @@ async function runScenario(s, opts, state, lg, sat, names) {
     row.ratioDirect = byName('direct')?.rps ? row.rps / byName('direct').rps : null
     row.ratioNginx = byName('nginx')?.rps ? row.rps / byName('nginx').rps : null
   }
-  // the issue's overhead target: pier's p99 minus direct's at the same fixed rate
-  const pierOverheadP99Ms = byName('pier') && byName('direct') ? byName('pier').fixed.p99 - byName('direct').fixed.p99 : null
-  return { name: s.name, what: s.what, loadgen: gen === lg ? 'autocannon' : 'wrk', fixedRate: rate, pierOverheadP99Ms, targets: rows, failed, wrkCheck, ...(profile ? { pierProfile: profile } : {}) }
+  // the overhead target: pier's p99 minus direct's at the same fixed rate, from the due times
+  const pierOverhead = overheadVerdict(byName('pier')?.fixed, byName('direct')?.fixed)
+  const pierOverheadP99Ms = pierOverhead?.p99Ms ?? null
+  return { name: s.name, what: s.what, loadgen: gen === lg ? 'autocannon' : 'wrk', fixedRate: rate, pierOverheadP99Ms, pierOverhead, targets: rows, failed, wrkCheck, ...(profile ? { pierProfile: profile } : {}) }
 }
 
 function writeScenarioFiles(dir, sc) {
@@ -224,6 +269,7 @@ function writeScenarioFiles(dir, sc) {
   for (const t of sc.targets) {
     writeFileSync(join(dir, sc.name, `${t.target}.hgrm`), toHgrm(t._hist))
     writeFileSync(join(dir, sc.name, `${t.target}-rate.hgrm`), toHgrm(t._fixedHist))
+    writeFileSync(join(dir, sc.name, `${t.target}-rate-service.hgrm`), toHgrm(t._fixedService))
     if (t._serverHgrm) writeFileSync(join(dir, sc.name, `${t.target}-server.hgrm`), t._serverHgrm)
   }
   writeFileSync(join(dir, `${sc.name}.svg`), percentilePlot(`${sc.name}: latency by percentile at saturation`, sc.targets.map((t) => ({ name: t.target, points: points(t._hist) }))))
@@ -257,7 +303,7 @@ async function main() {
   const m = machine()
   const versions = Object.fromEntries(names.map((n) => [n, TARGETS[n].version()]))
   const autocannon = `autocannon ${JSON.parse(readFileSync(join(BENCH, '../node_modules/autocannon/package.json'), 'utf8')).version} in ${opts.loadgenProcs} process(es)`
-  const lgDesc = opts.loadgen === 'wrk' ? `wrk (${opts.loadgenProcs} thread(s)) at saturation, ${autocannon} at the fixed rate` : autocannon
+  const lgDesc = `${opts.loadgen === 'wrk' ? `wrk (${opts.loadgenProcs} thread(s))` : autocannon} at saturation, the open-loop generator (lib/openloop.mjs, same processes) at the fixed rate`
   m.loadgen = opts.cpus ? `${lgDesc} pinned to cpu ${opts.cpus.loadgen}` : `${lgDesc}, not pinned`
   m.placement = opts.cpus
     ? `load generator on cpu ${opts.cpus.loadgen}, proxy on cpu ${opts.cpus.proxy}, backends unpinned` +
@@ -287,7 +333,7 @@ async function main() {
     m.loadAvgEnd = os.loadavg().map((x) => +x.toFixed(2))
     const one = scenarios.find((s) => s.name === '1-backend')
     const results = {
-      version: 1,
+      version: 2,
       date,
       mode: opts.mode,
       machine: m,
@@ -296,22 +342,28 @@ async function main() {
       durationS: opts.durationS,
       warmupS: opts.warmupS,
       connections: opts.connections,
+      loadgenCores: opts.loadgenProcs,
       rateConnections: opts.rateConnections,
       rateDurationS: opts.rateDurationS,
       method:
         `Saturation load by ${opts.loadgen}${opts.loadgen === 'wrk' ? ' (latency distribution rebuilt from its percentile curve at 0.1%/0.01%/0.001% steps)' : ''}. ` +
         `${opts.warmupS} s warm-up per target, then ${opts.repeats} run(s) of ${opts.durationS} s at ${opts.connections} connections, interleaved across targets in a rotating order; ` +
         `figures are medians over runs (min-max for req/s), latency from µs HDR histograms; then ${opts.rateDurationS} s per target at a fixed rate ` +
-        `(autocannon's per-second pacing, ${opts.rateConnections} connections) below the slowest target's saturation. Errors count socket errors, timeouts and non-2xx. RSS is the whole process tree, peak while loaded.` +
+        `below the slowest target's saturation, by an open-loop generator (requests evenly spaced, due times kept by a metronome thread, ${opts.rateConnections} keep-alive connections; ` +
+        `latency from each request's due time, so a stall is charged for every request it holds back: no coordinated omission). ` +
+        `CPU per request is user and system time from /proc over the target's whole process tree (direct: the backend) divided by the responses. ` +
+        `Errors count socket errors, timeouts and non-2xx. RSS is the whole process tree, peak while loaded.` +
         (state.pierApiNote ? ` ${state.pierApiNote}.` : ''),
-      loadgenCeiling: one?.wrkCheck ? { autocannonRps: one.targets.find((t) => t.target === 'direct')?.rps ?? null, wrkRps: one.wrkCheck.wrkRps } : null,
+      loadgenCeiling: one?.wrkCheck
+        ? { autocannonRps: one.targets.find((t) => t.target === 'direct')?.rps ?? null, wrkRps: one.wrkCheck.wrkRps, wrkLoad: one.wrkCheck.wrkLoad }
+        : null,
       skipped,
       idle,
       scenarios: scenarios.map(({ wrkCheck, ...sc }) => stripPrivate(sc)),
     }
     writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n')
     writeFileSync(join(outDir, 'report.md'), fullReport(results))
-    if (opts.latest) copyFileSync(join(outDir, 'results.json'), join(BENCH, 'results', 'latest.json'))
+    if (opts.latest) copyFileSync(join(outDir, 'results.json'), join(BENCH, 'results', opts.mode === 'scoreboard' ? 'scoreboard.json' : 'latest.json'))
     process.stdout.write('\n' + fullReport(results))
     log(`results: ${join(outDir, 'results.json')}`)
   } finally {

@@ -5,9 +5,11 @@ import { SCENARIO_NAMES } from './scenarios.mjs'
 import { TARGET_NAMES } from './targets.mjs'
 import { codedError } from './hdr.mjs'
 
-export const USAGE = `usage: node bench/run.mjs [--quick | --smoke] [options]
+export const USAGE = `usage: node bench/run.mjs [--quick | --smoke | --scoreboard] [options]
   --quick               short runs of everything (under two minutes)
   --smoke               a few seconds per target, direct/pier/nginx on two scenarios (CI)
+  --scoreboard          the scoreboard scene: rr-2, wrk at saturation, 3 runs of 8 s per
+                        target; writes bench/results/scoreboard.json (the README's first table)
   --scenarios=a,b       scenarios to run (${SCENARIO_NAMES.join(', ')})
   --targets=a,b         targets to run (${TARGET_NAMES.join(', ')})
   --repeats=N           measured runs per target, interleaved across targets (3)
@@ -15,22 +17,22 @@ export const USAGE = `usage: node bench/run.mjs [--quick | --smoke] [options]
   --warmup=S            seconds of warm-up per target before measuring (3; 0 skips it)
   --rate-duration=S     seconds of the fixed-rate run (5)
   --connections=N       client connections at saturation (50; ARM 32)
-  --rate-connections=N  client connections of the fixed-rate run (2)
+  --rate-connections=N  keep-alive connections of the open-loop fixed-rate run (4)
   --workers=N           proxy workers/threads/processes for every target (cores/2, at least 1)
   --pin / --no-pin      taskset: load generator on the lower cores, proxies on the upper (on with 2+ cores)
   --out=DIR             results directory (bench/results/<machine>-<date>)
-  --no-latest           do not copy the results to bench/results/latest.json
+  --no-latest           do not copy the results to bench/results/latest.json (or scoreboard.json)
                         (quick and smoke runs never do: latest.json holds a full run)
   --no-install          do not install missing peers (apt-get)
   --no-build            do not build pier first (npx tsc -p ., run when dist/ is older than src/)
   --loadgen=NAME        saturation load generator: autocannon (default) or wrk for
-                        the GET scenarios (post-1m, no-keepalive and fixed-rate runs
-                        always use autocannon)
+                        the GET scenarios (post-1m and no-keepalive stay on autocannon;
+                        fixed-rate runs always use the open-loop generator)
   --cpu-prof            run pier under node --cpu-prof (every thread) and print where its time goes`
 
 const NUMERIC = ['repeats', 'duration', 'warmup', 'rate-duration', 'connections', 'rate-connections', 'workers']
 const LISTS = ['scenarios', 'targets']
-const FLAGS = ['quick', 'smoke', 'pin', 'latest', 'install', 'build', 'help', 'cpu-prof']
+const FLAGS = ['quick', 'smoke', 'scoreboard', 'pin', 'latest', 'install', 'build', 'help', 'cpu-prof']
 
 /** Parses argv into options, filling defaults; throws EUSAGE naming the bad argument. */
 export function parseOptions(argv, { cores = os.availableParallelism(), arch = process.arch } = {}) {
@@ -62,7 +64,7 @@ export function parseOptions(argv, { cores = os.availableParallelism(), arch = p
       throw codedError('EUSAGE', `unknown option "${arg}"\n${USAGE}`)
     }
   }
-  if (given.quick && given.smoke) throw codedError('EUSAGE', '--quick and --smoke are different run sizes; give one')
+  if ([given.quick, given.smoke, given.scoreboard].filter(Boolean).length > 1) throw codedError('EUSAGE', '--quick, --smoke and --scoreboard are different run sizes; give one')
   const arm = arch === 'arm' || arch === 'arm64'
   const base = {
     mode: 'full',
@@ -73,7 +75,7 @@ export function parseOptions(argv, { cores = os.availableParallelism(), arch = p
     warmup: 3,
     'rate-duration': 5,
     connections: arm ? 32 : 50,
-    'rate-connections': 2,
+    'rate-connections': 4,
     workers: Math.max(1, Math.floor(cores / 2)),
     pin: cores >= 2,
     loadgen: 'autocannon',
@@ -82,6 +84,7 @@ export function parseOptions(argv, { cores = os.availableParallelism(), arch = p
     build: true,
   }
   if (given.quick) Object.assign(base, { mode: 'quick', repeats: 1, duration: 1, warmup: 0, 'rate-duration': 1, latest: false })
+  if (given.scoreboard) Object.assign(base, { mode: 'scoreboard', scenarios: ['rr-2'], loadgen: 'wrk', duration: 8 })
   if (given.smoke) {
     Object.assign(base, {
       mode: 'smoke',

@@ -53,7 +53,7 @@ export async function waitHttpOk(port, host, ms = 15000, handle) {
 /**
  * Each target: available() -> null or why not; version(); start(ctx) -> process
  * handle, with readyLine when the target logs its readiness (the caller waits,
- * and stops the process if it never gets there). ctx: { model, port, workers, dir, cpus, apiPort }.
+ * and stops the process if it never gets there). ctx: { model, port, workers, dir, cpus, apiPort, cpuProfDir, nodeFlags (pier: flags for node itself) }.
  */
 export const TARGETS = {
   direct: {
@@ -73,10 +73,11 @@ export const TARGETS = {
       }
       return `pier ${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}${rev}`
     },
-    start({ model, port, workers, dir, cpus, apiPort, cpuProfDir }) {
+    start({ model, port, workers, dir, cpus, apiPort, cpuProfDir, nodeFlags = [] }) {
       const routes = join(dir, 'routes.yml')
       writeFileSync(routes, renderRoutes(model))
       const args = [
+        ...nodeFlags,
         ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []),
         PIER_CLI,
         `--entrypoints.web.address=127.0.0.1:${port}`,

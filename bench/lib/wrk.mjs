@@ -5,6 +5,16 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { start } from './procs.mjs'
 import { codedError, newHistogram } from './hdr.mjs'
+import { parseTimes } from './cpu.mjs'
+
+/**
+ * wrk run under bash, whose `times` then prints wrk's own user and system
+ * time (the process is gone before /proc could be read): [cmd, argv].
+ */
+function wrkCommand(args, cpus) {
+  const argv = ['-c', 'wrk "$@"; s=$?; times; exit $s', 'wrk', ...args]
+  return cpus ? ['taskset', ['-c', cpus, 'bash', ...argv]] : ['bash', argv]
+}
 
 const UNIT_MS = { us: 0.001, ms: 1, s: 1000 }
 
@@ -25,13 +35,13 @@ export function parseWrk(text) {
   return out
 }
 
-/** Runs wrk (pinned to cpus when given) and returns parseWrk's figures. */
+/** Runs wrk (pinned to cpus when given): parseWrk's figures and loadgenCpu, wrk's { user, system } seconds. */
 export function runWrk({ url, threads, connections, durationS, cpus, host }) {
   const args = [`-t${threads}`, `-c${connections}`, `-d${Math.max(1, Math.round(durationS))}s`, '--latency', '-H', `Host: ${host}`, url]
-  const [cmd, argv] = cpus ? ['taskset', ['-c', cpus, 'wrk', ...args]] : ['wrk', args]
+  const [cmd, argv] = wrkCommand(args, cpus)
   const r = spawnSync(cmd, argv, { encoding: 'utf8', timeout: (durationS + 30) * 1000 })
   if (r.status !== 0) throw codedError('EWRK', `wrk failed (${r.error?.message ?? 'exit ' + r.status}): ${r.stderr}`)
-  return parseWrk(r.stdout)
+  return { ...parseWrk(r.stdout), loadgenCpu: parseTimes(r.stdout) }
 }
 
 /** Lua string literal. */
@@ -116,21 +126,22 @@ export function histogramFromCurve(points, total, h = newHistogram()) {
  * wrk as the saturation load generator (--loadgen=wrk): C with one thread
  * per load-generator core, so it is not the bottleneck where autocannon
  * would be. run(spec) has the shape of loadgen.mjs's run(); spec.overallRate
- * is not supported (wrk has no fixed-rate mode; those runs stay on autocannon).
+ * is not supported (wrk has no fixed-rate mode; those runs use the open-loop generator).
  */
 export function wrkLoad({ threads, cpus, dir }) {
   let n = 0
   return {
     async run(spec) {
-      if (spec.overallRate) throw codedError('EWRK', 'wrk cannot run at a fixed rate; use autocannon for that')
+      if (spec.overallRate) throw codedError('EWRK', 'wrk cannot run at a fixed rate; the open-loop generator (lib/openloop.mjs) does')
       const script = join(dir, `wrk-${n++}.lua`)
       writeFileSync(script, wrkScript(spec))
       const args = [`-t${Math.min(threads, spec.connections)}`, `-c${spec.connections}`, `-d${Math.max(1, Math.round(spec.durationS))}s`, '--timeout', '10s', '-s', script, spec.url]
-      const h = start('wrk', 'wrk', args, { cpus })
+      const [cmd, argv] = wrkCommand(args, cpus)
+      const h = start('wrk', cmd, argv)
       const code = await h.exited
       if (code !== 0) throw codedError('EWRK', `wrk exited (${code}):\n${h.output().slice(-1000)}`)
       const r = parseWrkJson(h.output())
-      return { ok: r.ok, rps: r.ok / r.durationS, errors: r.errors, durationS: r.durationS, histogram: histogramFromCurve(r.points, r.ok) }
+      return { ok: r.ok, rps: r.ok / r.durationS, errors: r.errors, durationS: r.durationS, histogram: histogramFromCurve(r.points, r.ok), loadgenCpu: parseTimes(h.output()) }
     },
   }
 }

@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort, start } from '../lib/procs.mjs'
 import { runWrk } from '../lib/wrk.mjs'
+import { treeCpu } from '../lib/cpu.mjs'
 
 const opt = (name, def) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? def
 const workers = Number(opt('workers', 1))
@@ -56,11 +57,10 @@ async function measure(on) {
   }
 }
 
-/** utime + stime of a process (every thread), in seconds. */
+/** User + system seconds of pier (every thread). */
 function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(f[11]) + Number(f[12])) / 100 // fields 14 and 15, in clock ticks (USER_HZ 100)
+  const t = treeCpu(pid)
+  return t.user + t.system
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]

@@ -129,26 +129,46 @@ t.test('report tables carry every target and scenario', async (t) => {
   const target = (name: string, rps: number) => ({
     target: name, rps, rpsMin: rps - 1, rpsMax: rps + 1, ratioDirect: rps / 100000, ratioNginx: rps / 50000,
     p50: 0.5, p90: 1, p99: 2, p999: 4, errors: 0, rssMB: 40, idleRssMB: 30,
-    fixed: { rate: 2000, rps: 2000, p50: 0.2, p90: 0.3, p99: 0.9, p999: 1.5, errors: 0 },
+    cpuUs: { user: 10, system: 5.25, total: 15.25 },
+    loadgen: { busy: name === 'direct' ? 0.97 : 0.5, cpuUs: 9.5, ceilingRps: name === 'direct' ? 103000 : 110000, cpusBusy: 0.99 },
+    fixed: { rate: 2000, rps: 2000, p50: 0.2, p90: 0.3, p99: name === 'pier' ? 0.9 : 0.5, p999: 1.5, serviceP50: 0.1, serviceP99: 0.4, generatorLagP99: 0.08, waited: 3, cpuUs: { user: 20, system: 30, total: 50 }, errors: 0 },
     server: name === 'pier' ? { p50: 0.1, p90: 0.2, p99: 0.4, p999: 0.8 } : null,
+    ...(name === 'pier' ? { threads: [{ tid: 7, main: false, user: 9, system: 5 }, { tid: 1, main: true, user: 0.5, system: 0 }], connections: { perLoop: [50], total: 50 } } : {}),
   })
   const results = {
-    date: '2026-11-25T20:00:00.000Z', mode: 'full', workers: 1, repeats: 3, connections: 50, rateConnections: 2, method: 'm',
-    machine: { cpu: 'AMD EPYC', cores: 2, arch: 'x64', kernel: 'Linux 6.1', node: 'v20.20.2', placement: 'load generator on cpu 0', loadgen: 'autocannon', versions: { nginx: '1.22.1' } },
+    version: 2, date: '2026-11-25T20:00:00.000Z', mode: 'full', workers: 1, repeats: 3, connections: 50, rateConnections: 4, durationS: 10, method: 'm',
+    machine: { cpu: 'AMD EPYC', cores: 2, arch: 'x64', kernel: 'Linux 6.1', node: 'v20.20.2', placement: 'load generator on cpu 0', loadgen: 'autocannon', versions: { pier: 'pier 0.1.0 abc1234', nginx: '1.22.1' } },
     skipped: [{ target: 'traefik', reason: 'no traefik binary on PATH' }],
     idle: [{ target: 'pier', workers: 2, rssMB: 61.2 }],
-    scenarios: [{ name: '1-backend', what: 'w', fixedRate: 2000, pierOverheadP99Ms: 0.4, failed: [], targets: [target('direct', 100000), target('pier', 55000), target('nginx', 50000)] }],
+    scenarios: [{
+      name: '1-backend', what: 'w', loadgen: 'autocannon', fixedRate: 2000, pierOverheadP99Ms: 0.4,
+      pierOverhead: { p99Ms: 0.4, p50Ms: 0.05, generatorLagP99Ms: 0.08, verdict: 'met' },
+      failed: [], targets: [target('direct', 100000), target('pier', 55000), target('nginx', 50000)],
+    }],
   }
   const table = readmeTable(results)
+  t.match(table, /^Measured 2026-11-25 \(full run, pier 0\.1\.0 abc1234\) on AMD EPYC, 2 cores/, 'the machine and the commit measured are named')
   t.match(table, /\| pier \| 55,000 \(2\.00 ms\) \|/)
+  t.match(table, /CPU µs per request at saturation/)
+  t.match(table, /\| pier \| 10\.0 \+ 5\.3 \|/)
   t.match(table, /1-backend @2,000\/s/)
+  t.match(table, /paced evenly/)
   t.match(table, /\| pier p99 − direct p99 \| 0\.40 \|/)
+  t.match(table, /limit in: 1-backend direct \(autocannon: the generator was busy 97% of its cores\)/)
   t.match(table, /Idle RSS with 2 workers: pier 61 MB/)
   t.match(table, /Not run: traefik \(no traefik binary on PATH\)/)
   const full = fullReport(results)
-  t.match(full, /\| pier \| 55,000 \(54,999-55,001\) \| 0\.55 \| 1\.10 \| 0\.50 \| 1\.00 \| 2\.00 \| 4\.00 \| 0 \| 30 \/ 40 \| 0\.20 \/ 0\.90 \| 0\.10 \/ 0\.40 \|/)
-  t.match(full, /pier's p99 minus direct's at 2,000 req\/s: 0\.40 ms/)
+  t.match(full, /\| pier \| 55,000 \(54,999-55,001\) \| 0\.55 \| 1\.10 \| 0\.50 \| 1\.00 \| 2\.00 \| 4\.00 \| 10\.0 \+ 5\.3 \| 50% \| 0 \| 30 \/ 40 \| 0\.10 \/ 0\.40 \|/)
+  t.match(full, /\| pier \| 2,000 \| 0\.20 \| 0\.30 \| 0\.90 \| 1\.50 \| 0\.40 \| 0\.08 \| 3 \| 20\.0 \+ 30\.0 \| 0 \|/)
+  t.match(full, /autocannon is the limit for direct: the generator was busy 97% of its cores \(97% of autocannon's ceiling here, 103,000 req\/s/)
+  t.match(full, /pier's threads, user \+ sys µs\/request: 7 9\.0 \+ 5\.0, main 0\.5 \+ 0\.0; client connections per event loop: 50 of 50 over 1 worker\(s\)/)
+  t.match(full, /pier's p99 minus direct's at 2,000 req\/s: 0\.40 ms \(p50: 0\.05 ms\); target < 1 ms: met\./)
   t.match(full, /!\[1-backend at saturation\]\(1-backend\.svg\)/)
+  // a results file from before CPU figures and even pacing still renders, and says how its fixed rate was paced
+  const old = { ...results, version: 1, scenarios: [{ ...results.scenarios[0], pierOverhead: undefined, targets: results.scenarios[0].targets.map((x) => ({ ...x, cpuUs: undefined, loadgen: undefined })) }] }
+  const oldTable = readmeTable(old)
+  t.notMatch(oldTable, /CPU µs per request/)
+  t.match(oldTable, /per-second pacing, which sends each second's requests in a burst/)
 })
 
 t.test('CPU profile self times leave idle out and sum per function', async (t) => {
