@@ -38,7 +38,7 @@ export class MiddlewareSet {
       if (inst === undefined) {
         const k = kindOf(table.middlewareTypes[m]!)
         if (!k) throw new Error(`route table names middleware type ${table.middlewareTypes[m]} that this worker does not have`)
-        inst = k.create(JSON.parse(table.middlewareOptions[m]!), this.env, name)
+        inst = k.create(JSON.parse(table.middlewareOptions[m]!), this.env, name, table.middlewareHash(m))
       }
       next.set(key, inst)
       instances.push(inst)

@@ -89,8 +89,8 @@ export class Flow implements HeaderSource, RequestController {
   private i = 0
   /** The backend request, once the terminal sent it. */
   private ctl: RequestController | null = null
-  /** An asynchronous step's own request (forwardAuth's call), aborted with the client. */
-  pending: RequestController | null = null
+  /** What an asynchronous step waits on (forwardAuth's call, a rate limit's delay): stopped if the client goes away. */
+  pending: { abort(): void } | null = null
   aborted = false
   /** Body chunks that arrived before the terminal took the request (copies). */
   private body: Buffer[] | null = null
@@ -175,7 +175,7 @@ export class Flow implements HeaderSource, RequestController {
     this.pending = null
     if (!this.x.finished && !this.aborted) {
       if (this.x.status === 0) this.answer(500, [], 'Internal Server Error')
-      else this.x.onError({ code: 'PIER_INTERNAL' })
+      else this.top.onError(Object.assign(new Error('middleware failed'), { code: 'PIER_INTERNAL' }) as never)
     }
     this.ctx.log.error('middleware failed', { routerName: this.routing.table.routerNames[this.router], error: String((err as Error)?.stack ?? err) })
   }

@@ -6,6 +6,7 @@
 import type { Schema } from './schema.js'
 import type { Flow } from './flow.js'
 import type { Routing } from '../worker/handler.js'
+import type { SharedState } from './shared-state.js'
 
 /** Phases a compiled middleware takes part in; a chain's mask is the union (0: no middleware at all). */
 export const PHASE_REQUEST = 1
@@ -36,6 +37,8 @@ export interface CompileContext {
 
 /** What a worker gives the middlewares it builds. */
 export interface WorkerEnv {
+  /** Counters and the run's secret, shared by every worker thread. */
+  shared: SharedState
   /** Upstream settings, for middlewares that call other servers (forwardAuth, errors). */
   dialTimeoutMs: number
   headersTimeoutMs: number
@@ -57,8 +60,8 @@ export interface Kind<C = unknown> {
   phases(compiled: C): number
   /** Options as decoded -> compiled options (plain JSON); throws MiddlewareError. */
   compile(options: Record<string, unknown>, ctx: CompileContext): C
-  /** A worker's instance for compiled options (as they came back from JSON). */
-  create(compiled: C, env: WorkerEnv, name: string): Middleware
+  /** A worker's instance for compiled options (as they came back from JSON); hash is their FNV-1a, the same in every thread. */
+  create(compiled: C, env: WorkerEnv, name: string, hash: number): Middleware
 }
 
 /** Defines a kind with its types checked. */

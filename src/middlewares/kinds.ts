@@ -3,8 +3,13 @@
 // table all go through this list.
 import type { Kind } from './kind.js'
 import addPrefix from './add-prefix.js'
+import basicAuth from './basic-auth.js'
 import chain from './chain.js'
+import digestAuth from './digest-auth.js'
 import headers from './headers.js'
+import inFlightReq from './in-flight-req.js'
+import { ipAllowList, ipWhiteList } from './ip-allow-list.js'
+import rateLimit from './rate-limit.js'
 import redirectRegex from './redirect-regex.js'
 import redirectScheme from './redirect-scheme.js'
 import replacePath from './replace-path.js'
@@ -12,7 +17,23 @@ import replacePathRegex from './replace-path-regex.js'
 import stripPrefix from './strip-prefix.js'
 import stripPrefixRegex from './strip-prefix-regex.js'
 
-export const KINDS: readonly Kind[] = [addPrefix, chain, headers, redirectRegex, redirectScheme, replacePath, replacePathRegex, stripPrefix, stripPrefixRegex]
+export const KINDS: readonly Kind[] = [
+  addPrefix,
+  basicAuth,
+  chain,
+  digestAuth,
+  headers,
+  inFlightReq,
+  ipAllowList,
+  ipWhiteList,
+  rateLimit,
+  redirectRegex,
+  redirectScheme,
+  replacePath,
+  replacePathRegex,
+  stripPrefix,
+  stripPrefixRegex,
+]
 
 const byLower = new Map(KINDS.map((k) => [k.schema.type.toLowerCase(), k]))
 
@@ -27,13 +48,7 @@ export const UNSUPPORTED_TYPES: Record<string, string> = {
   plugin: 'plugins are not supported',
   grpcWeb: 'gRPC-Web is not supported',
   encodedCharacters: 'encodedCharacters is not supported yet',
-  basicAuth: 'basicAuth is not supported yet',
-  digestAuth: 'digestAuth is not supported yet',
   forwardAuth: 'forwardAuth is not supported yet',
-  ipAllowList: 'ipAllowList is not supported yet',
-  ipWhiteList: 'ipWhiteList is not supported yet',
-  rateLimit: 'rateLimit is not supported yet',
-  inFlightReq: 'inFlightReq is not supported yet',
   compress: 'compress is not supported yet',
   errors: 'errors is not supported yet',
   buffering: 'buffering is not supported yet',

@@ -12,6 +12,8 @@ import { WorkerPool } from './workers.js'
 import { startObservability } from '../api/observability.js'
 import { internalEntryPoints } from '../config/static.js'
 import { openConnections } from './open-connections.js'
+import { randomBytes } from 'node:crypto'
+import { sharedInput } from '../middlewares/shared-state.js'
 
 export interface Running {
   state: RuntimeState
@@ -81,6 +83,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
         dialTimeoutMs: config.serversTransport.dialTimeoutMs,
         maxConnsPerServer: config.serversTransport.maxIdleConnsPerHost,
       },
+      shared: sharedInput(new Uint8Array(randomBytes(32))),
       observe: {
         buckets: config.metrics?.prometheus?.buckets,
         accessLog: config.accessLog ? { format: config.accessLog.format, counter: new SharedArrayBuffer(8) } : undefined,

@@ -53,6 +53,15 @@ export class MiddlewarePlanner {
     private readonly readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
   ) {}
 
+  /** A file an option names, or a MiddlewareError saying why it cannot be read. */
+  private read = (path: string): string => {
+    try {
+      return this.readFile(path)
+    } catch (err) {
+      throw new MiddlewareError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+    }
+  }
+
   /** The flattened list for middleware names (qualified), or the first problem, naming the middleware. */
   chain(names: readonly string[]): number[] | string {
     const out: number[] = []
@@ -85,7 +94,7 @@ export class MiddlewarePlanner {
     if (def.unsupported && def.unsupported.length > 0) return `middleware ${quoted}: ${def.unsupported.join('; ')}`
     const k = kindOf(def.type)
     if (!k) return `middleware ${quoted}: unknown type ${def.type}`
-    const ctx: CompileContext = { provider: providerOf(name), hasService: this.hasService, readFile: this.readFile }
+    const ctx: CompileContext = { provider: providerOf(name), hasService: this.hasService, readFile: this.read }
     let compiled: unknown
     try {
       compiled = k.compile(def.options, ctx)

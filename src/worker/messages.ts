@@ -3,6 +3,7 @@
 import type { MessagePort } from 'node:worker_threads'
 import type { MetricsSnapshot } from '../metrics/snapshot.js'
 import type { AccessLogFormat } from '../accesslog/format.js'
+import type { SharedInput } from '../middlewares/shared-state.js'
 
 export interface WorkerEntryPoint {
   name: string
@@ -21,6 +22,8 @@ export interface ServeInput {
   transport: { responseHeaderTimeoutMs: number; dialTimeoutMs: number; maxConnsPerServer: number }
   /** Prometheus buckets (seconds); the access log format when it is on. */
   observe: { buckets?: number[]; accessLog?: { format: AccessLogFormat; counter: SharedArrayBuffer } }
+  /** Rate-limit and in-flight counters every thread shares. */
+  shared: SharedInput
 }
 
 // primary -> worker

@@ -15,6 +15,7 @@ import { RouteTable } from '../table/reader.js'
 import { SmoothWRR } from '../balancer/wrr.js'
 import { Pools } from './pools.js'
 import { MiddlewareSet } from '../middlewares/chains.js'
+import { SharedState } from '../middlewares/shared-state.js'
 import { createHandler, type HandlerContext, type Routing } from './handler.js'
 import type { Finished } from './exchange.js'
 import { WorkerObservers } from '../metrics/worker-observers.js'
@@ -28,7 +29,7 @@ export default async function serve(input: ServeInput): Promise<void> {
   const post = (m: FromWorker): void => input.port.postMessage(m)
   const pools = new Pools({ maxConnsPerServer: input.transport.maxConnsPerServer, dialTimeoutMs: input.transport.dialTimeoutMs })
   const wrr = new SmoothWRR()
-  const middlewares = new MiddlewareSet({ dialTimeoutMs: input.transport.dialTimeoutMs, headersTimeoutMs: input.transport.responseHeaderTimeoutMs })
+  const middlewares = new MiddlewareSet({ shared: new SharedState(input.shared), dialTimeoutMs: input.transport.dialTimeoutMs, headersTimeoutMs: input.transport.responseHeaderTimeoutMs })
   const observers = new WorkerObservers({
     worker: input.id,
     buckets: input.observe.buckets,
