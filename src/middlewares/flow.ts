@@ -31,6 +31,12 @@ export interface Terminal {
   pass(flow: Flow): void
 }
 
+/** A step waiting for the whole request body (flow.readBody). */
+export interface BodyWaiter {
+  /** The body, or null when it exceeded the limit (nothing has been forwarded). */
+  onBody(flow: Flow, body: Buffer | null): void
+}
+
 /** What the flows of one entrypoint's handler share. */
 export interface FlowContext {
   terminal: Terminal
@@ -96,6 +102,9 @@ export class Flow implements HeaderSource, RequestController {
   private body: Buffer[] | null = null
   private bodyEnded = false
   private listening = false
+  private waiter: BodyWaiter | null = null
+  private bodyLimit = -1
+  private bodyBytes = 0
   /**
    * Retry hook: a retry middleware sets its policy here; the terminal reads
    * it when the backend fails before answering. Steps after it run once.
@@ -254,6 +263,26 @@ export class Flow implements HeaderSource, RequestController {
 
   // Body and the backend request ------------------------------------------
 
+  /**
+   * The step needs the whole request body before the chain goes on: call it
+   * from request() and return WAIT. waiter gets the body (an empty one when
+   * there is none), or null past limit bytes (-1: no limit). The body is kept
+   * and forwarded as it came.
+   */
+  readBody(limit: number, waiter: BodyWaiter): void {
+    this.waiter = waiter
+    this.bodyLimit = limit
+  }
+
+  private bodyRead(tooLarge: boolean): void {
+    const w = this.waiter!
+    this.waiter = null
+    if (tooLarge) return w.onBody(this, null)
+    const whole = this.body === null ? Buffer.alloc(0) : this.body.length === 1 ? this.body[0]! : Buffer.concat(this.body)
+    if (this.body !== null) this.body = [whole]
+    w.onBody(this, whole)
+  }
+
   /** Before going asynchronous: copy what uWS's request holds, and start taking the body. */
   private suspend(): void {
     const req = this.req!
@@ -261,6 +290,7 @@ export class Flow implements HeaderSource, RequestController {
     this.edited()
     this.req = null
     if (hasBody) this.listen()
+    else if (this.waiter !== null) queueMicrotask(() => this.bodyRead(false))
   }
 
   private listen(): void {
@@ -269,10 +299,16 @@ export class Flow implements HeaderSource, RequestController {
       if (this.aborted || this.x.finished) return
       const ctl = this.ctl
       if (ctl === null) {
-        // Not forwarded yet: keep it and stop reading until the terminal takes the request.
-        if (ab.byteLength > 0) (this.body ??= []).push(Buffer.from(new Uint8Array(ab)))
+        // Not forwarded yet: keep it and, unless a step reads it all, stop reading until the terminal takes the request.
+        if (ab.byteLength > 0) {
+          ;(this.body ??= []).push(Buffer.from(new Uint8Array(ab)))
+          this.bodyBytes += ab.byteLength
+        }
         this.bodyEnded = isLast
-        if (!isLast) this.res.pause()
+        if (this.waiter !== null) {
+          if (this.bodyLimit >= 0 && this.bodyBytes > this.bodyLimit) this.bodyRead(true)
+          else if (isLast) this.bodyRead(false)
+        } else if (!isLast) this.res.pause()
         return
       }
       // write() copies: uWS reuses ab once this callback returns.

@@ -6,6 +6,7 @@ import addPrefix from './add-prefix.js'
 import basicAuth from './basic-auth.js'
 import chain from './chain.js'
 import digestAuth from './digest-auth.js'
+import forwardAuth from './forward-auth.js'
 import headers from './headers.js'
 import inFlightReq from './in-flight-req.js'
 import { ipAllowList, ipWhiteList } from './ip-allow-list.js'
@@ -22,6 +23,7 @@ export const KINDS: readonly Kind[] = [
   basicAuth,
   chain,
   digestAuth,
+  forwardAuth,
   headers,
   inFlightReq,
   ipAllowList,
@@ -48,7 +50,6 @@ export const UNSUPPORTED_TYPES: Record<string, string> = {
   plugin: 'plugins are not supported',
   grpcWeb: 'gRPC-Web is not supported',
   encodedCharacters: 'encodedCharacters is not supported yet',
-  forwardAuth: 'forwardAuth is not supported yet',
   compress: 'compress is not supported yet',
   errors: 'errors is not supported yet',
   buffering: 'buffering is not supported yet',

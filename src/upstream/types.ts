@@ -1,6 +1,7 @@
 // The public contract of the backend client (re-exported by pool.ts, which is
 // what callers import). The worker's proxy handler is built against these.
 import type { UpstreamError } from './errors.js'
+import type { ConnectionOptions } from 'node:tls'
 
 export interface PoolOptions {
   /** Backend address (IP or name) and port. */
@@ -12,6 +13,8 @@ export interface PoolOptions {
   dialTimeoutMs: number
   /** Idle pooled connections are closed after this many ms (default 60000). */
   idleTimeoutMs?: number
+  /** Speak TLS to the server with these options (servername, ca, ...); absent: plain TCP. */
+  tls?: ConnectionOptions
 }
 
 /**

@@ -199,3 +199,33 @@ t.test('labels: definitions from containers, conflicts dropped, problems kept as
   const merged = mergeConfigs(new Map([['docker', built.config]])).config
   t.ok('same@docker' in merged.http.middlewares!)
 })
+
+t.test("Authelia's and Authentik's documented labels read as written", async (t) => {
+  const built = buildConfig(
+    [
+      ctr('app', {
+        labels: {
+          // Authelia (Traefik integration guide)
+          'traefik.http.routers.app.middlewares': 'authelia@docker',
+          'traefik.http.middlewares.authelia.forwardAuth.address': 'http://authelia:9091/api/authz/forward-auth',
+          'traefik.http.middlewares.authelia.forwardAuth.trustForwardHeader': 'true',
+          'traefik.http.middlewares.authelia.forwardAuth.authResponseHeaders': 'Remote-User,Remote-Groups,Remote-Email,Remote-Name',
+          // Authentik (proxy provider, Traefik)
+          'traefik.http.middlewares.authentik.forwardauth.address': 'http://outpost.company:9000/outpost.goauthentik.io/auth/traefik',
+          'traefik.http.middlewares.authentik.forwardauth.trustForwardHeader': 'true',
+          'traefik.http.middlewares.authentik.forwardauth.authResponseHeaders':
+            'X-authentik-username,X-authentik-groups,X-authentik-entitlements,X-authentik-email,X-authentik-name,X-authentik-uid,X-authentik-jwt,X-authentik-meta-jwks,X-authentik-meta-outpost,X-authentik-meta-provider,X-authentik-meta-app,X-authentik-meta-version',
+        },
+      }),
+    ],
+    buildOptions(),
+  )
+  t.same(built.warnings, [])
+  const mw = built.config.http.middlewares!
+  t.same(mw.authelia, { type: 'forwardAuth', options: { address: 'http://authelia:9091/api/authz/forward-auth', trustForwardHeader: true, authResponseHeaders: ['Remote-User', 'Remote-Groups', 'Remote-Email', 'Remote-Name'] } })
+  t.equal((mw.authentik!.options.authResponseHeaders as string[]).length, 12)
+  const merged = mergeConfigs(new Map([['docker', built.config]])).config
+  const { report } = compileTable(merged, ['web'], 1)
+  t.same(report.routerErrors, {}, 'the router using it is served')
+  t.same(report.middlewareErrors, {})
+})
