@@ -64,7 +64,10 @@ export function startFlow(ctx: FlowContext, res: HttpResponse, req: HttpRequest,
   const log: AccessFields | null = ctx.logging ? { clientIP, target: r.target(), host: r.host, userAgent: req.getHeader('user-agent'), referer: req.getHeader('referer') } : null
   const service = routing.table.serviceOf(router)
   const x = new Exchange(res, routing.table, ctx.ep, r.method, router, service, -1, startedAt, log, ctx.sink)
-  new Flow(ctx, res, req, x, routing, router, service, clientIP, routing.chains.of(router, ctx.ep), r.method, r.host, r.path, r.query).next()
+  const flow = new Flow(ctx, res, req, x, routing, router, service, clientIP, routing.chains.of(router, ctx.ep), r.method, r.host, r.path, r.query)
+  flow.next()
+  // uWS's request dies when the handler returns: what was not kept is gone.
+  flow.release()
 }
 
 
@@ -223,7 +226,12 @@ export class Flow implements HeaderSource, RequestController {
   // Headers -----------------------------------------------------------------
 
   getHeader(lowerName: string): string {
-    return this.headers !== null ? H.getHeader(this.headers, lowerName) : this.req!.getHeader(lowerName)
+    return this.headers !== null ? H.getHeader(this.headers, lowerName) : this.live().getHeader(lowerName)
+  }
+
+  private live(): HttpRequest {
+    if (this.req === null) throw new Error('a middleware read request headers after the request phase without flow.keep()')
+    return this.req
   }
 
   /** Every value of a header, in order. */
@@ -232,7 +240,7 @@ export class Flow implements HeaderSource, RequestController {
   }
 
   forEach(cb: (name: string, value: string) => void): void {
-    if (this.headers === null) return this.req!.forEach(cb)
+    if (this.headers === null) return this.live().forEach(cb)
     const h = this.headers
     for (let i = 0; i < h.length; i += 2) cb(h[i]!, h[i + 1]!)
   }
@@ -251,10 +259,20 @@ export class Flow implements HeaderSource, RequestController {
     H.removeHeader(this.edited(), name.toLowerCase())
   }
 
+  /** For a step that reads request headers later, on the response: copy them now. */
+  keep(): void {
+    this.edited()
+  }
+
+  /** The handler returned: uWS's request may no longer be read. */
+  release(): void {
+    this.req = null
+  }
+
   private edited(): string[] {
     if (this.headers === null) {
       into = []
-      this.req!.forEach(collect)
+      this.live().forEach(collect)
       this.headers = into
       into = []
     }
@@ -285,7 +303,7 @@ export class Flow implements HeaderSource, RequestController {
 
   /** Before going asynchronous: copy what uWS's request holds, and start taking the body. */
   private suspend(): void {
-    const req = this.req!
+    const req = this.live()
     const hasBody = req.getHeader('transfer-encoding') !== '' || (req.getHeader('content-length') !== '' && req.getHeader('content-length') !== '0')
     this.edited()
     this.req = null

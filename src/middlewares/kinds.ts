@@ -4,8 +4,13 @@
 import type { Kind } from './kind.js'
 import addPrefix from './add-prefix.js'
 import basicAuth from './basic-auth.js'
+import buffering from './buffering.js'
 import chain from './chain.js'
+import circuitBreaker from './circuit-breaker.js'
+import compress from './compress.js'
+import contentType from './content-type.js'
 import digestAuth from './digest-auth.js'
+import errors from './errors.js'
 import forwardAuth from './forward-auth.js'
 import headers from './headers.js'
 import inFlightReq from './in-flight-req.js'
@@ -21,8 +26,13 @@ import stripPrefixRegex from './strip-prefix-regex.js'
 export const KINDS: readonly Kind[] = [
   addPrefix,
   basicAuth,
+  buffering,
   chain,
+  circuitBreaker,
+  compress,
+  contentType,
   digestAuth,
+  errors,
   forwardAuth,
   headers,
   inFlightReq,
@@ -50,12 +60,7 @@ export const UNSUPPORTED_TYPES: Record<string, string> = {
   plugin: 'plugins are not supported',
   grpcWeb: 'gRPC-Web is not supported',
   encodedCharacters: 'encodedCharacters is not supported yet',
-  compress: 'compress is not supported yet',
-  errors: 'errors is not supported yet',
-  buffering: 'buffering is not supported yet',
   retry: 'retry is not supported yet',
-  contentType: 'contentType is not supported yet',
-  circuitBreaker: 'circuitBreaker is not supported yet',
 }
 
 /** Canonical spelling of an unsupported Traefik type, if type is one. */
