@@ -27,7 +27,6 @@ FROM node:20-bookworm-slim
 COPY --from=deps /src/node_modules /app/node_modules
 COPY --from=build /src/dist /app/dist
 COPY package.json /app/
-COPY scripts/healthcheck.mjs /app/
 # --- runtime settings: scripts/image-build.sh applies these same lines to the offline image ---
 LABEL org.opencontainers.image.title="pier" \
       org.opencontainers.image.description="Docker-aware HTTP ingress for small clusters: Traefik labels, flags and dynamic config" \
@@ -38,8 +37,10 @@ WORKDIR /app
 # unprivileged, set `user: "1000:<docker group id>"` in compose.
 USER root
 EXPOSE 80 8080
-# Needs ping on the traefik entrypoint (--ping); see healthcheck.mjs. Every
-# check starts a Node process, not cheap on a small board: hence 30 s apart.
-HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 CMD ["node", "/app/healthcheck.mjs"]
+# `pier healthcheck` asks /ping on the traefik entrypoint, placed as the
+# TRAEFIK_* environment and static file place it (not the `command:` flags):
+# run pier with --ping. Every check starts a Node process, not cheap on a
+# small board: hence 30 s apart.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 CMD ["node", "/app/dist/cli.js", "healthcheck", "--ping"]
 # Flags go in `command:` exactly as with Traefik's image.
 ENTRYPOINT ["node", "/app/dist/cli.js"]

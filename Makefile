@@ -18,8 +18,9 @@ dist/cli.js: $(NODE_MODULES) $(SOURCES) tsconfig.json
 
 build: dist/cli.js
 
+# pier with examples/pier.yml and two demo whoami backends; pier flags in ARGS (make run ARGS=--log.level=DEBUG).
 run: build
-	node dist/cli.js --configfile=examples/pier.yml
+	@node scripts/run.mjs $(ARGS)
 
 test: build
 	scripts/test-deps.sh

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs a command inside the armhf Debian root (scripts/rootfs.sh armhf) under
 # qemu emulation, with a copy of this checkout at /mnt (package.json, tsconfig,
-# src, test, dist, scripts) and the host's node_modules bind-mounted read-only
-# at /mnt/node_modules (the uWebSockets.js package carries the arm binary).
+# src, test, dist, scripts, bench, examples) and the host's node_modules
+# bind-mounted read-only at /mnt/node_modules (the uWebSockets.js package
+# carries the arm binary).
 # The mounts live in a private mount namespace and the processes in a PID
 # namespace: when the command ends, its mounts vanish and anything it left
 # running (a pier a failed test did not stop) is killed; parallel runs do not
@@ -20,7 +21,7 @@ root=$("$repo/scripts/rootfs.sh" armhf)
 
 work=$(mktemp -d /tmp/pier-armhf.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-for f in package.json tsconfig.json src test dist scripts bench; do
+for f in package.json tsconfig.json src test dist scripts bench examples; do
   if [ -e "$repo/$f" ]; then cp -a "$repo/$f" "$work/"; fi
 done
 [ $js = 0 ] || node "$repo/scripts/armhf-transpile.mjs" "$work/src" "$work/test"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# make armhf-smoke: pier started in the armhf root under qemu emulation
-# proxies one request to a loopback backend (scripts/armhf-smoke.mjs prints
-# the `pier armhf smoke: ok arch=arm node=v20...` line from inside the
-# emulated process). Builds dist/ on the host first: it is plain JavaScript.
+# make armhf-smoke: the quick start (make run) in the armhf root under qemu
+# emulation: pier proxies to the two demo backends in turn, pier healthcheck
+# exits 0, Ctrl-C leaves no process (scripts/armhf-smoke.mjs prints the
+# `pier armhf smoke: ok arch=arm node=v20...` line from inside the emulated
+# process). Builds dist/ on the host first: it is plain JavaScript.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"

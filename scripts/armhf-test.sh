@@ -14,8 +14,8 @@ if [ "${PIER_ARMHF_NO_BUILD:-0}" != 1 ]; then
 fi
 if [ $# -eq 0 ]; then
   # The file-provider integration tests: those that start pier with
-  # --providers.file and need neither a Docker engine nor a browser.
-  set -- test/unit/*.test.ts $(grep -l 'providers\.file' test/integration/*.test.ts | xargs grep -L -E 'ensureEngine|docker|playwright|chromium')
+  # --providers.file and need neither a Docker engine, a browser nor Prometheus.
+  set -- test/unit/*.test.ts $(grep -l 'providers\.file' test/integration/*.test.ts | xargs grep -L -i -E 'ensureEngine|docker|playwright|chromium|spawn\(.prometheus')
 fi
 start=$(date +%s)
 status=0

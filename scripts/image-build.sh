@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds pier's image offline (no registry): a Debian root with Node 20 from
 # scripts/rootfs.sh, plus /app laid out exactly as the Dockerfile's final stage
-# lays it out (dist/, production node_modules, package.json, healthcheck.mjs),
+# lays it out (dist/, production node_modules, package.json),
 # loaded with `docker import`. The runtime settings (LABEL, ENV, WORKDIR, USER,
 # EXPOSE, HEALTHCHECK, ENTRYPOINT) are read from the Dockerfile's own runtime
 # block, so the two cannot drift apart.
@@ -35,7 +35,6 @@ app=$stage/app
 mkdir -p "$app"
 cp package.json package-lock.json "$app/"
 cp -a dist "$app/dist"
-cp scripts/healthcheck.mjs "$app/"
 # The equivalent of `npm ci --omit=dev --ignore-scripts`, offline: the
 # installed tree minus dev dependencies.
 cp -a node_modules "$app/node_modules"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the Debian packages the tests need, when missing: a Docker engine
 # and compose, busybox (offline test images, a plain HTTP/1.0 server), nginx
-# (a real backend), Chromium (the dashboard test). One apt-get update at most.
+# (a real backend), Chromium (the dashboard test), Prometheus (Traefik's Grafana
+# dashboard queries run on pier's metrics). One apt-get update at most.
 set -eu
 need=""
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -13,6 +14,7 @@ have haproxy || need="$need haproxy"
 have caddy || need="$need caddy"
 have wrk || need="$need wrk"
 [ -x /usr/bin/chromium ] || need="$need chromium"
+have prometheus || need="$need prometheus"
 if [ -n "$need" ]; then
   echo "test-deps: installing$need" >&2
   export DEBIAN_FRONTEND=noninteractive

@@ -1,14 +1,21 @@
 #!/usr/bin/env node
 // pier's command line: Traefik-style flags (and --configfile) -> static
 // configuration -> start. Bad flags and files exit 2 with one clear line.
+// `pier healthcheck` and `pier version` are Traefik's subcommands of those names.
 import { parseStaticConfig, ConfigError } from './config/parse.js'
 import { usage } from './config/usage.js'
 import { createLogger } from './log.js'
-import { start } from './primary/start.js'
 
-const args = process.argv.slice(2)
+const argv = process.argv.slice(2)
+const command = argv[0] === 'healthcheck' || argv[0] === 'version' ? argv[0] : 'serve'
+const args = command === 'serve' ? argv : argv.slice(1)
 if (args.includes('--help') || args.includes('-h')) {
   process.stdout.write(usage())
+  process.exit(0)
+}
+if (command === 'version') {
+  const { versionText } = await import('./commands/version.js')
+  process.stdout.write(versionText())
   process.exit(0)
 }
 
@@ -18,12 +25,22 @@ try {
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err
   process.stderr.write(`pier: ${err.message}\n`)
-  process.exit(2)
+  // Docker reads a health check's exit code 2 as reserved: unhealthy is 1.
+  process.exit(command === 'healthcheck' ? 1 : 2)
+}
+
+if (command === 'healthcheck') {
+  const { healthcheck } = await import('./commands/healthcheck.js')
+  const result = await healthcheck(config)
+  process.stdout.write(`${result.message}\n`)
+  process.exit(result.ok ? 0 : 1)
 }
 
 const log = createLogger(config.log)
 if (config.configFile) log.info('Configuration loaded from file', { file: config.configFile })
 try {
+  // Loaded here, not at the top: a health check (every 30 s, on a small board) needs none of it.
+  const { start } = await import('./primary/start.js')
   const running = await start(config, log)
   let stopping = false
   const shutdown = (signal: string): void => {

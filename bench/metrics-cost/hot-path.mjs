@@ -29,7 +29,7 @@ const rec = new WorkerRecorder()
 rec.setNames(['web'], Array.from({ length: 20 }, (_, i) => `r${i}@docker`), Array.from({ length: 20 }, (_, i) => `s${i}@docker`))
 const statuses = [200, 200, 200, 304, 404, 500]
 await time('WorkerRecorder.record', (count) => {
-  for (let i = 0; i < count; i++) rec.record(0, i % 20, i % 20, statuses[i % 6], 250_000 + (i % 10007) * 300, 200_000 + (i % 9973) * 250, i & 3, 1024)
+  for (let i = 0; i < count; i++) rec.record(0, i % 20, i % 20, statuses[i % 6], 250_000 + (i % 10007) * 300, 200_000 + (i % 9973) * 250, i & 3, 1024, 64)
 }, n)
 const snap0 = performance.now()
 const snap = rec.snapshot()

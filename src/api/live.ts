@@ -3,7 +3,8 @@
 import type { MetricsStore } from '../metrics/store.js'
 import type { RuntimeState } from '../primary/state.js'
 import { latencyEntry } from './latency.js'
-import { entryPointAddress, PIER_VERSION, sortedValues } from './traefik.js'
+import { entryPointAddress, sortedValues } from './traefik.js'
+import { PIER_VERSION } from '../version.js'
 
 const RATE_SECONDS = 5
 

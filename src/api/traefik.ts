@@ -1,10 +1,8 @@
 // Traefik v2/v3 API shapes for what pier runs, built from the primary's
 // RuntimeState (and the static config for entrypoints and features).
-import { readFileSync } from 'node:fs'
 import type { EntryPoint } from '../config/static.js'
 import type { MiddlewareState, RouterState, RuntimeState, ServiceState, StreamRouterState } from '../primary/state.js'
-
-export const PIER_VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+import { PIER_VERSION } from '../version.js'
 
 /**
  * A router as /api/rawdata shows it (Traefik's runtime.RouterInfo). Empty

@@ -3,6 +3,7 @@
 // keyed by service name and server URL across table swaps, so a server that
 // stays keeps its place in the rotation.
 import type { RouteTable } from '../table/reader.js'
+import { ACTIVE_DOWN, PASSIVE_DOWN } from './health-board.js'
 
 export class SmoothWRR {
   private current = new Int32Array(0)
@@ -23,8 +24,19 @@ export class SmoothWRR {
     this.table = table
   }
 
-  /** The next server of the service, or -1 when none has weight. */
-  pick(service: number): number {
+  /**
+   * The next healthy server of the service, skipping `tried` (a bit per
+   * server from the service's first; 0 on a first attempt), or -1 when none
+   * has weight. When every candidate is only passively down (failures seen on
+   * traffic, no health check said so), they are tried anyway: one of them
+   * may be back, and refusing outright would turn a blip into an outage.
+   */
+  pick(service: number, tried = 0): number {
+    const best = this.choose(service, tried, ACTIVE_DOWN | PASSIVE_DOWN)
+    return best >= 0 ? best : this.choose(service, tried, ACTIVE_DOWN)
+  }
+
+  private choose(service: number, tried: number, down: number): number {
     const t = this.table!
     const first = t.firstServer(service)
     const end = first + t.serverCountOf(service)
@@ -33,7 +45,8 @@ export class SmoothWRR {
     let total = 0
     for (let v = first; v < end; v++) {
       const w = t.weight(v)
-      if (w === 0) continue
+      if (w === 0 || (t.healthState(v) & down) !== 0) continue
+      if (tried !== 0 && v - first < 31 && (tried & (1 << (v - first))) !== 0) continue
       cw[v] += w
       total += w
       if (best < 0 || cw[v]! > cw[best]!) best = v

@@ -64,6 +64,37 @@ export interface LoadBalancer {
   servers: Server[]
   /** Forward the client's Host header (default true). */
   passHostHeader?: boolean
+  /** Active health check: the primary probes every server. */
+  healthCheck?: HealthCheck
+  /** Traefik 3's passiveHealthCheck: failures seen on live traffic take a server out for a while. */
+  passiveHealthCheck?: PassiveHealthCheck
+}
+
+/** Traefik's loadBalancer.healthCheck, defaults filled in (times in ms). */
+export interface HealthCheck {
+  /** Request path (and query), default '/' */
+  path: string
+  method: string
+  /** 0: any 2xx or 3xx is healthy (Traefik); else exactly this status */
+  status: number
+  /** Probe this port instead of the server's (0: the server's) */
+  port: number
+  /** Host header of the probe ('' : the server's address) */
+  hostname: string
+  headers: Record<string, string>
+  interval: number
+  /** How often a server found down is probed; default interval */
+  unhealthyInterval: number
+  timeout: number
+  followRedirects: boolean
+}
+
+/** Traefik 3's passive health check (times in ms). */
+export interface PassiveHealthCheck {
+  /** Failures must fall within this window; the server is then out for as long. Default 10 s. */
+  failureWindow: number
+  /** Failures within the window that take the server out; default 1 */
+  maxFailedAttempts: number
 }
 
 export interface Server {

@@ -63,6 +63,8 @@ export const V1_DOCS: Array<[string, string]> = [
 export function usage(): string {
   const lines = [
     'Usage: pier [--key=value | --key value | --flag] ...',
+    '       pier healthcheck [same flags]   asks the running pier for /ping (needs --ping): exit 0 when it answers 200, else 1',
+    '       pier version                    prints the version, Node.js, uWebSockets.js and OS/arch',
     '',
     'Traefik-style static configuration; keys are case-insensitive. A bare boolean flag means true.',
     'Durations: 100ms, 2s, 1m30s, or a number of seconds.',

@@ -1,6 +1,7 @@
 // Prometheus text exposition (format 0.0.4) with Traefik's metric names and labels.
 import type { RuntimeState } from '../primary/state.js'
 import { METHODS } from './methods.js'
+import { ROW_BUCKETS, ROW_BYTES_IN, ROW_BYTES_OUT, ROW_COUNT, ROW_SECONDS } from './snapshot.js'
 import type { CounterRow, MetricsStore } from './store.js'
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
@@ -35,7 +36,7 @@ export function renderPrometheus(store: MetricsStore, state: RuntimeState): stri
     const rows = [...s.table].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     const labelsOf = (name: string, r: CounterRow): Labels => [['code', String(r.code)], ['method', METHODS[r.method]], ['protocol', 'http'], ...s.labels(name)]
     family(`${s.prefix}_requests_total`, 'counter', `How many HTTP requests processed on an ${s.what}, partitioned by status code, protocol, and method.`)
-    for (const [name, t] of rows) for (const r of sortRows(t)) sample(`${s.prefix}_requests_total`, labelsOf(name, r), r.values[0])
+    for (const [name, t] of rows) for (const r of sortRows(t)) sample(`${s.prefix}_requests_total`, labelsOf(name, r), r.values[ROW_COUNT])
     const h = `${s.prefix}_request_duration_seconds`
     family(h, 'histogram', `How long it took to process the request on an ${s.what}, partitioned by status code, protocol, and method.`)
     for (const [name, t] of rows) {
@@ -43,16 +44,18 @@ export function renderPrometheus(store: MetricsStore, state: RuntimeState): stri
         const labels = labelsOf(name, r)
         let cumulative = 0
         store.buckets.forEach((le, i) => {
-          cumulative += r.values[3 + i]
+          cumulative += r.values[ROW_BUCKETS + i]
           sample(`${h}_bucket`, [...labels, ['le', num(le)]], cumulative)
         })
-        sample(`${h}_bucket`, [...labels, ['le', '+Inf']], r.values[0])
-        sample(`${h}_sum`, labels, r.values[1])
-        sample(`${h}_count`, labels, r.values[0])
+        sample(`${h}_bucket`, [...labels, ['le', '+Inf']], r.values[ROW_COUNT])
+        sample(`${h}_sum`, labels, r.values[ROW_SECONDS])
+        sample(`${h}_count`, labels, r.values[ROW_COUNT])
       }
     }
+    family(`${s.prefix}_requests_bytes_total`, 'counter', `The total size of requests in bytes handled by an ${s.what}, partitioned by status code, protocol, and method.`)
+    for (const [name, t] of rows) for (const r of sortRows(t)) sample(`${s.prefix}_requests_bytes_total`, labelsOf(name, r), r.values[ROW_BYTES_IN])
     family(`${s.prefix}_responses_bytes_total`, 'counter', `The total size of responses in bytes handled by an ${s.what}, partitioned by status code, protocol, and method.`)
-    for (const [name, t] of rows) for (const r of sortRows(t)) sample(`${s.prefix}_responses_bytes_total`, labelsOf(name, r), r.values[2])
+    for (const [name, t] of rows) for (const r of sortRows(t)) sample(`${s.prefix}_responses_bytes_total`, labelsOf(name, r), r.values[ROW_BYTES_OUT])
   }
 
   family('traefik_service_server_up', 'gauge', 'service server is up, described by gauge value of 0 or 1.')

@@ -6,7 +6,7 @@
 import { threadId } from 'node:worker_threads'
 import { HDR_HIGHEST, HDR_LENGTH, latencyIndex } from './hdr-layout.js'
 import { METHODS } from './methods.js'
-import { DEFAULT_BUCKETS, rowWidth, type CounterDelta, type LatencyDelta, type MetricsSnapshot } from './snapshot.js'
+import { DEFAULT_BUCKETS, ROW_BUCKETS, ROW_BYTES_IN, ROW_BYTES_OUT, ROW_COUNT, ROW_SECONDS, rowWidth, type CounterDelta, type LatencyDelta, type MetricsSnapshot } from './snapshot.js'
 
 const M = METHODS.length
 /** Status codes are 0..999; anything else is counted as 0. */
@@ -107,9 +107,9 @@ export class WorkerRecorder {
 
   /**
    * One proxied response. router/service are -1 when none matched; upstreamHeadersNs is -1
-   * when no backend answered; method indexes METHODS.
+   * when no backend answered; method indexes METHODS; bytesIn counts the request body.
    */
-  record(entryPoint: number, router: number, service: number, status: number, totalNs: number, upstreamHeadersNs: number, method: number, bytesOut: number): void {
+  record(entryPoint: number, router: number, service: number, status: number, totalNs: number, upstreamHeadersNs: number, method: number, bytesOut: number, bytesIn: number): void {
     if (!(status >= 0 && status < STATUS_LIMIT)) status = 0
     let slot = this.#slotOf[status]
     if (slot < 0) slot = this.#newSlot(status)
@@ -130,10 +130,11 @@ export class WorkerRecorder {
       const st = t[k]
       if (st === undefined) continue
       const rows = st.rows
-      rows[off]++
-      rows[off + 1] += seconds
-      rows[off + 2] += bytesOut
-      if (b >= 0) rows[off + 3 + b]++
+      rows[off + ROW_COUNT]++
+      rows[off + ROW_SECONDS] += seconds
+      rows[off + ROW_BYTES_OUT] += bytesOut
+      rows[off + ROW_BYTES_IN] += bytesIn
+      if (b >= 0) rows[off + ROW_BUCKETS + b]++
       st.dirty = true
     }
     const s = t[2]

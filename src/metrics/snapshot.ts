@@ -4,9 +4,10 @@
 export interface CounterDelta {
   name: string
   /**
-   * Rows of ROW_WIDTH numbers per (code slot, method):
-   * [count, sum of seconds, response bytes, bucket_0 .. bucket_n-1]; bucket_i counts
-   * durations in (bound_i-1, bound_i], not cumulative. Code slots index MetricsSnapshot.codes.
+   * Rows of rowWidth() numbers per (code slot, method), at the ROW_* offsets:
+   * [count, sum of seconds, response bytes, request body bytes, bucket_0 .. bucket_n-1];
+   * bucket_i counts durations in (bound_i-1, bound_i], not cumulative. Code
+   * slots index MetricsSnapshot.codes.
    */
   rows: Float64Array
 }
@@ -35,9 +36,16 @@ export interface MetricsSnapshot {
   worker: number
 }
 
+/** Offsets in a counter row. */
+export const ROW_COUNT = 0
+export const ROW_SECONDS = 1
+export const ROW_BYTES_OUT = 2
+export const ROW_BYTES_IN = 3
+export const ROW_BUCKETS = 4
+
 /** Row width for a number of bucket bounds. */
 export function rowWidth(buckets: number): number {
-  return 3 + buckets
+  return ROW_BUCKETS + buckets
 }
 
 /** Traefik's default duration buckets (seconds). */

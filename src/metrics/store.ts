@@ -9,7 +9,7 @@ import { SecondsWindow, latencyKey, type Slot } from './window.js'
 
 const M = METHODS.length
 
-/** Cumulative values of one (code, method) pair: [count, sum seconds, response bytes, bucket_0..n-1 (not cumulative)]. */
+/** Cumulative values of one (code, method) pair, laid out as a CounterDelta row (ROW_* in snapshot.ts). */
 export interface CounterRow {
   code: number
   method: number

@@ -48,6 +48,10 @@ export class ResponseFilter implements ResponseHandler, RequestController {
     this.up.resume()
   }
 
+  replayableBody(): { chunks: Buffer[]; ended: boolean } | null {
+    return this.up.replayableBody()
+  }
+
   abort(): void {
     this.up.abort()
   }

@@ -16,7 +16,8 @@
 // until the terminal can take it.
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js'
 import type { RequestController, ResponseHandler } from '../upstream/pool.js'
-import { Exchange, type AccessFields, type ExchangeSink } from '../worker/exchange.js'
+import { Exchange, type AccessFields, type ExchangeSink, type UpstreamChain } from '../worker/exchange.js'
+import type { UpstreamError } from '../upstream/errors.js'
 import type { Routing } from '../worker/handler.js'
 import type { HeaderSource } from '../worker/request-head.js'
 import { clientAddress } from '../worker/client-address.js'
@@ -79,7 +80,7 @@ function collect(name: string, value: string): void {
 
 const TEXT_PLAIN = 'text/plain; charset=utf-8'
 
-export class Flow implements HeaderSource, RequestController {
+export class Flow implements HeaderSource, RequestController, UpstreamChain {
   /** The request as it will be forwarded: raw (percent-encoded) path, query without '?', Host. */
   method: string
   path: string
@@ -315,6 +316,7 @@ export class Flow implements HeaderSource, RequestController {
     this.listening = true
     this.res.onData((ab, isLast) => {
       if (this.aborted || this.x.finished) return
+      this.x.bytesIn += ab.byteLength
       const ctl = this.ctl
       if (ctl === null) {
         // Not forwarded yet: keep it and, unless a step reads it all, stop reading until the terminal takes the request.
@@ -335,9 +337,46 @@ export class Flow implements HeaderSource, RequestController {
     })
   }
 
-  /** The terminal sent the request: the body (mode from buildHead: 0 none) goes to ctl. */
-  attach(ctl: RequestController, bodyMode: number): void {
+  // UpstreamChain: the backend request and its answer, before the filters -----
+
+  /** The backend answered: its own status goes to passive health; no failover after this. */
+  private answered = false
+
+  get upstream(): RequestController | null {
+    return this.ctl
+  }
+
+  moved(ctl: RequestController): void {
     this.ctl = ctl
+  }
+
+  onHeaders(status: number, statusText: string, headers: string[], contentLength: number): void {
+    this.answered = true
+    this.x.noteResponse(status)
+    this.top.onHeaders(status, statusText, headers, contentLength)
+  }
+
+  onData(chunk: Buffer): boolean {
+    return this.top.onData(chunk)
+  }
+
+  onComplete(trailers: string[]): void {
+    this.top.onComplete(trailers)
+  }
+
+  onError(err: UpstreamError): void {
+    if (!this.answered && this.x.retry(err)) return
+    if (this.answered) this.x.noteFailure(err)
+    this.top.onError(err)
+  }
+
+  onRequestDrain(): void {
+    this.top.onRequestDrain?.()
+  }
+
+  /** The terminal sent the request (x.send): the body (mode from buildHead: 0 none) follows it. */
+  pipeBody(bodyMode: number): void {
+    const ctl = this.ctl!
     if (bodyMode === 0) return
     if (!this.listening) return this.listen()
     const chunks = this.body
@@ -363,6 +402,10 @@ export class Flow implements HeaderSource, RequestController {
 
   resume(): void {
     this.ctl?.resume()
+  }
+
+  replayableBody(): { chunks: Buffer[]; ended: boolean } | null {
+    return this.ctl?.replayableBody() ?? null
   }
 
   abort(): void {

@@ -4,6 +4,8 @@
 // Providers' annotations only reach the RuntimeState: what they dropped is
 // shown disabled, problems with what they kept as warnings.
 import type { DynamicConfig, StreamRouter } from '../config/dynamic.js'
+import type { TableRef } from '../worker/messages.js'
+import { HealthMonitor } from './health.js'
 import type { Logger } from '../log.js'
 import type { Annotation } from '../providers/annotation.js'
 import { compileTable, type CompileOptions, type CompileReport } from '../table/compile.js'
@@ -29,18 +31,26 @@ function streamRouters(routers: Record<string, StreamRouter> | undefined, kind: 
 
 export class Publisher {
   private version = 0
+  readonly health: HealthMonitor
 
   constructor(
     private readonly state: RuntimeState,
     private readonly entryPoints: string[],
     private readonly log: Logger,
-    private readonly publish: (table: SharedArrayBuffer) => void,
+    private readonly publish: (table: TableRef) => void,
     private readonly options: CompileOptions = {},
-  ) {}
+  ) {
+    this.health = new HealthMonitor(state, log)
+  }
 
   /** The table for an empty configuration, before any provider spoke. */
-  initial(): SharedArrayBuffer {
-    return compileTable({ http: { routers: {}, services: {} } }, this.entryPoints, 0).buffer
+  initial(): TableRef {
+    return this.ref(compileTable({ http: { routers: {}, services: {} } }, this.entryPoints, 0).buffer)
+  }
+
+  private ref(buffer: SharedArrayBuffer): TableRef {
+    const board = this.health.board.current
+    return { buffer, health: board.buffer, epoch: board.epoch }
   }
 
   /** annotations: qualified names, as the aggregator hands them on. */
@@ -50,7 +60,7 @@ export class Publisher {
     this.state.reloads.total++
     let compiled
     try {
-      compiled = compileTable(config, this.entryPoints, ++this.version, this.options)
+      compiled = compileTable(config, this.entryPoints, ++this.version, { ...this.options, healthSlots: (keys) => this.health.board.assign(keys) })
     } catch (err) {
       this.state.reloads.lastFailure = now
       this.log.error('configuration could not be compiled; keeping the last good one', { error: (err as Error).message })
@@ -63,7 +73,8 @@ export class Publisher {
     this.logChanges('router', report.routerErrors)
     this.logChanges('service', report.serviceErrors)
     this.logChanges('middleware', report.middlewareErrors)
-    this.publish(buffer)
+    this.publish(this.ref(buffer))
+    this.health.configure(config)
     this.log.debug('route table published', {
       version: this.version,
       routers: report.routers,

@@ -14,6 +14,7 @@ import { internalEntryPoints } from '../config/static.js'
 import { openConnections } from './open-connections.js'
 import { randomBytes } from 'node:crypto'
 import { sharedInput } from '../middlewares/shared-state.js'
+import type { TableRef } from '../worker/messages.js'
 
 export interface Running {
   state: RuntimeState
@@ -34,7 +35,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
   observe.metrics.countConnections = () => new Map(proxied.map(([name, ep]) => [name, openConnections(new Set([ep.port]))]))
 
   let pool: WorkerPool | null = null
-  let latest: SharedArrayBuffer
+  let latest: TableRef
   const entryPointMiddlewares = Object.fromEntries(proxied.filter(([, ep]) => ep.middlewares).map(([name, ep]) => [name, ep.middlewares!]))
   const publisher = new Publisher(
     state,
@@ -108,6 +109,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
       aggregator.close()
       await Promise.all(providers.map((p) => p.stop().catch((err: Error) => log.warn('provider did not stop cleanly', { providerName: p.name, error: err.message }))))
       const clean = await running.drain(config.lifecycle.graceTimeOutMs, proxied.map(([, ep]) => ep.port))
+      publisher.health.close()
       await observe.close()
       return clean
     },

@@ -5,7 +5,7 @@
 import { Piscina } from 'piscina'
 import { MessageChannel, type MessagePort } from 'node:worker_threads'
 import type { Logger } from '../log.js'
-import type { ServeInput, FromWorker, ToWorker } from '../worker/messages.js'
+import type { ServeInput, FromWorker, ToWorker, TableRef } from '../worker/messages.js'
 import { openConnections } from './open-connections.js'
 import { UWS_IDLE_CLOSE_MS } from '../worker/uws-idle.js'
 
@@ -17,13 +17,13 @@ export class WorkerPool {
   private readonly ports = new Map<number, MessagePort>()
   private readonly retiring = new Map<number, MessagePort>()
   private nextId = 0
-  private table: SharedArrayBuffer
+  private table: TableRef
   private stopping = false
 
   constructor(
     private readonly count: number,
     private readonly settings: WorkerSettings,
-    table: SharedArrayBuffer,
+    table: TableRef,
     private readonly log: Logger,
     /** Messages other than the lifecycle ones (metrics, access log lines). */
     private readonly onMessage: (m: FromWorker) => void = () => {},
@@ -96,9 +96,9 @@ export class WorkerPool {
   }
 
   /** Hands a new table to every thread, retiring ones included (their clients are still served). */
-  publish(table: SharedArrayBuffer): void {
+  publish(table: TableRef): void {
     this.table = table
-    this.broadcast({ type: 'table', buffer: table }, true)
+    this.broadcast({ type: 'table', table }, true)
   }
 
   private broadcast(m: ToWorker, retiringToo = false): void {

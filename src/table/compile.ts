@@ -6,6 +6,8 @@ import { parseRule, indexHosts, rulePriority, type RuleNode } from '../rules/ind
 import * as L from './layout.js'
 import { hashHost } from './hash.js'
 import { MiddlewarePlanner } from './middlewares.js'
+import { healthKey } from '../balancer/health-board.js'
+import { DEFAULT_FAILURE_WINDOW_MS } from '../config/health-check.js'
 
 export interface CompileReport {
   /** Errors per qualified router name; a router with errors is not in the table. */
@@ -26,6 +28,8 @@ export interface CompileOptions {
   entryPointMiddlewares?: Record<string, string[]>
   /** Reads files middleware options name (usersFile); default: the file system. */
   readFile?: (path: string) => string
+  /** Health board slots for the servers (default: one after another). */
+  healthSlots?: HealthSlots
 }
 
 export interface CompiledTable {
@@ -38,7 +42,22 @@ interface ServerIn {
   host: string
   port: number
   url: string
+  service: string
 }
+
+interface ServiceIn {
+  name: string
+  first: number
+  count: number
+  flags: number
+  failureWindow: number
+  maxFailures: number
+}
+
+/** Health board slots for servers keyed `service url`, in order (balancer/health-board.ts). */
+export type HealthSlots = (keys: string[]) => Int32Array
+
+const sequentialSlots: HealthSlots = (keys) => Int32Array.from(keys, (_, i) => i)
 
 interface RouterIn {
   name: string
@@ -87,12 +106,13 @@ function pushErr(map: Record<string, string[]>, name: string, msg: string): void
 const inProvider = (name: string, router: string): string => (name.includes('@') ? name : `${name}${router.slice(router.lastIndexOf('@'))}`)
 
 export function compileTable(config: DynamicConfig, entryPoints: string[], version: number, options: CompileOptions = {}): CompiledTable {
+  const healthSlots = options.healthSlots ?? sequentialSlots
   const report: CompileReport = { routerErrors: {}, serviceErrors: {}, middlewareErrors: {}, priorities: {}, routers: 0, services: 0, servers: 0, middlewares: 0 }
 
   // Services, sorted by name so equal configs give equal tables.
   const serviceNames = Object.keys(config.http.services).sort()
   const serviceIndex = new Map<string, number>()
-  const services: { name: string; first: number; count: number; passHost: boolean }[] = []
+  const services: ServiceIn[] = []
   const servers: ServerIn[] = []
   for (const name of serviceNames) {
     const svc = config.http.services[name]!
@@ -108,7 +128,7 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
         const { host, port } = parseServerUrl(s.url)
         const weight = s.weight ?? 1
         if (!Number.isInteger(weight) || weight < 0) throw new Error(`server ${s.url}: weight must be a non-negative integer, got ${weight}`)
-        mine.push({ weight, host, port, url: s.url })
+        mine.push({ weight, host, port, url: s.url, service: name })
       } catch (err) {
         pushErr(report.serviceErrors, name, (err as Error).message)
         bad = true
@@ -116,7 +136,9 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
     }
     if (bad) continue
     serviceIndex.set(name, services.length)
-    services.push({ name, first: servers.length, count: mine.length, passHost: lb?.passHostHeader !== false })
+    const passive = lb?.passiveHealthCheck
+    const flags = (lb?.passHostHeader !== false ? L.SF_PASS_HOST : 0) | (lb?.healthCheck ? L.SF_ACTIVE_HEALTH : 0) | (passive ? L.SF_PASSIVE_HEALTH : 0)
+    services.push({ name, first: servers.length, count: mine.length, flags, failureWindow: passive?.failureWindow ?? DEFAULT_FAILURE_WINDOW_MS, maxFailures: passive?.maxFailedAttempts ?? 1 })
     servers.push(...mine)
   }
 
@@ -288,11 +310,15 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
     const o = servicesOff + i * L.SERVICE_SLOTS
     ints[o + L.S_FIRST_SERVER] = s.first
     ints[o + L.S_SERVER_COUNT] = s.count
-    ints[o + L.S_FLAGS] = s.passHost ? L.SF_PASS_HOST : 0
+    ints[o + L.S_FLAGS] = s.flags
+    ints[o + L.S_FAILURE_WINDOW] = s.failureWindow
+    ints[o + L.S_MAX_FAILURES] = s.maxFailures
     putStr(o + L.S_NAME_CHAR, s.name)
   })
+  const boardSlots = healthSlots(servers.map((s) => healthKey(s.service, s.url)))
   servers.forEach((s, i) => {
     const o = serversOff + i * L.SERVER_SLOTS
+    ints[o + L.V_HEALTH] = boardSlots[i]!
     ints[o + L.V_WEIGHT] = s.weight
     ints[o + L.V_PORT] = s.port
     putStr(o + L.V_HOST_CHAR, s.host)

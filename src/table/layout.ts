@@ -63,8 +63,15 @@ export const S_SERVER_COUNT = 1
 export const S_FLAGS = 2
 export const S_NAME_CHAR = 3
 export const S_NAME_LEN = 4
-export const SERVICE_SLOTS = 5
+/** Passive health: failures within this many ms take a server out for as long. */
+export const S_FAILURE_WINDOW = 5
+export const S_MAX_FAILURES = 6
+export const SERVICE_SLOTS = 7
 export const SF_PASS_HOST = 1
+/** The service has an active health check: it alone brings a server back. */
+export const SF_ACTIVE_HEALTH = 2
+/** passiveHealthCheck is configured: 5xx responses count as failures too (Traefik), not only connection failures. */
+export const SF_PASSIVE_HEALTH = 4
 
 /** Server record. */
 export const V_WEIGHT = 0
@@ -73,7 +80,9 @@ export const V_HOST_CHAR = 2 // address host (IP or name), no brackets
 export const V_HOST_LEN = 3
 export const V_URL_CHAR = 4 // the configured URL: the key state survives swaps by
 export const V_URL_LEN = 5
-export const SERVER_SLOTS = 6
+/** The server's slot on the health board (balancer/health-board.ts). */
+export const V_HEALTH = 6
+export const SERVER_SLOTS = 7
 
 /** Middleware record; its options are canonical JSON in the string pool. */
 export const M_TYPE_CHAR = 0

@@ -4,6 +4,7 @@
 import { parseRule, compileRule, type MatchRequest } from '../rules/index.js'
 import * as L from './layout.js'
 import { hashHost, hostEnd, lowerCode } from './hash.js'
+import { HealthView, newHealthBuffer } from '../balancer/health-board.js'
 
 type Predicate = (req: MatchRequest) => boolean
 
@@ -46,7 +47,14 @@ export class RouteTable {
    */
   private readonly exactHosts = new Map<string, number>()
 
-  constructor(readonly buffer: SharedArrayBuffer) {
+  /**
+   * health: the board the primary published with this table; without one
+   * (tests, tools) every server reads as up.
+   */
+  constructor(
+    readonly buffer: SharedArrayBuffer,
+    readonly health: HealthView = new HealthView(newHealthBuffer(0), 0),
+  ) {
     const head = new Int32Array(buffer, 0, L.HEADER_SLOTS)
     if (head[L.H_MAGIC] !== L.MAGIC) throw new Error('not a pier route table')
     const byteOff = head[L.H_STRINGS_BYTE_OFF]!
@@ -220,6 +228,28 @@ export class RouteTable {
 
   passHostHeader(service: number): boolean {
     return (this.i32[this.servicesOff + service * L.SERVICE_SLOTS + L.S_FLAGS]! & L.SF_PASS_HOST) !== 0
+  }
+
+  /** The server's health board state: 0 when up, else ACTIVE_DOWN and/or PASSIVE_DOWN bits. */
+  healthState(server: number): number {
+    const slot = this.i32[this.serversOff + server * L.SERVER_SLOTS + L.V_HEALTH]!
+    return slot < this.health.slots ? this.health.state[slot]! : 0
+  }
+
+  healthSlot(server: number): number {
+    return this.i32[this.serversOff + server * L.SERVER_SLOTS + L.V_HEALTH]!
+  }
+
+  serviceFlags(service: number): number {
+    return this.i32[this.servicesOff + service * L.SERVICE_SLOTS + L.S_FLAGS]!
+  }
+
+  failureWindow(service: number): number {
+    return this.i32[this.servicesOff + service * L.SERVICE_SLOTS + L.S_FAILURE_WINDOW]!
+  }
+
+  maxFailures(service: number): number {
+    return this.i32[this.servicesOff + service * L.SERVICE_SLOTS + L.S_MAX_FAILURES]!
   }
 
   weight(server: number): number {

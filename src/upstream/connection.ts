@@ -107,13 +107,23 @@ export class Connection implements ParserSink {
     this.socket.on('drain', () => drainTick(this))
   }
 
-  /** Starts req on this connection: the head (and any body written so far) goes out now, or on connect. */
+  /**
+   * Starts req on this connection. Nothing is written before the socket is
+   * connected, so that a request whose dial fails has reached no one and
+   * keeps its whole body for another server.
+   */
   start(req: Request, now: number): void {
     this.req = req
     req.conn = this
     req.state = ACTIVE
     this.parser.reset(req.isHead)
     if (req.paused) this.pauseReading()
+    if (this.connected) this.send(req, now)
+  }
+
+  /** The head (and any body handed over so far) goes out. */
+  private send(req: Request, now: number): void {
+    req.wrote = true
     const s = this.socket
     if (req.bodyMode === 0) {
       s.write(req.head, 'latin1')
@@ -126,7 +136,10 @@ export class Connection implements ParserSink {
     const pending = req.pendingBody
     if (pending !== null) {
       req.pendingBody = null
-      for (const chunk of pending) this.writeBody(chunk, req.bodyMode)
+      for (const chunk of pending) {
+        req.retain(chunk)
+        this.writeBody(chunk, req.bodyMode)
+      }
     }
     if (req.bodyEnded) this.endBody(req)
     process.nextTick(uncork, s)
@@ -213,6 +226,7 @@ export class Connection implements ParserSink {
   onHead(head: Head, contentLength: number): boolean {
     const req = this.req!
     req.headersDeadline = 0
+    req.sentBody = null
     req.handler.onHeaders(head.status, head.statusText, head.headers, contentLength)
     return this.req === req && !this.readPaused
   }
@@ -231,7 +245,7 @@ export class Connection implements ParserSink {
   private onConnect(): void {
     this.connected = true
     const req = this.req
-    if (req !== null && req.headersDeadline !== 0) req.armHeadersTimeout(Date.now())
+    if (req !== null) this.send(req, Date.now())
   }
 
   private onRead(nread: number, buf: Buffer): boolean {
@@ -302,7 +316,11 @@ export class Connection implements ParserSink {
       return
     }
     if (this.parser.finish()) this.complete(req, false)
-    else this.lost(req, this.parser.error!)
+    else {
+      const err = this.parser.error!
+      if (!this.parser.started) err.delivery = 'unanswered'
+      this.lost(req, err)
+    }
   }
 
   private onClose(): void {
@@ -319,7 +337,9 @@ export class Connection implements ParserSink {
     }
     const sys = this.sysError as NodeJS.ErrnoException | null
     const why = sys !== null ? `${sys.code ?? sys.message}` : 'closed'
-    this.lost(req, new UpstreamError(ErrorCode.RESET, `connection to backend lost (${why}) before the response was complete`, undefined, sys?.code))
+    const err = new UpstreamError(ErrorCode.RESET, `connection to backend lost (${why}) before the response was complete`, undefined, sys?.code)
+    if (!this.parser.started) err.delivery = sys?.code === 'ECONNRESET' || sys?.code === 'EPIPE' ? 'unread' : 'unanswered'
+    this.lost(req, err)
   }
 
   /**
@@ -334,6 +354,7 @@ export class Connection implements ParserSink {
       req.state = DONE
       this.close()
       req.retried = true
+      req.wrote = false
       this.owner.retry(req)
       this.owner.pump()
       return
@@ -343,8 +364,12 @@ export class Connection implements ParserSink {
 
   private dialError(): UpstreamError {
     const sys = this.sysError as NodeJS.ErrnoException | null
-    if (this.timedOut) return new UpstreamError(ErrorCode.CONNECT_TIMEOUT, 'timed out connecting to backend')
-    if (sys?.code === 'ECONNREFUSED') return new UpstreamError(ErrorCode.CONNECT_REFUSED, `backend refused the connection (${sys.message})`, undefined, sys.code)
-    return new UpstreamError(ErrorCode.CONNECT_FAILED, `cannot connect to backend: ${sys?.message ?? 'closed'}`, undefined, sys?.code)
+    const err = this.timedOut
+      ? new UpstreamError(ErrorCode.CONNECT_TIMEOUT, 'timed out connecting to backend')
+      : sys?.code === 'ECONNREFUSED'
+        ? new UpstreamError(ErrorCode.CONNECT_REFUSED, `backend refused the connection (${sys.message})`, undefined, sys.code)
+        : new UpstreamError(ErrorCode.CONNECT_FAILED, `cannot connect to backend: ${sys?.message ?? 'closed'}`, undefined, sys?.code)
+    err.delivery = 'unsent'
+    return err
   }
 }

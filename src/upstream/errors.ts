@@ -41,8 +41,20 @@ export const BadResponse = {
 } as const
 export type BadResponseReason = (typeof BadResponse)[keyof typeof BadResponse]
 
+/**
+ * How far a failed request got, for deciding whether another server may take
+ * it (RFC 9110 section 9.2.2): `unsent`, no byte of it reached a backend
+ * (the dial failed, or it never left the queue); `unread`, it was written
+ * but the backend reset the connection without answering (a reset means it
+ * closed with bytes of ours unread); `unanswered`, the backend closed the
+ * connection cleanly without answering, so it may have acted on it.
+ * Undefined once any byte of a response arrived, or for a timeout.
+ */
+export type Delivery = 'unsent' | 'unread' | 'unanswered'
+
 export class UpstreamError extends Error {
   readonly code: string
+  delivery: Delivery | undefined
   /** For UPSTREAM_BAD_RESPONSE: which defect (a BadResponse value). */
   readonly reason: string | undefined
   /** The system error code underneath (ECONNRESET, EPIPE, ...), when there is one. */

@@ -23,7 +23,9 @@ export { UpstreamError, ErrorCode, BadResponse } from './errors.js'
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000
 
 function failClosed(req: Request): void {
-  req.handler.onError(new UpstreamError(ErrorCode.CLOSED, 'upstream pool is closed'))
+  const err = new UpstreamError(ErrorCode.CLOSED, 'upstream pool is closed')
+  if (!req.wrote) err.delivery = 'unsent'
+  req.handler.onError(err)
 }
 
 function optionError(message: string): TypeError {

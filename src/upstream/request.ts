@@ -9,6 +9,13 @@ export const QUEUED = 0
 export const ACTIVE = 1
 export const DONE = 2
 
+/**
+ * Body bytes kept after they were written, until the response head arrives,
+ * so that a request the backend reset unread can go to another server.
+ * Beyond this, a written body is not kept (and such a request is not retried).
+ */
+export const RETAIN_BODY_BYTES = 64 * 1024
+
 /** What the pool needs from its requests' side (kept narrow to avoid an import cycle). */
 export interface RequestOwner {
   unqueue(req: Request): void
@@ -17,8 +24,13 @@ export interface RequestOwner {
 export class Request implements RequestController {
   state = QUEUED
   conn: Connection | null = null
-  /** Body bytes written before a connection was assigned (copies). */
+  /** Body bytes not yet handed to a connected socket (copies). */
   pendingBody: Buffer[] | null = null
+  /** The head went to a connected socket. */
+  wrote = false
+  /** Copies of body bytes already written, while they fit RETAIN_BODY_BYTES and no response came; null once dropped. */
+  sentBody: Buffer[] | null = []
+  private sentBytes = 0
   /** The whole body has been handed over (always, for a bodyless request). */
   bodyEnded: boolean
   /** write() returned false: onRequestDrain is owed. */
@@ -47,11 +59,12 @@ export class Request implements RequestController {
     if (this.state === DONE || this.bodyEnded || this.bodyMode === 0 || chunk.byteLength === 0) return true
     const copy = Buffer.from(chunk)
     const conn = this.conn
-    if (conn === null) {
+    if (conn === null || !this.wrote) {
       ;(this.pendingBody ??= []).push(copy)
       this.wantDrain = true
       return false
     }
+    this.retain(copy)
     const ok = conn.writeBody(copy, this.bodyMode)
     if (!ok) this.wantDrain = true
     return ok
@@ -60,7 +73,23 @@ export class Request implements RequestController {
   end(): void {
     if (this.state === DONE || this.bodyEnded) return
     this.bodyEnded = true
-    if (this.conn !== null) this.conn.endBody(this)
+    if (this.conn !== null && this.wrote) this.conn.endBody(this)
+  }
+
+  /** Keeps a copy of a body chunk that went out, while the total fits. */
+  retain(chunk: Buffer): void {
+    const sent = this.sentBody
+    if (sent === null) return
+    this.sentBytes += chunk.length
+    if (this.sentBytes > RETAIN_BODY_BYTES) this.sentBody = null
+    else sent.push(chunk)
+  }
+
+  /** The whole body written or handed over so far, for another attempt; null when part of it is no longer kept. */
+  replayableBody(): { chunks: Buffer[]; ended: boolean } | null {
+    if (this.bodyMode === 0) return { chunks: [], ended: true }
+    if (this.sentBody === null) return null
+    return { chunks: [...this.sentBody, ...(this.pendingBody ?? [])], ended: this.bodyEnded }
   }
 
   pause(): void {

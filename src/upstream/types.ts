@@ -71,6 +71,12 @@ export interface RequestController {
   resume(): void
   /** Abandon the request (the client went away): the connection is destroyed, not reused; no callback follows. */
   abort(): void
+  /**
+   * After a failure: the body handed over so far (chunks to write again, and
+   * whether end() was called), for sending the request to another server;
+   * null when part of a written body is no longer kept.
+   */
+  replayableBody(): { chunks: Buffer[]; ended: boolean } | null
 }
 
 export interface PoolStats {

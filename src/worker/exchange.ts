@@ -2,7 +2,8 @@
 // request, with backpressure both ways. uWS's response may only be touched
 // until it is aborted, and every write to it is corked.
 import type { HttpResponse } from 'uWebSockets.js'
-import type { RequestController, ResponseHandler } from '../upstream/pool.js'
+import type { BodyMode, RequestController, RequestOptions, ResponseHandler, UpstreamPool } from '../upstream/pool.js'
+import type { Failover, Failure } from './failover.js'
 import { isDroppedResponseHeader, connectionListed, announcedLength } from './response-head.js'
 import type { RouteTable } from '../table/reader.js'
 
@@ -20,6 +21,8 @@ export interface Finished {
   startedAt: number
   headersAt: number
   bytesOut: number
+  /** Request body bytes read from the client. */
+  bytesIn: number
   /** Filled only while the access log is on ('' otherwise). */
   log: AccessFields | null
 }
@@ -57,6 +60,18 @@ function writeCorked(): void {
   corkOk = corking!.writeChunk(corkChunk!)
 }
 
+/**
+ * A middleware chain between the backend and the exchange (middlewares/flow.ts):
+ * it hears the backend first (failover and passive health are its business
+ * then) and it holds the backend request, the exchange's ctl being the chain.
+ */
+export interface UpstreamChain extends ResponseHandler {
+  /** The backend request, null before one is sent. */
+  readonly upstream: RequestController | null
+  /** The backend request is now ctl: the first one, or another server's after failover. */
+  moved(ctl: RequestController): void
+}
+
 export class Exchange implements ResponseHandler, Finished {
   ctl: RequestController | null = null
   aborted = false
@@ -64,8 +79,20 @@ export class Exchange implements ResponseHandler, Finished {
   /** Response status sent to the client (0 until decided; 499 when the client went away first, as nginx logs it). */
   status = 0
   bytesOut = 0
+  bytesIn = 0
   headersAt = -1
   errorCode = ''
+  /** Servers tried so far (failover.ts): a bit per server from the service's first, and how many. */
+  tried = 0
+  attempts = 0
+  /** What another attempt needs: set by send(). */
+  head = ''
+  bodyMode: BodyMode = 0
+  options: RequestOptions | null = null
+  idempotent = false
+  private failover: Failover | null = null
+  /** The middleware chain this exchange serves, if any. */
+  chain: UpstreamChain | null = null
   private readonly isHead: boolean
   private statusText = ''
   private headers: string[] | null = null
@@ -76,7 +103,7 @@ export class Exchange implements ResponseHandler, Finished {
 
   constructor(
     readonly res: HttpResponse,
-    /** table, router, service and server: set anew when a middleware chain forwards the request later. */
+    /** table, router, service and server: set anew by failover, or when a middleware chain forwards the request later. */
     public table: RouteTable,
     readonly ep: number,
     readonly method: string,
@@ -100,8 +127,56 @@ export class Exchange implements ResponseHandler, Finished {
   }
 
 
+  /** Sends the request upstream on pool, keeping what another attempt would need. */
+  send(pool: UpstreamPool, head: string, bodyMode: BodyMode, options: RequestOptions, idempotent: boolean, failover: Failover): void {
+    this.head = head
+    this.bodyMode = bodyMode
+    this.options = options
+    this.idempotent = idempotent
+    this.failover = failover
+    const ctl = pool.request(head, bodyMode, this.handler(), options)
+    if (this.chain !== null) this.chain.moved(ctl)
+    else this.ctl = ctl
+  }
+
+  /** What backend requests report to: the middleware chain, else the exchange itself. */
+  handler(): ResponseHandler {
+    return this.chain ?? this
+  }
+
+  /** The backend request (the chain holds it when there is one). */
+  upstream(): RequestController | null {
+    return this.chain !== null ? this.chain.upstream : this.ctl
+  }
+
+  /** For a middleware chain: the backend failed before answering; true when failover sent it elsewhere. */
+  retry(err: Failure): boolean {
+    return this.failover?.retry(this, err) ?? false
+  }
+
+  /** For a middleware chain: the backend's own status or failure, for passive health. */
+  noteResponse(status: number): void {
+    this.failover?.noteResponse(this, status)
+  }
+
+  noteFailure(err: Failure): void {
+    this.failover?.noteFailure(this, err)
+  }
+
+  /** Failover moved the request to another server (of table, which may be newer than the one it began on). */
+  moveTo(table: RouteTable, service: number, server: number, ctl: RequestController, head: string): void {
+    if (table !== this.table) this.router = table.routerIndex(this.table.routerNames[this.router]!)
+    this.table = table
+    this.service = service
+    this.server = server
+    if (this.chain !== null) this.chain.moved(ctl)
+    else this.ctl = ctl
+    this.head = head
+  }
+
   onHeaders(status: number, statusText: string, headers: string[], contentLength: number): void {
     this.headersAt = performance.now()
+    if (this.chain === null) this.failover?.noteResponse(this, status)
     this.status = status
     this.statusText = statusText
     this.headers = headers
@@ -188,9 +263,12 @@ export class Exchange implements ResponseHandler, Finished {
     this.finish()
   }
 
-  onError(err: { code: string }): void {
+  onError(err: Failure): void {
     this.errorCode = err.code
     if (this.aborted || this.finished) return
+    // With a middleware chain, failover and passive health were decided where the backend's answer came in.
+    if (this.chain === null && this.headersAt < 0 && this.failover?.retry(this, err)) return
+    if (this.chain === null && this.headersAt >= 0) this.failover?.noteFailure(this, err)
     if (this.headWritten || this.pending) {
       // The client already has part of the response: cut the connection so it cannot mistake it for a whole one.
       this.res.close()

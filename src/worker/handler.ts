@@ -10,6 +10,7 @@ import { buildHead, BODY_NONE, type ForwardInfo, type HeadResult, type HeaderSou
 import { Exchange, type ExchangeSink, type Finished, type AccessFields } from './exchange.js'
 import type { Logger } from '../log.js'
 import { clientAddress } from './client-address.js'
+import type { Failover } from './failover.js'
 import type { Chains } from '../middlewares/chains.js'
 import { startFlow, type FlowContext } from '../middlewares/flow.js'
 
@@ -32,6 +33,8 @@ export interface HandlerContext {
   requests: number
   /** The access log is on: keep what its lines need. */
   logging: boolean
+  /** Sends failed requests to another server, and keeps passive health. */
+  failover: Failover
 }
 
 /** The one MatchRequest of this thread, pointed at the request being handled. */
@@ -60,7 +63,7 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 export function createHandler(ctx: HandlerContext, ep: number, epPort: number): (res: HttpResponse, req: HttpRequest) => void {
   const view = new RequestView()
   // A request pier answers itself (404, 503, 400, 501, 500), reported like an exchange.
-  const own: Finished = { table: ctx.routing().table, ep, router: -1, service: -1, server: -1, status: 0, method: '', startedAt: 0, headersAt: -1, bytesOut: 0, log: null }
+  const own: Finished = { table: ctx.routing().table, ep, router: -1, service: -1, server: -1, status: 0, method: '', startedAt: 0, headersAt: -1, bytesOut: 0, bytesIn: 0, log: null }
   /** ctx.requests when pier last answered itself: a failure after that must not answer twice. */
   let repliedTo = -1
   const reply = (res: HttpResponse, req: HttpRequest, router: number, service: number, status: string, body: string, close: boolean, startedAt: number): void => {
@@ -112,7 +115,9 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
         const head = upstreamHead(flow, table, flow.service, server, flow.method, flow.target(), flow.host, flow.originalHost, flow.clientIP)
         if (head.status !== 0) return void flow.answer(head.status, [], head.reason)
         flow.x.server = server
-        flow.attach(pools[server]!.request(head.head, head.body, flow.top, optionsFor(flow.method, head.body)), head.body)
+        flow.x.chain = flow
+        flow.x.send(pools[server]!, head.head, head.body, optionsFor(flow.method, head.body), IDEMPOTENT.has(flow.method), ctx.failover)
+        flow.pipeBody(head.body)
       },
     },
   }
@@ -142,15 +147,15 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
       const body = head.body
       const log: AccessFields | null = ctx.logging ? { clientIP, target: fwd.target, host: view.host, userAgent: head.userAgent, referer: head.referer } : null
       x = new Exchange(res, table, ep, method, router, service, server, startedAt, log, ctx.sink)
-      const ctl = pools[server]!.request(head.head, body, x, optionsFor(method, body))
-      x.ctl = ctl
+      x.send(pools[server]!, head.head, body, optionsFor(method, body), IDEMPOTENT.has(method), ctx.failover)
       if (body !== BODY_NONE) {
         const ex = x
         res.onData((ab, isLast) => {
           if (ex.aborted || ex.finished) return
-          // write() copies: uWS reuses ab once this callback returns.
-          if (ab.byteLength > 0 && !ctl.write(new Uint8Array(ab))) res.pause()
-          if (isLast) ctl.end()
+          ex.bytesIn += ab.byteLength
+          // write() copies: uWS reuses ab once this callback returns. ex.ctl changes if the request moves to another server.
+          if (ab.byteLength > 0 && !ex.ctl!.write(new Uint8Array(ab))) res.pause()
+          if (isLast) ex.ctl!.end()
         })
       }
     } catch (err) {

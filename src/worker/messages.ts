@@ -11,13 +11,21 @@ export interface WorkerEntryPoint {
   port: number
 }
 
+/** A route table and the health board its servers' slots index (balancer/health-board.ts). */
+export interface TableRef {
+  buffer: SharedArrayBuffer
+  health: SharedArrayBuffer
+  /** The board's epoch (Date.now() at its creation). */
+  epoch: number
+}
+
 /** The serve task's input (piscina task argument). */
 export interface ServeInput {
   id: number
   port: MessagePort
   entryPoints: WorkerEntryPoint[]
   /** The table in force when the worker starts; later ones arrive as TableMessage. */
-  table: SharedArrayBuffer
+  table: TableRef
   log: { level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'; format: 'common' | 'json' }
   transport: { responseHeaderTimeoutMs: number; dialTimeoutMs: number; maxConnsPerServer: number }
   /** Prometheus buckets (seconds); the access log format when it is on. */
@@ -29,7 +37,7 @@ export interface ServeInput {
 // primary -> worker
 export interface TableMessage {
   type: 'table'
-  buffer: SharedArrayBuffer
+  table: TableRef
 }
 /** Stop accepting and finish requests in flight: the process is stopping. */
 export interface DrainMessage {

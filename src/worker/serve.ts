@@ -20,7 +20,10 @@ import { createHandler, type HandlerContext, type Routing } from './handler.js'
 import type { Finished } from './exchange.js'
 import { WorkerObservers } from '../metrics/worker-observers.js'
 import { methodIndex } from '../metrics/methods.js'
-import type { ServeInput, ToWorker, FromWorker } from './messages.js'
+import type { ServeInput, ToWorker, FromWorker, TableRef } from './messages.js'
+import { HealthView } from '../balancer/health-board.js'
+import { PassiveHealth } from '../balancer/passive.js'
+import { Failover } from './failover.js'
 import { UWS_IDLE_CLOSE_MS } from './uws-idle.js'
 
 
@@ -40,9 +43,11 @@ export default async function serve(input: ServeInput): Promise<void> {
   const recorder = observers.recorder
   const accessLog = observers.accessLog
   let routing: Routing
-  const swap = (buffer: SharedArrayBuffer): void => {
+  let health: HealthView | null = null
+  const swap = (ref: TableRef): void => {
     const t0 = performance.now()
-    const table = new RouteTable(buffer)
+    if (health?.buffer !== ref.health) health = new HealthView(ref.health, ref.epoch)
+    const table = new RouteTable(ref.buffer, health)
     // What was recorded under the old table's indices ships under its names.
     observers.flush()
     recorder.setNames(table.entryPoints, table.routerNames, table.serviceNames)
@@ -65,7 +70,7 @@ export default async function serve(input: ServeInput): Promise<void> {
       router = router >= 0 ? routing.table.routerIndex(t.routerNames[router]!) : -1
       service = service >= 0 ? routing.table.serviceIndex(t.serviceNames[service]!) : -1
     }
-    recorder.record(f.ep, router, service, f.status, (now - f.startedAt) * 1e6, f.headersAt < 0 ? -1 : (f.headersAt - f.startedAt) * 1e6, methodIndex(f.method), f.bytesOut)
+    recorder.record(f.ep, router, service, f.status, (now - f.startedAt) * 1e6, f.headersAt < 0 ? -1 : (f.headersAt - f.startedAt) * 1e6, methodIndex(f.method), f.bytesOut, f.bytesIn)
     if (accessLog && f.log) {
       const l = f.log
       accessLog.push(l.clientIP, f.method, l.target, 'HTTP/1.1', f.status, f.bytesOut, f.router >= 0 ? t.routerNames[f.router]! : '', f.service >= 0 ? t.serviceNames[f.service]! : '', f.server >= 0 ? t.serverUrls[f.server]! : '', now - f.startedAt, timeOrigin + f.startedAt, l.userAgent, l.referer, t.entryPoints[f.ep], l.host)
@@ -92,6 +97,7 @@ export default async function serve(input: ServeInput): Promise<void> {
     log,
     requests: 0,
     logging: accessLog !== undefined,
+    failover: new Failover(() => routing, new PassiveHealth()),
   }
 
   const sockets: uWS.us_listen_socket[] = []
@@ -151,7 +157,7 @@ export default async function serve(input: ServeInput): Promise<void> {
     }
     process.on('uncaughtException', failed)
     input.port.on('message', (m: ToWorker) => {
-      if (m.type === 'table') swap(m.buffer)
+      if (m.type === 'table') swap(m.table)
       else if (m.type === 'retire') retire('asked to retire (SIGUSR2)')
       else if (m.type === 'drain') {
         stopAccepting()

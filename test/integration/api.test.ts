@@ -170,7 +170,7 @@ t.test('ping, metrics, dashboard files, latency report', async (t) => {
   const metrics = new MetricsStore()
   const w = new WorkerRecorder()
   w.setNames(['web'], ['whoami@docker'], ['whoami@docker'])
-  for (let i = 1; i <= 1000; i++) w.record(0, 0, 0, 200, i * 10_000, i * 5_000, 0, 10)
+  for (let i = 1; i <= 1000; i++) w.record(0, 0, 0, 200, i * 10_000, i * 5_000, 0, 10, 0)
   metrics.merge(w.snapshot())
   const api = await startApi({ state, metrics, log, host: '127.0.0.1', port: 0, serves: servedOn(state.staticConfig, 'traefik') })
   t.teardown(() => api.close())

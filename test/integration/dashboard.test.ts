@@ -58,7 +58,7 @@ t.test('dashboard shows a router added while it is open, and latency after traff
   t.equal(await page.locator('[data-service="whoami@docker"] svg.chart').getAttribute('data-points'), '0')
   const w = new WorkerRecorder()
   w.setNames(['web'], ['whoami@docker'], ['whoami@docker'])
-  for (let i = 1; i <= 500; i++) w.record(0, 0, 0, 200, i * 40_000, i * 30_000, 0, 100)
+  for (let i = 1; i <= 500; i++) w.record(0, 0, 0, 200, i * 40_000, i * 30_000, 0, 100, 0)
   metrics.merge(w.snapshot())
   await page.locator('[data-service="whoami@docker"] svg.chart:not([data-points="0"])').waitFor({ timeout: 10_000 })
   const line = await page.locator('[data-service="whoami@docker"] svg.chart polyline.total').getAttribute('points')

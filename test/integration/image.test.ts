@@ -187,6 +187,19 @@ for (const target of targets) {
       t.equal(await health(), 'healthy', 'healthy once /ping answers')
     })
 
+    t.test('HEALTHCHECK turns unhealthy without --ping', { skip: target.slow && 'each check is a Node start under qemu' }, async (t) => {
+      const name = unique(`pier-test-unhealthy-${target.arch}-`)
+      t.teardown(() => sh('docker', ['rm', '-f', name]))
+      // 0s would mean the image's 30 s, during which failures do not count.
+      await docker('run', '-d', '--name', name, '--platform', target.platform, '--health-interval=1s', '--health-start-period=1s', '--health-retries=2', tag, '--api.insecure')
+      const health = async () => (await docker('inspect', name, '--format', '{{.State.Health.Status}}')).trim()
+      await waitFor(async () => (await health()) === 'unhealthy', 30_000, 'the container to turn unhealthy', 500)
+      const [{ State }] = JSON.parse(await docker('inspect', name))
+      const last = State.Health.Log.at(-1)
+      t.equal(last.ExitCode, 1, 'the check exits 1')
+      t.match(last.Output, /Bad healthcheck status: 404 Not Found/, 'pier healthcheck says why')
+    })
+
     t.test('seed scene: pier in a container on the Docker socket (read-only), v1 flags', async (t) => {
       const id = unique('pierimg')
       const host = `whoami-${id}.docker.localhost`

@@ -21,7 +21,7 @@ const log = createLogger({ level: 'ERROR', format: 'common' })
 function primary(t: Test) {
   const state = new RuntimeState(parseStaticConfig(['--entrypoints.web.address=:80', '--providers.docker', '--api.insecure'], {}))
   let table: RouteTable | undefined
-  const publisher = new Publisher(state, ['web'], log, (buffer) => (table = new RouteTable(buffer)))
+  const publisher = new Publisher(state, ['web'], log, (ref) => (table = new RouteTable(ref.buffer)))
   const aggregator = new Aggregator({ throttleMs: 0, onConfig: (merged, _info, annotations) => publisher.apply(merged, annotations) })
   t.teardown(() => aggregator.close())
   const opts = buildOptions({ checkRule })

@@ -21,7 +21,7 @@ const log = createLogger({ level: 'ERROR', format: 'common' })
 function primary(t: Test) {
   const state = new RuntimeState(parseStaticConfig(['--entrypoints.web.address=:80', '--providers.docker', '--api.insecure'], {}))
   let table: RouteTable | undefined
-  const publisher = new Publisher(state, ['web'], log, (buffer) => (table = new RouteTable(buffer)))
+  const publisher = new Publisher(state, ['web'], log, (ref) => (table = new RouteTable(ref.buffer)))
   const aggregator = new Aggregator({ throttleMs: 0, onConfig: (merged, _info, annotations) => publisher.apply(merged, annotations) })
   t.teardown(() => aggregator.close())
   return {
@@ -57,7 +57,8 @@ const disabling: [string, Record<string, string>, RegExp][] = [
   ['v2 certresolver alone', { 'traefik.http.routers.r.tls.certresolver': 'le' }, /^tls:/],
   ['v2 tls domains', { 'traefik.http.routers.r.tls.domains[0].main': 'r.test', 'traefik.http.routers.r.tls.domains[0].sans': 'www.r.test' }, /^tls:/],
   ['v2 unknown router field (a typo of middlewares)', { 'traefik.http.routers.r.middleware': 'auth' }, /^label traefik\.http\.routers\.r\.middleware: router field "middleware" is not known to pier$/],
-  ['v2 health check', { 'traefik.http.services.r.loadbalancer.healthcheck.path': '/health' }, /service "r@docker" is disabled: label traefik\.http\.services\.r\.loadbalancer\.healthcheck\.path: health checks are not supported yet/],
+  ['v2 gRPC health check', { 'traefik.http.services.r.loadbalancer.healthcheck.mode': 'grpc' }, /service "r@docker" is disabled: label traefik\.http\.services\.r\.loadbalancer\.healthcheck\.mode: gRPC health checks are not supported/],
+  ['v2 bad health check interval', { 'traefik.http.services.r.loadbalancer.healthcheck.interval': 'often' }, /label traefik\.http\.services\.r\.loadbalancer\.healthcheck\.interval must be a positive duration such as 10s or 500ms, not "often"/],
   ['v2 sticky cookie', { 'traefik.http.services.r.loadbalancer.sticky.cookie.name': 's' }, /sticky sessions are not supported yet/],
   ['v2 serversTransport', { 'traefik.http.services.r.loadbalancer.serverstransport': 'insecure@file' }, /serversTransports are not supported yet/],
   ['v2 unknown service field', { 'traefik.http.services.r.loadbalancer.servr.port': '80' }, /service field "loadbalancer\.servr\.port" is not known to pier/],
@@ -89,7 +90,7 @@ const disablingV1: [string, Record<string, string>, RegExp][] = [
   ['rate limit', { 'traefik.frontend.rateLimit.extractorFunc': 'client.ip' }, /rate limits are not supported yet/],
   ['PathPrefixStrip', { 'traefik.frontend.rule': 'Host:r.test;PathPrefixStrip:/app' }, /stripping the path \(\/app\) is not supported yet/],
   ['unknown frontend option', { 'traefik.frontend.foo': 'x' }, /frontend option "foo" is not known to pier/],
-  ['health check', { 'traefik.backend.healthcheck.path': '/health' }, /service "r@docker" is disabled: label traefik\.backend\.healthcheck\.path: health checks are not supported yet/],
+  ['https health check', { 'traefik.backend.healthcheck.scheme': 'https' }, /service "r@docker" is disabled: label traefik\.backend\.healthcheck\.scheme: https health checks are not supported yet/],
   ['stickiness', { 'traefik.backend.loadbalancer.stickiness': 'true' }, /sticky sessions are not supported yet/],
   ['connection limit', { 'traefik.backend.maxconn.amount': '10' }, /connection limits are not supported yet/],
   ['segment labels', { 'traefik.admin.frontend.auth.basic.users': 'u:x', 'traefik.admin.port': '8080' }, /Traefik v1 segment labels \(traefik\.<segment>\.\*\) are not supported yet/],
@@ -147,17 +148,20 @@ http:
     admin: { rule: "${host('admin')}", service: s, middlewares: [auth] }
     secure: { rule: "${host('secure')}", service: s, tls: { certResolver: le } }
     checked: { rule: "${host('checked')}", service: hc }
+    probed: { rule: "${host('probed')}", service: probed }
     open: { rule: "${host('open')}", service: s }
   services:
     s: { loadBalancer: { servers: [{ url: "http://127.0.0.1:1" }] } }
-    hc: { loadBalancer: { healthCheck: { path: /h }, servers: [{ url: "http://127.0.0.1:1" }] } }
+    hc: { loadBalancer: { healthCheck: { path: /h, mode: grpc }, servers: [{ url: "http://127.0.0.1:1" }] } }
+    probed: { loadBalancer: { healthCheck: { path: /h }, servers: [{ url: "http://127.0.0.1:1" }] } }
 `)
   const r = p.state.routers
   t.match(r['admin@file'], { status: 'disabled', middlewares: ['auth@file'], errors: ['middleware "auth@file" does not exist'] })
   t.match(r['secure@file'], { status: 'disabled', tls: { certResolver: 'le' }, errors: [/^tls:/] })
-  t.match(r['checked@file'], { status: 'disabled', errors: [/service "hc@file" is disabled: loadBalancer\.healthCheck: health checks are not supported yet/] })
-  t.match(p.state.services['hc@file'], { status: 'disabled', errors: [/loadBalancer\.healthCheck/] })
+  t.match(r['checked@file'], { status: 'disabled', errors: [/service "hc@file" is disabled: loadBalancer\.healthCheck\.mode: gRPC health checks are not supported/] })
+  t.match(p.state.services['hc@file'], { status: 'disabled', errors: [/loadBalancer\.healthCheck\.mode/] })
   t.equal(r['open@file']!.status, 'enabled')
-  t.same(p.table().routerNames, ['open@file'])
-  t.match(overview(p.state), { http: { routers: { total: 4, errors: 3 }, services: { total: 2, errors: 1 } } })
+  t.equal(r['probed@file']!.status, 'enabled', 'an http health check is honoured')
+  t.same(p.table().routerNames, ['probed@file', 'open@file'])
+  t.match(overview(p.state), { http: { routers: { total: 5, errors: 3 }, services: { total: 3, errors: 1 } } })
 })

@@ -57,9 +57,10 @@ t.test('prometheus text parses back with Traefik names and exact values', async 
   const w1 = new WorkerRecorder({ worker: 1 })
   const w2 = new WorkerRecorder({ worker: 2 })
   for (const w of [w1, w2]) w.setNames(['web'], ['whoami@docker'], ['whoami@docker'])
-  for (let i = 0; i < 10; i++) w1.record(0, 0, 0, 200, 50e6, 10e6, methodIndex('GET'), 100) // 0.05 s
-  for (let i = 0; i < 4; i++) w2.record(0, 0, 0, 200, 2e9, 1e9, methodIndex('GET'), 100) // 2 s
-  w2.record(0, -1, -1, 404, 1e5, -1, methodIndex('POST'), 19)
+  for (let i = 0; i < 10; i++) w1.record(0, 0, 0, 200, 50e6, 10e6, methodIndex('GET'), 100, 0) // 0.05 s
+  for (let i = 0; i < 4; i++) w2.record(0, 0, 0, 200, 2e9, 1e9, methodIndex('GET'), 100, 0) // 2 s
+  w2.record(0, -1, -1, 404, 1e5, -1, methodIndex('POST'), 19, 0)
+  w2.record(0, 0, 0, 201, 1e5, 5e4, methodIndex('POST'), 7, 4096)
   const store = new MetricsStore()
   store.countConnections = () => new Map([['web', 2]])
   store.merge(w1.snapshot())
@@ -83,6 +84,10 @@ t.test('prometheus text parses back with Traefik names and exact values', async 
   t.equal(find(`${h}_count`, { code: '200' }), 14)
   t.ok(Math.abs(find(`${h}_sum`, { code: '200' })! - 8.5) < 1e-9)
   t.equal(find('traefik_entrypoint_responses_bytes_total', { code: '200' }), 1400)
+  t.equal(find('traefik_entrypoint_requests_bytes_total', { code: '200', method: 'GET' }), 0, 'request body bytes: none for GET')
+  t.equal(find('traefik_service_requests_bytes_total', { code: '201', method: 'POST', protocol: 'http', service: 'whoami@docker' }), 4096, 'the POST body')
+  t.equal(find('traefik_router_requests_bytes_total', { code: '201', router: 'whoami@docker', service: 'whoami@docker' }), 4096)
+  t.equal(types.get('traefik_service_requests_bytes_total'), 'counter')
   t.equal(find('traefik_service_server_up', { service: 'whoami@docker', url: 'http://172.17.0.2:80' }), 1)
   t.equal(find('traefik_service_server_up', { service: 'whoami@docker', url: 'http://172.17.0.3:80' }), 0)
   t.equal(find('traefik_service_server_up', { service: 'we"ird\\name@file' }), 1, 'label values escaped and read back')
@@ -95,7 +100,7 @@ t.test('prometheus text parses back with Traefik names and exact values', async 
 t.test('configured buckets appear as le labels', async (t) => {
   const w = new WorkerRecorder({ buckets: [0.005, 0.25, 10] })
   w.setNames(['web'], [], [])
-  w.record(0, -1, -1, 502, 3e6, -1, 0, 0)
+  w.record(0, -1, -1, 502, 3e6, -1, 0, 0, 0)
   const store = new MetricsStore({ buckets: [0.005, 0.25, 10] })
   store.merge(w.snapshot())
   const { samples } = parse(renderPrometheus(store, state()))

@@ -5,6 +5,7 @@ import { runInNewContext } from 'node:vm'
 import { WorkerRecorder } from '../../src/metrics/recorder.js'
 import { MetricsStore } from '../../src/metrics/store.js'
 import { methodIndex } from '../../src/metrics/methods.js'
+import { DEFAULT_BUCKETS, ROW_BUCKETS, rowWidth } from '../../src/metrics/snapshot.js'
 
 const GET = methodIndex('get')
 const POST = methodIndex('POST')
@@ -22,10 +23,10 @@ t.test('counters are exact across workers and table swaps', async (t) => {
         n++
         const kind = i % 3
         if (kind === 2) {
-          w.record(0, -1, -1, 404, ms(0.2), -1, GET, 19)
+          w.record(0, -1, -1, 404, ms(0.2), -1, GET, 19, 0)
           expected.notFound++
         } else {
-          w.record(0, kind, kind, kind === 0 ? 200 : 503, ms(1 + (i % 50)), ms(0.5), kind === 0 ? GET : POST, 100)
+          w.record(0, kind, kind, kind === 0 ? 200 : 503, ms(1 + (i % 50)), ms(0.5), kind === 0 ? GET : POST, 100, 0)
           if (kind === 0) expected.a++, expected.sa++
           else expected.b++, expected.sb++
         }
@@ -35,9 +36,9 @@ t.test('counters are exact across workers and table swaps', async (t) => {
     }
   }
   // A swap renames router 1: what was recorded before stays under the old name.
-  workers[0].record(0, 1, 1, 200, ms(1), ms(1), GET, 1)
+  workers[0].record(0, 1, 1, 200, ms(1), ms(1), GET, 1, 0)
   workers[0].setNames(['web'], ['a@file', 'c@file'], ['sa@file', 'sc@file'])
-  workers[0].record(0, 1, 1, 200, ms(1), ms(1), GET, 1)
+  workers[0].record(0, 1, 1, 200, ms(1), ms(1), GET, 1, 0)
   store.merge(workers[0].snapshot())
   expected.web += 2
   expected.b++
@@ -68,13 +69,13 @@ t.test('counters are exact across workers and table swaps', async (t) => {
 t.test('prometheus buckets count the right durations', async (t) => {
   const w = new WorkerRecorder({ buckets: [0.1, 0.3] })
   w.setNames(['web'], ['r'], ['s'])
-  for (const sec of [0.05, 0.1, 0.2, 0.3, 0.31, 2]) w.record(0, 0, 0, 200, sec * 1e9, -1, GET, 0)
+  for (const sec of [0.05, 0.1, 0.2, 0.3, 0.31, 2]) w.record(0, 0, 0, 200, sec * 1e9, -1, GET, 0, 0)
   const store = new MetricsStore({ buckets: [0.1, 0.3] })
   store.merge(w.snapshot())
   const row = [...store.services.get('s')!.values()][0].values
   t.equal(row[0], 6)
   t.ok(Math.abs(row[1] - 2.96) < 1e-9, 'sum of seconds')
-  t.same([row[3], row[4]], [2, 2], 'le=0.1 gets 0.05 and 0.1; (0.1,0.3] gets 0.2 and 0.3')
+  t.same([row[ROW_BUCKETS], row[ROW_BUCKETS + 1]], [2, 2], 'le=0.1 gets 0.05 and 0.1; (0.1,0.3] gets 0.2 and 0.3')
   t.throws(() => store.merge({ ...w.snapshot(), buckets: [1] }), { code: 'METRICS_BUCKETS_MISMATCH' })
   t.throws(() => new WorkerRecorder({ buckets: [1, 0.5] }), { code: 'METRICS_BAD_BUCKETS' })
 })
@@ -84,7 +85,7 @@ t.test('percentiles merged from several workers match the known input', async (t
   // 1..10000 µs split over 4 workers: p50 = 5000, p90 = 9000, p99 = 9900, max 10000 (within 0.1%).
   const workers = [0, 1, 2, 3].map(() => new WorkerRecorder())
   for (const w of workers) w.setNames(['web'], ['r'], ['s'])
-  for (let us = 1; us <= 10000; us++) workers[us % 4].record(0, 0, 0, 200, us * 1000, (us * 1000) / 2, GET, 0)
+  for (let us = 1; us <= 10000; us++) workers[us % 4].record(0, 0, 0, 200, us * 1000, (us * 1000) / 2, GET, 0, 0)
   const now = 1_000_000_000_000
   for (const w of workers) store.merge(w.snapshot(), now)
   for (const range of ['start', 'minute'] as const) {
@@ -112,7 +113,7 @@ t.test('record() allocates nothing (no GC over 2M records)', async (t) => {
   w.setNames(['web'], ['r0', 'r1', 'r2'], ['s0', 's1', 's2'])
   const statuses = [200, 201, 204, 301, 404, 500, 502, 503]
   const run = (n: number): void => {
-    for (let i = 0; i < n; i++) w.record(0, i % 3, i % 3, statuses[i & 7], 100_000 + (i % 9973) * 1000, 50_000 + (i % 997) * 1000, i & 7, 512)
+    for (let i = 0; i < n; i++) w.record(0, i % 3, i % 3, statuses[i & 7], 100_000 + (i % 9973) * 1000, 50_000 + (i % 997) * 1000, i & 7, 512, i & 1023)
   }
   run(200_000) // warm up: JIT, code slots, lazily made count arrays
   w.snapshot()
@@ -140,5 +141,5 @@ t.test('record() allocates nothing (no GC over 2M records)', async (t) => {
   obs.disconnect()
   t.ok(clean, `2M records without garbage: ${runs.join('; ')}`)
   const snap = w.snapshot()
-  t.equal(snap.services.reduce((a, s) => a + s.rows.filter((_, i) => i % 7 === 0).reduce((x, y) => x + y, 0), 0), 2_000_000 * runs.length)
+  t.equal(snap.services.reduce((a, s) => a + s.rows.filter((_, i) => i % rowWidth(DEFAULT_BUCKETS.length) === 0).reduce((x, y) => x + y, 0), 0), 2_000_000 * runs.length)
 })

@@ -40,8 +40,18 @@ t.test('a worker thread loads uWebSockets.js and pier worker code, no primary mo
 })
 
 t.test('the primary starts without the Docker client, the parsers or the histogram WebAssembly', async (t) => {
-  const g = graph('cli.ts')
+  // cli.ts imports primary/start.ts when it serves (not for its subcommands).
+  const g = graph('primary/start.ts')
+  for (const f of graph('cli.ts').files) g.files.add(f)
   // hdr-histogram-js/dist/PackedHistogram.js is: the package's index is the WebAssembly build's.
   for (const p of ['dockerode', 'yaml', 'smol-toml', 'hdr-histogram-js']) t.notOk(g.packages.has(p), `${p} is not imported at start`)
   t.notOk(g.files.has('providers/docker/provider.ts'), 'the Docker provider is imported only when asked for')
+})
+
+t.test('pier healthcheck and pier version load no serving code', async (t) => {
+  for (const entry of ['cli.ts', 'commands/healthcheck.ts', 'commands/version.ts']) {
+    const g = graph(entry)
+    t.same([...g.files].filter((f) => /^(api|dashboard|providers|primary|worker|metrics|upstream|table)\//.test(f)), [], `${entry}: no primary, worker or API module`)
+    t.same([...g.packages].filter((p) => !p.startsWith('node:')), [], `${entry}: no package`)
+  }
 })

@@ -3,7 +3,7 @@
 // compose service (or v1 backend) share one service, conflicting definitions
 // are dropped. Pure: no I/O, no clock; problems come back as warnings to log,
 // and as annotations on the routers and services they concern, for the API.
-import type { DynamicConfig, Middleware, Router, Server, StreamRouter } from '../../config/dynamic.js'
+import type { DynamicConfig, HealthCheck, Middleware, PassiveHealthCheck, Router, Server, StreamRouter } from '../../config/dynamic.js'
 import type { Annotation } from '../annotation.js'
 import { boundAddress, containerIp } from './address.js'
 import type { ContainerInfo } from './container.js'
@@ -58,6 +58,8 @@ interface Concern extends Part {
 
 interface ServiceDef {
   passHostHeader?: boolean
+  healthCheck?: HealthCheck
+  passiveHealthCheck?: PassiveHealthCheck
   servers: Server[]
   unsupported?: string[]
 }
@@ -127,7 +129,8 @@ export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOpt
     }
     for (const [kind, found] of [['tcp', labels.tcpRouters], ['udp', labels.udpRouters]] as const) for (const [name, r] of found) stream[kind][name] ??= r
     for (const [name, s] of frag.services) {
-      const key = JSON.stringify({ passHostHeader: s.passHostHeader, unsupported: s.unsupported })
+      const { servers: _, ...definition } = s
+      const key = JSON.stringify(definition)
       const prev = services.get(name)
       if (prev && prev.key === key && !prev.conflict) {
         prev.origins.push(c.name)
@@ -154,9 +157,9 @@ export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOpt
       serverless.add(`service:${name}`)
       continue
     }
-    const lb: DynamicConfig['http']['services'][string]['loadBalancer'] = { servers: s.value.servers }
-    if (s.value.passHostHeader !== undefined) lb.passHostHeader = s.value.passHostHeader
-    config.http.services[name] = s.value.unsupported ? { loadBalancer: lb, unsupported: s.value.unsupported } : { loadBalancer: lb }
+    const { servers, unsupported, ...options } = s.value
+    const loadBalancer = { servers, ...options }
+    config.http.services[name] = unsupported ? { loadBalancer, unsupported } : { loadBalancer }
   }
   for (const name of [...routers.keys()].sort()) {
     const r = routers.get(name)!
@@ -247,6 +250,8 @@ function v2Fragment(ctx: Ctx): Fragment {
     const def: ServiceDef = { servers: [] }
     if (s.passHostHeader === null) continue
     if (s.passHostHeader !== undefined) def.passHostHeader = s.passHostHeader
+    if (s.healthCheck) def.healthCheck = s.healthCheck
+    if (s.passiveHealthCheck) def.passiveHealthCheck = s.passiveHealthCheck
     if (s.unsupported) def.unsupported = s.unsupported
     frag.services.set(svc, def)
     if (!ctx.serving || s.port === null || s.weight === null) continue
@@ -292,6 +297,7 @@ function v1Fragment(ctx: Ctx): Fragment {
   const parts = { router: { kind: 'router', name }, service: { kind: 'service', name } } as const
   const def: ServiceDef = { servers: [] }
   if (v1.passHostHeader !== undefined) def.passHostHeader = v1.passHostHeader
+  if (v1.healthCheck) def.healthCheck = v1.healthCheck
   if (v1.unsupportedService) def.unsupported = v1.unsupportedService
   frag.services.set(name, def)
   if (ctx.serving && v1.port !== null && v1.weight !== null) {

@@ -1,11 +1,12 @@
 // Reads a container's traefik.* labels (case-insensitive keys) into a plain
 // model of the v1 and v2/v3 forms. Bad values become null with a warning, so
 // the builder can skip exactly what they concern. A label asking for
-// something pier does not honour (TLS, a health check, an unknown router
-// field) is kept as a reason on its router or service, which is then
-// disabled: fail closed, never served without it. Middleware definitions are
-// kept as label trees, decoded by the builder against the kinds' schemas.
-import type { RouterTLS, StreamRouter } from '../../config/dynamic.js'
+// something pier does not honour (TLS, an unknown router field) is kept as a
+// reason on its router or service, which is then disabled: fail closed,
+// never served without it. Middleware definitions are kept as label trees,
+// decoded by the builder against the kinds' schemas.
+import type { HealthCheck, PassiveHealthCheck, RouterTLS, StreamRouter } from '../../config/dynamic.js'
+import { HealthLabels } from './health-labels.js'
 import { bool, int, list, type Sink } from './label-values.js'
 import { readV1, v1Segment, type V1Labels } from './v1-labels.js'
 import { putLabel, type LabelTree } from '../../middlewares/schema.js'
@@ -29,6 +30,8 @@ export interface V2Service {
   url?: string
   weight?: number | null
   passHostHeader?: boolean | null
+  healthCheck?: HealthCheck
+  passiveHealthCheck?: PassiveHealthCheck
   unsupported?: string[]
 }
 
@@ -53,7 +56,6 @@ const SERVICE_FIELDS = new Set(['loadbalancer.server.port', 'loadbalancer.server
 
 /** Service fields that change who is served, by prefix, with why pier refuses them. */
 const SERVICE_REFUSED: [prefix: string, why: string][] = [
-  ['loadbalancer.healthcheck', 'health checks are not supported yet'],
   ['loadbalancer.sticky', 'sticky sessions are not supported yet'],
   ['loadbalancer.serverstransport', 'serversTransports are not supported yet'],
 ]
@@ -64,6 +66,7 @@ const DOMAIN = /^tls\.domains\[(\d+)\]\.(main|sans)$/
 
 export function parseLabels(labels: Record<string, string>, warn: Sink): ParsedLabels {
   const out: ParsedLabels = { isV2: false, isV1: false, routers: new Map(), services: new Map(), middlewares: new Map(), tcpRouters: new Map(), udpRouters: new Map(), v1: {} }
+  const health = new HealthLabels()
   for (const [key, rawValue] of Object.entries(labels)) {
     const lower = key.toLowerCase()
     if (!lower.startsWith('traefik.')) continue
@@ -77,7 +80,7 @@ export function parseLabels(labels: Record<string, string>, warn: Sink): ParsedL
       const name = parts[3]!
       const field = lparts.slice(4).join('.')
       if (lparts[2] === 'routers') routerLabel(out, name, field, key, value, warn)
-      else serviceLabel(out, name, field, key, value, warn)
+      else if (!health.take(name, field, parts.slice(4), value)) serviceLabel(out, name, field, key, value, warn)
     } else if (lparts[1] === 'http' && lparts[2] === 'middlewares' && parts.length >= 5) {
       out.isV2 = true
       const bad = putLabel(mapEntry(out.middlewares, parts[3]!, {}), parts.slice(4), value)
@@ -90,6 +93,8 @@ export function parseLabels(labels: Record<string, string>, warn: Sink): ParsedL
       else if (field === 'entrypoints') r.entryPoints = list(value)
     } else if (lparts[1] === 'tcp' || lparts[1] === 'udp' || lparts[1] === 'http' || lparts[1] === 'tls') {
       warn(key, 'DOCKER_UNSUPPORTED_LABEL', 'label not supported by pier; ignored')
+    } else if (health.takeV1(lower, value)) {
+      out.isV1 = true
     } else if (readV1(lower, key, value, out.v1, warn)) {
       out.isV1 = true
     } else if (v1Segment(lparts)) {
@@ -99,6 +104,7 @@ export function parseLabels(labels: Record<string, string>, warn: Sink): ParsedL
       warn(key, 'DOCKER_UNSUPPORTED_LABEL', 'label not supported by pier; ignored')
     }
   }
+  health.apply(out)
   return out
 }
 

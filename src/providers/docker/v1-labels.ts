@@ -4,6 +4,7 @@
 // who is served and how (auth, redirects, headers, allow lists, health
 // checks, stickiness...) are kept as reasons, and the router or service is
 // disabled until pier honours them.
+import type { HealthCheck } from '../../config/dynamic.js'
 import { bool, int, list, type Sink } from './label-values.js'
 
 export interface V1Labels {
@@ -20,6 +21,7 @@ export interface V1Labels {
   unsupportedRouter?: string[]
   /** Backend labels pier does not honour: the service is disabled. */
   unsupportedService?: string[]
+  healthCheck?: HealthCheck
 }
 
 /** Frontend options by prefix (after `traefik.frontend.`), with why pier refuses them. */
@@ -36,7 +38,6 @@ const FRONTEND_REFUSED: [prefix: string, why: string][] = [
 
 /** Backend options by prefix (after `traefik.backend.`). */
 const BACKEND_REFUSED: [prefix: string, why: string][] = [
-  ['healthcheck.', 'health checks are not supported yet'],
   ['loadbalancer.sticky', 'sticky sessions are not supported yet'],
   ['loadbalancer.stickiness', 'sticky sessions are not supported yet'],
   ['maxconn.', 'connection limits are not supported yet'],

@@ -4,6 +4,7 @@
 import type { DynamicConfig, Middleware, Router, RouterTLS, Service, Server, StreamRouter } from '../../config/dynamic.js'
 import { nearest } from '../../config/suggest.js'
 import { parseRule, RuleError } from '../../rules/index.js'
+import { readHealthCheck, readPassiveHealthCheck } from '../../config/health-check.js'
 import { FileProblem, type FileProblemCode, type Problem } from './problems.js'
 import { readDefinition } from '../../middlewares/definition.js'
 
@@ -49,9 +50,8 @@ const shapes = {
   domain: { known: ['main', 'sans'], ignored: [] },
   service: { known: ['loadBalancer'], ignored: [] },
   loadBalancer: {
-    known: ['servers', 'passHostHeader'],
+    known: ['servers', 'passHostHeader', 'healthCheck', 'passiveHealthCheck'],
     disabling: {
-      healthCheck: 'health checks are not supported yet',
       sticky: 'sticky sessions are not supported yet',
       serversTransport: 'serversTransports are not supported yet',
     },
@@ -292,6 +292,23 @@ function service(ctx: Ctx, name: string, raw: unknown): Service | undefined {
     const b = boolean(phh)
     if (b === undefined) fail(ctx, who, FileProblem.BAD_VALUE, `loadBalancer.passHostHeader must be true or false, not ${kindOf(phh)}`)
     else loadBalancer.passHostHeader = b
+  }
+  const health = [
+    ['healthCheck', readHealthCheck],
+    ['passiveHealthCheck', readPassiveHealthCheck],
+  ] as const
+  for (const [key, read] of health) {
+    const raw = l.get(key)
+    if (raw === undefined) continue
+    const sec = raw === null ? {} : section(ctx, raw, `loadBalancer.${key}`, who)
+    if (!sec) continue
+    const got = read(sec, `loadBalancer.${key}.`)
+    for (const e of got.errors) fail(ctx, who, FileProblem.BAD_VALUE, e)
+    for (const r of got.refused) {
+      refused.push(r)
+      warn(ctx, who, FileProblem.UNSUPPORTED, `${r}; disabled rather than served without it`)
+    }
+    if (got.value) Object.assign(loadBalancer, { [key]: got.value })
   }
   if (ctx.errors.length > before) return undefined
   return refused.length > 0 ? { loadBalancer, unsupported: refused } : { loadBalancer }

@@ -1,0 +1,81 @@
+// Sends a failed request to another server of its service when that cannot
+// make it happen twice (RFC 9110 section 9.2.2): a request that reached no
+// backend (the dial failed) goes, whatever its method and with its body; one
+// the backend reset without reading goes too, when its body (if any) is
+// still kept; one the backend closed on without answering goes only if it is
+// idempotent and bodyless. Never once a byte of a response reached the
+// client (the exchange checks that). Each server is tried at most once.
+import { ErrorCode, type Delivery } from '../upstream/errors.js'
+import { SF_PASSIVE_HEALTH } from '../table/layout.js'
+import type { PassiveHealth } from '../balancer/passive.js'
+import type { Exchange } from './exchange.js'
+import type { Routing } from './handler.js'
+
+/** What an exchange learns of a failure: an UpstreamError, or pier's own. */
+export interface Failure {
+  code: string
+  delivery?: Delivery
+}
+
+/** Most servers one request is tried on (bits of the tried mask). */
+const MAX_ATTEMPTS = 31
+
+export class Failover {
+  constructor(
+    private readonly routing: () => Routing,
+    private readonly passive: PassiveHealth,
+  ) {}
+
+  /** The exchange's request failed before any response byte reached its client: true when another server took it. */
+  retry(x: Exchange, err: Failure): boolean {
+    this.noteFailure(x, err)
+    if (err.delivery === undefined || (err.delivery === 'unanswered' && !x.idempotent)) return false
+    const body = x.upstream()?.replayableBody()
+    if (!body) return false
+    const r = this.routing()
+    let service = x.service
+    if (r.table !== x.table) {
+      service = r.table.serviceIndex(x.table.serviceNames[x.service]!)
+      if (service < 0) return false
+      x.tried = 0
+    } else x.tried |= 1 << (x.server - r.table.firstServer(service))
+    if (++x.attempts >= Math.min(MAX_ATTEMPTS, r.table.serverCountOf(service))) return false
+    const next = r.wrr.pick(service, x.tried)
+    if (next < 0 || (r.table === x.table && next === x.server)) return false
+    const head = r.table.passHostHeader(service) ? x.head : withHost(x.head, serverHost(r, next))
+    const ctl = r.pools[next]!.request(head, x.bodyMode, x.handler(), x.options!)
+    let flowing = true
+    for (const chunk of body.chunks) flowing = ctl.write(chunk) && flowing
+    if (body.ended) ctl.end()
+    x.moveTo(r.table, service, next, ctl, head)
+    // The first attempt may have paused the client's upload; if this one took the body at once, no drain will come to resume it.
+    if (flowing && x.bodyMode !== 0) x.onRequestDrain()
+    return true
+  }
+
+  /** Passive health bookkeeping for a failure of the exchange's server. */
+  noteFailure(x: Exchange, err: Failure): void {
+    const t = x.table
+    const counts = err.delivery === 'unsent' || err.delivery === 'unread' || (t.serviceFlags(x.service) & SF_PASSIVE_HEALTH) !== 0
+    if (counts && err.code.startsWith('UPSTREAM_') && err.code !== ErrorCode.CLOSED) this.passive.failed(t, x.service, x.server)
+  }
+
+  /** A response head arrived: with passiveHealthCheck, 5xx counts as a failure and anything else as a success. */
+  noteResponse(x: Exchange, status: number): void {
+    const t = x.table
+    if ((t.serviceFlags(x.service) & SF_PASSIVE_HEALTH) === 0) return
+    if (status >= 500) this.passive.failed(t, x.service, x.server)
+    else this.passive.succeeded(t, x.server)
+  }
+}
+
+function serverHost(r: Routing, server: number): string {
+  const host = r.table.serverHosts[server]!
+  return `${host.includes(':') ? `[${host}]` : host}:${r.table.port(server)}`
+}
+
+/** head with its Host header's value replaced (pier writes it second, lower-case). */
+function withHost(head: string, host: string): string {
+  const at = head.indexOf('\r\nhost: ') + 8
+  return head.slice(0, at) + host + head.slice(head.indexOf('\r\n', at))
+}
