@@ -19,6 +19,7 @@ function writeRoutes(http: object): void {
 }
 
 let echo: Backend
+let dead: number
 let pier: PierProcess
 let port: number
 let api: number
@@ -51,8 +52,12 @@ const routes = (backend: Backend) => ({
     missing: router('missing', ['nope']),
     looped: router('looped', ['loop-a']),
     plain: { rule: 'Host(`plain.test`)', service: 'echo' },
+    failover: { rule: 'Host(`failover.test`)', service: 'half-dead', middlewares: ['strip', 'tag'] },
   },
-  services: { echo: { loadBalancer: { servers: [{ url: backend.url }] } } },
+  services: {
+    echo: { loadBalancer: { servers: [{ url: backend.url }] } },
+    'half-dead': { loadBalancer: { servers: [{ url: `http://127.0.0.1:${dead}` }, { url: backend.url }] } },
+  },
   middlewares: {
     strip: { stripPrefix: { prefixes: ['/api', '/v1/'] } },
     stripre: { stripPrefixRegex: { regex: ['/users/[0-9]+'] } },
@@ -84,6 +89,7 @@ t.before(async () => {
   })
   port = await freePort()
   api = await freePort()
+  dead = await freePort()
   writeRoutes(routes(echo))
   pier = await startPier([
     `--entrypoints.web.address=127.0.0.1:${port}`,
@@ -211,6 +217,18 @@ t.test('a request body goes through a chain', async (t) => {
   t.equal(s.body.length, body.length)
 })
 
+t.test('failover works under a chain: a dead server is skipped, the middlewares apply once', async (t) => {
+  for (let i = 0; i < 6; i++) {
+    const r = await get(port, 'failover.test', '/api/x', { method: i % 2 ? 'POST' : 'GET', body: i % 2 ? 'payload' : undefined })
+    t.equal(r.status, 200, `request ${i} reached the live server`)
+    const s = JSON.parse(r.body) as Seen
+    t.equal(s.url, '/x')
+    t.equal(s.headers['x-forwarded-prefix'], '/api', 'one X-Forwarded-Prefix: the retry did not run the chain again')
+    if (i % 2) t.equal(s.body, 'payload', 'the body went to the second server')
+    t.equal(r.headers['x-tag'], 'outer')
+  }
+})
+
 t.test('a missing middleware or a chain loop disables the router, named in the API', async (t) => {
   t.equal((await get(port, 'missing.test', '/')).status, 404)
   t.equal((await get(port, 'looped.test', '/')).status, 404)
@@ -219,7 +237,7 @@ t.test('a missing middleware or a chain loop disables the router, named in the A
   t.match(await routerOf('missing'), { status: 'disabled', error: ['middleware "nope@file" does not exist'] })
   t.match(await routerOf('looped'), { status: 'disabled', error: [/chain loop loop-a@file -> loop-b@file -> loop-a@file/] })
   const mw = (await (await fetch(`http://127.0.0.1:${api}/api/http/middlewares/strip@file`)).json()) as any
-  t.match(mw, { stripPrefix: { prefixes: ['/api', '/v1/'] }, status: 'enabled', usedBy: ['chained@file', 'strip@file'], name: 'strip@file', provider: 'file', type: 'stripprefix' })
+  t.match(mw, { stripPrefix: { prefixes: ['/api', '/v1/'] }, status: 'enabled', usedBy: ['chained@file', 'failover@file', 'strip@file'], name: 'strip@file', provider: 'file', type: 'stripprefix' })
   const list = (await (await fetch(`http://127.0.0.1:${api}/api/http/middlewares?search=loop`)).json()) as any[]
   t.same(list.map((m) => [m.name, m.status]), [['loop-a@file', 'disabled'], ['loop-b@file', 'disabled']])
   const overview = (await (await fetch(`http://127.0.0.1:${api}/api/overview`)).json()) as any
