@@ -81,14 +81,11 @@ for (const [what, labels, error] of disabling) {
 
 // v1 frontends and backends: [what, labels, error]
 const disablingV1: [string, Record<string, string>, RegExp][] = [
-  ['basic auth', { 'traefik.frontend.auth.basic.users': 'u:$apr1$x$y' }, /^label traefik\.frontend\.auth\.basic\.users: authentication is not supported yet$/],
-  ['forward auth', { 'traefik.frontend.auth.forward.address': 'http://auth' }, /authentication is not supported yet/],
-  ['redirect to https', { 'traefik.frontend.redirect.entryPoint': 'https' }, /redirects are not supported yet/],
-  ['SSL redirect header', { 'traefik.frontend.headers.SSLRedirect': 'true' }, /header rules are not supported yet/],
-  ['allow list', { 'traefik.frontend.whiteList.sourceRange': '10.0.0.0/8' }, /IP allow lists are not supported yet/],
-  ['old allow list spelling', { 'traefik.frontend.whitelistSourceRange': '10.0.0.0/8' }, /IP allow lists/],
-  ['rate limit', { 'traefik.frontend.rateLimit.extractorFunc': 'client.ip' }, /rate limits are not supported yet/],
-  ['PathPrefixStrip', { 'traefik.frontend.rule': 'Host:r.test;PathPrefixStrip:/app' }, /stripping the path \(\/app\) is not supported yet/],
+  ['basic auth with a hash pier does not know', { 'traefik.frontend.auth.basic.users': 'u:$apr1$x$y' }, /^middleware "r-auth@docker": user "u": the hash is not bcrypt/],
+  ['redirect to another entrypoint', { 'traefik.frontend.redirect.entryPoint': 'https' }, /^label traefik\.frontend\.redirect\.entryPoint: redirecting to another entrypoint needs its TLS setting/],
+  ['allow list trusting X-Forwarded-For', { 'traefik.frontend.whiteList.sourceRange': '10.0.0.0/8', 'traefik.frontend.whiteList.useXForwardedFor': 'true' }, /useXForwardedFor let any address in X-Forwarded-For through/],
+  ['a bad rate limit extractor', { 'traefik.frontend.rateLimit.extractorFunc': 'client.mood' }, /extractorFunc "client\.mood" is not client\.ip/],
+  ['an unknown header option', { 'traefik.frontend.headers.fooBar': 'x' }, /frontend option "headers\.foobar" is not known to pier/],
   ['unknown frontend option', { 'traefik.frontend.foo': 'x' }, /frontend option "foo" is not known to pier/],
   ['https health check', { 'traefik.backend.healthcheck.scheme': 'https' }, /service "r@docker" is disabled: label traefik\.backend\.healthcheck\.scheme: https health checks are not supported yet/],
   ['stickiness', { 'traefik.backend.loadbalancer.stickiness': 'true' }, /sticky sessions are not supported yet/],

@@ -229,3 +229,50 @@ t.test("Authelia's and Authentik's documented labels read as written", async (t)
   t.same(report.routerErrors, {}, 'the router using it is served')
   t.same(report.middlewareErrors, {})
 })
+
+t.test('v1 frontend labels become middlewares, in v1 order, and the router uses them', async (t) => {
+  const built = buildConfig(
+    [
+      ctr('app', {
+        labels: {
+          'traefik.backend': 'app',
+          'traefik.frontend.rule': 'Host:app.test;PathPrefixStrip:/app',
+          'traefik.frontend.auth.basic.users': 'bob:$apr1$gNMBMiJO$LbvLkhSPKodQzgp/hYSgH1,alice:$2y$05$8UUQXdINh/YwSUJu0N4TUuzSCDu1qcG5LIwAJJvTckD0GTmROuVXK',
+          'traefik.frontend.auth.basic.removeHeader': 'true',
+          'traefik.frontend.auth.headerField': 'X-WebAuth-User',
+          'traefik.frontend.redirect.regex': '^http://app.test/(.*)',
+          'traefik.frontend.redirect.replacement': 'https://app.test/$1',
+          'traefik.frontend.redirect.permanent': 'true',
+          'traefik.frontend.headers.customRequestHeaders': 'X-Script-Name:app||X-Empty:',
+          'traefik.frontend.headers.SSLProxyHeaders': 'X-Forwarded-Proto:https',
+          'traefik.frontend.headers.STSSeconds': '315360000',
+          'traefik.frontend.headers.frameDeny': 'true',
+          'traefik.frontend.whiteList.sourceRange': '10.0.0.0/8, 127.0.0.1/32',
+          'traefik.frontend.rateLimit.extractorFunc': 'request.header.X-Api-Key',
+          'traefik.frontend.rateLimit.rateSet.slow.period': '10s',
+          'traefik.frontend.rateLimit.rateSet.slow.average': '50',
+          'traefik.frontend.rateLimit.rateSet.slow.burst': '100',
+          'traefik.frontend.errors.oops.status': '500-599',
+          'traefik.frontend.errors.oops.backend': 'Error_Pages',
+          'traefik.frontend.errors.oops.query': '/{status}.html',
+        },
+      }),
+    ],
+    buildOptions({ v1: true }),
+  )
+  t.same(built.warnings, [])
+  const router = built.config.http.routers.app!
+  t.same(router.middlewares, ['app-strip', 'app-errors-oops', 'app-allowlist', 'app-redirect', 'app-headers', 'app-auth', 'app-ratelimit-slow'])
+  t.notOk(router.unsupported)
+  const mw = built.config.http.middlewares!
+  t.same(mw['app-strip'], { type: 'stripPrefix', options: { prefixes: ['/app'] } })
+  t.same(mw['app-auth']!.options, { users: ['bob:$apr1$gNMBMiJO$LbvLkhSPKodQzgp/hYSgH1', 'alice:$2y$05$8UUQXdINh/YwSUJu0N4TUuzSCDu1qcG5LIwAJJvTckD0GTmROuVXK'], removeHeader: true, headerField: 'X-WebAuth-User' })
+  t.same(mw['app-redirect'], { type: 'redirectRegex', options: { regex: '^http://app.test/(.*)', replacement: 'https://app.test/$1', permanent: true } })
+  t.same(mw['app-headers']!.options, { customRequestHeaders: { 'X-Script-Name': 'app', 'X-Empty': '' }, sslProxyHeaders: { 'X-Forwarded-Proto': 'https' }, stsSeconds: 315360000, frameDeny: true })
+  t.same(mw['app-allowlist'], { type: 'ipWhiteList', options: { sourceRange: ['10.0.0.0/8', '127.0.0.1/32'] } })
+  t.same(mw['app-ratelimit-slow']!.options, { period: 10000, average: 50, burst: 100, sourceCriterion: { requestHeaderName: 'X-Api-Key' } })
+  t.same(mw['app-errors-oops']!.options, { status: ['500-599'], service: 'Error-Pages', query: '/{status}.html' })
+  const merged = mergeConfigs(new Map([['docker', built.config]])).config
+  const { report } = compileTable(merged, ['web'], 1)
+  t.same(report.routerErrors, { 'app@docker': ['middleware "app-errors-oops@docker": service "Error-Pages@docker" does not exist'] }, 'the error page backend must exist, as in v1')
+})

@@ -13,6 +13,7 @@ import { translateV1Rule, V1RuleError } from './v1-rule.js'
 import type { BuildWarning, WarningCode } from './warning.js'
 import { readDefinition } from '../../middlewares/definition.js'
 import type { LabelTree } from '../../middlewares/schema.js'
+import { finishV1Middlewares } from './v1-middlewares.js'
 
 export interface BuildOptions {
   exposedByDefault: boolean
@@ -67,6 +68,8 @@ interface ServiceDef {
 interface Fragment {
   routers: Map<string, Router>
   services: Map<string, ServiceDef>
+  /** v1 frontend options, as middlewares */
+  middlewares?: Map<string, Middleware>
 }
 
 type StreamKind = 'tcp' | 'udp'
@@ -124,9 +127,10 @@ export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOpt
     const frag = v2 ? v2Fragment(ctx) : v1Fragment(ctx)
     for (const [name, r] of frag.routers) mergeInto(routers, name, r, JSON.stringify(r), c.name)
     for (const [name, tree] of labels.middlewares) {
-      const m = middlewareFromLabels(name, tree, (label, message) => warn('DOCKER_UNSUPPORTED_LABEL', message, label))
+      const m = middlewareFromLabels(`traefik.http.middlewares.${name}`, tree, (label, message) => warn('DOCKER_UNSUPPORTED_LABEL', message, label))
       mergeInto(middlewares, name, m, JSON.stringify(m), c.name)
     }
+    for (const [name, m] of frag.middlewares ?? []) mergeInto(middlewares, name, m, JSON.stringify(m), c.name)
     for (const [kind, found] of [['tcp', labels.tcpRouters], ['udp', labels.udpRouters]] as const) for (const [name, r] of found) stream[kind][name] ??= r
     for (const [name, s] of frag.services) {
       const { servers: _, ...definition } = s
@@ -310,11 +314,13 @@ function v1Fragment(ctx: Ctx): Fragment {
   let rule: string
   const domain = v1.domain ?? opts.domain
   const unsupported = [...(v1.unsupportedRouter ?? [])]
+  const middlewares = new Map<string, Middleware>()
+  frag.middlewares = middlewares
   if (v1.rule !== undefined) {
     try {
       const t = translateV1Rule(v1.rule)
       rule = t.rule
-      if (t.strip.length > 0) unsupported.push(`label traefik.frontend.rule: stripping the path (${t.strip.join(', ')}) is not supported yet`)
+      if (t.strip.length > 0) middlewares.set(`${name}-strip`, { type: 'stripPrefix', options: { prefixes: t.strip } })
     } catch (err) {
       if (!(err instanceof V1RuleError)) throw err
       warn('DOCKER_BAD_RULE', `${err.message} (rule ${JSON.stringify(v1.rule)})`, 'traefik.frontend.rule', parts.router)
@@ -331,7 +337,13 @@ function v1Fragment(ctx: Ctx): Fragment {
     warn('DOCKER_BAD_RULE', `${bad} (rule ${JSON.stringify(rule)})`, v1.rule !== undefined ? 'traefik.frontend.rule' : undefined, parts.router)
     return frag
   }
-  frag.routers.set(name, router(rule, name, { entryPoints: v1.entryPoints, priority: v1.priority, unsupported }))
+  for (const [suffix, tree] of finishV1Middlewares(v1.middlewares ?? new Map())) {
+    // A v1 error page backend is a v1 backend name: the service of that name here.
+    const errors = tree.errors as LabelTree | undefined
+    if (errors && typeof errors.service === 'string') errors.service = normalize(errors.service)
+    middlewares.set(`${name}-${suffix}`, middlewareFromLabels('traefik.frontend', tree, (label, message) => warn('DOCKER_UNSUPPORTED_LABEL', message, label)))
+  }
+  frag.routers.set(name, router(rule, name, { entryPoints: v1.entryPoints, priority: v1.priority, unsupported, middlewares: [...middlewares.keys()] }))
   return frag
 }
 
@@ -340,8 +352,7 @@ function v1Fragment(ctx: Ctx): Fragment {
  * a bad value) is kept as the reason it cannot be used: the routers that use
  * it are then disabled, naming it.
  */
-function middlewareFromLabels(name: string, tree: LabelTree, ignored: (label: string, message: string) => void): Middleware {
-  const prefix = `traefik.http.middlewares.${name}`
+function middlewareFromLabels(prefix: string, tree: LabelTree, ignored: (label: string, message: string) => void): Middleware {
   const read = readDefinition(tree, 'labels')
   const type = Object.keys(tree)[0] ?? ''
   for (const key of read.ignored) ignored(`${prefix}.${type}.${key}`, 'middleware option not supported by pier; label ignored')
