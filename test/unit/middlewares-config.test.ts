@@ -255,6 +255,10 @@ t.test('v1 frontend labels become middlewares, in v1 order, and the router uses 
           'traefik.frontend.errors.oops.status': '500-599',
           'traefik.frontend.errors.oops.backend': 'Error_Pages',
           'traefik.frontend.errors.oops.query': '/{status}.html',
+          'traefik.backend.maxconn.amount': '10',
+          'traefik.backend.maxconn.extractorfunc': 'client.ip',
+          'traefik.backend.circuitbreaker.expression': 'NetworkErrorRatio() > 0.5',
+          'traefik.backend.buffering.maxRequestBodyBytes': '1048576',
         },
       }),
     ],
@@ -262,7 +266,10 @@ t.test('v1 frontend labels become middlewares, in v1 order, and the router uses 
   )
   t.same(built.warnings, [])
   const router = built.config.http.routers.app!
-  t.same(router.middlewares, ['app-strip', 'app-errors-oops', 'app-allowlist', 'app-redirect', 'app-headers', 'app-auth', 'app-ratelimit-slow'])
+  t.same(router.middlewares, ['app-strip', 'app-errors-oops', 'app-allowlist', 'app-redirect', 'app-headers', 'app-auth', 'app-ratelimit-slow', 'app-maxconn', 'app-breaker', 'app-buffering'])
+  t.same(built.config.http.middlewares!['app-maxconn']!.options, { amount: 10, sourceCriterion: { ipStrategy: {} } }, 'v1 backend options become middlewares on its router')
+  t.same(built.config.http.middlewares!['app-breaker']!.options, { expression: 'NetworkErrorRatio() > 0.5' })
+  t.same(built.config.http.middlewares!['app-buffering']!.options, { maxRequestBodyBytes: 1048576 })
   t.notOk(router.unsupported)
   const mw = built.config.http.middlewares!
   t.same(mw['app-strip'], { type: 'stripPrefix', options: { prefixes: ['/app'] } })

@@ -7,7 +7,7 @@
 // service is disabled until pier honours them.
 import type { HealthCheck } from '../../config/dynamic.js'
 import { bool, int, list, type Sink } from './label-values.js'
-import { readV1Middleware, type V1Middlewares } from './v1-middlewares.js'
+import { readV1BackendMiddleware, readV1Middleware, type V1Middlewares } from './v1-middlewares.js'
 
 export interface V1Labels {
   backend?: string
@@ -38,9 +38,6 @@ const FRONTEND_REFUSED: [prefix: string, why: string][] = [
 const BACKEND_REFUSED: [prefix: string, why: string][] = [
   ['loadbalancer.sticky', 'sticky sessions are not supported yet'],
   ['loadbalancer.stickiness', 'sticky sessions are not supported yet'],
-  ['maxconn.', 'connection limits are not supported yet'],
-  ['circuitbreaker.', 'circuit breakers are not supported yet'],
-  ['buffering.', 'request buffering limits are not supported yet'],
 ]
 /** Backend options that change nothing about who is served. */
 const BACKEND_IGNORED = ['loadbalancer.method', 'responseforwarding.']
@@ -76,6 +73,9 @@ export function readV1(lower: string, key: string, value: string, v1: V1Labels, 
   }
   if (lower.startsWith('traefik.backend.')) {
     const opt = lower.slice('traefik.backend.'.length)
+    const mw = readV1BackendMiddleware(opt, value, (v1.middlewares ??= new Map()))
+    if (typeof mw === 'string') (v1.unsupportedRouter ??= []).push(`label ${key}: ${mw}`)
+    if (mw !== false) return true
     if (BACKEND_IGNORED.some((p) => opt.startsWith(p))) {
       warn(key, 'DOCKER_UNSUPPORTED_LABEL', `backend option "${opt}" is not supported by pier; label ignored`)
       return true

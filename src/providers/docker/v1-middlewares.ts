@@ -9,8 +9,8 @@ import { putLabel, type LabelTree } from '../../middlewares/schema.js'
 /** The middlewares of one v1 frontend: suffix -> v2 label tree ({ type: options }). */
 export type V1Middlewares = Map<string, LabelTree>
 
-/** In the order Traefik 1.7 stacked them. */
-export const V1_ORDER = ['strip', 'errors', 'allowlist', 'redirect', 'headers', 'auth', 'ratelimit']
+/** In the order Traefik 1.7 stacked them (the backend's last, around its load balancer). */
+export const V1_ORDER = ['strip', 'errors', 'allowlist', 'redirect', 'headers', 'auth', 'ratelimit', 'maxconn', 'breaker', 'buffering']
 
 /** v1 header maps: `Name:value||Name2:value2`. */
 function headerMap(value: string): Record<string, string> {
@@ -101,6 +101,34 @@ export function readV1Middleware(opt: string, value: string, m: V1Middlewares): 
   if (rate) return put(m, `ratelimit-${rate[1]}`, ['rateLimit', rate[2]!], value), true
   const errors = /^errors\.([^.]+)\.(status|backend|query)$/.exec(opt)
   if (errors) return put(m, `errors-${errors[1]}`, ['errors', errors[2] === 'backend' ? 'service' : errors[2]!], value), true
+  return false
+}
+
+const BUFFERING: Record<string, string> = {
+  maxrequestbodybytes: 'maxRequestBodyBytes',
+  memrequestbodybytes: 'memRequestBodyBytes',
+  maxresponsebodybytes: 'maxResponseBodyBytes',
+  memresponsebodybytes: 'memResponseBodyBytes',
+  retryexpression: 'retryExpression',
+}
+
+/**
+ * Reads a `traefik.backend.<opt>` label that is a middleware in v2 terms
+ * (circuit breaker, connection limit, buffering): it goes on the container's
+ * router. False when opt is none of these; a string when pier refuses it.
+ */
+export function readV1BackendMiddleware(opt: string, value: string, m: V1Middlewares): boolean | string {
+  if (opt === 'circuitbreaker.expression') return put(m, 'breaker', ['circuitBreaker', 'expression'], value), true
+  if (opt === 'maxconn.amount') return put(m, 'maxconn', ['inFlightReq', 'amount'], value), true
+  if (opt === 'maxconn.extractorfunc') {
+    const header = /^request\.header\.(.+)$/.exec(value)
+    if (value === 'client.ip') return put(m, 'maxconn', ['inFlightReq', 'sourceCriterion', 'ipStrategy'], 'true'), true
+    if (value === 'request.host') return put(m, 'maxconn', ['inFlightReq', 'sourceCriterion', 'requestHost'], 'true'), true
+    if (header) return put(m, 'maxconn', ['inFlightReq', 'sourceCriterion', 'requestHeaderName'], header[1]!), true
+    return `maxconn.extractorFunc ${JSON.stringify(value)} is not client.ip, request.host or request.header.<name>`
+  }
+  const b = /^buffering\.([a-z]+)$/.exec(opt)
+  if (b && BUFFERING[b[1]!]) return put(m, 'buffering', ['buffering', BUFFERING[b[1]!]!], value), true
   return false
 }
 
