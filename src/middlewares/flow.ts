@@ -80,6 +80,9 @@ function collect(name: string, value: string): void {
 
 const TEXT_PLAIN = 'text/plain; charset=utf-8'
 
+/** Headers pier writes itself when forwarding: a middleware's value for one replaces pier's (ForwardInfo.overrides). */
+const PIER_SET = new Set(['x-forwarded-host', 'x-forwarded-port', 'x-forwarded-proto', 'x-forwarded-server', 'x-real-ip'])
+
 export class Flow implements HeaderSource, RequestController, UpstreamChain {
   /** The request as it will be forwarded: raw (percent-encoded) path, query without '?', Host. */
   method: string
@@ -89,6 +92,8 @@ export class Flow implements HeaderSource, RequestController, UpstreamChain {
   /** The client's Host and path as they arrived (X-Forwarded-Host, error pages, logs). */
   readonly originalHost: string
   readonly originalPath: string
+  /** Middleware values for the headers pier writes itself, [name, value] flat; null when none. */
+  overrides: string[] | null = null
   /** uWS's request while the handler runs; null once a step went asynchronous. */
   private req: HttpRequest | null
   /** The headers, copied on the first edit or before going asynchronous (lower-case names). */
@@ -249,15 +254,27 @@ export class Flow implements HeaderSource, RequestController, UpstreamChain {
   setHeader(name: string, value: string): void {
     const lower = name.toLowerCase()
     if (lower === 'host') this.host = value
+    if (PIER_SET.has(lower)) this.override(lower, value)
     H.setHeader(this.edited(), lower, value)
   }
 
+  private override(lower: string, value: string): void {
+    const o = (this.overrides ??= [])
+    const i = o.indexOf(lower)
+    if (i >= 0 && (i & 1) === 0) o[i + 1] = value
+    else o.push(lower, value)
+  }
+
   addHeader(name: string, value: string): void {
-    H.addHeader(this.edited(), name.toLowerCase(), value)
+    const lower = name.toLowerCase()
+    if (PIER_SET.has(lower)) this.override(lower, value)
+    H.addHeader(this.edited(), lower, value)
   }
 
   removeHeader(name: string): void {
-    H.removeHeader(this.edited(), name.toLowerCase())
+    const lower = name.toLowerCase()
+    if (PIER_SET.has(lower)) this.override(lower, '')
+    H.removeHeader(this.edited(), lower)
   }
 
   /** For a step that reads request headers later, on the response: copy them now. */

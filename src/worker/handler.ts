@@ -112,7 +112,9 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
         const { table, wrr, pools } = flow.routing
         const server = wrr.pick(flow.service)
         if (server < 0) return void flow.answer(503, [], 'Service Unavailable')
+        fwd.overrides = flow.overrides
         const head = upstreamHead(flow, table, flow.service, server, flow.method, flow.target(), flow.host, flow.originalHost, flow.clientIP)
+        fwd.overrides = null
         if (head.status !== 0) return void flow.answer(head.status, [], head.reason)
         flow.x.server = server
         flow.x.chain = flow

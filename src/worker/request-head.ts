@@ -102,6 +102,31 @@ export interface ForwardInfo {
   port: number
   /** Host name of this proxy for X-Forwarded-Server. */
   server: string
+  /**
+   * Values a middleware set for the headers pier writes itself (a headers
+   * middleware's X-Forwarded-Proto: https), [lower-case name, value] flat;
+   * an empty value leaves the header out. null: none (the usual case).
+   */
+  overrides?: string[] | null
+}
+
+/** The forwarding headers pier writes, with a middleware's values where it set any. */
+function forwardedHeaders(f: ForwardInfo, xff: string): string {
+  const o = f.overrides!
+  let out = ''
+  for (const [name, own] of [
+    ['x-forwarded-for', xff],
+    ['x-forwarded-host', f.forwardedHost],
+    ['x-forwarded-port', String(f.port)],
+    ['x-forwarded-proto', 'http'],
+    ['x-forwarded-server', f.server],
+    ['x-real-ip', f.clientIP],
+  ] as const) {
+    const i = o.indexOf(name)
+    const v = i >= 0 && (i & 1) === 0 ? o[i + 1]! : own
+    if (v !== '') out += `${name}: ${v}\r\n`
+  }
+  return out
 }
 
 const result: HeadResult = { status: 0, reason: '', head: '', body: BODY_NONE, length: -1, userAgent: '', referer: '' }
@@ -140,6 +165,10 @@ export function buildHead(req: HeaderSource, f: ForwardInfo): HeadResult {
     } else if (f.method !== 'GET' && f.method !== 'HEAD') framing = 'content-length: 0\r\n'
   }
   const xff = forwardedFor ? `${forwardedFor}, ${f.clientIP}` : f.clientIP
+  if (f.overrides) {
+    r.head = `${f.method} ${f.target} HTTP/1.1\r\nhost: ${f.host}\r\n${out}${framing}${forwardedHeaders(f, xff)}\r\n`
+    return r
+  }
   r.head =
     `${f.method} ${f.target} HTTP/1.1\r\nhost: ${f.host}\r\n${out}${framing}` +
     `x-forwarded-for: ${xff}\r\nx-forwarded-host: ${f.forwardedHost}\r\nx-forwarded-port: ${f.port}\r\n` +

@@ -68,7 +68,7 @@ const routes = (backend: Backend) => ({
     'to-https': { redirectScheme: { scheme: 'https' } },
     'to-https-perm': { redirectScheme: { scheme: 'https', port: '8443', permanent: true } },
     'to-www': { redirectRegex: { regex: '^http://regex\\.test/(.*)', replacement: 'http://www.regex.test/${1}' } },
-    hdr: { headers: { customRequestHeaders: { 'X-Script-Name': 'test', 'X-Drop': '' }, customResponseHeaders: { 'X-Custom-Response': 'yes', 'X-Backend': '' } } },
+    hdr: { headers: { customRequestHeaders: { 'X-Script-Name': 'test', 'X-Drop': '', 'X-Forwarded-Proto': 'https', 'X-Real-Ip': '' }, customResponseHeaders: { 'X-Custom-Response': 'yes', 'X-Backend': '' } } },
     secure: { headers: { frameDeny: true, contentTypeNosniff: true, browserXssFilter: true, referrerPolicy: 'no-referrer', stsSeconds: 315360000, forceSTSHeader: true, stsIncludeSubdomains: true } },
     cors: { headers: { accessControlAllowMethods: ['GET', 'OPTIONS', 'PUT'], accessControlAllowOriginList: ['https://a.test'], accessControlAllowHeaders: ['X-Token'], accessControlMaxAge: 100, addVaryHeader: true } },
     tag: { headers: { customResponseHeaders: { 'X-Tag': 'outer' } } },
@@ -171,6 +171,9 @@ t.test('headers: custom request and response headers, an empty value removes', a
   const s = JSON.parse(r.body) as Seen
   t.equal(s.headers['x-script-name'], 'test', 'set, replacing the client value')
   t.notOk('x-drop' in s.headers, 'removed')
+  t.equal(s.headers['x-forwarded-proto'], 'https', "a header pier sets itself takes the middleware's value")
+  t.notOk('x-real-ip' in s.headers, 'or goes when it sets an empty one')
+  t.equal(s.headers['x-forwarded-host'], 'hdr.test', 'the others stay as pier sets them')
   t.equal(r.headers['x-custom-response'], 'yes')
   t.notOk('x-backend' in r.headers, 'the backend header is removed')
 })
