@@ -5,7 +5,7 @@ import { kind, MiddlewareError, NEXT, PHASE_REQUEST, PHASE_RESPONSE, type Middle
 import type { Flow } from './flow.js'
 import { ResponseFilter } from './filter.js'
 import { compileSource, SOURCE_FIELDS, SourcePicker, type SourceCriterion } from './source.js'
-import type { SharedState } from './shared-state.js'
+import { budgetSeed, type SharedState } from './shared-state.js'
 import type { UpstreamError } from '../upstream/errors.js'
 
 interface Compiled {
@@ -83,5 +83,5 @@ export default kind<Compiled>({
     if (amount < 1) throw new MiddlewareError('amount must be at least 1')
     return { amount, source: compileSource(o.sourceCriterion as Record<string, unknown> | undefined, 'host') }
   },
-  create: (c, env, _name, hash) => new InFlightReq(c, env, hash),
+  create: (c, env, name, hash) => new InFlightReq(c, env, budgetSeed(name, hash)),
 })

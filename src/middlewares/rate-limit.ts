@@ -6,7 +6,7 @@
 import { kind, MiddlewareError, NEXT, PHASE_REQUEST, WAIT, type Middleware, type Step, type WorkerEnv } from './kind.js'
 import type { Flow } from './flow.js'
 import { compileSource, SOURCE_FIELDS, SourcePicker, type SourceCriterion } from './source.js'
-import { rateOf, type Rate, type SharedState } from './shared-state.js'
+import { budgetSeed, rateOf, type Rate, type SharedState } from './shared-state.js'
 import { goDuration } from './go-duration.js'
 
 interface Compiled {
@@ -42,12 +42,12 @@ class RateLimit implements Middleware {
   private readonly picker: SourcePicker
   private readonly shared: SharedState
 
-  constructor(c: Compiled, env: WorkerEnv, hash: number) {
+  constructor(c: Compiled, env: WorkerEnv, seed: number) {
     this.shared = env.shared
     this.picker = new SourcePicker(c.source)
     const perSecond = (c.average * 1000) / c.periodMs
     const maxDelayMs = perSecond < 1 ? 500 : 1000 / (Math.floor(perSecond) * 2)
-    this.rate = c.average > 0 ? rateOf(perSecond, c.burst, maxDelayMs, hash) : null
+    this.rate = c.average > 0 ? rateOf(perSecond, c.burst, maxDelayMs, seed) : null
   }
 
   request(flow: Flow): Step {
@@ -84,5 +84,5 @@ export default kind<Compiled>({
     const burst = Math.max(typeof o.burst === 'number' ? o.burst : 1, 1)
     return { average, periodMs: periodMs === 0 ? 1000 : periodMs, burst, source: compileSource(o.sourceCriterion as Record<string, unknown> | undefined, 'ip') }
   },
-  create: (c, env, _name, hash) => new RateLimit(c, env, hash),
+  create: (c, env, name, hash) => new RateLimit(c, env, budgetSeed(name, hash)),
 })

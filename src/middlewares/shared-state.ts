@@ -55,6 +55,11 @@ function hash(s: string, seed: number): number {
   return x | 0
 }
 
+/** The seed of a middleware's keys: its name and its options' hash, so neither another middleware nor changed options share its budget. */
+export function budgetSeed(name: string, optionsHash: number): number {
+  return hash(name, optionsHash)
+}
+
 /** A rate limit's parameters in its own time unit. */
 export interface Rate {
   /** Microseconds per unit. */

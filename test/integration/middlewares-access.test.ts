@@ -49,6 +49,8 @@ t.before(async () => {
           proxied: r('proxied', ['behind-proxy']),
           excluded: r('excluded', ['excluded']),
           limited: r('limited', ['limit']),
+          'limited-too': r('limited-too', ['limit']),
+          'limited-copy': r('limited-copy', ['limit-copy']),
           inflight: r('inflight', ['one-at-a-time'], 'slow'),
         },
         services: { echo: svc(echo), slow: svc(slow) },
@@ -62,6 +64,7 @@ t.before(async () => {
           'behind-proxy': { ipWhiteList: { sourceRange: ['10.0.0.0/8'], ipStrategy: { depth: 2 } } },
           excluded: { ipAllowList: { sourceRange: ['192.168.0.0/16'], ipStrategy: { excludedIPs: ['10.0.0.0/8'] } } },
           limit: { rateLimit: { average: 1, period: '10s', burst: 3 } },
+          'limit-copy': { rateLimit: { average: 1, period: '10s', burst: 3 } },
           'one-at-a-time': { inFlightReq: { amount: 1 } },
         },
       },
@@ -144,6 +147,8 @@ t.test('rateLimit: one budget for both worker threads', async (t) => {
   t.match(refused.headers['retry-after'], /^\d+$/)
   t.ok(Number(refused.headers['retry-after']) >= 1 && Number(refused.headers['retry-after']) <= 10)
   t.match(refused.headers['x-retry-in'], /^\d+(\.\d+)?(ms|s)$/)
+  t.equal((await get(port, 'limited-too.test', '/')).status, 429, 'another router using the same middleware draws on its budget')
+  t.equal((await get(port, 'limited-copy.test', '/')).status, 200, 'another middleware with the same options has its own')
 })
 
 t.test('inFlightReq: one request at a time per Host, the next after it ends', async (t) => {
