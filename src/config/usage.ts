@@ -1,7 +1,6 @@
 // `pier --help`: every static configuration key with its default, in
-// Traefik's spelling, then the middleware kinds' options (from their
+// Traefik's spelling (cli.ts adds the middleware kinds' options, from their
 // schemas). A unit test checks that every accepted key is here.
-import { middlewareUsage } from '../middlewares/docs.js'
 
 /** [key, default, what it does] */
 export const KEY_DOCS: Array<[string, string, string]> = [
@@ -77,6 +76,5 @@ export function usage(): string {
   for (const [key, def, what] of KEY_DOCS) lines.push(`  --${key}${def ? `  (default: ${def})` : ''}`, `      ${what}`)
   lines.push('', 'Traefik v1 spellings:')
   for (const [key, means] of V1_DOCS) lines.push(`  --${key}`, `      ${means}`)
-  lines.push(...middlewareUsage())
   return lines.join('\n') + '\n'
 }
