@@ -3,7 +3,7 @@
 NODE_MODULES := node_modules/.package-lock.json
 SOURCES := $(shell find src -name '*.ts' -o -name '*.html' -o -name '*.js' -o -name '*.css')
 
-.PHONY: run test build install clean demo bench bench-quick image image-armhf test-armhf armhf-smoke
+.PHONY: run test build install clean demo demo-swarm bench bench-quick image image-armhf test-armhf armhf-smoke
 
 $(NODE_MODULES): package.json package-lock.json
 	@command -v node >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
@@ -33,6 +33,11 @@ clean:
 # The 2016 Traefik 1.0 compose scene (whoami scaled to 5) played against pier.
 demo: build
 	scripts/demo.sh
+
+# The same scene on a real three-node Swarm on this machine (one dockerd per
+# network namespace), pier in its offline image on the manager; torn down after.
+demo-swarm: build
+	scripts/demo-swarm.sh
 
 # Side-by-side benchmarks: pier, nginx, HAProxy, Caddy, node-http-proxy, direct;
 # then the README's benchmark tables are rewritten from the results.

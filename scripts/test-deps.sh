@@ -2,7 +2,10 @@
 # Installs the Debian packages the tests need, when missing: a Docker engine
 # and compose, busybox (offline test images, a plain HTTP/1.0 server), nginx
 # (a real backend), Chromium (the dashboard test), Prometheus (Traefik's Grafana
-# dashboard queries run on pier's metrics). One apt-get update at most.
+# dashboard queries run on pier's metrics), iproute2 and util-linux (ip,
+# nsenter, unshare, flock: the multi-node Swarm lab), curl and debootstrap (the
+# demos; pier's offline image), websocketd (a WebSocket server for the
+# container test). One apt-get update at most.
 set -eu
 need=""
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -14,7 +17,12 @@ have haproxy || need="$need haproxy"
 have caddy || need="$need caddy"
 have wrk || need="$need wrk"
 [ -x /usr/bin/chromium ] || need="$need chromium"
+have websocketd || need="$need websocketd"
 have prometheus || need="$need prometheus"
+have ip || need="$need iproute2"
+{ have nsenter && have unshare && have flock; } || need="$need util-linux"
+have curl || need="$need curl"
+have debootstrap || need="$need debootstrap"
 if [ -n "$need" ]; then
   echo "test-deps: installing$need" >&2
   export DEBIAN_FRONTEND=noninteractive

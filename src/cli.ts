@@ -5,6 +5,18 @@
 import { parseStaticConfig, ConfigError } from './config/parse.js'
 import { usage } from './config/usage.js'
 import { createLogger } from './log.js'
+import type { LogFile } from './log-file.js'
+
+/** Writes to the log file; if that fails (disk full, file gone), to stderr: a log line is not worth a crash. */
+function logLine(file: LogFile): (line: string) => void {
+  return (line) => {
+    try {
+      file.write(line)
+    } catch (err) {
+      process.stderr.write(`log file write failed (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): ${line}`)
+    }
+  }
+}
 
 const argv = process.argv.slice(2)
 const command = argv[0] === 'healthcheck' || argv[0] === 'version' ? argv[0] : 'serve'
@@ -38,7 +50,14 @@ if (command === 'healthcheck') {
   process.exit(result.ok ? 0 : 1)
 }
 
-const log = createLogger(config.log)
+let logFile: LogFile | undefined
+try {
+  if (config.log.filePath !== undefined) logFile = new (await import('./log-file.js')).LogFile({ ...config.log, filePath: config.log.filePath })
+} catch (err) {
+  process.stderr.write(`pier: log.filePath: cannot open ${JSON.stringify(config.log.filePath)}: ${(err as Error).message}\n`)
+  process.exit(2)
+}
+const log = createLogger(logFile ? { ...config.log, write: logLine(logFile) } : config.log)
 if (config.configFile) log.info('Configuration loaded from file', { file: config.configFile })
 try {
   // Loaded here, not at the top: a health check (every 30 s, on a small board) needs none of it.
@@ -70,8 +89,11 @@ try {
   process.on('SIGINT', () => shutdown('SIGINT'))
   // Hand one worker thread's work to a fresh thread, the path a thread's uncaught error takes.
   process.on('SIGUSR2', () => running.recycleWorker())
-  // After logrotate: write the access log to a fresh file.
-  process.on('SIGUSR1', () => void running.reopenAccessLog())
+  // After logrotate: write the logs to fresh files.
+  process.on('SIGUSR1', () => {
+    logFile?.reopen()
+    void running.reopenAccessLog()
+  })
 } catch (err) {
   log.error('pier could not start', { error: (err as Error).message })
   process.exit(1)

@@ -17,17 +17,29 @@ export interface Logger {
   enabled(level: Level): boolean
   /** A logger whose lines all carry these fields (e.g. providerName=docker). */
   with(fields: Fields): Logger
+  /** Writes a line formatted elsewhere (a worker thread's, handed to the primary). */
+  line(text: string): void
 }
 
 export interface LogOptions {
   level: Level
   format: Format
+  /** default 2 (stderr) */
   fd?: number
+  /** Where lines go instead of fd: the log file, or (in a worker) the primary. */
+  write?: (line: string) => void
 }
 
 export function createLogger(opts: LogOptions, base: Fields = {}): Logger {
   const min = rank[opts.level]
   const fd = opts.fd ?? 2
+  const out = opts.write ?? ((line: string): void => {
+    try {
+      writeSync(fd, line)
+    } catch {
+      // stderr closed (EPIPE/EAGAIN): a log line is not worth a crash.
+    }
+  })
   const write = (level: Level, msg: string, fields?: Fields): void => {
     if (rank[level] < min) return
     const all = { ...base, ...fields }
@@ -43,11 +55,7 @@ export function createLogger(opts: LogOptions, base: Fields = {}): Logger {
         line += ` ${k}=${/[\s"=]/.test(s) || s === '' ? JSON.stringify(s) : s}`
       }
     }
-    try {
-      writeSync(fd, line + '\n')
-    } catch {
-      // stderr closed (EPIPE/EAGAIN): a log line is not worth a crash.
-    }
+    out(line + '\n')
   }
   return {
     debug: (m, f) => write('DEBUG', m, f),
@@ -56,5 +64,6 @@ export function createLogger(opts: LogOptions, base: Fields = {}): Logger {
     error: (m, f) => write('ERROR', m, f),
     enabled: (level) => rank[level] >= min,
     with: (fields) => createLogger(opts, { ...base, ...fields }),
+    line: out,
   }
 }

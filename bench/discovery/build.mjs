@@ -4,7 +4,7 @@
 // Usage: npx tsc -p . && node bench/discovery/build.mjs [containers=1000] [runs=50]
 import { buildConfig } from '../../dist/providers/docker/builder.js'
 import { compileRuleTemplate } from '../../dist/providers/docker/default-rule.js'
-import { checkRule } from '../../dist/providers/docker/provider.js'
+import { checkRule } from '../../dist/providers/docker/settings.js'
 
 const n = Number(process.argv[2] ?? 1000)
 const runs = Number(process.argv[3] ?? 50)

@@ -3,6 +3,8 @@
 // so a worker never writes to disk and never waits for it.
 import { formatCommon, formatJson, type AccessLogEntry, type AccessLogFormat } from './format.js'
 import { RequestCounter } from './request-count.js'
+import { commonWithFields, jsonWithFields, type AccessLogFields } from './fields.js'
+import { lineFilter, type AccessLogFilters } from './filters.js'
 
 export interface AccessLogBufferOptions {
   format: AccessLogFormat
@@ -14,10 +16,16 @@ export interface AccessLogBufferOptions {
   flushMs?: number
   /** A batch this large (characters) is handed over at once; default 64 KiB. */
   maxBatchChars?: number
+  filters?: AccessLogFilters
+  fields?: AccessLogFields
 }
+
+/** Fields as Traefik has them when no `fields` section is given: everything kept, headers too. */
+const ALL_FIELDS: AccessLogFields = { defaultMode: 'keep', names: {}, headers: { defaultMode: 'keep', names: {} }, queryParameters: 'keep' }
 
 export class AccessLogBuffer {
   readonly #format: (e: AccessLogEntry) => string
+  readonly #keep: ((status: number, durationMs: number, attempts: number) => boolean) | null
   readonly #onBatch: (lines: string, count: number) => void
   readonly #counter: RequestCounter
   readonly #flushMs: number
@@ -27,10 +35,15 @@ export class AccessLogBuffer {
   #timer: NodeJS.Timeout | undefined
 
   constructor(opts: AccessLogBufferOptions) {
-    if (opts.format !== 'common' && opts.format !== 'json') {
-      throw Object.assign(new Error(`accesslog.format must be "common" or "json", got ${JSON.stringify(opts.format)}`), { code: 'ACCESSLOG_BAD_FORMAT' })
+    if (opts.format !== 'common' && opts.format !== 'json' && opts.format !== 'genericCLF') {
+      throw Object.assign(new Error(`accesslog.format must be "common", "genericCLF" or "json", got ${JSON.stringify(opts.format)}`), { code: 'ACCESSLOG_BAD_FORMAT' })
     }
-    this.#format = opts.format === 'json' ? formatJson : formatCommon
+    // The fixed formatters serve the default; fields (or genericCLF) take the general ones.
+    const f = opts.fields
+    if (opts.format === 'json') this.#format = f ? jsonWithFields(f) : formatJson
+    else if (opts.format === 'genericCLF' || f) this.#format = commonWithFields(f ?? ALL_FIELDS, opts.format === 'genericCLF')
+    else this.#format = formatCommon
+    this.#keep = lineFilter(opts.filters)
     this.#onBatch = opts.onBatch
     this.#counter = opts.counter ?? new RequestCounter()
     this.#flushMs = opts.flushMs ?? 100
@@ -41,11 +54,14 @@ export class AccessLogBuffer {
   push(
     clientIp: string, method: string, path: string, protocol: string, status: number, size: number,
     router: string, service: string, upstream: string, durationMs: number, startMs: number,
-    userAgent: string, referer: string, entryPoint = '', host = '',
+    userAgent: string, referer: string, entryPoint = '', host = '', attempts = 0,
   ): void {
+    // Every request takes a number, logged or not (Traefik's RequestCount).
+    const count = this.#counter.next()
+    if (this.#keep !== null && !this.#keep(status, durationMs, attempts)) return
     // A fresh young object: filling a long-lived one costs a write barrier per string field.
     const e: AccessLogEntry = {
-      count: this.#counter.next(), clientIp, method, path, protocol, status, size, router, service, upstream, durationMs, startMs, userAgent, referer, entryPoint, host,
+      count, clientIp, method, path, protocol, status, size, router, service, upstream, durationMs, startMs, userAgent, referer, entryPoint, host, attempts,
     }
     this.#batch += this.#format(e)
     this.#lines++

@@ -1,6 +1,7 @@
 // One access log line in Traefik's common (CLF-like) or JSON format.
 
-export type AccessLogFormat = 'common' | 'json'
+/** genericCLF: the common format without Traefik's four extra fields (count, router, server, duration). */
+export type AccessLogFormat = 'common' | 'json' | 'genericCLF'
 
 export interface AccessLogEntry {
   /** Traefik's RequestCount (request-count.ts) */
@@ -24,6 +25,10 @@ export interface AccessLogEntry {
   referer: string
   entryPoint: string
   host: string
+  /** Tries on other servers after the first (failover, retry) */
+  attempts: number
+  /** Header fields as Traefik names them (request_X, origin_X, downstream_X), when the fields ask for them */
+  headers?: [string, string][]
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']

@@ -42,6 +42,7 @@ export function serviceInfo(s: ServiceState): Record<string, unknown> {
     loadBalancer: {
       servers: s.servers.map((srv) => ({ url: srv.url, weight: srv.weight })),
       passHostHeader: s.passHostHeader,
+      ...(s.flushInterval !== undefined ? { responseForwarding: { flushInterval: s.flushInterval } } : {}),
     },
   }
   if (s.errors.length > 0) out.error = s.errors
@@ -91,6 +92,7 @@ export function overview(state: RuntimeState): Record<string, unknown> {
   const sc = state.staticConfig
   const providers: string[] = []
   if (sc.providers?.docker) providers.push('Docker')
+  if (sc.providers?.swarm) providers.push(sc.providers.swarm.name === 'swarm' ? 'Swarm' : 'Docker')
   if (sc.providers?.file) providers.push('File')
   const empty = { total: 0, warnings: 0, errors: 0 }
   return {

@@ -5,6 +5,8 @@
 import type { Level, Format } from '../log.js'
 import type { EntryPoint } from './static.js'
 import type { Origin } from './values.js'
+import type { AccessLogFormat } from '../accesslog/format.js'
+import type { FieldMode } from '../accesslog/fields.js'
 
 interface Section {
   on?: boolean
@@ -19,27 +21,43 @@ export interface Draft {
   workers?: number
   throttleMs?: number
   file: Section & { filename?: string; directory?: string; watch?: boolean }
-  docker: Section & {
-    /** a v1 spelling (--docker, --docker.*) was used */
-    v1?: boolean
-    endpoint?: string
-    tls: { ca?: string; cert?: string; key?: string; insecureSkipVerify?: boolean }
-    exposedByDefault?: boolean
-    network?: string
-    defaultRule?: string
-    watch?: boolean
-    constraints?: string
-    allowEmptyServices?: boolean
+  docker: EngineDraft & {
     useBindPortIP?: boolean
-    domain?: string
+    /** v1/v2 swarmMode: the docker provider reads Swarm services instead of containers */
+    swarmMode?: boolean
   }
+  swarm: EngineDraft
   api: Section & { insecure?: boolean; dashboard?: boolean }
   ping?: boolean
   prometheus: Section & { buckets?: number[]; entryPoint?: string; entryPointAt?: Origin }
-  accessLog: Section & { filePath?: string; format?: Format; bufferingSize?: number }
-  log: { level?: Level; format?: Format }
+  accessLog: Section & {
+    filePath?: string
+    format?: AccessLogFormat
+    bufferingSize?: number
+    filters?: { statusCodes?: [number, number][]; retryAttempts?: boolean; minDurationMs?: number }
+    fields?: { defaultMode?: 'keep' | 'drop'; names: Record<string, 'keep' | 'drop'>; headersMode?: FieldMode; headers: Record<string, FieldMode>; queryParameters?: 'keep' | 'drop' }
+  }
+  log: { level?: Level; format?: Format; filePath?: string; maxSize?: number; maxBackups?: number; maxAge?: number; compress?: boolean }
   transport: { responseHeaderTimeoutMs?: number; dialTimeoutMs?: number; maxIdleConnsPerHost?: number }
   graceTimeOutMs?: number
+  webSocket: { maxMessageSize?: number; compression?: boolean }
+}
+
+/** A Docker or Swarm provider section. */
+export interface EngineDraft extends Section {
+  /** a v1 spelling (--docker, --docker.*) was used */
+  v1?: boolean
+  endpoint?: string
+  tls: { ca?: string; cert?: string; key?: string; insecureSkipVerify?: boolean }
+  exposedByDefault?: boolean
+  network?: string
+  defaultRule?: string
+  watch?: boolean
+  constraints?: string
+  allowEmptyServices?: boolean
+  domain?: string
+  /** Swarm resync interval, ms */
+  refreshMs?: number
 }
 
 export function emptyDraft(): Draft {
@@ -48,10 +66,12 @@ export function emptyDraft(): Draft {
     epMiddlewares: new Map(),
     file: {},
     docker: { tls: {} },
+    swarm: { tls: {} },
     api: {},
     prometheus: {},
     accessLog: {},
     log: {},
     transport: {},
+    webSocket: {},
   }
 }

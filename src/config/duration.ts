@@ -15,6 +15,13 @@ const unitMs: Record<string, number> = {
 const bare = /^\d+(\.\d+)?$/
 const part = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y
 
+/** Milliseconds of a duration that may be negative (`-1`, `-1ms`), as Traefik's flushInterval takes; undefined when not one. */
+export function parseSignedDuration(text: string): number | undefined {
+  const s = text.trim()
+  const ms = parseDuration(s.startsWith('-') ? s.slice(1) : s)
+  return ms === undefined ? undefined : s.startsWith('-') ? -ms : ms
+}
+
 /** Milliseconds, or undefined when text is not a non-negative duration. */
 export function parseDuration(text: string): number | undefined {
   const s = text.trim()

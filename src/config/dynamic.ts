@@ -64,6 +64,12 @@ export interface LoadBalancer {
   servers: Server[]
   /** Forward the client's Host header (default true). */
   passHostHeader?: boolean
+  /**
+   * Traefik's flush interval (default 100ms; negative: at once), as written.
+   * pier writes every piece of a response to the client as soon as it reads
+   * it from the backend, which meets any interval (see README, Streaming).
+   */
+  responseForwarding?: { flushInterval: string }
   /** Active health check: the primary probes every server. */
   healthCheck?: HealthCheck
   /** Traefik 3's passiveHealthCheck: failures seen on live traffic take a server out for a while. */

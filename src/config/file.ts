@@ -50,6 +50,8 @@ function yamlEntries(file: string, text: string): FileEntry[] {
   const walk = (node: unknown, path: string[], keyNode: Node | undefined): void => {
     if (isAlias(node)) node = node.resolve(doc as Document)
     const key = path.join('.')
+    // An alias can point at a mapping that holds it: stop where no static key reaches.
+    if (path.length > 32) throw fileError(file, `${lineNo(keyNode)}: ${key.slice(0, 80)}... nests too deeply (an alias loop?)`)
     if (node === null || node === undefined || (isScalar(node) && node.value === null)) {
       if (path.length > 0) out.push({ key, raw: true, where: lineOf(keyNode) })
     } else if (isMap(node)) {

@@ -1,7 +1,7 @@
 // Every static configuration key pier accepts, in Traefik's spelling, with
 // what it does to the draft. Keys match case-insensitively (Traefik lower-cases
 // them); `<name>` stands for a user-chosen name such as an entrypoint's.
-import type { Draft } from './draft.js'
+import type { Draft, EngineDraft } from './draft.js'
 import * as V from './values.js'
 import type { Value } from './values.js'
 import { ConfigError, ConfigErrorCode } from './errors.js'
@@ -28,6 +28,8 @@ function def(key: string, bare: boolean, apply: Apply): void {
 // pier itself
 def('configFile', false, () => {}) // read before everything else by parse.ts
 def('workers', false, (d, v) => (d.workers = V.int(v, 1, 1024)))
+def('webSocket.maxMessageSize', false, (d, v) => (d.webSocket.maxMessageSize = V.byteSize(v, 125, 1 << 30)))
+def('webSocket.compression', true, (d, v) => (d.webSocket.compression = V.bool(v)))
 
 // entrypoints
 def('entryPoints.<name>.address', false, (d, v, name) => setEntryPoint(d, name, v))
@@ -47,7 +49,33 @@ def('providers.file.filename', false, (d, v) => ((d.file.filename = V.str(v)), (
 def('providers.file.directory', false, (d, v) => ((d.file.directory = V.str(v)), (d.file.touched = true)))
 def('providers.file.watch', true, (d, v) => ((d.file.watch = V.bool(v)), (d.file.touched = true)))
 
-// docker, v2/v3 spelling and v1 spelling (--docker, --docker.*)
+// The options the docker and swarm providers share, under one prefix.
+function engineKeys(prefix: string, section: (d: Draft) => EngineDraft, v1 = false): void {
+  const set = (f: (e: EngineDraft, v: Value) => void): Apply => (d, v) => {
+    const e = section(d)
+    f(e, v)
+    e.touched = true
+    if (v1) e.v1 = true
+  }
+  def(prefix, true, (d, v) => {
+    const e = section(d)
+    e.on = V.bool(v)
+    if (v1) e.v1 = true
+  })
+  def(`${prefix}.endpoint`, false, set((e, v) => (e.endpoint = V.dockerEndpoint(v))))
+  def(`${prefix}.tls.ca`, false, set((e, v) => (e.tls.ca = V.str(v))))
+  def(`${prefix}.tls.cert`, false, set((e, v) => (e.tls.cert = V.str(v))))
+  def(`${prefix}.tls.key`, false, set((e, v) => (e.tls.key = V.str(v))))
+  def(`${prefix}.tls.insecureSkipVerify`, true, set((e, v) => (e.tls.insecureSkipVerify = V.bool(v))))
+  def(`${prefix}.exposedByDefault`, true, set((e, v) => (e.exposedByDefault = V.bool(v))))
+  def(`${prefix}.network`, false, set((e, v) => (e.network = V.str(v))))
+  def(`${prefix}.defaultRule`, false, set((e, v) => (e.defaultRule = V.str(v))))
+  def(`${prefix}.watch`, true, set((e, v) => (e.watch = V.bool(v))))
+  def(`${prefix}.constraints`, false, set((e, v) => (e.constraints = V.str(v))))
+  def(`${prefix}.allowEmptyServices`, true, set((e, v) => (e.allowEmptyServices = V.bool(v))))
+}
+
+// docker, v2/v3 spelling and v1 spelling (--docker, --docker.*); v1/v2 swarmMode
 for (const prefix of ['providers.docker', 'docker']) {
   const v1 = prefix === 'docker'
   const docker = (f: (dk: Draft['docker'], v: Value) => void): Apply => (d, v) => {
@@ -55,29 +83,38 @@ for (const prefix of ['providers.docker', 'docker']) {
     d.docker.touched = true
     if (v1) d.docker.v1 = true
   }
-  def(prefix, true, (d, v) => {
-    d.docker.on = V.bool(v)
-    if (v1) d.docker.v1 = true
-  })
-  def(`${prefix}.endpoint`, false, docker((dk, v) => (dk.endpoint = V.dockerEndpoint(v))))
-  def(`${prefix}.tls.ca`, false, docker((dk, v) => (dk.tls.ca = V.str(v))))
-  def(`${prefix}.tls.cert`, false, docker((dk, v) => (dk.tls.cert = V.str(v))))
-  def(`${prefix}.tls.key`, false, docker((dk, v) => (dk.tls.key = V.str(v))))
-  def(`${prefix}.tls.insecureSkipVerify`, true, docker((dk, v) => (dk.tls.insecureSkipVerify = V.bool(v))))
-  def(`${prefix}.exposedByDefault`, true, docker((dk, v) => (dk.exposedByDefault = V.bool(v))))
-  def(`${prefix}.network`, false, docker((dk, v) => (dk.network = V.str(v))))
-  def(`${prefix}.defaultRule`, false, docker((dk, v) => (dk.defaultRule = V.str(v))))
-  def(`${prefix}.watch`, true, docker((dk, v) => (dk.watch = V.bool(v))))
-  def(`${prefix}.constraints`, false, docker((dk, v) => (dk.constraints = V.str(v))))
-  def(`${prefix}.allowEmptyServices`, true, docker((dk, v) => (dk.allowEmptyServices = V.bool(v))))
+  engineKeys(prefix, (d) => d.docker, v1)
   def(`${prefix}.useBindPortIP`, true, docker((dk, v) => (dk.useBindPortIP = V.bool(v))))
   def(`${prefix}.domain`, false, docker((dk, v) => (dk.domain = V.str(v))))
+  def(`${prefix}.swarmMode`, true, docker((dk, v) => (dk.swarmMode = V.bool(v))))
+  def(`${prefix}.swarmModeRefreshSeconds`, false, docker((dk, v) => (dk.refreshMs = refresh(v))))
 }
 
-// logs
-def('log.level', false, (d, v) => (d.log.level = V.level(v)))
+// swarm, v3 spelling
+engineKeys('providers.swarm', (d) => d.swarm)
+def('providers.swarm.refreshSeconds', false, (d, v) => ((d.swarm.refreshMs = refresh(v)), (d.swarm.touched = true)))
+
+/** The Swarm resync interval: a full resync more often than every second would only load the manager. */
+function refresh(v: Value): number {
+  const ms = V.duration(v)
+  if (ms < 1000) throw V.badValue(v, 'a duration of at least 1s (pier follows events in between)')
+  return ms
+}
+
+// logs; v1 spelled the section traefikLog (and traefikLogsFile before it)
+for (const prefix of ['log', 'traefikLog']) {
+  def(`${prefix}.level`, false, (d, v) => (d.log.level = V.level(v)))
+  def(`${prefix}.format`, false, (d, v) => (d.log.format = V.format(v)))
+  def(`${prefix}.filePath`, false, (d, v) => (d.log.filePath = V.str(v)))
+}
+def('traefikLog', true, (_d, v) => V.bool(v)) // v1: the section switch; pier always logs
+def('traefikLogsFile', false, (d, v) => (d.log.filePath = V.str(v)))
 def('logLevel', false, (d, v) => (d.log.level = V.level(v))) // v1
-def('log.format', false, (d, v) => (d.log.format = V.format(v)))
+def('log.noColor', true, (_d, v) => V.bool(v)) // pier's lines have no colour
+def('log.maxSize', false, (d, v) => (d.log.maxSize = V.int(v, 0, 1_000_000)))
+def('log.maxBackups', false, (d, v) => (d.log.maxBackups = V.int(v, 0, 1_000_000)))
+def('log.maxAge', false, (d, v) => (d.log.maxAge = V.int(v, 0, 100_000)))
+def('log.compress', true, (d, v) => (d.log.compress = V.bool(v)))
 
 // backends
 def('serversTransport.forwardingTimeouts.responseHeaderTimeout', false, (d, v) => (d.transport.responseHeaderTimeoutMs = V.duration(v)))
@@ -123,8 +160,25 @@ for (const k of ['addEntryPointsLabels', 'addRoutersLabels', 'addServicesLabels'
 // access log
 def('accessLog', true, (d, v) => (d.accessLog.on = V.bool(v)))
 def('accessLog.filePath', false, (d, v) => ((d.accessLog.filePath = V.str(v)), (d.accessLog.touched = true)))
-def('accessLog.format', false, (d, v) => ((d.accessLog.format = V.format(v)), (d.accessLog.touched = true)))
+def('accessLogsFile', false, (d, v) => ((d.accessLog.filePath = V.str(v)), (d.accessLog.touched = true))) // v1
+def('accessLog.format', false, (d, v) => ((d.accessLog.format = V.accessLogFormat(v)), (d.accessLog.touched = true)))
 def('accessLog.bufferingSize', false, (d, v) => ((d.accessLog.bufferingSize = V.int(v, 0, 1_000_000)), (d.accessLog.touched = true)))
+const accessLog = (f: (a: Draft['accessLog'], v: Value, name: string) => void): Apply => (d, v, name) => {
+  f(d.accessLog, v, name)
+  d.accessLog.touched = true
+}
+const fields = (a: Draft['accessLog']) => (a.fields ??= { names: {}, headers: {} })
+def('accessLog.filters', true, accessLog((a) => (a.filters ??= {})))
+def('accessLog.filters.statusCodes', false, accessLog((a, v) => ((a.filters ??= {}).statusCodes = V.statusCodes(v))))
+def('accessLog.filters.retryAttempts', true, accessLog((a, v) => ((a.filters ??= {}).retryAttempts = V.bool(v))))
+def('accessLog.filters.minDuration', false, accessLog((a, v) => ((a.filters ??= {}).minDurationMs = V.duration(v))))
+def('accessLog.fields', true, accessLog((a) => fields(a)))
+def('accessLog.fields.defaultMode', false, accessLog((a, v) => (fields(a).defaultMode = V.fieldMode(v, false))))
+def('accessLog.fields.names.<name>', false, accessLog((a, v, name) => (fields(a).names[name.toLowerCase()] = V.fieldMode(v, false))))
+def('accessLog.fields.headers', true, accessLog((a) => fields(a)))
+def('accessLog.fields.headers.defaultMode', false, accessLog((a, v) => (fields(a).headersMode = V.fieldMode(v, true))))
+def('accessLog.fields.headers.names.<name>', false, accessLog((a, v, name) => (fields(a).headers[name] = V.fieldMode(v, true))))
+def('accessLog.fields.queryParameters.defaultMode', false, accessLog((a, v) => (fields(a).queryParameters = V.fieldMode(v, false))))
 
 // Traefik's phone-home switches: accepted so Traefik files load; pier never phones home.
 def('global.checkNewVersion', true, (_d, v) => V.bool(v))
@@ -150,13 +204,15 @@ const unsupported: Array<[string, string]> = [
   ['ocsp', 'TLS is not supported yet'],
   ['tcpServersTransport', 'TCP routing is not supported'],
   ['serversTransport', 'of serversTransport, pier supports forwardingTimeouts.responseHeaderTimeout, forwardingTimeouts.dialTimeout and maxIdleConnsPerHost'],
-  ['providers', 'pier has the file and docker providers'],
+  ['providers', 'pier has the file, docker and swarm providers'],
   ['providers.file', 'of the file provider, pier supports filename, directory and watch'],
-  ['providers.docker', 'of the docker provider, pier supports endpoint, tls, exposedByDefault, network, defaultRule, watch, constraints, allowEmptyServices, useBindPortIP'],
+  ['providers.docker', 'of the docker provider, pier supports endpoint, tls, exposedByDefault, network, defaultRule, watch, constraints, allowEmptyServices, useBindPortIP, swarmMode, swarmModeRefreshSeconds'],
+  ['providers.swarm', 'of the swarm provider, pier supports endpoint, tls, exposedByDefault, network, defaultRule, watch, constraints, allowEmptyServices, refreshSeconds'],
   ['docker', 'the v1 --docker.* spellings take the same options as providers.docker, plus domain'],
   ['file', 'the Traefik v1 file provider (frontends/backends) is not supported; use --providers.file with the v2 format'],
-  ['log', 'pier logs to stderr; log.level and log.format are supported'],
-  ['accessLog', 'of the access log, pier supports filePath, format and bufferingSize'],
+  ['log', 'of logs, pier supports level, format, filePath, noColor, maxSize, maxBackups, maxAge and compress'],
+  ['traefikLog', 'of the v1 traefikLog section, pier supports filePath and format'],
+  ['accessLog', 'of the access log, pier supports filePath, format, bufferingSize, filters and fields'],
   ['metrics', 'only Prometheus metrics are supported'],
   ['metrics.prometheus', 'of Prometheus metrics, pier supports buckets and entryPoint (and always adds entrypoint, router and service labels)'],
   ['api', 'of the API, pier supports insecure and dashboard'],

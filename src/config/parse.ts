@@ -5,9 +5,9 @@
 // Throws ConfigError with a message naming the flag or file.
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
-import type { StaticConfig, DockerTLS, EntryPoint } from './static.js'
+import type { StaticConfig, DockerTLS, EngineProviderConfig, EntryPoint } from './static.js'
 import { ConfigError, ConfigErrorCode } from './errors.js'
-import { emptyDraft, type Draft } from './draft.js'
+import { emptyDraft, type Draft, type EngineDraft } from './draft.js'
 import { readFlags } from './flags.js'
 import { readEnv } from './env.js'
 import { loadConfigFile } from './file.js'
@@ -19,7 +19,9 @@ export { ConfigError, ConfigErrorCode } from './errors.js'
 
 export const DEFAULT_DOCKER_ENDPOINT = 'unix:///var/run/docker.sock'
 export const DEFAULT_DOCKER_RULE = 'Host(`{{ normalize .Name }}`)'
+export const DEFAULT_SWARM_REFRESH_MS = 15_000
 export const DEFAULT_BUCKETS = [0.1, 0.3, 1.2, 5]
+export const DEFAULT_WEBSOCKET_MAX_MESSAGE = 16 * 1024 * 1024
 
 export function parseStaticConfig(argv: string[], env: NodeJS.ProcessEnv): StaticConfig {
   const flags = readFlags(argv)
@@ -70,7 +72,14 @@ function finish(d: Draft, env: NodeJS.ProcessEnv): StaticConfig {
     entryPoints,
     providers: { throttleMs: d.throttleMs ?? 100 },
     ping: d.ping ?? false,
-    log: { level: d.log.level ?? 'INFO', format: d.log.format ?? 'common' },
+    log: {
+      level: d.log.level ?? 'INFO',
+      format: d.log.format ?? 'common',
+      maxSize: d.log.maxSize ?? 0,
+      maxBackups: d.log.maxBackups ?? 0,
+      maxAge: d.log.maxAge ?? 0,
+      compress: d.log.compress ?? false,
+    },
     workers: d.workers ?? availableParallelism(),
     serversTransport: {
       responseHeaderTimeoutMs: d.transport.responseHeaderTimeoutMs ?? 0,
@@ -78,6 +87,7 @@ function finish(d: Draft, env: NodeJS.ProcessEnv): StaticConfig {
       maxIdleConnsPerHost: d.transport.maxIdleConnsPerHost ?? 64,
     },
     lifecycle: { graceTimeOutMs: d.graceTimeOutMs ?? 10_000 },
+    webSocket: { maxMessageSize: d.webSocket.maxMessageSize ?? DEFAULT_WEBSOCKET_MAX_MESSAGE, compression: d.webSocket.compression ?? false },
   }
 
   if (isOn(d.file)) {
@@ -89,20 +99,16 @@ function finish(d: Draft, env: NodeJS.ProcessEnv): StaticConfig {
 
   if (isOn(d.docker)) {
     const dk = d.docker
-    cfg.providers.docker = {
-      endpoint: dk.endpoint ?? (env.DOCKER_HOST || DEFAULT_DOCKER_ENDPOINT),
-      exposedByDefault: dk.exposedByDefault ?? true,
-      defaultRule: dk.defaultRule ?? DEFAULT_DOCKER_RULE,
-      watch: dk.watch ?? true,
-      allowEmptyServices: dk.allowEmptyServices ?? false,
-      useBindPortIP: dk.useBindPortIP ?? false,
-      v1: dk.v1 ?? false,
+    if (dk.swarmMode) {
+      if (dk.useBindPortIP) throw new ConfigError(ConfigErrorCode.CONFLICT, `${dk.v1 ? 'docker' : 'providers.docker'}.useBindPortIP does not apply to swarmMode: Swarm services are reached on their networks`)
+      cfg.providers.swarm = { ...engine(dk, env), name: 'docker', refreshMs: dk.refreshMs ?? DEFAULT_SWARM_REFRESH_MS }
+    } else {
+      cfg.providers.docker = { ...engine(dk, env), useBindPortIP: dk.useBindPortIP ?? false }
     }
-    const tls = dockerTLS(dk.tls, env)
-    if (tls) cfg.providers.docker.tls = tls
-    if (dk.network !== undefined) cfg.providers.docker.network = dk.network
-    if (dk.constraints !== undefined) cfg.providers.docker.constraints = dk.constraints
-    if (dk.domain !== undefined) cfg.providers.docker.domain = dk.domain
+  }
+  if (isOn(d.swarm)) {
+    if (cfg.providers.swarm) throw new ConfigError(ConfigErrorCode.CONFLICT, 'providers.docker.swarmMode (v2) and providers.swarm (v3) both ask for the Swarm provider; keep providers.swarm, and providers.docker without swarmMode for containers')
+    cfg.providers.swarm = { ...engine(d.swarm, env), name: 'swarm', refreshMs: d.swarm.refreshMs ?? DEFAULT_SWARM_REFRESH_MS }
   }
 
   if (isOn(d.api)) {
@@ -124,12 +130,36 @@ function finish(d: Draft, env: NodeJS.ProcessEnv): StaticConfig {
   if (isOn(d.accessLog)) {
     cfg.accessLog = { format: d.accessLog.format ?? 'common', bufferingSize: d.accessLog.bufferingSize ?? 0 }
     if (d.accessLog.filePath !== undefined) cfg.accessLog.filePath = d.accessLog.filePath
+    const f = d.accessLog.filters
+    if (f) cfg.accessLog.filters = { statusCodes: f.statusCodes ?? [], retryAttempts: f.retryAttempts ?? false, minDurationMs: f.minDurationMs ?? 0 }
+    const fl = d.accessLog.fields
+    // Traefik's defaults once a fields section exists: fields kept, headers dropped, query kept.
+    if (fl) cfg.accessLog.fields = { defaultMode: fl.defaultMode ?? 'keep', names: fl.names, headers: { defaultMode: fl.headersMode ?? 'drop', names: fl.headers }, queryParameters: fl.queryParameters ?? 'keep' }
   }
+  if (d.log.filePath !== undefined) cfg.log.filePath = d.log.filePath
   return cfg
 }
 
+/** The settings the docker and swarm providers share, defaults filled in. */
+function engine(e: EngineDraft, env: NodeJS.ProcessEnv): EngineProviderConfig {
+  const c: EngineProviderConfig = {
+    endpoint: e.endpoint ?? (env.DOCKER_HOST || DEFAULT_DOCKER_ENDPOINT),
+    exposedByDefault: e.exposedByDefault ?? true,
+    defaultRule: e.defaultRule ?? DEFAULT_DOCKER_RULE,
+    watch: e.watch ?? true,
+    allowEmptyServices: e.allowEmptyServices ?? false,
+    v1: e.v1 ?? false,
+  }
+  const tls = dockerTLS(e.tls, env)
+  if (tls) c.tls = tls
+  if (e.network !== undefined) c.network = e.network
+  if (e.constraints !== undefined) c.constraints = e.constraints
+  if (e.domain !== undefined) c.domain = e.domain
+  return c
+}
+
 /** TLS for the Docker endpoint: the flags, else DOCKER_TLS_VERIFY + DOCKER_CERT_PATH as the docker CLI reads them. */
-function dockerTLS(t: Draft['docker']['tls'], env: NodeJS.ProcessEnv): DockerTLS | undefined {
+function dockerTLS(t: EngineDraft['tls'], env: NodeJS.ProcessEnv): DockerTLS | undefined {
   if (t.ca !== undefined || t.cert !== undefined || t.key !== undefined || t.insecureSkipVerify !== undefined) {
     const tls: DockerTLS = { insecureSkipVerify: t.insecureSkipVerify ?? false }
     if (t.ca !== undefined) tls.ca = t.ca

@@ -2,6 +2,9 @@
 // Filled from flags and/or the YAML/TOML file named by --configfile; every
 // field documents its default.
 import type { Level, Format } from '../log.js'
+import type { AccessLogFormat } from '../accesslog/format.js'
+import type { AccessLogFilters } from '../accesslog/filters.js'
+import type { AccessLogFields } from '../accesslog/fields.js'
 
 /** The entrypoint the API, dashboard, ping and metrics are served on; never proxied. */
 export const API_ENTRYPOINT = 'traefik'
@@ -34,13 +37,14 @@ export interface DockerTLS {
   insecureSkipVerify: boolean
 }
 
-export interface DockerProviderConfig {
+/** What the Docker and Swarm providers share: one engine, labels read the same way. */
+export interface EngineProviderConfig {
   /** default unix:///var/run/docker.sock, or DOCKER_HOST when set */
   endpoint: string
   tls?: DockerTLS
   /** default true */
   exposedByDefault: boolean
-  /** Network whose container address is used; default: none (the container's only/first network is refused when ambiguous) */
+  /** Network whose address is used; default: none (several networks are refused as ambiguous) */
   network?: string
   /** default Host(`{{ normalize .Name }}`) */
   defaultRule: string
@@ -50,21 +54,50 @@ export interface DockerProviderConfig {
   constraints?: string
   /** default false */
   allowEmptyServices: boolean
-  /** default false */
-  useBindPortIP: boolean
   /** v1 --docker.domain: suffix for v1 default rules; default '' */
   domain?: string
   /** Which label generation a v1 flag set implies; labels of both forms are read either way. */
   v1: boolean
 }
 
+export interface DockerProviderConfig extends EngineProviderConfig {
+  /** default false */
+  useBindPortIP: boolean
+}
+
+export interface SwarmProviderConfig extends EngineProviderConfig {
+  /** The name routers and services get (name@provider): `swarm` for v3 --providers.swarm, `docker` for v1/v2 swarmMode. */
+  name: 'swarm' | 'docker'
+  /** Full resync interval, ms (refreshSeconds / swarmModeRefreshSeconds); default 15000, Traefik's poll interval. */
+  refreshMs: number
+}
+
 export interface AccessLogConfig {
   /** default: stdout */
   filePath?: string
   /** default common */
-  format: 'common' | 'json'
+  format: AccessLogFormat
+  /** Keep only lines that match one (default: every line) */
+  filters?: AccessLogFilters
+  /** Which fields lines carry (default: all, as Traefik without a fields section) */
+  fields?: AccessLogFields
   /** lines buffered before a write; default 0 (write each line as soon as possible) */
   bufferingSize: number
+}
+
+export interface LogConfig {
+  level: Level
+  format: Format
+  /** default: stderr */
+  filePath?: string
+  /** Rotate the file beyond this many MB; 0 (default): never */
+  maxSize: number
+  /** Rotated files kept; 0 (default): all (maxAge permitting) */
+  maxBackups: number
+  /** Days rotated files are kept; 0 (default): no limit */
+  maxAge: number
+  /** gzip rotated files (default false) */
+  compress: boolean
 }
 
 export interface StaticConfig {
@@ -76,7 +109,10 @@ export interface StaticConfig {
     /** Throttle between applied configurations per provider, ms; default 100 (Traefik: 2000). */
     throttleMs: number
     file?: FileProviderConfig
+    /** Containers of one engine. */
     docker?: DockerProviderConfig
+    /** Services of a Swarm, from a manager's API. */
+    swarm?: SwarmProviderConfig
   }
   api?: {
     /** --api.insecure: serve the API on the traefik entrypoint; default false */
@@ -95,7 +131,7 @@ export interface StaticConfig {
     }
   }
   accessLog?: AccessLogConfig
-  log: { level: Level; format: Format }
+  log: LogConfig
   /** Worker threads; default: number of CPU cores. */
   workers: number
   serversTransport: {
@@ -109,5 +145,12 @@ export interface StaticConfig {
   lifecycle: {
     /** ms; default 10000 */
     graceTimeOutMs: number
+  }
+  /** pier's own (Traefik has no such options). */
+  webSocket: {
+    /** Largest WebSocket message either way, in bytes; default 16 MiB. */
+    maxMessageSize: number
+    /** permessage-deflate toward clients that offer it; default false. */
+    compression: boolean
   }
 }

@@ -5,6 +5,9 @@ import { ConfigError, ConfigErrorCode } from './errors.js'
 import { parseDuration } from './duration.js'
 import type { Level, Format } from '../log.js'
 import type { EntryPoint } from './static.js'
+import type { AccessLogFormat } from '../accesslog/format.js'
+import type { FieldMode } from '../accesslog/fields.js'
+import { parseStatusCodes } from '../accesslog/filters.js'
 
 /** A raw value: text, or true for a bare flag / an empty section in a file. */
 export type Raw = string | true
@@ -62,6 +65,19 @@ export function int(v: Value, min: number, max = Number.MAX_SAFE_INTEGER): numbe
   return n
 }
 
+const sizeUnits: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1 << 20, mb: 1 << 20, mib: 1 << 20, g: 1 << 30, gb: 1 << 30, gib: 1 << 30 }
+
+/** Bytes: a whole number with an optional binary unit (64KiB, 16MiB, 1GiB; K, M, G and KB, MB, GB mean the same). */
+export function byteSize(v: Value, min: number, max: number): number {
+  const expected = `a size in bytes such as 65536, 64KiB or 16MiB, from ${min} to ${max}`
+  const m = /^(\d+)\s*([a-z]*)$/i.exec(text(v, expected))
+  const unit = m ? sizeUnits[m[2]!.toLowerCase()] : undefined
+  if (!m || unit === undefined) throw badValue(v, expected)
+  const n = Number(m[1]) * unit
+  if (n < min || n > max) throw badValue(v, expected)
+  return n
+}
+
 /** Milliseconds. */
 export function duration(v: Value): number {
   const expected = 'a duration such as 100ms, 2s or 1m30s, or a number of seconds'
@@ -112,6 +128,31 @@ export function format(v: Value): Format {
   const s = text(v, 'common or json').toLowerCase()
   if (s !== 'common' && s !== 'json') throw badValue(v, 'common or json')
   return s
+}
+
+/** The access log's formats: Traefik's common, genericCLF and json. */
+export function accessLogFormat(v: Value): AccessLogFormat {
+  const s = text(v, 'common, genericCLF or json').toLowerCase()
+  if (s === 'common' || s === 'json') return s
+  if (s === 'genericclf') return 'genericCLF'
+  throw badValue(v, 'common, genericCLF or json')
+}
+
+/** A field's mode: keep or drop, and redact where `redact` (headers). */
+export function fieldMode<R extends boolean>(v: Value, redact: R): R extends true ? FieldMode : 'keep' | 'drop' {
+  const expected = redact ? 'keep, drop or redact' : 'keep or drop'
+  const s = text(v, expected).toLowerCase()
+  if (s === 'keep' || s === 'drop' || (redact && s === 'redact')) return s as never
+  throw badValue(v, expected)
+}
+
+/** Traefik's HTTP status code list: 200, 300-302, ... (comma-separated). */
+export function statusCodes(v: Value): [number, number][] {
+  try {
+    return parseStatusCodes(text(v, 'status codes such as 200,500-599').split(',').filter((s) => s.trim() !== ''))
+  } catch (err) {
+    throw badValue(v, `status codes such as 200,500-599 (${(err as Error).message})`)
+  }
 }
 
 /** Histogram buckets in seconds: comma-separated, positive, increasing. */

@@ -3,6 +3,8 @@
 // port; message framing stays in src/worker/messages.ts.
 import { AccessLogBuffer } from '../accesslog/buffer.js'
 import type { AccessLogFormat } from '../accesslog/format.js'
+import type { AccessLogFilters } from '../accesslog/filters.js'
+import type { AccessLogFields } from '../accesslog/fields.js'
 import { RequestCounter } from '../accesslog/request-count.js'
 import { WorkerRecorder } from './recorder.js'
 import type { MetricsSnapshot } from './snapshot.js'
@@ -13,7 +15,7 @@ export interface WorkerObserversOptions {
   /** Prometheus buckets from the static config (metrics.prometheus.buckets); default Traefik's. */
   buckets?: number[]
   /** Set when the access log is on; counter numbers the lines across workers. */
-  accessLog?: { format: AccessLogFormat; counter: SharedArrayBuffer }
+  accessLog?: { format: AccessLogFormat; counter: SharedArrayBuffer; filters?: AccessLogFilters; fields?: AccessLogFields }
   postMetrics: (snapshot: MetricsSnapshot) => void
   postAccessLog: (lines: string, count: number) => void
   /** default 1000 */
@@ -29,7 +31,8 @@ export class WorkerObservers {
 
   constructor(opts: WorkerObserversOptions) {
     this.recorder = new WorkerRecorder({ buckets: opts.buckets, worker: opts.worker })
-    this.accessLog = opts.accessLog ? new AccessLogBuffer({ format: opts.accessLog.format, counter: new RequestCounter(opts.accessLog.counter), onBatch: opts.postAccessLog }) : undefined
+    const a = opts.accessLog
+    this.accessLog = a ? new AccessLogBuffer({ format: a.format, counter: new RequestCounter(a.counter), onBatch: opts.postAccessLog, filters: a.filters, fields: a.fields }) : undefined
     this.#post = opts.postMetrics
     this.#timer = setInterval(() => this.flush(), opts.intervalMs ?? 1000).unref()
   }

@@ -14,7 +14,7 @@
 // uWS's request object is only valid while the handler runs: before a step
 // goes asynchronous, the headers are copied and a request body is buffered
 // until the terminal can take it.
-import type { HttpRequest, HttpResponse } from 'uWebSockets.js'
+import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js'
 import type { RequestController, ResponseHandler } from '../upstream/pool.js'
 import { Exchange, type AccessFields, type ExchangeSink, type UpstreamChain } from '../worker/exchange.js'
 import type { UpstreamError } from '../upstream/errors.js'
@@ -60,12 +60,13 @@ export interface RequestFields {
 }
 
 /** Runs the router's chain on a request the handler matched (the router's chain phases are not 0). */
-export function startFlow(ctx: FlowContext, res: HttpResponse, req: HttpRequest, routing: Routing, router: number, r: RequestFields, startedAt: number): void {
+export function startFlow(ctx: FlowContext, res: HttpResponse, req: HttpRequest, routing: Routing, router: number, r: RequestFields, startedAt: number, upgrade: us_socket_context_t | null = null): void {
   const clientIP = clientAddress(res)
   const log: AccessFields | null = ctx.logging ? { clientIP, target: r.target(), host: r.host, userAgent: req.getHeader('user-agent'), referer: req.getHeader('referer') } : null
   const service = routing.table.serviceOf(router)
   const x = new Exchange(res, routing.table, ctx.ep, r.method, router, service, -1, startedAt, log, ctx.sink)
   const flow = new Flow(ctx, res, req, x, routing, router, service, clientIP, routing.chains.of(router, ctx.ep), r.method, r.host, r.path, r.query)
+  flow.upgrade = upgrade
   flow.next()
   // uWS's request dies when the handler returns: what was not kept is gone.
   flow.release()
@@ -92,6 +93,12 @@ export class Flow implements HeaderSource, RequestController, UpstreamChain {
   /** The client's Host and path as they arrived (X-Forwarded-Host, error pages, logs). */
   readonly originalHost: string
   readonly originalPath: string
+  /**
+   * A WebSocket upgrade request: uWS's socket context to upgrade in once the
+   * chain lets it through (the request phase applies; response-phase
+   * middlewares do not see the 101). null for any other request.
+   */
+  upgrade: us_socket_context_t | null = null
   /** Middleware values for the headers pier writes itself, [name, value] flat; null when none. */
   overrides: string[] | null = null
   /** uWS's request while the handler runs; null once a step went asynchronous. */

@@ -121,6 +121,8 @@ export class Publisher {
         errors,
         usedBy: [],
       }
+      const flush = s.loadBalancer?.responseForwarding?.flushInterval
+      if (flush !== undefined) services[name]!.flushInterval = flush
     }
     for (const name of dropped('service')) {
       services[name] = { name, provider: providerOf(name), passHostHeader: true, servers: [], status: 'disabled', errors: said.service.get(name)!, usedBy: [] }

@@ -65,6 +65,10 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
     const { DockerProvider } = await import('../providers/docker/provider.js')
     providers.push(new DockerProvider(config.providers.docker))
   }
+  if (config.providers.swarm) {
+    const { SwarmProvider } = await import('../providers/swarm/provider.js')
+    providers.push(new SwarmProvider(config.providers.swarm))
+  }
   for (const p of providers) {
     const plog = log.with({ providerName: p.name })
     await p.start((c, annotations) => {
@@ -78,16 +82,19 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
     workers,
     {
       entryPoints: proxied.map(([name, ep]) => ({ name, host: ep.host, port: ep.port })),
-      log: config.log,
+      log: { level: config.log.level, format: config.log.format, toPrimary: config.log.filePath !== undefined },
       transport: {
         responseHeaderTimeoutMs: config.serversTransport.responseHeaderTimeoutMs,
         dialTimeoutMs: config.serversTransport.dialTimeoutMs,
         maxConnsPerServer: config.serversTransport.maxIdleConnsPerHost,
       },
       shared: sharedInput(new Uint8Array(randomBytes(32))),
+      webSocket: { maxMessageSize: config.webSocket.maxMessageSize, compress: config.webSocket.compression },
       observe: {
         buckets: config.metrics?.prometheus?.buckets,
-        accessLog: config.accessLog ? { format: config.accessLog.format, counter: new SharedArrayBuffer(8) } : undefined,
+        accessLog: config.accessLog
+          ? { format: config.accessLog.format, counter: new SharedArrayBuffer(8), filters: config.accessLog.filters, fields: config.accessLog.fields }
+          : undefined,
       },
     },
     latest,
@@ -95,6 +102,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
     (m) => {
       if (m.type === 'metrics') observe.onMetrics(m.snapshot)
       else if (m.type === 'accesslog') observe.onAccessLog(m.lines, m.count)
+      else if (m.type === 'log') log.line(m.line)
     },
   )
   await pool.start()

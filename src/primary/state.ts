@@ -48,6 +48,8 @@ export interface ServiceState {
   name: string
   provider: string
   passHostHeader: boolean
+  /** As configured (Traefik's responseForwarding), when it was. */
+  flushInterval?: string
   servers: ServerState[]
   status: Status
   /** Why it is disabled (also when its provider dropped it: then it has no servers) or warned about */

@@ -9,6 +9,9 @@ import type { ServeInput, FromWorker, ToWorker, TableRef } from '../worker/messa
 import { openConnections } from './open-connections.js'
 import { UWS_IDLE_CLOSE_MS } from '../worker/uws-idle.js'
 
+/** How long closing WebSockets (after the grace period) may take to finish their close handshakes. */
+const WEBSOCKET_CLOSE_MS = 2000
+
 export type WorkerSettings = Omit<ServeInput, 'id' | 'port' | 'table'>
 
 export class WorkerPool {
@@ -125,9 +128,18 @@ export class WorkerPool {
       all.map((port) => new Promise<void>((resolve) => port.on('message', (m: FromWorker) => m.type === 'drained' && resolve()))),
     )
     for (const port of all) port.postMessage({ type: 'drain' } satisfies ToWorker)
-    let timer: NodeJS.Timeout | undefined
-    const inTime = await Promise.race([drained.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), graceMs)))])
-    clearTimeout(timer)
+    const within = async (ms: number): Promise<boolean> => {
+      let timer: NodeJS.Timeout | undefined
+      const done = await Promise.race([drained.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)))])
+      clearTimeout(timer)
+      return done
+    }
+    let inTime = await within(graceMs)
+    if (!inTime) {
+      // WebSockets stay open through the grace period, then close with 1001; their close handshakes get a moment.
+      for (const port of all) port.postMessage({ type: 'close-websockets' } satisfies ToWorker)
+      inTime = await within(WEBSOCKET_CLOSE_MS)
+    }
     if (!inTime) return false
     // Idle keep-alive clients are closed by uWS's idle timeout: allow for it even past a shorter grace period.
     const connDeadline = Math.max(deadline, start + UWS_IDLE_CLOSE_MS)

@@ -47,9 +47,12 @@ export class ResponseParser {
   keepAliveTimeoutMs = -1
   /** Any byte of this response (interim heads included) has arrived. */
   started = false
+  /** The response was a 101 to an upgrade request: done, and the bytes after the head belong to the new protocol. */
+  upgraded = false
 
   private state = HEAD
   private isHead = false
+  private upgrade = false
   private readonly sink: ParserSink
   /** Unfinished head line(s) kept between reads, in pending[0..pendingLen). */
   private pending: Buffer | null = null
@@ -70,10 +73,16 @@ export class ResponseParser {
     this.sink = sink
   }
 
-  /** Prepares for the response to a new request; isHead: the request was HEAD (no body follows). */
-  reset(isHead: boolean): void {
+  /**
+   * Prepares for the response to a new request; isHead: the request was HEAD
+   * (no body follows); upgrade: it asked to switch protocols, so a 101 ends
+   * the HTTP exchange (see upgraded) instead of being an error.
+   */
+  reset(isHead: boolean, upgrade = false): void {
     this.state = HEAD
     this.isHead = isHead
+    this.upgrade = upgrade
+    this.upgraded = false
     this.error = null
     this.head.reset()
     this.pendingLen = 0
@@ -204,7 +213,13 @@ export class ResponseParser {
     if (this.pending !== null && this.pending.length > 8192) this.pending = null // do not keep a huge head's buffer
     const status = head.status
     if (status < 200) {
-      if (status === 101) return this.fail(badResponse(BadResponse.UPGRADE, '101 Switching Protocols, but no upgrade was requested'))
+      if (status === 101) {
+        if (!this.upgrade) return this.fail(badResponse(BadResponse.UPGRADE, '101 Switching Protocols, but no upgrade was requested'))
+        this.upgraded = true
+        this.keepAlive = false
+        this.state = DONE
+        return next
+      }
       head.reset()
       return next // interim response: the final head follows
     }

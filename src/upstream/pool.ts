@@ -15,9 +15,11 @@ import { Connection, type ConnectionOwner } from './connection.js'
 import { ErrorCode, UpstreamError } from './errors.js'
 import { DONE, QUEUED, Request, type RequestOwner } from './request.js'
 import { watch, unwatch, type Tickable } from './ticker.js'
+import { Tunnel, type UpgradeHandler } from './upgrade.js'
 import type { BodyMode, PoolOptions, PoolStats, RequestController, RequestOptions, ResponseHandler } from './types.js'
 
 export type { BodyMode, PoolOptions, PoolStats, RequestController, RequestOptions, ResponseHandler } from './types.js'
+export type { Tunnel, TunnelReader, UpgradeHandler } from './upgrade.js'
 export { UpstreamError, ErrorCode, BadResponse } from './errors.js'
 
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000
@@ -73,6 +75,14 @@ export class UpstreamPool implements ConnectionOwner, RequestOwner, Tickable {
       this.queued++
     }
     return req
+  }
+
+  /**
+   * An upgrade request (head asks to switch protocols) on a connection of
+   * its own, outside maxConnections: it never returns to the pool.
+   */
+  upgrade(head: string, handler: UpgradeHandler, headersTimeoutMs: number): RequestController {
+    return new Tunnel(head, handler, { host: this.opts.host, port: this.opts.port, dialTimeoutMs: this.opts.dialTimeoutMs, headersTimeoutMs })
   }
 
   stats(): PoolStats {

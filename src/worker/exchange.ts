@@ -23,6 +23,8 @@ export interface Finished {
   bytesOut: number
   /** Request body bytes read from the client. */
   bytesIn: number
+  /** Servers tried after the first (failover) */
+  attempts: number
   /** Filled only while the access log is on ('' otherwise). */
   log: AccessFields | null
 }
@@ -42,6 +44,8 @@ export interface ExchangeSink {
   done(x: Finished): void
   /** A request pier answered itself. */
   record(f: Finished): void
+  /** An exchange handed its client to another (a WebSocket upgrade after a middleware chain): count it out, unrecorded. */
+  forget(): void
   /** The thread is stopping: ask clients to close their connections. */
   readonly closing: boolean
 }
@@ -165,6 +169,7 @@ export class Exchange implements ResponseHandler, Finished {
 
   /** Failover moved the request to another server (of table, which may be newer than the one it began on). */
   moveTo(table: RouteTable, service: number, server: number, ctl: RequestController, head: string): void {
+    this.attempts++
     if (table !== this.table) this.router = table.routerIndex(this.table.routerNames[this.router]!)
     this.table = table
     this.service = service
@@ -280,12 +285,19 @@ export class Exchange implements ResponseHandler, Finished {
     this.finish()
   }
 
+  /** Another exchange took the client (a WebSocket upgrade that passed a middleware chain): this one ends unrecorded. */
+  handOff(): void {
+    if (this.finished) return
+    this.finished = true
+    this.sink.forget()
+  }
+
   /** Request body flow control: uWS pauses while the upstream socket is full. */
   onRequestDrain(): void {
     if (!this.aborted) this.res.resume()
   }
 
-  private finish(): void {
+  protected finish(): void {
     if (this.finished) return
     this.finished = true
     this.sink.done(this)

@@ -39,7 +39,7 @@ export class Failover {
       if (service < 0) return false
       x.tried = 0
     } else x.tried |= 1 << (x.server - r.table.firstServer(service))
-    if (++x.attempts >= Math.min(MAX_ATTEMPTS, r.table.serverCountOf(service))) return false
+    if (x.attempts + 1 >= Math.min(MAX_ATTEMPTS, r.table.serverCountOf(service))) return false
     const next = r.wrr.pick(service, x.tried)
     if (next < 0 || (r.table === x.table && next === x.server)) return false
     const head = r.table.passHostHeader(service) ? x.head : withHost(x.head, serverHost(r, next))

@@ -1,7 +1,7 @@
 // The request hot path of one worker: match, pick, forward. Matching and the
 // WRR pick allocate nothing; the rest allocates what forwarding needs (the
 // head string, one Exchange).
-import type { HttpRequest, HttpResponse } from 'uWebSockets.js'
+import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js'
 import type { MatchRequest } from '../rules/index.js'
 import type { RouteTable } from '../table/reader.js'
 import type { SmoothWRR } from '../balancer/wrr.js'
@@ -10,6 +10,8 @@ import { buildHead, BODY_NONE, type ForwardInfo, type HeadResult, type HeaderSou
 import { Exchange, type ExchangeSink, type Finished, type AccessFields } from './exchange.js'
 import type { Logger } from '../log.js'
 import { clientAddress } from './client-address.js'
+import { isUpgradeRequest, startUpgrade } from './upgrade-start.js'
+import type { WebSocketSettings } from './websocket-bridge.js'
 import type { Failover } from './failover.js'
 import type { Chains } from '../middlewares/chains.js'
 import { startFlow, type FlowContext } from '../middlewares/flow.js'
@@ -33,6 +35,7 @@ export interface HandlerContext {
   requests: number
   /** The access log is on: keep what its lines need. */
   logging: boolean
+  webSocket: WebSocketSettings
   /** Sends failed requests to another server, and keeps passive health. */
   failover: Failover
 }
@@ -60,20 +63,27 @@ class RequestView implements MatchRequest {
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 
 
-export function createHandler(ctx: HandlerContext, ep: number, epPort: number): (res: HttpResponse, req: HttpRequest) => void {
+/** Serves a request; context is given for a WebSocket upgrade request (uWS's upgrade handler). */
+export type Handler = (res: HttpResponse, req: HttpRequest, context?: us_socket_context_t) => void
+
+export function createHandler(ctx: HandlerContext, ep: number, epPort: number): Handler {
   const view = new RequestView()
   // A request pier answers itself (404, 503, 400, 501, 500), reported like an exchange.
-  const own: Finished = { table: ctx.routing().table, ep, router: -1, service: -1, server: -1, status: 0, method: '', startedAt: 0, headersAt: -1, bytesOut: 0, bytesIn: 0, log: null }
+  const own: Finished = { table: ctx.routing().table, ep, router: -1, service: -1, server: -1, status: 0, method: '', startedAt: 0, headersAt: -1, bytesOut: 0, bytesIn: 0, attempts: 0, log: null }
   /** ctx.requests when pier last answered itself: a failure after that must not answer twice. */
   let repliedTo = -1
-  const reply = (res: HttpResponse, req: HttpRequest, router: number, service: number, status: string, body: string, close: boolean, startedAt: number): void => {
+  const reply = (res: HttpResponse, req: HttpRequest, router: number, service: number, status: string, body: string, close: boolean, startedAt: number, header?: [string, string]): void => {
     // The access log reads the client address, which uWS forbids once the response ended.
     own.log = ctx.logging
       ? { clientIP: clientAddress(res), target: view.target(), host: view.host, userAgent: req.getHeader('user-agent'), referer: req.getHeader('referer') }
       : null
     own.table = ctx.routing().table
     repliedTo = ctx.requests
-    res.cork(() => res.writeStatus(status).writeHeader('content-type', 'text/plain; charset=utf-8').end(body, close))
+    res.cork(() => {
+      res.writeStatus(status).writeHeader('content-type', 'text/plain; charset=utf-8')
+      if (header) res.writeHeader(header[0], header[1])
+      res.end(body, close)
+    })
     own.router = router
     own.service = service
     own.status = Number(status.slice(0, 3))
@@ -84,7 +94,7 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
   }
   // Reused for every request: buildHead and pool.request read them before returning.
   // options[2 * isHead + idempotent]
-  const fwd: ForwardInfo = { method: '', target: '', host: '', clientIP: '', forwardedHost: '', port: epPort, server: ctx.serverName }
+  const fwd: ForwardInfo = { method: '', target: '', host: '', clientIP: '', forwardedHost: '', port: epPort, server: ctx.serverName, upgrade: false }
   const options: RequestOptions[] = [false, true].flatMap((isHead) =>
     [false, true].map((idempotent) => ({ headersTimeoutMs: ctx.headersTimeoutMs, isHead, idempotent })),
   )
@@ -113,9 +123,17 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
         const server = wrr.pick(flow.service)
         if (server < 0) return void flow.answer(503, [], 'Service Unavailable')
         fwd.overrides = flow.overrides
+        fwd.upgrade = flow.upgrade !== null
         const head = upstreamHead(flow, table, flow.service, server, flow.method, flow.target(), flow.host, flow.originalHost, flow.clientIP)
         fwd.overrides = null
         if (head.status !== 0) return void flow.answer(head.status, [], head.reason)
+        if (flow.upgrade !== null) {
+          // The chain let a WebSocket upgrade through: the upgrade takes the client from here.
+          const x = flow.x
+          const refused = startUpgrade(ctx, flow.res, flow, flow.upgrade, head.head, head.body, table, ep, flow.router, flow.service, server, x.startedAt, x.log, pools[server]!)
+          if (refused !== null) return void flow.answer(Number(refused.status.slice(0, 3)), refused.header ? [...refused.header] : [], refused.reason)
+          return x.handOff()
+        }
         flow.x.server = server
         flow.x.chain = flow
         flow.x.send(pools[server]!, head.head, head.body, optionsFor(flow.method, head.body), IDEMPOTENT.has(flow.method), ctx.failover)
@@ -123,7 +141,7 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
       },
     },
   }
-  return (res, req) => {
+  return (res, req, context) => {
     let x: Exchange | null = null
     ctx.requests++
     const startedAt = performance.now()
@@ -138,16 +156,22 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
       view.method = req.getCaseSensitiveMethod()
       const router = table.match(view, ep)
       if (router < 0) return reply(res, req, -1, -1, '404 Not Found', '404 page not found\n', ctx.sink.closing, startedAt)
-      if (table.chainPhases(router, ep) !== 0) return startFlow(flows, res, req, routing, router, view, startedAt)
+      if (table.chainPhases(router, ep) !== 0) return startFlow(flows, res, req, routing, router, view, startedAt, context !== undefined && isUpgradeRequest(req) ? context : null)
       const service = table.serviceOf(router)
       const server = wrr.pick(service)
       if (server < 0) return reply(res, req, router, service, '503 Service Unavailable', 'Service Unavailable', ctx.sink.closing, startedAt)
       const method = view.method
       const clientIP = clientAddress(res)
+      fwd.upgrade = context !== undefined && isUpgradeRequest(req)
       const head = upstreamHead(req, table, service, server, method, view.target(), view.host, view.host, clientIP)
       if (head.status !== 0) return reply(res, req, router, service, head.status === 400 ? '400 Bad Request' : '501 Not Implemented', head.reason, ctx.sink.closing, startedAt)
       const body = head.body
       const log: AccessFields | null = ctx.logging ? { clientIP, target: fwd.target, host: view.host, userAgent: head.userAgent, referer: head.referer } : null
+      if (fwd.upgrade) {
+        const refused = startUpgrade(ctx, res, req, context!, head.head, body, table, ep, router, service, server, startedAt, log, pools[server]!)
+        if (refused !== null) reply(res, req, router, service, refused.status, refused.reason, ctx.sink.closing, startedAt, refused.header)
+        return
+      }
       x = new Exchange(res, table, ep, method, router, service, server, startedAt, log, ctx.sink)
       x.send(pools[server]!, head.head, body, optionsFor(method, body), IDEMPOTENT.has(method), ctx.failover)
       if (body !== BODY_NONE) {

@@ -4,6 +4,9 @@ import type { MessagePort } from 'node:worker_threads'
 import type { MetricsSnapshot } from '../metrics/snapshot.js'
 import type { AccessLogFormat } from '../accesslog/format.js'
 import type { SharedInput } from '../middlewares/shared-state.js'
+import type { WebSocketSettings } from './websocket-bridge.js'
+import type { AccessLogFilters } from '../accesslog/filters.js'
+import type { AccessLogFields } from '../accesslog/fields.js'
 
 export interface WorkerEntryPoint {
   name: string
@@ -26,10 +29,12 @@ export interface ServeInput {
   entryPoints: WorkerEntryPoint[]
   /** The table in force when the worker starts; later ones arrive as TableMessage. */
   table: TableRef
-  log: { level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'; format: 'common' | 'json' }
+  /** toPrimary: the log goes to a file the primary owns (and rotates): post lines to it. */
+  log: { level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'; format: 'common' | 'json'; toPrimary: boolean }
   transport: { responseHeaderTimeoutMs: number; dialTimeoutMs: number; maxConnsPerServer: number }
+  webSocket: WebSocketSettings
   /** Prometheus buckets (seconds); the access log format when it is on. */
-  observe: { buckets?: number[]; accessLog?: { format: AccessLogFormat; counter: SharedArrayBuffer } }
+  observe: { buckets?: number[]; accessLog?: { format: AccessLogFormat; counter: SharedArrayBuffer; filters?: AccessLogFilters; fields?: AccessLogFields } }
   /** Rate-limit and in-flight counters every thread shares. */
   shared: SharedInput
 }
@@ -47,7 +52,11 @@ export interface DrainMessage {
 export interface RetireMessage {
   type: 'retire'
 }
-export type ToWorker = TableMessage | DrainMessage | RetireMessage
+/** The drain's grace period is over: close every WebSocket with 1001. */
+export interface CloseWebSocketsMessage {
+  type: 'close-websockets'
+}
+export type ToWorker = TableMessage | DrainMessage | RetireMessage | CloseWebSocketsMessage
 
 // worker -> primary
 export interface ListeningMessage {
@@ -76,10 +85,15 @@ export interface MetricsMessage {
   type: 'metrics'
   snapshot: MetricsSnapshot
 }
+/** One line of pier's own log, formatted, for the primary's log file. */
+export interface LogMessage {
+  type: 'log'
+  line: string
+}
 /** Formatted access log lines, newline-terminated, and how many. */
 export interface AccessLogMessage {
   type: 'accesslog'
   lines: string
   count: number
 }
-export type FromWorker = ListeningMessage | FailedMessage | DrainedMessage | RetiringMessage | MetricsMessage | AccessLogMessage
+export type FromWorker = ListeningMessage | FailedMessage | DrainedMessage | RetiringMessage | MetricsMessage | AccessLogMessage | LogMessage

@@ -70,6 +70,8 @@ function visit(k: string, v: string): void {
     case 'x-forwarded-port':
     case 'x-forwarded-server':
     case 'x-real-ip':
+    // pier re-frames WebSocket messages, so no extension can be agreed end to end (see upgrade-exchange.ts).
+    case 'sec-websocket-extensions':
       return
   }
   if (k.startsWith('proxy-')) return
@@ -102,6 +104,8 @@ export interface ForwardInfo {
   port: number
   /** Host name of this proxy for X-Forwarded-Server. */
   server: string
+  /** A WebSocket upgrade: the head asks the backend to switch (and X-Forwarded-Proto says ws, as Traefik's does). */
+  upgrade: boolean
   /**
    * Values a middleware set for the headers pier writes itself (a headers
    * middleware's X-Forwarded-Proto: https), [lower-case name, value] flat;
@@ -118,7 +122,7 @@ function forwardedHeaders(f: ForwardInfo, xff: string): string {
     ['x-forwarded-for', xff],
     ['x-forwarded-host', f.forwardedHost],
     ['x-forwarded-port', String(f.port)],
-    ['x-forwarded-proto', 'http'],
+    ['x-forwarded-proto', f.upgrade ? 'ws' : 'http'],
     ['x-forwarded-server', f.server],
     ['x-real-ip', f.clientIP],
   ] as const) {
@@ -166,13 +170,13 @@ export function buildHead(req: HeaderSource, f: ForwardInfo): HeadResult {
   }
   const xff = forwardedFor ? `${forwardedFor}, ${f.clientIP}` : f.clientIP
   if (f.overrides) {
-    r.head = `${f.method} ${f.target} HTTP/1.1\r\nhost: ${f.host}\r\n${out}${framing}${forwardedHeaders(f, xff)}\r\n`
+    r.head = `${f.method} ${f.target} HTTP/1.1\r\nhost: ${f.host}\r\n${out}${framing}${f.upgrade ? 'connection: upgrade\r\nupgrade: websocket\r\n' : ''}${forwardedHeaders(f, xff)}\r\n`
     return r
   }
   r.head =
-    `${f.method} ${f.target} HTTP/1.1\r\nhost: ${f.host}\r\n${out}${framing}` +
+    `${f.method} ${f.target} HTTP/1.1\r\nhost: ${f.host}\r\n${out}${framing}${f.upgrade ? 'connection: upgrade\r\nupgrade: websocket\r\n' : ''}` +
     `x-forwarded-for: ${xff}\r\nx-forwarded-host: ${f.forwardedHost}\r\nx-forwarded-port: ${f.port}\r\n` +
-    `x-forwarded-proto: http\r\nx-forwarded-server: ${f.server}\r\nx-real-ip: ${f.clientIP}\r\n\r\n`
+    `x-forwarded-proto: ${f.upgrade ? 'ws' : 'http'}\r\nx-forwarded-server: ${f.server}\r\nx-real-ip: ${f.clientIP}\r\n\r\n`
   return r
 }
 

@@ -25,11 +25,13 @@ import { HealthView } from '../balancer/health-board.js'
 import { PassiveHealth } from '../balancer/passive.js'
 import { Failover } from './failover.js'
 import { UWS_IDLE_CLOSE_MS } from './uws-idle.js'
+import { webSocketBehavior } from './websocket-behavior.js'
+import { closeAllWebSockets } from './websocket-bridge.js'
 
 
 export default async function serve(input: ServeInput): Promise<void> {
-  const log = createLogger(input.log, { worker: input.id })
   const post = (m: FromWorker): void => input.port.postMessage(m)
+  const log = createLogger(input.log.toPrimary ? { ...input.log, write: (line) => post({ type: 'log', line }) } : input.log, { worker: input.id })
   const pools = new Pools({ maxConnsPerServer: input.transport.maxConnsPerServer, dialTimeoutMs: input.transport.dialTimeoutMs })
   const wrr = new SmoothWRR()
   const middlewares = new MiddlewareSet({ shared: new SharedState(input.shared), dialTimeoutMs: input.transport.dialTimeoutMs, headersTimeoutMs: input.transport.responseHeaderTimeoutMs })
@@ -73,7 +75,7 @@ export default async function serve(input: ServeInput): Promise<void> {
     recorder.record(f.ep, router, service, f.status, (now - f.startedAt) * 1e6, f.headersAt < 0 ? -1 : (f.headersAt - f.startedAt) * 1e6, methodIndex(f.method), f.bytesOut, f.bytesIn)
     if (accessLog && f.log) {
       const l = f.log
-      accessLog.push(l.clientIP, f.method, l.target, 'HTTP/1.1', f.status, f.bytesOut, f.router >= 0 ? t.routerNames[f.router]! : '', f.service >= 0 ? t.serviceNames[f.service]! : '', f.server >= 0 ? t.serverUrls[f.server]! : '', now - f.startedAt, timeOrigin + f.startedAt, l.userAgent, l.referer, t.entryPoints[f.ep], l.host)
+      accessLog.push(l.clientIP, f.method, l.target, 'HTTP/1.1', f.status, f.bytesOut, f.router >= 0 ? t.routerNames[f.router]! : '', f.service >= 0 ? t.serviceNames[f.service]! : '', f.server >= 0 ? t.serverUrls[f.server]! : '', now - f.startedAt, timeOrigin + f.startedAt, l.userAgent, l.referer, t.entryPoints[f.ep], l.host, f.attempts)
     }
   }
   let inflight = 0
@@ -87,6 +89,9 @@ export default async function serve(input: ServeInput): Promise<void> {
       record(f)
       if (--inflight === 0 && onIdle) onIdle()
     },
+    forget(): void {
+      if (--inflight === 0 && onIdle) onIdle()
+    },
     record,
   }
   const ctx: HandlerContext = {
@@ -97,6 +102,7 @@ export default async function serve(input: ServeInput): Promise<void> {
     log,
     requests: 0,
     logging: accessLog !== undefined,
+    webSocket: input.webSocket,
     failover: new Failover(() => routing, new PassiveHealth()),
   }
 
@@ -105,7 +111,8 @@ export default async function serve(input: ServeInput): Promise<void> {
     input.entryPoints.map(
       (ep, i) =>
         new Promise<void>((resolve, reject) => {
-          const app = uWS.App().any('/*', createHandler(ctx, i, ep.port))
+          const handler = createHandler(ctx, i, ep.port)
+          const app = uWS.App().ws('/*', webSocketBehavior(input.webSocket, handler)).any('/*', handler)
           const cb = (ls: uWS.us_listen_socket | false): void => {
             if (!ls) return reject(new Error(`cannot listen on ${ep.host || '*'}:${ep.port} for entrypoint ${ep.name} (address in use or not permitted)`))
             sockets.push(ls)
@@ -132,6 +139,8 @@ export default async function serve(input: ServeInput): Promise<void> {
     const retire = (reason: string): void => {
       if (sink.closing) return
       stopAccepting()
+      // WebSockets cannot move to another thread: their clients reconnect (1001, going away).
+      closeAllWebSockets()
       post({ type: 'retiring', id: input.id, reason })
       let seen = -1
       let quietSince = 0
@@ -166,6 +175,9 @@ export default async function serve(input: ServeInput): Promise<void> {
           post({ type: 'drained', id: input.id })
         }
         if (inflight === 0) onIdle()
+      } else if (m.type === 'close-websockets') {
+        const n = closeAllWebSockets()
+        if (n > 0) log.info('grace period over: WebSockets closed (1001)', { count: n })
       }
     })
   })

@@ -11,6 +11,8 @@ export interface Parsed {
   /** Bytes of the input after the end of the response. */
   extra: number
   error: { code: string; reason: string | undefined } | null
+  /** A 101 ended the exchange (upgrade requests only). */
+  upgraded: boolean
 }
 
 /**
@@ -18,9 +20,9 @@ export interface Parsed {
  * after the last byte. Each piece is copied into a reused buffer (with stale
  * bytes after it), as the connection's shared read buffer would be.
  */
-export function parse(raw: string | Buffer, splits: number[] = [], opts: { isHead?: boolean; eof?: boolean } = {}): Parsed {
+export function parse(raw: string | Buffer, splits: number[] = [], opts: { isHead?: boolean; eof?: boolean; upgrade?: boolean } = {}): Parsed {
   const bytes = typeof raw === 'string' ? Buffer.from(raw, 'latin1') : raw
-  const out: Parsed = { heads: [], body: '', trailers: null, keepAlive: false, extra: 0, error: null }
+  const out: Parsed = { heads: [], body: '', trailers: null, keepAlive: false, extra: 0, error: null, upgraded: false }
   const sink: ParserSink = {
     onHead(head: Head, contentLength: number) {
       out.heads.push({ status: head.status, statusText: head.statusText, headers: head.headers.slice(), contentLength })
@@ -32,7 +34,7 @@ export function parse(raw: string | Buffer, splits: number[] = [], opts: { isHea
     },
   }
   const parser = new ResponseParser(sink)
-  parser.reset(opts.isHead ?? false)
+  parser.reset(opts.isHead ?? false, opts.upgrade ?? false)
   const reuse = Buffer.alloc(bytes.length + 16, 0x58)
   const cuts = [...splits.filter((s) => s > 0 && s < bytes.length).sort((a, b) => a - b), bytes.length]
   let from = 0
@@ -55,6 +57,7 @@ export function parse(raw: string | Buffer, splits: number[] = [], opts: { isHea
     if (!parser.finish()) out.error = { code: parser.error!.code, reason: parser.error!.reason }
   }
   if (parser.done) {
+    out.upgraded = parser.upgraded
     out.trailers = parser.trailers
     out.keepAlive = parser.keepAlive
   }

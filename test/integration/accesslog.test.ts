@@ -61,3 +61,36 @@ for (const format of ['common', 'json'] as const) {
     t.equal(counts.size, N, 'RequestCount is unique per line')
   })
 }
+
+t.test('filters and fields honoured end to end; pier log in a file, worker lines included', async (t) => {
+  const backend = await startBackend('hello')
+  const dir = mkdtempSync(join(tmpdir(), 'pier-accesslog-'))
+  const routes = join(dir, 'routes.yml')
+  const file = join(dir, 'access.log')
+  const logFile = join(dir, 'pier.log')
+  writeFileSync(routes, JSON.stringify({ http: { routers: { app: { rule: 'Host(`app.local`)', service: 'app' } }, services: { app: { loadBalancer: { servers: [{ url: backend.url }] } } } } }))
+  const web = await freePort()
+  const pier = await startPier([
+    `--entrypoints.web.address=127.0.0.1:${web}`, `--providers.file.filename=${routes}`, '--workers=2', '--log.level=DEBUG', `--log.filePath=${logFile}`,
+    `--accesslog.filepath=${file}`, '--accesslog.format=json', '--accesslog.filters.statusCodes=404,500-599',
+    '--accesslog.fields.names.ClientHost=drop', '--accesslog.fields.headers.names.User-Agent=keep', '--accesslog.fields.queryParameters.defaultMode=drop',
+  ], { ready: false })
+  t.teardown(async () => {
+    await pier.stop()
+    await backend.close()
+  })
+  await waitFor(() => existsSync(logFile) && /pier ready/.test(readFileSync(logFile, 'utf8')), 15_000, 'pier ready, in its log file')
+  t.notMatch(pier.logs(), /pier ready/, 'not on stderr')
+  t.match(readFileSync(logFile, 'utf8'), /route table swapped.*worker=\d/, "worker threads' lines reach the file")
+  await waitFor(async () => (await get(web, 'app.local', '/ready')).status === 200, 10_000, 'route')
+  for (let i = 0; i < 10; i++) await get(web, i % 2 ? 'app.local' : 'nope.local', `/q/${i}?secret=1`, { headers: { 'user-agent': 'pier-test/1' } })
+  const lines = await waitFor(() => {
+    const l = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []
+    return l.length >= 5 ? l : undefined
+  }, 10_000, 'five lines')
+  await new Promise((r) => setTimeout(r, 300))
+  const all = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+  t.equal(all.length, 5, 'only the 404s are logged')
+  t.ok(all.every((o) => o.DownstreamStatus === 404 && o.ClientHost === undefined && /^\/q\/\d+$/.test(o.RequestPath) && o['request_User-Agent'] === 'pier-test/1'), JSON.stringify(all[0]))
+  t.ok(lines.length >= 5)
+})

@@ -128,6 +128,7 @@ const bad: Array<[string, string, string, RegExp]> = [
   ['nested.yml', 'configFile: other.yml\n', 'CONFIG_BAD_VALUE', /configFile cannot be set inside a config file/],
   ['empty.yml', 'providers:\n  file:\n    filename:\n', 'CONFIG_MISSING_VALUE', /no value for providers\.file\.filename \(.*empty\.yml line 3\): expected a value/],
   ['scalar.yml', 'just text\n', 'CONFIG_FILE', /expected a mapping/],
+  ['loop.yml', 'a: &x\n  b: *x\n', 'CONFIG_FILE', /line 2: a\.b\.b.*nests too deeply \(an alias loop\?\)/],
 ]
 
 for (const [name, content, code, re] of bad) {

@@ -36,4 +36,6 @@ t.test('documented defaults match the parser', async (t) => {
   t.equal(def('providers.docker.defaultRule'), c.providers.docker!.defaultRule)
   t.equal(def('log.level'), c.log.level)
   t.equal(def('accessLog.format'), c.accessLog!.format)
+  t.equal(def('webSocket.maxMessageSize'), `${c.webSocket.maxMessageSize / 1048576}MiB`)
+  t.equal(def('webSocket.compression'), String(c.webSocket.compression))
 })

@@ -27,7 +27,7 @@ t.test('defaults', async (t) => {
   t.equal(c.ping, false)
   t.equal(c.metrics, undefined)
   t.equal(c.accessLog, undefined)
-  t.same(c.log, { level: 'INFO', format: 'common' })
+  t.same(c.log, { level: 'INFO', format: 'common', maxSize: 0, maxBackups: 0, maxAge: 0, compress: false })
   t.equal(c.workers, availableParallelism())
   t.same(c.serversTransport, { responseHeaderTimeoutMs: 0, dialTimeoutMs: 30000, maxIdleConnsPerHost: 64 })
   t.same(c.lifecycle, { graceTimeOutMs: 10000 })
@@ -62,6 +62,9 @@ const cases: Array<[string, string[], NodeJS.ProcessEnv, (c: StaticConfig) => un
   ['timeouts', ['--serversTransport.forwardingTimeouts.responseHeaderTimeout=1m30s', '--serverstransport.forwardingtimeouts.dialtimeout=500ms'], {}, (c) => [c.serversTransport.responseHeaderTimeoutMs, c.serversTransport.dialTimeoutMs], [90000, 500]],
   ['maxIdleConnsPerHost', ['--serversTransport.maxIdleConnsPerHost=8'], {}, (c) => c.serversTransport.maxIdleConnsPerHost, 8],
   ['graceTimeOut', ['--lifecycle.graceTimeOut=2.5s'], {}, (c) => c.lifecycle.graceTimeOutMs, 2500],
+  ['webSocket defaults', [], {}, (c) => c.webSocket, { maxMessageSize: 16 << 20, compression: false }],
+  ['webSocket sizes', ['--webSocket.maxMessageSize=64KiB', '--websocket.compression'], {}, (c) => c.webSocket, { maxMessageSize: 65536, compression: true }],
+  ['webSocket plain bytes', ['--webSocket.maxMessageSize=1000'], {}, (c) => c.webSocket.maxMessageSize, 1000],
   // docker, v2/v3
   ['docker bare', ['--providers.docker'], {}, (c) => c.providers.docker, { endpoint: 'unix:///var/run/docker.sock', exposedByDefault: true, defaultRule: 'Host(`{{ normalize .Name }}`)', watch: true, allowEmptyServices: false, useBindPortIP: false, v1: false }],
   ['docker=true', ['--providers.docker=true'], {}, (c) => c.providers.docker?.endpoint, 'unix:///var/run/docker.sock'],
@@ -84,6 +87,18 @@ const cases: Array<[string, string[], NodeJS.ProcessEnv, (c: StaticConfig) => un
       api: { insecure: true, dashboard: true }, eps: { web: { host: '', port: 80 }, traefik: { host: '', port: 8080 } }, level: 'DEBUG' }],
   ['v1 endpoint space-separated', ['--docker', '--docker.endpoint', 'tcp://host:2378'], {}, (c) => c.providers.docker?.endpoint, 'tcp://host:2378'],
   ['v1 exposedbydefault and network', ['--docker.exposedbydefault=false', '--docker.network=proxy'], {}, (c) => [c.providers.docker?.exposedByDefault, c.providers.docker?.network, c.providers.docker?.v1], [false, 'proxy', true]],
+  // swarm: v3 provider, v2 and v1 swarmMode of the docker provider
+  ['swarm bare', ['--providers.swarm'], {}, (c) => [c.providers.swarm, c.providers.docker],
+    [{ name: 'swarm', endpoint: 'unix:///var/run/docker.sock', exposedByDefault: true, defaultRule: 'Host(`{{ normalize .Name }}`)', watch: true, allowEmptyServices: false, v1: false, refreshMs: 15000 }, undefined]],
+  ['swarm options', ['--providers.swarm.endpoint=tcp://manager:2375', '--providers.swarm.network=proxy', '--providers.swarm.refreshSeconds=30', '--providers.swarm.exposedByDefault=false', '--providers.swarm.constraints=Label(`a`,`b`)', '--providers.swarm.allowEmptyServices', '--providers.swarm.watch=false', '--providers.swarm.defaultRule=Host(`{{ .Name }}.lan`)'], {},
+    (c) => c.providers.swarm,
+    { name: 'swarm', endpoint: 'tcp://manager:2375', network: 'proxy', refreshMs: 30000, exposedByDefault: false, constraints: 'Label(`a`,`b`)', allowEmptyServices: true, watch: false, defaultRule: 'Host(`{{ .Name }}.lan`)', v1: false }],
+  ['swarm beside docker', ['--providers.docker', '--providers.swarm.network=proxy'], {}, (c) => [c.providers.docker?.v1, c.providers.swarm?.name, c.providers.swarm?.network], [false, 'swarm', 'proxy']],
+  ['v2 swarmMode: the docker provider reads services, names stay @docker', ['--providers.docker.swarmMode=true', '--providers.docker.swarmModeRefreshSeconds=5', '--providers.docker.network=proxy'], {},
+    (c) => [c.providers.docker, c.providers.swarm?.name, c.providers.swarm?.refreshMs, c.providers.swarm?.network], [undefined, 'docker', 5000, 'proxy']],
+  ['v1 --docker.swarmmode', ['--docker', '--docker.swarmmode', '--docker.domain=swarm.lan'], {}, (c) => [c.providers.docker, c.providers.swarm?.name, c.providers.swarm?.v1, c.providers.swarm?.domain, c.providers.swarm?.refreshMs], [undefined, 'docker', true, 'swarm.lan', 15000]],
+  ['swarmMode=false keeps containers', ['--providers.docker.swarmMode=false'], {}, (c) => [c.providers.docker?.endpoint, c.providers.swarm], ['unix:///var/run/docker.sock', undefined]],
+  ['swarm endpoint from DOCKER_HOST', ['--providers.swarm'], { DOCKER_HOST: 'tcp://m:2375' }, (c) => c.providers.swarm?.endpoint, 'tcp://m:2375'],
   ['v1 --web.address', ['--web.address=:9090'], {}, (c) => [c.api, c.entryPoints.traefik], [{ insecure: true, dashboard: true }, { host: '', port: 9090 }]],
   // API, ping, metrics, access log
   ['api.insecure adds the traefik entrypoint', ['--api.insecure=true'], {}, (c) => [c.api, c.entryPoints.traefik], [{ insecure: true, dashboard: true }, { host: '', port: 8080 }]],
@@ -125,8 +140,14 @@ const errors: Array<[string[], string, RegExp, NodeJS.ProcessEnv?]> = [
   [['--frobnicate'], 'CONFIG_UNKNOWN_KEY', /^unknown option --frobnicate$/],
   [['--tracing.jaeger'], 'CONFIG_UNSUPPORTED', /--tracing\.jaeger is not supported by pier \(tracing/],
   [['--entrypoints.websecure.http.tls=true'], 'CONFIG_UNSUPPORTED', /of an entrypoint, pier supports address and http\.middlewares/],
-  [['--providers.kubernetesCRD'], 'CONFIG_UNSUPPORTED', /file and docker providers/],
+  [['--providers.kubernetesCRD'], 'CONFIG_UNSUPPORTED', /file, docker and swarm providers/],
+  [['--providers.swarm.httpClientTimeout=5s'], 'CONFIG_UNSUPPORTED', /of the swarm provider, pier supports endpoint/],
+  [['--providers.swarm.refreshSeconds=0'], 'CONFIG_BAD_VALUE', /--providers\.swarm\.refreshSeconds: expected a duration of at least 1s/],
+  [['--providers.docker.swarmMode', '--providers.swarm'], 'CONFIG_CONFLICT', /swarmMode \(v2\) and providers\.swarm \(v3\)/],
+  [['--docker.swarmMode', '--docker.useBindPortIP'], 'CONFIG_CONFLICT', /^docker\.useBindPortIP does not apply to swarmMode/],
   [['--workers=abc'], 'CONFIG_BAD_VALUE', /bad value "abc" for --workers: expected a positive integer/],
+  [['--webSocket.maxMessageSize=16 parsecs'], 'CONFIG_BAD_VALUE', /bad value "16 parsecs" for --webSocket\.maxMessageSize: expected a size in bytes such as 65536, 64KiB or 16MiB, from 125 to 1073741824/],
+  [['--webSocket.maxMessageSize=2GiB'], 'CONFIG_BAD_VALUE', /--webSocket\.maxMessageSize/],
   [['--workers=0'], 'CONFIG_BAD_VALUE', /--workers/],
   [['--entrypoints.web.address=80'], 'CONFIG_BAD_VALUE', /bad value "80" for --entrypoints\.web\.address: expected an address \[host\]:port/],
   [['--entrypoints.web.address=:70000'], 'CONFIG_BAD_VALUE', /port from 1 to 65535/],

@@ -11,7 +11,7 @@ import { Publisher } from '../../src/primary/publisher.js'
 import { RuntimeState } from '../../src/primary/state.js'
 import { buildConfig } from '../../src/providers/docker/builder.js'
 import type { ContainerInfo } from '../../src/providers/docker/container.js'
-import { checkRule } from '../../src/providers/docker/provider.js'
+import { checkRule } from '../../src/providers/docker/settings.js'
 import { RouteTable } from '../../src/table/reader.js'
 import { buildOptions, ctr } from '../helpers/containers.js'
 

@@ -11,7 +11,7 @@ import { Publisher } from '../../src/primary/publisher.js'
 import { RuntimeState } from '../../src/primary/state.js'
 import { buildConfig } from '../../src/providers/docker/builder.js'
 import type { ContainerInfo } from '../../src/providers/docker/container.js'
-import { checkRule } from '../../src/providers/docker/provider.js'
+import { checkRule } from '../../src/providers/docker/settings.js'
 import { buildFileConfig } from '../../src/providers/file/build.js'
 import { RouteTable } from '../../src/table/reader.js'
 import { buildOptions, ctr } from '../helpers/containers.js'
@@ -107,7 +107,6 @@ for (const [what, labels, error] of disablingV1) {
 // Labels that change nothing about who may reach what: the router stays, with a warning.
 const ignoring: [string, Record<string, string>][] = [
   ['observability', { 'traefik.http.routers.r.observability.accesslogs': 'false' }],
-  ['flush interval', { 'traefik.http.services.r.loadbalancer.responseforwarding.flushinterval': '10ms' }],
   ['v1 balancing method', { 'traefik.backend.loadbalancer.method': 'drr' }],
 ]
 
@@ -121,6 +120,27 @@ for (const [what, labels] of ignoring) {
     t.ok(p.table().routerNames.includes('r@docker'))
   })
 }
+
+t.test('responseForwarding.flushInterval is read (pier flushes at once, which meets any interval): no warning, shown in the API', async (t) => {
+  const p = primary(t)
+  const base = { 'traefik.http.routers.r.rule': host('r'), 'traefik.http.routers.r.service': 'r', 'traefik.http.services.r.loadbalancer.server.port': '80' }
+  const built = p.docker([ctr('r', { labels: { ...base, 'traefik.http.services.r.loadbalancer.responseforwarding.flushinterval': '-1' } })])
+  t.same(built.warnings, [])
+  t.equal(p.state.routers['r@docker']!.status, 'enabled')
+  t.match(rawData(p.state), { services: { 'r@docker': { loadBalancer: { responseForwarding: { flushInterval: '-1' } } } } })
+  const bad = p.docker([ctr('r', { labels: { ...base, 'traefik.http.services.r.loadbalancer.responseforwarding.flushinterval': 'soon' } })])
+  t.match(bad.warnings, [{ code: 'DOCKER_BAD_LABEL', label: 'traefik.http.services.r.loadbalancer.responseforwarding.flushinterval' }], 'a bad value is named and dropped')
+  t.equal(p.state.routers['r@docker']!.status, 'enabled')
+  p.file(`
+http:
+  routers:
+    f: { rule: "${host('f')}", service: s }
+  services:
+    s: { loadBalancer: { responseForwarding: { flushInterval: 100ms }, servers: [{ url: "http://127.0.0.1:1" }] } }
+`)
+  t.equal(p.state.routers['f@file']!.status, 'enabled')
+  t.match(rawData(p.state), { services: { 's@file': { loadBalancer: { responseForwarding: { flushInterval: '100ms' } } } } })
+})
 
 t.test('a label-less router reference is not a TLS or middleware request', async (t) => {
   const p = primary(t)

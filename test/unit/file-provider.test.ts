@@ -113,6 +113,7 @@ const bad: Array<[string, string, string, RegExp[], string[]]> = [
   ['missing url', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {servers: [{weight: 1}]}}\n', [/servers\[0\]: url must be text such as http:\/\/127\.0\.0\.1:8080, not undefined/], ['FILE_BAD_VALUE']],
   ['bad weights', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {servers: [{url: "http://a:1", weight: -2}, {url: "http://a:2", weight: 1.5}, {url: "http://a:3", weight: heavy}]}}\n',
     [/servers\[0\]: weight must be a non-negative integer, not number -2/, /servers\[1\]: weight must be a non-negative integer, not number 1\.5/, /servers\[2\]: weight must be a non-negative integer, not string "heavy"/], ['FILE_BAD_VALUE', 'FILE_BAD_VALUE', 'FILE_BAD_VALUE']],
+  ['bad flushInterval', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {responseForwarding: {flushInterval: soon}, servers: []}}\n', [/service "s": loadBalancer\.responseForwarding\.flushInterval must be a duration such as 100ms or -1, not string "soon"/], ['FILE_BAD_VALUE']],
   ['bad passHostHeader', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {passHostHeader: maybe, servers: []}}\n', [/service "s": loadBalancer\.passHostHeader must be true or false, not string "maybe"/], ['FILE_BAD_VALUE']],
   ['servers not a list', 'r.yml', 'http:\n  services:\n    s: {loadBalancer: {servers: {url: "http://a:1"}}}\n', [/service "s": loadBalancer\.servers must be a list, not a mapping/], ['FILE_BAD_VALUE']],
   ['no loadBalancer', 'r.yml', 'http:\n  services:\n    s: {}\n', [/service "s": loadBalancer is missing/], ['FILE_MISSING']],
@@ -121,6 +122,8 @@ const bad: Array<[string, string, string, RegExp[], string[]]> = [
   ['top-level typo', 'r.yml', 'htp:\n  routers: {}\n', [/^r\.yml: unknown key htp; did you mean http\?/], ['FILE_UNKNOWN_KEY']],
   ['@ in a name', 'r.yml', 'http:\n  services:\n    s@x: {loadBalancer: {servers: []}}\n', [/service "s@x": the name may not contain "@"/], ['FILE_BAD_VALUE']],
   ['routers is a list', 'r.yml', 'http:\n  routers: [a, b]\n', [/^r\.yml: http\.routers must be a mapping, not a list/], ['FILE_BAD_VALUE']],
+  ['alias to no anchor', 'r.yml', '*!', [/^r\.yml: YAML error: Unresolved alias/], ['FILE_SYNTAX']],
+  ['alias bomb', 'r.yml', 'a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n', [/^r\.yml: YAML error: Excessive alias count/], ['FILE_SYNTAX']],
   ['top level is a list', 'r.yml', '- a\n', [/^r\.yml: the top level must be a mapping, not a list/], ['FILE_BAD_VALUE']],
   ['unknown extension', 'r.json', '{}', [/^r\.json: unknown file type/], ['FILE_SYNTAX']],
 ]

@@ -81,6 +81,21 @@ t.test('1xx interim responses are skipped; 101 is an error', async (t) => {
   t.same(up.error, { code: 'UPSTREAM_BAD_RESPONSE', reason: 'UNEXPECTED_UPGRADE' })
 })
 
+t.test('an upgrade request: 101 ends the exchange with the bytes after it left over; other answers are responses', async (t) => {
+  const raw = R('HTTP/1.1 100 Continue\n\nHTTP/1.1 101 Switching Protocols\nUpgrade: websocket\nConnection: Upgrade\n\n') + '\x81\x02hi'
+  for (const splits of [[], [5], [40], [raw.length - 4]]) {
+    const up = parse(raw, splits, { upgrade: true, eof: false })
+    t.equal(up.error, null)
+    t.equal(up.upgraded, true)
+    t.equal(up.heads.length, 0, 'a 101 is not reported as a response')
+    t.equal(up.extra, 4, `frame bytes after the head are not consumed (split at ${splits})`)
+  }
+  const refused = parse(R('HTTP/1.1 401 Unauthorized\nContent-Length: 4\n\nnope'), [], { upgrade: true })
+  t.equal(refused.upgraded, false)
+  t.equal(refused.heads[0]!.status, 401)
+  t.equal(refused.body, 'nope')
+})
+
 t.test('identical duplicate Content-Length values are one value', async (t) => {
   t.equal(parse(R('HTTP/1.1 200 OK\nContent-Length: 3\nContent-Length: 3\n\nabc')).body, 'abc')
   t.equal(parse(R('HTTP/1.1 200 OK\nContent-Length: 3, 3\n\nabc')).body, 'abc')

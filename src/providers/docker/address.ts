@@ -29,7 +29,7 @@ export function containerIp(c: ContainerInfo, network: string | undefined, looku
     // The network the container was created with is a deliberate choice, not a guess.
     chosen = c.networks.find((n) => n.name === c.networkMode)
     if (!chosen && c.networks.length > 1)
-      return { code: 'DOCKER_NETWORK_AMBIGUOUS', error: `is on several networks (${names}); set the label traefik.docker.network or --providers.docker.network to one of them` }
+      return { code: 'DOCKER_NETWORK_AMBIGUOUS', error: `is on several networks (${names}); set the label ${c.swarmService !== undefined ? "traefik.swarm.network (or traefik.docker.network) or the provider's network option" : 'traefik.docker.network or --providers.docker.network'} to one of them` }
   }
   if (!chosen || chosen.ip === '') return { code: 'DOCKER_NO_ADDRESS', error: `has no IP address (networks: ${names})` }
   return { ip: chosen.ip }

@@ -31,6 +31,8 @@ export interface BuildOptions {
   localEngine: boolean
   /** Validates a rule; returns a message when it does not parse. */
   checkRule: (rule: string) => string | undefined
+  /** The provider's name, for `service@<name>` references to its own services; default docker. */
+  provider?: string
 }
 
 export interface BuildResult {
@@ -61,6 +63,7 @@ interface ServiceDef {
   passHostHeader?: boolean
   healthCheck?: HealthCheck
   passiveHealthCheck?: PassiveHealthCheck
+  responseForwarding?: { flushInterval: string }
   servers: Server[]
   unsupported?: string[]
 }
@@ -110,7 +113,7 @@ export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOpt
   const sorted = [...containers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   for (const c of sorted) {
     const warn = (code: WarningCode, message: string, label?: string, ...about: Part[]): void => {
-      const w: BuildWarning = { code, container: c.name, label, message: `container ${c.name}: ${label ? `label ${label}: ` : ''}${message}` }
+      const w: BuildWarning = { code, container: origin(c), label, message: `${c.swarmService !== undefined ? 'service' : 'container'} ${origin(c)}: ${label ? `label ${label}: ` : ''}${message}` }
       warnings.push(w)
       for (const p of about) note(p, code, w.message)
     }
@@ -125,25 +128,26 @@ export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOpt
     if (!used) continue
     const ctx: Ctx = { c, labels, opts, serving, warn, checkRule, lookup }
     const frag = v2 ? v2Fragment(ctx) : v1Fragment(ctx)
-    for (const [name, r] of frag.routers) mergeInto(routers, name, r, JSON.stringify(r), c.name)
+    for (const [name, r] of frag.routers) mergeInto(routers, name, r, JSON.stringify(r), origin(c))
     for (const [name, tree] of labels.middlewares) {
       const m = middlewareFromLabels(`traefik.http.middlewares.${name}`, tree, (label, message) => warn('DOCKER_UNSUPPORTED_LABEL', message, label))
-      mergeInto(middlewares, name, m, JSON.stringify(m), c.name)
+      mergeInto(middlewares, name, m, JSON.stringify(m), origin(c))
     }
-    for (const [name, m] of frag.middlewares ?? []) mergeInto(middlewares, name, m, JSON.stringify(m), c.name)
+    for (const [name, m] of frag.middlewares ?? []) mergeInto(middlewares, name, m, JSON.stringify(m), origin(c))
     for (const [kind, found] of [['tcp', labels.tcpRouters], ['udp', labels.udpRouters]] as const) for (const [name, r] of found) stream[kind][name] ??= r
     for (const [name, s] of frag.services) {
       const { servers: _, ...definition } = s
       const key = JSON.stringify(definition)
       const prev = services.get(name)
       if (prev && prev.key === key && !prev.conflict) {
-        prev.origins.push(c.name)
+        prev.origins.push(origin(c))
         for (const srv of s.servers) if (!prev.value.servers.some((p) => p.url === srv.url)) prev.value.servers.push(srv)
-      } else mergeInto(services, name, s, key, c.name)
+      } else mergeInto(services, name, s, key, origin(c))
     }
   }
 
   const config: DynamicConfig = { http: { routers: {}, services: {} } }
+  const noun = containers.some((c) => c.swarmService !== undefined) ? 'services' : 'containers'
   /** Conflicting services: the conflict message, also given to the routers that use them. */
   const conflicts = new Map<string, string>()
   /** Left out for want of a server, with the routers that use them: not annotated. */
@@ -151,7 +155,7 @@ export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOpt
   for (const name of [...services.keys()].sort()) {
     const s = services.get(name)!
     if (s.conflict) {
-      const w = conflictWarning('service', name, s.origins)
+      const w = conflictWarning('service', name, s.origins, noun)
       warnings.push(w)
       note({ kind: 'service', name }, w.code, w.message)
       conflicts.set(name, w.message)
@@ -168,12 +172,13 @@ export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOpt
   for (const name of [...routers.keys()].sort()) {
     const r = routers.get(name)!
     if (r.conflict) {
-      const w = conflictWarning('router', name, r.origins)
+      const w = conflictWarning('router', name, r.origins, noun)
       warnings.push(w)
       note({ kind: 'router', name }, w.code, w.message)
       continue
     }
-    const svc = r.value.service.endsWith('@docker') ? r.value.service.slice(0, -'@docker'.length) : r.value.service
+    const own = `@${opts.provider ?? 'docker'}`
+    const svc = r.value.service.endsWith(own) ? r.value.service.slice(0, -own.length) : r.value.service
     const conflict = conflicts.get(svc)
     if (conflict !== undefined) {
       note({ kind: 'router', name }, 'DOCKER_CONFLICT', conflict)
@@ -215,8 +220,14 @@ interface Ctx {
   lookup: (ref: string) => ContainerInfo | undefined
 }
 
-/** Traefik's name for a container: "<service>_<project>" under compose, else its name. */
+/** What warnings and conflicts name: the container, or the Swarm service a task belongs to. */
+function origin(c: ContainerInfo): string {
+  return c.swarmService ?? c.name
+}
+
+/** Traefik's name for a container (a Swarm task: its service's name): "<service>_<project>" under compose, else its name. */
 function baseName(c: ContainerInfo): string {
+  if (c.swarmService !== undefined) return c.swarmService
   return c.composeProject !== undefined && c.composeService !== undefined ? `${c.composeService}_${c.composeProject}` : c.name
 }
 
@@ -256,6 +267,7 @@ function v2Fragment(ctx: Ctx): Fragment {
     if (s.passHostHeader !== undefined) def.passHostHeader = s.passHostHeader
     if (s.healthCheck) def.healthCheck = s.healthCheck
     if (s.passiveHealthCheck) def.passiveHealthCheck = s.passiveHealthCheck
+    if (s.flushInterval !== undefined) def.responseForwarding = { flushInterval: s.flushInterval }
     if (s.unsupported) def.unsupported = s.unsupported
     frag.services.set(svc, def)
     if (!ctx.serving || s.port === null || s.weight === null) continue
@@ -327,7 +339,7 @@ function v1Fragment(ctx: Ctx): Fragment {
       return frag
     }
   } else if (domain) {
-    const sub = c.composeProject !== undefined && c.composeService !== undefined ? `${c.composeService}.${c.composeProject}` : c.name
+    const sub = c.composeProject !== undefined && c.composeService !== undefined ? `${c.composeService}.${c.composeProject}` : origin(c)
     rule = `Host(\`${sub.replace(/_/g, '-')}.${domain}\`)`
   } else {
     rule = opts.defaultRule({ Name: baseName(c), Labels: c.labels })
@@ -376,7 +388,7 @@ function serverAddress(ctx: Ctx, labelPort: number | undefined, portLabel: strin
   const { c, opts, warn } = ctx
   const port = labelPort ?? c.exposedPorts[0]
   if (port === undefined) {
-    warn('DOCKER_NO_PORT', `exposes no port; add the label ${ctx.labels.isV2 || (!ctx.labels.isV1 && !opts.v1) ? portLabel : 'traefik.port'}=<port>`, undefined, service)
+    warn('DOCKER_NO_PORT', `${c.swarmService !== undefined ? 'a Swarm service has no port pier can see' : 'exposes no port'}; add the label ${ctx.labels.isV2 || (!ctx.labels.isV1 && !opts.v1) ? portLabel : 'traefik.port'}=<port>`, undefined, service)
     return undefined
   }
   if (opts.useBindPortIP) {
@@ -404,7 +416,7 @@ function mergeInto<T>(map: Map<string, Merged<T>>, name: string, value: T, key: 
   }
 }
 
-function conflictWarning(kind: 'router' | 'service', name: string, origins: string[]): BuildWarning {
-  const list = origins.join(', ')
-  return { code: 'DOCKER_CONFLICT', container: list, message: `${kind} "${name}" is defined differently by containers ${list}; it is dropped` }
+function conflictWarning(kind: 'router' | 'service', name: string, origins: string[], noun: string): BuildWarning {
+  const list = [...new Set(origins)].join(', ')
+  return { code: 'DOCKER_CONFLICT', container: list, message: `${kind} "${name}" is defined differently by ${noun} ${list}; it is dropped` }
 }

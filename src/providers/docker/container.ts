@@ -18,9 +18,14 @@ export interface ContainerInfo {
   /** Container name without Docker's leading '/'. */
   name: string
   labels: Record<string, string>
-  /** com.docker.compose.project / .service, when compose made the container. */
+  /**
+   * com.docker.compose.project / .service, when compose made the container.
+   * A Swarm stack's namespace is a project too: it prefixes the stack's network names the same way.
+   */
   composeProject?: string
   composeService?: string
+  /** Set when this stands for a Swarm task or service VIP: the service's name, which names routers, services and warnings. */
+  swarmService?: string
   state: 'running' | 'paused' | 'stopped'
   /** Docker health status; 'none' when the image has no HEALTHCHECK. */
   health: 'none' | 'starting' | 'healthy' | 'unhealthy'

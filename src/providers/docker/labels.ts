@@ -10,6 +10,7 @@ import { HealthLabels } from './health-labels.js'
 import { bool, int, list, type Sink } from './label-values.js'
 import { readV1, v1Segment, type V1Labels } from './v1-labels.js'
 import { putLabel, type LabelTree } from '../../middlewares/schema.js'
+import { parseSignedDuration } from '../../config/duration.js'
 
 export type { V1Labels } from './v1-labels.js'
 
@@ -32,12 +33,16 @@ export interface V2Service {
   passHostHeader?: boolean | null
   healthCheck?: HealthCheck
   passiveHealthCheck?: PassiveHealthCheck
+  flushInterval?: string
   unsupported?: string[]
 }
 
 export interface ParsedLabels {
   enable?: boolean | null
+  /** traefik.docker.network, or traefik.swarm.network */
   network?: string
+  /** A Swarm service is reached on its VIP, Swarm balancing, instead of on its tasks. */
+  lbSwarm?: boolean | null
   /** Has traefik.http.* labels. */
   isV2: boolean
   /** Has v1 labels (traefik.frontend.*, traefik.backend, traefik.port, ...). */
@@ -52,7 +57,10 @@ export interface ParsedLabels {
   v1: V1Labels
 }
 
-const SERVICE_FIELDS = new Set(['loadbalancer.server.port', 'loadbalancer.server.scheme', 'loadbalancer.server.url', 'loadbalancer.server.weight', 'loadbalancer.passhostheader'])
+/** lbswarm, as v3, v2 and v1 spell it. */
+const LB_SWARM = new Set(['traefik.swarm.lbswarm', 'traefik.docker.lbswarm', 'traefik.backend.loadbalancer.swarm'])
+
+const SERVICE_FIELDS = new Set(['loadbalancer.server.port', 'loadbalancer.server.scheme', 'loadbalancer.server.url', 'loadbalancer.server.weight', 'loadbalancer.passhostheader', 'loadbalancer.responseforwarding.flushinterval'])
 
 /** Service fields that change who is served, by prefix, with why pier refuses them. */
 const SERVICE_REFUSED: [prefix: string, why: string][] = [
@@ -60,7 +68,7 @@ const SERVICE_REFUSED: [prefix: string, why: string][] = [
   ['loadbalancer.serverstransport', 'serversTransports are not supported yet'],
 ]
 /** Service fields that change nothing about who is served: ignored with a warning. */
-const SERVICE_IGNORED = ['loadbalancer.responseforwarding', 'loadbalancer.strategy', 'loadbalancer.server.preservepath']
+const SERVICE_IGNORED = ['loadbalancer.strategy', 'loadbalancer.server.preservepath']
 
 const DOMAIN = /^tls\.domains\[(\d+)\]\.(main|sans)$/
 
@@ -74,7 +82,8 @@ export function parseLabels(labels: Record<string, string>, warn: Sink): ParsedL
     const parts = key.split('.')
     const lparts = lower.split('.')
     if (lower === 'traefik.enable') out.enable = bool(key, value, warn)
-    else if (lower === 'traefik.docker.network') out.network = value
+    else if (lower === 'traefik.docker.network' || lower === 'traefik.swarm.network') out.network = value
+    else if (LB_SWARM.has(lower)) out.lbSwarm = bool(key, value, warn)
     else if (lparts[1] === 'http' && (lparts[2] === 'routers' || lparts[2] === 'services') && parts.length >= 5) {
       out.isV2 = true
       const name = parts[3]!
@@ -145,7 +154,11 @@ function serviceLabel(out: ParsedLabels, name: string, field: string, key: strin
     else if (field === 'loadbalancer.server.scheme') s.scheme = value.toLowerCase()
     else if (field === 'loadbalancer.server.url') s.url = value
     else if (field === 'loadbalancer.server.weight') s.weight = int(key, value, warn, 0)
-    else s.passHostHeader = bool(key, value, warn)
+    else if (field === 'loadbalancer.responseforwarding.flushinterval') {
+      // Changes nothing about who is served: a bad value is dropped with a warning.
+      if (parseSignedDuration(value) !== undefined) s.flushInterval = value
+      else warn(key, 'DOCKER_BAD_LABEL', `${JSON.stringify(value)} is not a duration such as 100ms or -1; label ignored`)
+    } else s.passHostHeader = bool(key, value, warn)
     return
   }
   if (SERVICE_IGNORED.some((p) => field.startsWith(p))) return warn(key, 'DOCKER_UNSUPPORTED_LABEL', `service field "${field}" is not supported by pier; label ignored`)

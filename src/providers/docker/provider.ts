@@ -2,28 +2,22 @@
 // events and re-inspects only the container an event names. When the engine
 // goes away the last configuration stays in force; it reconnects with backoff
 // and resyncs fully on return.
-import { createHash } from 'node:crypto'
 import type { Readable } from 'node:stream'
 import { Docker } from './dockerode.js'
 import type { DynamicConfig } from '../../config/dynamic.js'
 import type { DockerProviderConfig } from '../../config/static.js'
 import type { Logger } from '../../log.js'
-import { compileConstraint, parseConstraint, parseRule, RuleError } from '../../rules/index.js'
 import type { Annotation } from '../annotation.js'
 import type { Provider } from '../provider.js'
 import { buildConfig, type BuildOptions } from './builder.js'
 import { clientSettings, type ClientSettings } from './client.js'
 import { fromInspect, type ContainerInfo } from './container.js'
-import { compileRuleTemplate, TemplateError } from './default-rule.js'
+import { ConfigEmitter } from './emitter.js'
 import { affectedContainer, readEvents, type EngineEvent } from './events.js'
-
-export class DockerConfigError extends Error {
-  readonly code = 'DOCKER_CONFIG'
-}
+import { Reconnect } from './reconnect.js'
+import { engineBuildOptions } from './settings.js'
 
 const INSPECT_CONCURRENCY = 32
-const BACKOFF_MIN_MS = 100
-const BACKOFF_MAX_MS = 2000
 
 export class DockerProvider implements Provider {
   readonly name = 'docker'
@@ -35,63 +29,37 @@ export class DockerProvider implements Provider {
   /** Containers being inspected, and those with an event since their inspect began. */
   readonly #inflight = new Set<string>()
   readonly #again = new Set<string>()
-  #emit: (c: DynamicConfig, annotations: readonly Annotation[]) => void = () => {}
+  #emitter?: ConfigEmitter
   #log?: Logger
   #events?: Readable
   #stopped = false
-  #lost = false
-  #retry?: NodeJS.Timeout
-  #backoff = BACKOFF_MIN_MS
+  #reconnect?: Reconnect
   #publishQueued = false
-  #lastHash = ''
-  #lastWarnings = new Set<string>()
 
   /** Validates every setting eagerly; throws an error with a `code` naming the bad one. */
   constructor(config: DockerProviderConfig) {
     this.#config = config
     this.#client = clientSettings(config.endpoint, config.tls)
     this.#docker = new Docker(this.#client.options)
-    let defaultRule
-    try {
-      defaultRule = compileRuleTemplate(config.defaultRule)
-    } catch (err) {
-      if (err instanceof TemplateError) throw new DockerConfigError(`providers.docker.defaultRule: ${err.message}`)
-      throw err
-    }
-    let constraint
-    if (config.constraints) {
-      try {
-        constraint = compileConstraint(parseConstraint(config.constraints))
-      } catch (err) {
-        if (err instanceof RuleError) throw new DockerConfigError(`providers.docker.constraints: ${err.message} in ${JSON.stringify(config.constraints)}`)
-        throw err
-      }
-    }
-    this.#build = {
-      exposedByDefault: config.exposedByDefault,
-      network: config.network || undefined,
-      defaultRule,
-      constraint,
-      allowEmptyServices: config.allowEmptyServices,
-      useBindPortIP: config.useBindPortIP,
-      domain: config.domain || undefined,
-      v1: config.v1,
-      localEngine: this.#client.local,
-      checkRule,
-    }
+    this.#build = { ...engineBuildOptions(config, 'providers.docker'), useBindPortIP: config.useBindPortIP, localEngine: this.#client.local }
   }
 
   /** Resolves after the first attempt to reach the engine; keeps retrying in the background when it failed. */
   async start(emit: (config: DynamicConfig, annotations: readonly Annotation[]) => void, log: Logger): Promise<void> {
-    this.#emit = emit
     this.#log = log.with({ providerName: 'docker' })
+    this.#emitter = new ConfigEmitter(emit, this.#log)
+    this.#reconnect = new Reconnect(
+      () => void this.#connect(),
+      (why) => this.#log!.error('Docker engine unreachable; routing stays on the last configuration while reconnecting', { error: why.message }),
+      (why, retryMs) => this.#log!.debug('Docker engine still unreachable', { error: why.message, retryMs }),
+    )
     this.#log.info('Docker provider starting', { endpoint: this.#client.endpoint, watch: this.#config.watch })
     await this.#connect()
   }
 
   async stop(): Promise<void> {
     this.#stopped = true
-    clearTimeout(this.#retry)
+    this.#reconnect?.stop()
     this.#events?.destroy()
     this.#events = undefined
   }
@@ -121,9 +89,7 @@ export class DockerProvider implements Provider {
       this.#containers.clear()
       for (const info of infos) if (info && info.state !== 'stopped') this.#containers.set(info.id, info)
       if (this.#stopped) return
-      const wasLost = this.#lost
-      this.#lost = false
-      this.#backoff = BACKOFF_MIN_MS
+      const wasLost = this.#reconnect!.succeeded()
       log.info(wasLost ? 'Docker engine is back; resynced' : 'Docker engine reached', {
         version: v.Version,
         apiVersion: v.ApiVersion,
@@ -135,7 +101,7 @@ export class DockerProvider implements Provider {
     } catch (err) {
       if (stream && this.#events === stream) this.#events = undefined
       stream?.destroy()
-      this.#retryLater((err as Error).message)
+      this.#reconnect!.later(err as Error)
     }
   }
 
@@ -192,53 +158,15 @@ export class DockerProvider implements Provider {
 
   #publish(): void {
     if (this.#stopped) return
-    const log = this.#log!
     const { config, warnings, annotations } = buildConfig([...this.#containers.values()], this.#build)
-    const seen = new Set<string>()
-    for (const w of warnings) {
-      seen.add(w.message)
-      if (!this.#lastWarnings.has(w.message)) log.warn(w.message, { code: w.code, container: w.container, label: w.label })
-    }
-    this.#lastWarnings = seen
-    // The primary logs "Configuration received from provider docker" for every emit.
-    const hash = createHash('sha1').update(JSON.stringify([config, annotations])).digest('hex')
-    if (hash === this.#lastHash) return
-    this.#lastHash = hash
-    this.#emit(config, annotations)
+    this.#emitter!.publish(config, annotations, warnings.map((w) => ({ code: w.code, message: w.message, fields: { container: w.container, label: w.label } })))
   }
 
   /** The current event stream ended: the engine went away. Streams replaced meanwhile are ignored. */
   #onLost(stream: Readable, why: string): void {
     if (this.#stopped || stream !== this.#events) return
     this.#events = undefined
-    this.#retryLater(why)
-  }
-
-  /** Keep the last configuration, say so once, try again with backoff. */
-  #retryLater(why: string): void {
-    if (this.#stopped || this.#retry) return
-    if (!this.#lost) {
-      this.#lost = true
-      this.#log!.error('Docker engine unreachable; routing stays on the last configuration while reconnecting', { error: why })
-    } else {
-      this.#log!.debug('Docker engine still unreachable', { error: why, retryMs: this.#backoff })
-    }
-    this.#retry = setTimeout(() => {
-      this.#retry = undefined
-      void this.#connect()
-    }, this.#backoff)
-    this.#backoff = Math.min(this.#backoff * 2, BACKOFF_MAX_MS)
-  }
-}
-
-/** The rule parser's message for a bad rule, undefined for a good one: what the builder reports on a label. */
-export function checkRule(rule: string): string | undefined {
-  try {
-    parseRule(rule)
-    return undefined
-  } catch (err) {
-    if (err instanceof RuleError) return err.message
-    throw err
+    this.#reconnect!.later(new Error(why))
   }
 }
 

@@ -36,7 +36,14 @@ export function parseText(file: string, text: string): { data: unknown; lineOf?:
       const what = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
       return { error: { file, code: FileProblem.SYNTAX, message: `YAML syntax error${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${what}` } }
     }
-    return { data: doc.toJS({ maxAliasCount: 1000 }), lineOf: (section, name) => yamlLine(doc, lines, ['http', section, name]) }
+    let data: unknown
+    try {
+      // Aliases resolve only here: an alias to no anchor, or an alias bomb beyond the count, throws.
+      data = doc.toJS({ maxAliasCount: 1000 })
+    } catch (err) {
+      return { error: { file, code: FileProblem.SYNTAX, message: `YAML error: ${(err as Error).message}` } }
+    }
+    return { data, lineOf: (section, name) => yamlLine(doc, lines, ['http', section, name]) }
   }
   return { error: { file, code: FileProblem.SYNTAX, message: `unknown file type (expected ${DYNAMIC_EXTENSIONS.join(', ')})` } }
 }

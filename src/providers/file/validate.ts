@@ -3,6 +3,7 @@
 // as Traefik's decoder does; names (routers, services) are kept as written.
 import type { DynamicConfig, Middleware, Router, RouterTLS, Service, Server, StreamRouter } from '../../config/dynamic.js'
 import { nearest } from '../../config/suggest.js'
+import { parseSignedDuration } from '../../config/duration.js'
 import { parseRule, RuleError } from '../../rules/index.js'
 import { readHealthCheck, readPassiveHealthCheck } from '../../config/health-check.js'
 import { FileProblem, type FileProblemCode, type Problem } from './problems.js'
@@ -50,13 +51,14 @@ const shapes = {
   domain: { known: ['main', 'sans'], ignored: [] },
   service: { known: ['loadBalancer'], ignored: [] },
   loadBalancer: {
-    known: ['servers', 'passHostHeader', 'healthCheck', 'passiveHealthCheck'],
+    known: ['servers', 'passHostHeader', 'healthCheck', 'passiveHealthCheck', 'responseForwarding'],
     disabling: {
       sticky: 'sticky sessions are not supported yet',
       serversTransport: 'serversTransports are not supported yet',
     },
-    ignored: ['responseForwarding', 'strategy'],
+    ignored: ['strategy'],
   },
+  responseForwarding: { known: ['flushInterval'], ignored: [] },
   server: { known: ['url', 'weight'], ignored: ['preservePath'] },
   streamRouter: { known: ['rule', 'service', 'entryPoints'], ignored: ['middlewares', 'tls', 'priority', 'ruleSyntax'] },
 } satisfies Record<string, Shape>
@@ -309,6 +311,13 @@ function service(ctx: Ctx, name: string, raw: unknown): Service | undefined {
       warn(ctx, who, FileProblem.UNSUPPORTED, `${r}; disabled rather than served without it`)
     }
     if (got.value) Object.assign(loadBalancer, { [key]: got.value })
+  }
+  const rf = section(ctx, l.get('responseForwarding'), 'loadBalancer.responseForwarding', who)
+  const fi = rf ? pick(ctx, rf, shapes.responseForwarding, 'loadBalancer.responseForwarding.', who).get('flushInterval') : undefined
+  if (fi !== undefined && fi !== null) {
+    const text = typeof fi === 'number' ? String(fi) : fi
+    if (typeof text !== 'string' || parseSignedDuration(text) === undefined) fail(ctx, who, FileProblem.BAD_VALUE, `loadBalancer.responseForwarding.flushInterval must be a duration such as 100ms or -1, not ${kindOf(fi)}`)
+    else loadBalancer.responseForwarding = { flushInterval: text }
   }
   if (ctx.errors.length > before) return undefined
   return refused.length > 0 ? { loadBalancer, unsupported: refused } : { loadBalancer }

@@ -1,0 +1,52 @@
+// Provider settings to the label builder's options, shared by the docker and
+// swarm providers: the default-rule template and the constraints compile once,
+// eagerly, and a bad one is an error naming its flag.
+import type { EngineProviderConfig } from '../../config/static.js'
+import { compileConstraint, parseConstraint, parseRule, RuleError } from '../../rules/index.js'
+import type { BuildOptions } from './builder.js'
+import { compileRuleTemplate, TemplateError } from './default-rule.js'
+
+export class DockerConfigError extends Error {
+  readonly code = 'DOCKER_CONFIG'
+}
+
+/** The builder options every engine provider shares; `prefix` names the flags in errors (providers.docker). */
+export function engineBuildOptions(config: EngineProviderConfig, prefix: string): Omit<BuildOptions, 'useBindPortIP' | 'localEngine'> {
+  let defaultRule
+  try {
+    defaultRule = compileRuleTemplate(config.defaultRule)
+  } catch (err) {
+    if (err instanceof TemplateError) throw new DockerConfigError(`${prefix}.defaultRule: ${err.message}`)
+    throw err
+  }
+  let constraint
+  if (config.constraints) {
+    try {
+      constraint = compileConstraint(parseConstraint(config.constraints))
+    } catch (err) {
+      if (err instanceof RuleError) throw new DockerConfigError(`${prefix}.constraints: ${err.message} in ${JSON.stringify(config.constraints)}`)
+      throw err
+    }
+  }
+  return {
+    exposedByDefault: config.exposedByDefault,
+    network: config.network || undefined,
+    defaultRule,
+    constraint,
+    allowEmptyServices: config.allowEmptyServices,
+    domain: config.domain || undefined,
+    v1: config.v1,
+    checkRule,
+  }
+}
+
+/** The rule parser's message for a bad rule, undefined for a good one: what the builder reports on a label. */
+export function checkRule(rule: string): string | undefined {
+  try {
+    parseRule(rule)
+    return undefined
+  } catch (err) {
+    if (err instanceof RuleError) return err.message
+    throw err
+  }
+}
