@@ -6,7 +6,7 @@ import t from 'tap'
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { execFileSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { createServer as createHttpsServer } from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { freePort } from '../helpers/net.js'
@@ -14,6 +14,7 @@ import { startPier, type PierProcess } from '../helpers/pier.js'
 import { startBackend, get, type Backend } from '../helpers/backends.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'pier-fa-'))
+const FIXTURES = fileURLToPath(new URL('../fixtures/middlewares/', import.meta.url))
 let echo: Backend
 let auth: Backend
 let pier: PierProcess
@@ -70,9 +71,8 @@ t.before(async () => {
     })
   })
   auth = await startBackend('auth', authHandler)
-  // An https auth server with a certificate of its own CA.
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' })
-  const https = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, authHandler)
+  // An https auth server with a self-signed certificate for 127.0.0.1 (made with openssl req -x509, valid 100 years).
+  const https = createHttpsServer({ key: readFileSync(join(FIXTURES, 'auth-key.pem')), cert: readFileSync(join(FIXTURES, 'auth-cert.pem')) }, authHandler)
   await new Promise<void>((r) => https.listen(0, '127.0.0.1', r))
   tlsPort = (https.address() as { port: number }).port
   tlsServer.close = () => {
@@ -109,7 +109,7 @@ t.before(async () => {
           down: { forwardAuth: { address: `http://127.0.0.1:${dead}/` } },
           relative: fa('/relative'),
           body: fa('/body', { forwardBody: true, maxBodySize: 20 }),
-          tls: { forwardAuth: { address: `https://127.0.0.1:${tlsPort}/api/authz/forward-auth`, authResponseHeaders: ['Remote-User'], tls: { ca: join(dir, 'cert.pem') } } },
+          tls: { forwardAuth: { address: `https://127.0.0.1:${tlsPort}/api/authz/forward-auth`, authResponseHeaders: ['Remote-User'], tls: { ca: join(FIXTURES, 'auth-cert.pem') } } },
           'tls-untrusted': { forwardAuth: { address: `https://127.0.0.1:${tlsPort}/api/authz/forward-auth` } },
           'tls-insecure': { forwardAuth: { address: `https://127.0.0.1:${tlsPort}/api/authz/forward-auth`, authResponseHeaders: ['Remote-User'], tls: { insecureSkipVerify: true } } },
         },
