@@ -283,3 +283,10 @@ t.test('v1 frontend labels become middlewares, in v1 order, and the router uses 
   const { report } = compileTable(merged, ['web'], 1)
   t.same(report.routerErrors, { 'app@docker': ['middleware "app-errors-oops@docker": service "Error-Pages@docker" does not exist'] }, 'the error page backend must exist, as in v1')
 })
+
+t.test('--entryPoints.<name>.http.middlewares: a list, on an entrypoint that has an address', async (t) => {
+  const { parseStaticConfig } = await import('../../src/config/parse.js')
+  const c = parseStaticConfig(['--entrypoints.web.address=:80', '--entryPoints.Web.http.middlewares=secure@file, strip'], {})
+  t.same(c.entryPoints.web!.middlewares, ['secure@file', 'strip'])
+  t.throws(() => parseStaticConfig(['--entrypoints.other.http.middlewares=a@file'], {}), /--entrypoints\.other\.http\.middlewares: the entrypoint has no address/)
+})
