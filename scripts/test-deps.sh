@@ -5,7 +5,8 @@
 # dashboard queries run on pier's metrics), iproute2 and util-linux (ip,
 # nsenter, unshare, flock: the multi-node Swarm lab), curl and debootstrap (the
 # demos; pier's offline image), websocketd (a WebSocket server for the
-# container test). One apt-get update at most.
+# container test), pebble (a real ACME server, with pebble-challtestsrv) and
+# openssl (HTTPS). One apt-get update at most.
 set -eu
 need=""
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -22,6 +23,8 @@ have prometheus || need="$need prometheus"
 have ip || need="$need iproute2"
 { have nsenter && have unshare && have flock; } || need="$need util-linux"
 have curl || need="$need curl"
+have pebble || need="$need pebble"
+have openssl || need="$need openssl"
 have debootstrap || need="$need debootstrap"
 if [ -n "$need" ]; then
   echo "test-deps: installing$need" >&2

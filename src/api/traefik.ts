@@ -74,9 +74,18 @@ export function entryPointRepresentation(name: string, ep: EntryPoint, graceTime
     address: entryPointAddress(ep),
     transport: { lifeCycle: { graceTimeOut: `${graceTimeOutMs / 1000}s` } },
     forwardedHeaders: {},
-    http: {},
+    http: entryPointHttp(ep),
     name,
   }
+}
+
+/** Traefik's `http` section of an entrypoint: its TLS defaults and redirection. */
+function entryPointHttp(ep: EntryPoint): Record<string, unknown> {
+  const http: Record<string, unknown> = {}
+  if (ep.redirect) http.redirections = { entryPoint: { to: ep.redirect.to, scheme: ep.redirect.scheme, permanent: ep.redirect.permanent, priority: ep.redirect.priority } }
+  if (ep.tls) http.tls = ep.tls
+  else if (ep.secure) http.tls = {}
+  return http
 }
 
 /** Traefik's address text: ":80" for every address, "127.0.0.1:8080", "[::1]:8080". */

@@ -40,7 +40,43 @@ export interface Draft {
   log: { level?: Level; format?: Format; filePath?: string; maxSize?: number; maxBackups?: number; maxAge?: number; compress?: boolean }
   transport: { responseHeaderTimeoutMs?: number; dialTimeoutMs?: number; maxIdleConnsPerHost?: number }
   graceTimeOutMs?: number
+  /** lower-cased entrypoint name -> its http.tls and http.redirections keys */
+  epHttp: Map<string, EntryPointHttpDraft>
+  /** resolver name as first spelled (lower-cased key) -> its acme keys */
+  resolvers: Map<string, ResolverDraft>
+  /** v1 --defaultEntryPoints */
+  defaultEntryPoints?: string[]
+  /** v1 entrypoint certificates (TLS:cert,key and [[entryPoints.x.tls.certificates]]) */
+  certificates: Map<string, { certFile?: string; keyFile?: string }>
   webSocket: { maxMessageSize?: number; compression?: boolean }
+}
+
+export interface EntryPointHttpDraft {
+  /** http.tls was given (true) or switched off (false) */
+  tls?: boolean
+  certResolver?: string
+  domains: Map<number, { main?: string; sans?: string[] }>
+  options?: string
+  redirect: { to?: string; scheme?: string; permanent?: boolean; priority?: number; at?: Origin }
+}
+
+export interface ResolverDraft {
+  name: string
+  email?: string
+  storage?: string
+  caServer?: string
+  keyType?: string
+  certificatesDuration?: number
+  preferredChain?: string
+  eab: { kid?: string; hmacEncoded?: string }
+  httpChallengeEntryPoint?: string
+  tlsChallenge?: boolean
+  /** Where a dnsChallenge key was given: the resolver is refused by name */
+  dnsChallenge?: Origin
+  caCertificates?: string[]
+  /** v1 --acme.entryPoint and --acme.onHostRule */
+  v1EntryPoint?: string
+  onHostRule?: boolean
 }
 
 /** A Docker or Swarm provider section. */
@@ -72,6 +108,9 @@ export function emptyDraft(): Draft {
     accessLog: {},
     log: {},
     transport: {},
+    epHttp: new Map(),
+    resolvers: new Map(),
+    certificates: new Map(),
     webSocket: {},
   }
 }

@@ -9,6 +9,8 @@
 
 export interface DynamicConfig {
   http: HttpConfig
+  /** Certificates, stores and TLS options (the file provider's `tls` section). */
+  tls?: TlsConfig
   /** TCP and UDP routers: shown in the API, disabled (pier routes HTTP only). */
   tcp?: { routers: Record<string, StreamRouter> }
   udp?: { routers: Record<string, StreamRouter> }
@@ -108,6 +110,38 @@ export interface Server {
   url: string
   /** Smooth WRR weight, default 1; 0 takes the server out of rotation. */
   weight?: number
+}
+
+export interface TlsConfig {
+  certificates?: CertificateRef[]
+  /** Only the store named `default` is used, as in Traefik. */
+  stores?: Record<string, TlsStore>
+  options?: Record<string, TlsOptionsConfig>
+}
+
+export interface CertificateRef {
+  /** A path, or the PEM itself */
+  certFile: string
+  keyFile: string
+  stores?: string[]
+}
+
+export interface TlsStore {
+  defaultCertificate?: CertificateRef
+}
+
+/** Traefik's tls.options.<name>; what pier cannot honour disables the routers using it. */
+export interface TlsOptionsConfig {
+  minVersion?: string
+  maxVersion?: string
+  cipherSuites?: string[]
+  curvePreferences?: string[]
+  sniStrict?: boolean
+  alpnProtocols?: string[]
+  preferServerCipherSuites?: boolean
+  disableSessionTickets?: boolean
+  /** Client certificates: refused for now */
+  clientAuth?: unknown
 }
 
 /** A TCP or UDP router, kept only to be shown (disabled) in the API. */

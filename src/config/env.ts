@@ -11,7 +11,8 @@ export function readEnv(env: NodeJS.ProcessEnv): FlagEntry[] {
   const out: FlagEntry[] = []
   for (const name of Object.keys(env).sort()) {
     if (!name.toUpperCase().startsWith(PREFIX) || name.length === PREFIX.length) continue
-    const key = name.slice(PREFIX.length).toLowerCase().split('_').join('.')
+    // list indices are written as numbers: ..._DOMAINS_0_MAIN is domains[0].main
+    const key = name.slice(PREFIX.length).toLowerCase().split('_').join('.').replace(/\.(\d+)(?=\.|$)/g, '[$1]')
     const at = { label: name, where: 'environment' }
     const found = findKey(key)
     if (!found) throw unknownKeyError(key, at)

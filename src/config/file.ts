@@ -7,6 +7,7 @@ import type { Node, Document } from 'yaml'
 import { toml, yaml } from './parsers.js'
 import { ConfigError, ConfigErrorCode } from './errors.js'
 import type { Raw } from './values.js'
+import { isSection } from './keys.js'
 
 export interface FileEntry {
   /** Dotted key as written in the file, e.g. entryPoints.web.address */
@@ -61,6 +62,10 @@ function yamlEntries(file: string, text: string): FileEntry[] {
         if (typeof k !== 'string' && typeof k !== 'number') throw fileError(file, `${lineNo(pair.key as Node)}: keys must be plain names`)
         walk(pair.value, [...path, String(k)], pair.key as Node)
       }
+    } else if (isSeq(node) && node.items.length > 0 && node.items.every((it) => isMap(it)) && isSection(`${key}[0]`)) {
+      // a list of mappings (tls.domains, tls.certificates): key[i].field, as the flag form writes it
+      const last = path[path.length - 1]!
+      node.items.forEach((it, i) => walk(it, [...path.slice(0, -1), `${last}[${i}]`], keyNode))
     } else if (isSeq(node)) {
       const items = node.items.map((it) => (isScalar(it) && it.value !== null && typeof it.value !== 'object' ? String(it.value) : undefined))
       if (items.some((it) => it === undefined)) throw fileError(file, `${lineNo(keyNode)}: ${key} must be a list of plain values`)
@@ -86,7 +91,10 @@ function tomlEntries(file: string, text: string): FileEntry[] {
   const out: FileEntry[] = []
   const walk = (value: unknown, path: string[]): void => {
     const key = path.join('.')
-    if (Array.isArray(value)) {
+    if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date)) && isSection(`${key}[0]`)) {
+      const last = path[path.length - 1]!
+      value.forEach((v, i) => walk(v, [...path.slice(0, -1), `${last}[${i}]`]))
+    } else if (Array.isArray(value)) {
       if (value.some((v) => typeof v === 'object' && v !== null)) throw fileError(file, `${key} must be a list of plain values`)
       out.push({ key, raw: value.map(String).join(','), where: file })
     } else if (typeof value === 'object' && value !== null && !(value instanceof Date)) {

@@ -6,23 +6,26 @@ import * as V from './values.js'
 import type { Value } from './values.js'
 import { ConfigError, ConfigErrorCode } from './errors.js'
 import { nearest } from './suggest.js'
+import { defineTlsKeys, epHttp } from './keys-tls.js'
 
 export interface KeySpec {
   /** Display spelling, e.g. entryPoints.<name>.address */
   key: string
-  /** Lower-cased segments, '*' for a name */
+  /** Lower-cased segments, '*' for a name, `list[#]` for an index */
   parts: string[]
   /** May be given as a bare flag (booleans and sections) */
   bare: boolean
-  apply(d: Draft, v: Value, name: string): void
+  apply(d: Draft, v: Value, name: string, index: number): void
 }
 
 type Apply = KeySpec['apply']
 
 const specs: KeySpec[] = []
 
+const pattern = (key: string): string[] => key.toLowerCase().split('.').map((p) => (p === '<name>' ? '*' : p.replace(/\[<i>\]$/, '[#]')))
+
 function def(key: string, bare: boolean, apply: Apply): void {
-  specs.push({ key, parts: key.toLowerCase().split('.').map((p) => (p === '<name>' ? '*' : p)), bare, apply })
+  specs.push({ key, parts: pattern(key), bare, apply })
 }
 
 // pier itself
@@ -39,7 +42,7 @@ def('entryPoints.<name>.http.middlewares', false, (d, v, name) => {
 })
 // v1: --entryPoints='Name:http Address::80'
 def('entryPoints', false, (d, v) => {
-  for (const { name, address } of V.v1EntryPoints(v)) setEntryPoint(d, name, { raw: address, at: v.at })
+  for (const { name, address, words } of V.v1EntryPoints(v)) setEntryPoint(d, name, { raw: address, at: v.at }, words)
 })
 
 // providers
@@ -180,28 +183,43 @@ def('accessLog.fields.headers.defaultMode', false, accessLog((a, v) => (fields(a
 def('accessLog.fields.headers.names.<name>', false, accessLog((a, v, name) => (fields(a).headers[name] = V.fieldMode(v, true))))
 def('accessLog.fields.queryParameters.defaultMode', false, accessLog((a, v) => (fields(a).queryParameters = V.fieldMode(v, false))))
 
+defineTlsKeys(def)
+
 // Traefik's phone-home switches: accepted so Traefik files load; pier never phones home.
 def('global.checkNewVersion', true, (_d, v) => V.bool(v))
 def('global.sendAnonymousUsage', true, (_d, v) => V.bool(v))
 
-function setEntryPoint(d: Draft, name: string, v: Value): void {
+function setEntryPoint(d: Draft, name: string, v: Value, v1Tls?: V.V1TlsWords): void {
   const ep = V.address(v)
   const key = name.toLowerCase()
   const prev = d.entryPoints.get(key)
   // the API entrypoint is found by its exact name `traefik`, whatever case the user wrote
   d.entryPoints.set(key, { name: key === 'traefik' ? key : (prev?.name ?? name), ...ep })
+  if (v1Tls) epHttpTls(d, name, v1Tls)
+}
+
+/** v1 `TLS` (bare) or `TLS:cert.pem,key.pem` on an entrypoint, and `Redirect.EntryPoint:https`. */
+function epHttpTls(d: Draft, name: string, t: V.V1TlsWords): void {
+  const h = epHttp(d, name)
+  if (t.tls) h.tls = true
+  if (t.cert) d.certificates.set(`${name.toLowerCase()}[v1]`, t.cert)
+  if (t.redirectTo) h.redirect.to = t.redirectTo
+  if (t.redirectPermanent !== undefined) h.redirect.permanent = t.redirectPermanent
 }
 
 /** Traefik options pier knows of but does not implement (matched by prefix). */
 const unsupported: Array<[string, string]> = [
-  ['entryPoints.<name>', 'of an entrypoint, pier supports address and http.middlewares'],
-  ['certificatesResolvers', 'TLS is not supported yet'],
+  ['entryPoints.<name>', 'of an entrypoint, pier supports address, http.tls, http.redirections.entryPoint and http.middlewares'],
+  ['entryPoints.<name>.http', 'of an entrypoint, pier supports http.tls (certResolver, domains, options), http.redirections.entryPoint and http.middlewares'],
+  ['certificatesResolvers.<name>', 'pier has ACME resolvers (certificatesResolvers.<name>.acme)'],
+  ['certificatesResolvers.<name>.acme', 'of ACME, pier supports email, storage, caServer, keyType, certificatesDuration, preferredChain, eab, httpChallenge, tlsChallenge, caCertificates'],
+  ['acme', 'of Traefik 1.7 ACME, pier supports email, storage, caServer, keyType, entryPoint, onHostRule, httpChallenge.entryPoint'],
   ['tracing', 'tracing is not supported'],
   ['experimental', 'plugins and experimental features are not supported'],
   ['hub', 'Traefik Hub is not supported'],
   ['pilot', 'Traefik Pilot is not supported'],
   ['spiffe', 'SPIFFE is not supported'],
-  ['ocsp', 'TLS is not supported yet'],
+  ['ocsp', 'OCSP stapling is not supported'],
   ['tcpServersTransport', 'TCP routing is not supported'],
   ['serversTransport', 'of serversTransport, pier supports forwardingTimeouts.responseHeaderTimeout, forwardingTimeouts.dialTimeout and maxIdleConnsPerHost'],
   ['providers', 'pier has the file, docker and swarm providers'],
@@ -219,21 +237,27 @@ const unsupported: Array<[string, string]> = [
   ['ping', 'ping is served on the traefik entrypoint; no ping options are supported'],
   ['lifecycle', 'of lifecycle, pier supports graceTimeOut'],
   ['global', 'of global, pier accepts checkNewVersion and sendAnonymousUsage'],
-  ['defaultEntryPoints', 'routers without entryPoints use every entrypoint'],
 ]
 const unsupportedParts = unsupported
   .map(([key, why]) => ({ why, parts: key.toLowerCase().split('.').map((p) => (p === '<name>' ? '*' : p)) }))
   // longest prefix first, so the most specific explanation wins
   .sort((a, b) => b.parts.length - a.parts.length)
 
+function partMatches(p: string, part: string): boolean {
+  if (p === '*' || p === part) return true
+  return p.endsWith('[#]') && part.startsWith(p.slice(0, -2)) && /^\d+\]$/.test(part.slice(p.length - 2))
+}
+
 function matches(pattern: string[], parts: string[]): boolean {
-  return pattern.length === parts.length && pattern.every((p, i) => p === '*' || p === parts[i])
+  return pattern.length === parts.length && pattern.every((p, i) => partMatches(p, parts[i]!))
 }
 
 export interface Found {
   spec: KeySpec
   /** The value of the <name> segment, as written */
   name: string
+  /** The number in a `[i]` segment, else 0 */
+  index: number
 }
 
 /** The spec for a dotted key (any case), or undefined. */
@@ -244,7 +268,8 @@ export function findKey(key: string): Found | undefined {
   for (const spec of specs) {
     if (!matches(spec.parts, parts)) continue
     const i = spec.parts.indexOf('*')
-    return { spec, name: i >= 0 ? written[i]! : '' }
+    const at = spec.parts.findIndex((p) => p.endsWith('[#]'))
+    return { spec, name: i >= 0 ? written[i]! : '', index: at >= 0 ? Number(/\[(\d+)\]$/.exec(parts[at]!)![1]) : 0 }
   }
   return undefined
 }
@@ -262,13 +287,13 @@ function unsupportedReason(key: string): string | undefined {
 /** True when key is a strict prefix of a known key (a section such as providers.docker.tls). */
 export function isSection(key: string): boolean {
   const parts = key.toLowerCase().split('.')
-  return specs.some((s) => s.parts.length > parts.length && parts.every((p, i) => s.parts[i] === '*' || s.parts[i] === p))
+  return specs.some((s) => s.parts.length > parts.length && parts.every((p, i) => partMatches(s.parts[i]!, p)))
 }
 
 /** Known keys written with the given key's names filled in, for suggestions. */
 function candidates(key: string): string[] {
   const written = key.split('.')
-  return specs.map((s) => s.key.split('.').map((p, i) => (p === '<name>' ? (written[i] ?? p) : p)).join('.'))
+  return specs.map((s) => s.key.split('.').map((p, i) => (p === '<name>' || p.endsWith('[<i>]') ? (written[i] ?? p) : p)).join('.'))
 }
 
 /** The error for a key pier does not accept: a typo gets a suggestion, a Traefik option it lacks an explanation. */

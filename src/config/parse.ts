@@ -14,6 +14,7 @@ import { loadConfigFile } from './file.js'
 import { findConfigFile } from './find-file.js'
 import { findKey, isSection, unknownKeyError } from './keys.js'
 import { describe, str } from './values.js'
+import { finishTls } from './finish-tls.js'
 
 export { ConfigError, ConfigErrorCode } from './errors.js'
 
@@ -31,7 +32,7 @@ export function parseStaticConfig(argv: string[], env: NodeJS.ProcessEnv): Stati
   for (const f of [...fromEnv, ...flags]) if (f.spec.key === 'configFile') configFile = str(f.value)
   configFile ??= findConfigFile(env, process.cwd())
   if (configFile !== undefined) applyFile(d, configFile)
-  for (const f of [...fromEnv, ...flags]) f.spec.apply(d, f.value, f.name)
+  for (const f of [...fromEnv, ...flags]) f.spec.apply(d, f.value, f.name, f.index)
   const cfg = finish(d, env)
   if (configFile !== undefined) cfg.configFile = configFile
   return cfg
@@ -45,7 +46,7 @@ function applyFile(d: Draft, file: string): void {
     if (e.raw === true && isSection(e.key) && !found?.spec.bare) continue
     if (!found) throw unknownKeyError(e.key, at)
     if (found.spec.key === 'configFile') throw new ConfigError(ConfigErrorCode.BAD_VALUE, `${describe(at)}: configFile cannot be set inside a config file`)
-    found.spec.apply(d, { raw: e.raw, at }, found.name)
+    found.spec.apply(d, { raw: e.raw, at }, found.name, found.index)
   }
 }
 
@@ -88,6 +89,7 @@ function finish(d: Draft, env: NodeJS.ProcessEnv): StaticConfig {
     },
     lifecycle: { graceTimeOutMs: d.graceTimeOutMs ?? 10_000 },
     webSocket: { maxMessageSize: d.webSocket.maxMessageSize ?? DEFAULT_WEBSOCKET_MAX_MESSAGE, compression: d.webSocket.compression ?? false },
+    certificatesResolvers: {},
   }
 
   if (isOn(d.file)) {
@@ -137,6 +139,7 @@ function finish(d: Draft, env: NodeJS.ProcessEnv): StaticConfig {
     if (fl) cfg.accessLog.fields = { defaultMode: fl.defaultMode ?? 'keep', names: fl.names, headers: { defaultMode: fl.headersMode ?? 'drop', names: fl.headers }, queryParameters: fl.queryParameters ?? 'keep' }
   }
   if (d.log.filePath !== undefined) cfg.log.filePath = d.log.filePath
+  finishTls(d, cfg)
   return cfg
 }
 

@@ -21,6 +21,60 @@ export interface EntryPoint {
   port: number
   /** Middlewares every router on this entrypoint runs before its own (entryPoints.<name>.http.middlewares). */
   middlewares?: string[]
+  /** http.tls: every router on this entrypoint is a TLS router, with these defaults */
+  tls?: EntryPointTls
+  /** http.redirections.entryPoint */
+  redirect?: Redirect
+  /**
+   * Serves TLS (uWS SSLApp): http.tls is set, or it is port 443, or an https
+   * redirection points at it. uWS cannot serve TLS and plain HTTP on one port.
+   */
+  secure?: boolean
+}
+
+export interface Domain {
+  main: string
+  sans?: string[]
+}
+
+export interface EntryPointTls {
+  certResolver?: string
+  domains?: Domain[]
+  options?: string
+}
+
+export interface Redirect {
+  /** Target entrypoint name, or `:port` */
+  to: string
+  /** default https */
+  scheme: string
+  /** default true: 301/308 (else 302/307) */
+  permanent: boolean
+  /** default 2147483646: routers of higher priority on this entrypoint are served instead */
+  priority: number
+}
+
+export const DEFAULT_CA_SERVER = 'https://acme-v02.api.letsencrypt.org/directory'
+export type KeyType = 'EC256' | 'EC384' | 'RSA2048' | 'RSA4096' | 'RSA8192'
+
+export interface AcmeResolver {
+  email?: string
+  /** default acme.json */
+  storage: string
+  /** default Let's Encrypt production */
+  caServer: string
+  /** default RSA4096 (Traefik's) */
+  keyType: KeyType
+  /** hours; default 2160 (90 days): sets when certificates are renewed */
+  certificatesDuration: number
+  preferredChain?: string
+  eab?: { kid: string; hmacEncoded: string }
+  /** http-01 on this entrypoint */
+  httpChallenge?: { entryPoint: string }
+  /** Why this resolver cannot order certificates (routers using it are disabled) */
+  refused?: string
+  /** Extra trusted roots for the CA's own certificate (files) */
+  caCertificates?: string[]
 }
 
 export interface FileProviderConfig {
@@ -153,4 +207,10 @@ export interface StaticConfig {
     /** permessage-deflate toward clients that offer it; default false. */
     compression: boolean
   }
+  /** certificatesResolvers.<name>.acme */
+  certificatesResolvers: Record<string, AcmeResolver>
+  /** v1 --defaultEntryPoints: entrypoints of routers that name none */
+  defaultEntryPoints?: string[]
+  /** v1 entrypoint certificates, served like the file provider's tls.certificates */
+  certificates?: Array<{ certFile: string; keyFile: string }>
 }

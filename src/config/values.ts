@@ -178,21 +178,50 @@ export function dockerEndpoint(v: Value): string {
   return s
 }
 
-/** Traefik v1's `Name:http Address::80` entrypoint form, several joined by commas (no other options). */
-export function v1EntryPoints(v: Value): Array<{ name: string; address: string }> {
-  const expected = 'Traefik v1 form Name:<name> Address:[host]:port, several separated by commas (other v1 entrypoint options are not supported)'
+/** The TLS and redirection words of a v1 entrypoint. */
+export interface V1TlsWords {
+  tls: boolean
+  cert?: { certFile: string; keyFile: string }
+  redirectTo?: string
+  redirectPermanent?: boolean
+}
+
+/**
+ * Traefik v1's `Name:http Address::80` entrypoint form, with `TLS`,
+ * `TLS:cert.pem,key.pem`, `Redirect.EntryPoint:https` and
+ * `Redirect.Permanent:true`; several joined by commas.
+ */
+export function v1EntryPoints(v: Value): Array<{ name: string; address: string; words: V1TlsWords }> {
+  const expected = 'Traefik v1 form Name:<name> Address:[host]:port [TLS[:cert,key]] [Redirect.EntryPoint:<name>], several separated by commas (other v1 entrypoint options are not supported)'
   return text(v, expected)
-    .split(',')
+    .split(/,(?=\s*name:)/i)
     .map((one) => {
       const fields = new Map<string, string>()
+      const words: V1TlsWords = { tls: false }
       for (const word of one.trim().split(/\s+/)) {
+        if (word.toLowerCase() === 'tls') {
+          words.tls = true
+          continue
+        }
         const colon = word.indexOf(':')
         if (colon <= 0) throw badValue(v, expected)
         fields.set(word.slice(0, colon).toLowerCase(), word.slice(colon + 1))
       }
       const name = fields.get('name')
       const address = fields.get('address')
-      if (!name || !address || fields.size !== 2) throw badValue(v, expected)
-      return { name, address }
+      const tls = fields.get('tls')
+      if (tls !== undefined) {
+        const [certFile, keyFile, ...rest] = tls.split(',')
+        if (!certFile || !keyFile || rest.length > 0) throw badValue(v, `${expected}; TLS:<certFile>,<keyFile>`)
+        words.tls = true
+        words.cert = { certFile, keyFile }
+      }
+      const to = fields.get('redirect.entrypoint')
+      if (to !== undefined) words.redirectTo = to
+      const permanent = fields.get('redirect.permanent')
+      if (permanent !== undefined) words.redirectPermanent = bool({ raw: permanent, at: v.at })
+      const known = ['name', 'address', 'tls', 'redirect.entrypoint', 'redirect.permanent']
+      if (!name || !address || [...fields.keys()].some((k) => !known.includes(k))) throw badValue(v, expected)
+      return { name, address, words }
     })
 }

@@ -4,7 +4,7 @@
 // cross-provider reference and is kept as written. Middleware names (a
 // router's list, a chain's members) and the names a middleware refers to
 // resolve the same way. Annotations are qualified the same way.
-import type { DynamicConfig, Middleware, Router, Service, StreamRouter } from '../config/dynamic.js'
+import type { DynamicConfig, Middleware, Router, Service, StreamRouter, TlsConfig } from '../config/dynamic.js'
 import type { Annotation } from '../providers/annotation.js'
 import { qualifyDefinition } from '../middlewares/definition.js'
 
@@ -42,8 +42,23 @@ export function mergeConfigs(byProvider: ReadonlyMap<string, DynamicConfig>): { 
   }
   const config: DynamicConfig = { http: { routers, services } }
   if (Object.keys(middlewares).length > 0) config.http.middlewares = middlewares
+  const tls = mergeTls(byProvider)
+  if (tls) config.tls = tls
   for (const kind of ['tcp', 'udp'] as const) if (Object.keys(stream[kind]).length > 0) config[kind] = { routers: stream[kind] }
   return { config, counts: { routers: Object.keys(routers).length, services: Object.keys(services).length, servers } }
+}
+
+/** TLS sections: certificates side by side, options qualified as name@provider, the default store's certificate from any. */
+function mergeTls(byProvider: ReadonlyMap<string, DynamicConfig>): TlsConfig | undefined {
+  let out: TlsConfig | undefined
+  for (const [provider, cfg] of byProvider) {
+    if (!cfg.tls) continue
+    out ??= {}
+    if (cfg.tls.certificates) (out.certificates ??= []).push(...cfg.tls.certificates)
+    if (cfg.tls.stores) out.stores = { ...out.stores, ...cfg.tls.stores }
+    for (const [name, o] of Object.entries(cfg.tls.options ?? {})) (out.options ??= {})[qualify(name, provider)] = o
+  }
+  return out
 }
 
 export function qualifyAnnotations(byProvider: ReadonlyMap<string, readonly Annotation[]>): Annotation[] {

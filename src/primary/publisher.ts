@@ -38,6 +38,8 @@ export class Publisher {
     private readonly entryPoints: string[],
     private readonly log: Logger,
     private readonly publish: (table: TableRef) => void,
+    /** How routers are placed on TLS and plain entrypoints, and told of what was compiled (the certificate store listens). */
+    private readonly tls: { options(config: DynamicConfig): CompileOptions; compiled(config: DynamicConfig, report: CompileReport): void } | null = null,
     private readonly options: CompileOptions = {},
   ) {
     this.health = new HealthMonitor(state, log)
@@ -60,7 +62,7 @@ export class Publisher {
     this.state.reloads.total++
     let compiled
     try {
-      compiled = compileTable(config, this.entryPoints, ++this.version, { ...this.options, healthSlots: (keys) => this.health.board.assign(keys) })
+      compiled = compileTable(config, this.entryPoints, ++this.version, (keys) => this.health.board.assign(keys), { ...this.tls?.options(config), ...this.options })
     } catch (err) {
       this.state.reloads.lastFailure = now
       this.log.error('configuration could not be compiled; keeping the last good one', { error: (err as Error).message })
@@ -73,6 +75,7 @@ export class Publisher {
     this.logChanges('router', report.routerErrors)
     this.logChanges('service', report.serviceErrors)
     this.logChanges('middleware', report.middlewareErrors)
+    this.tls?.compiled(config, report)
     this.publish(this.ref(buffer))
     this.health.configure(config)
     this.log.debug('route table published', {
@@ -128,7 +131,7 @@ export class Publisher {
       services[name] = { name, provider: providerOf(name), passHostHeader: true, servers: [], status: 'disabled', errors: said.service.get(name)!, usedBy: [] }
     }
     for (const [name, r] of Object.entries(config.http.routers)) {
-      const errors = [...(report.routerErrors[name] ?? []), ...(said.router.get(name) ?? [])]
+      const errors = [...(report.routerErrors[name] ?? []), ...(report.routerWarnings[name] ?? []), ...(said.router.get(name) ?? [])]
       const enabled = name in report.priorities
       routers[name] = {
         name,

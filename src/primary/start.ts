@@ -15,6 +15,9 @@ import { openConnections } from './open-connections.js'
 import { randomBytes } from 'node:crypto'
 import { sharedInput } from '../middlewares/shared-state.js'
 import type { TableRef } from '../worker/messages.js'
+import { CertificateStore } from '../tls/store.js'
+import type { Resolvers } from '../tls/acme/resolvers.js'
+import { workerEntryPoints } from './entrypoints.js'
 
 export interface Running {
   state: RuntimeState
@@ -37,6 +40,17 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
   let pool: WorkerPool | null = null
   let latest: TableRef
   const entryPointMiddlewares = Object.fromEntries(proxied.filter(([, ep]) => ep.middlewares).map(([name, ep]) => [name, ep.middlewares!]))
+  const usesTls = proxied.some(([, ep]) => ep.secure) || Object.keys(config.certificatesResolvers).length > 0
+  const store = usesTls ? new CertificateStore(config, log.with({ component: 'tls' })) : null
+  let resolvers: Resolvers | null = null
+  if (store && Object.keys(config.certificatesResolvers).length > 0) {
+    // Loaded only when asked for: acme-client and its HTTP stack
+    const { Resolvers } = await import('../tls/acme/resolvers.js')
+    resolvers = new Resolvers(config, log.with({ component: 'acme' }), (name, certs) => store.setAcme(name, certs))
+    await resolvers.load()
+    const r = resolvers
+    store.onRouters = (routers) => r.update(routers)
+  }
   const publisher = new Publisher(
     state,
     epNames,
@@ -45,6 +59,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
       latest = table
       pool?.publish(table)
     },
+    store && { options: (c) => store.compileOptions(c), compiled: (c, report) => store.compiled(c, report) },
     { entryPointMiddlewares },
   )
   latest = publisher.initial()
@@ -78,10 +93,13 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
   }
 
   const workers = config.workers > 0 ? config.workers : availableParallelism()
+  const tls = store ? await store.snapshot() : undefined
   pool = new WorkerPool(
     workers,
     {
-      entryPoints: proxied.map(([name, ep]) => ({ name, host: ep.host, port: ep.port })),
+      entryPoints: workerEntryPoints(config, proxied),
+      tls,
+      challenges: resolvers?.challenges.all(),
       log: { level: config.log.level, format: config.log.format, toPrimary: config.log.filePath !== undefined },
       transport: {
         responseHeaderTimeoutMs: config.serversTransport.responseHeaderTimeoutMs,
@@ -107,6 +125,12 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
   )
   await pool.start()
   const running = pool
+  store?.connect({
+    add: (snapshot, names) => running.apply({ type: 'tls-add', version: snapshot.version, names }, snapshot),
+    replace: (snapshot) => running.recycleAll(snapshot),
+  })
+  resolvers?.challenges.connect((version, tokens) => running.apply({ type: 'challenges', version, tokens }))
+  resolvers?.start()
   log.info('pier ready', { workers, entryPoints: proxied.map(([n, ep]) => `${n}=${ep.host}:${ep.port}`).join(',') })
 
   return {
@@ -115,6 +139,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
     reopenAccessLog: () => observe.reopenAccessLog(),
     async stop() {
       aggregator.close()
+      resolvers?.stop()
       await Promise.all(providers.map((p) => p.stop().catch((err: Error) => log.warn('provider did not stop cleanly', { providerName: p.name, error: err.message }))))
       const clean = await running.drain(config.lifecycle.graceTimeOutMs, proxied.map(([, ep]) => ep.port))
       publisher.health.close()

@@ -8,6 +8,7 @@ import type { Logger } from '../log.js'
 import type { ServeInput, FromWorker, ToWorker, TableRef } from '../worker/messages.js'
 import { openConnections } from './open-connections.js'
 import { UWS_IDLE_CLOSE_MS } from '../worker/uws-idle.js'
+import type { TlsSnapshot } from '../tls/snapshot.js'
 
 /** How long closing WebSockets (after the grace period) may take to finish their close handshakes. */
 const WEBSOCKET_CLOSE_MS = 2000
@@ -22,6 +23,10 @@ export class WorkerPool {
   private nextId = 0
   private table: TableRef
   private stopping = false
+  /** Acks of 'applied' messages: thread id -> resolver, per what and version */
+  private readonly waiting = new Map<string, Map<number, () => void>>()
+  /** Recycles run one after another */
+  private recycling: Promise<void> = Promise.resolve()
 
   constructor(
     private readonly count: number,
@@ -60,7 +65,8 @@ export class WorkerPool {
     port1.on('message', (m: FromWorker) => {
       if (m.type === 'listening') ready.resolve()
       else if (m.type === 'failed') ready.reject(new Error(m.message))
-      else if (m.type === 'retiring') this.replace(id, m.reason)
+      else if (m.type === 'retiring') this.replace(id, m.reason, m.replaced === true)
+      else if (m.type === 'applied') this.waiting.get(`${m.what}:${m.version}`)?.get(id)?.()
       else this.onMessage(m)
     })
     const input: ServeInput = { ...this.settings, id, port: port2, table: this.table }
@@ -82,13 +88,58 @@ export class WorkerPool {
     return listening
   }
 
-  private replace(id: number, reason: string): void {
+  private replace(id: number, reason: string, replaced: boolean): void {
     const port = this.ports.get(id)
     if (!port) return
     this.ports.delete(id)
     this.retiring.set(id, port)
+    if (replaced) return void this.log.info('worker thread handed over to a fresh one', { worker: id, reason })
     this.log.warn('worker thread retiring; starting a replacement', { worker: id, reason })
     if (!this.stopping) this.replacement()
+  }
+
+  /**
+   * Posts m to every serving thread and resolves once each has applied it
+   * (or ended). Threads started later get it in their settings (tls: the
+   * whole certificate set m adds to).
+   */
+  apply(m: ToWorker & { type: 'tls-add' | 'challenges'; version: number }, tls?: TlsSnapshot): Promise<void> {
+    if (m.type === 'challenges') this.settings.challenges = m.tokens
+    if (tls) this.settings.tls = tls
+    const key = `${m.type === 'tls-add' ? 'tls' : 'challenges'}:${m.version}`
+    const acks = new Map<number, () => void>()
+    this.waiting.set(key, acks)
+    const all = [...this.ports.entries()].map(
+      ([id, port]) =>
+        new Promise<void>((resolve) => {
+          acks.set(id, resolve)
+          port.postMessage(m)
+          // a thread that ends meanwhile will not answer
+          port.once('close', resolve)
+        }),
+    )
+    return Promise.all(all).then(() => void this.waiting.delete(key))
+  }
+
+  /**
+   * New certificates that cannot be added in place: every serving thread is
+   * replaced, one after the other, by a fresh one started with tls; each old
+   * thread stops accepting only once its replacement listens, and finishes
+   * its connections as a retiring thread does.
+   */
+  recycleAll(tls: TlsSnapshot): Promise<void> {
+    this.settings.tls = tls
+    const run = async (): Promise<void> => {
+      if (this.settings.tls !== tls || this.stopping) return
+      for (const [id, port] of [...this.ports]) {
+        if (this.stopping || this.settings.tls !== tls) return
+        await this.run()
+        port.postMessage({ type: 'retire', replaced: true } satisfies ToWorker)
+        this.log.debug('worker thread replaced for new certificates', { worker: id })
+      }
+    }
+    this.recycling = this.recycling.then(run, run)
+    return this.recycling
   }
 
   private replacement(): void {

@@ -1,13 +1,14 @@
 // Turns the merged dynamic configuration into an immutable RouteTable in a
 // SharedArrayBuffer, and reports which routers and services could not be
 // used and why (the API shows those errors). Runs on the primary only.
-import type { DynamicConfig } from '../config/dynamic.js'
+import type { DynamicConfig, RouterTLS } from '../config/dynamic.js'
 import { parseRule, indexHosts, rulePriority, type RuleNode } from '../rules/index.js'
 import * as L from './layout.js'
 import { hashHost } from './hash.js'
 import { MiddlewarePlanner } from './middlewares.js'
 import { healthKey } from '../balancer/health-board.js'
 import { DEFAULT_FAILURE_WINDOW_MS } from '../config/health-check.js'
+import { place, type EntryPointKind } from './placement.js'
 
 export interface CompileReport {
   /** Errors per qualified router name; a router with errors is not in the table. */
@@ -15,8 +16,12 @@ export interface CompileReport {
   serviceErrors: Record<string, string[]>
   /** Why a middleware definition cannot be used, per qualified name. */
   middlewareErrors: Record<string, string[]>
+  /** Problems of routers that are served all the same (an entrypoint they name but cannot use). */
+  routerWarnings: Record<string, string[]>
   /** Effective priority per router in the table. */
   priorities: Record<string, number>
+  /** Routers in the table that are served over TLS: their TLS settings and Host names (null: no Host in the rule). */
+  tlsRouters: Record<string, { tls: RouterTLS; hosts: string[] | null }>
   routers: number
   services: number
   servers: number
@@ -28,8 +33,12 @@ export interface CompileOptions {
   entryPointMiddlewares?: Record<string, string[]>
   /** Reads files middleware options name (usersFile); default: the file system. */
   readFile?: (path: string) => string
-  /** Health board slots for the servers (default: one after another). */
-  healthSlots?: HealthSlots
+  /** Per entrypoint: TLS or plain, and its http.tls defaults; absent entrypoints are plain */
+  kinds?: ReadonlyMap<string, EntryPointKind>
+  /** v1 defaultEntryPoints: where routers naming none are served (else every entrypoint) */
+  defaultEntryPoints?: string[]
+  /** Why a TLS router cannot be served with these settings (unknown options, a refused resolver...) */
+  checkTls?(router: string, tls: RouterTLS): string[]
 }
 
 export interface CompiledTable {
@@ -94,7 +103,6 @@ function isHostOnly(node: RuleNode): boolean {
 /** Why pier cannot serve a router as asked (fail closed), or nothing. */
 function unhonoured(r: DynamicConfig['http']['routers'][string]): string[] {
   const out = [...(r.unsupported ?? [])]
-  if (r.tls) out.push('tls: pier does not serve HTTPS yet, so the router is disabled rather than served without TLS')
   return out
 }
 
@@ -105,9 +113,9 @@ function pushErr(map: Record<string, string[]>, name: string, msg: string): void
 /** name@provider for a name without a provider, in the router's provider. */
 const inProvider = (name: string, router: string): string => (name.includes('@') ? name : `${name}${router.slice(router.lastIndexOf('@'))}`)
 
-export function compileTable(config: DynamicConfig, entryPoints: string[], version: number, options: CompileOptions = {}): CompiledTable {
-  const healthSlots = options.healthSlots ?? sequentialSlots
-  const report: CompileReport = { routerErrors: {}, serviceErrors: {}, middlewareErrors: {}, priorities: {}, routers: 0, services: 0, servers: 0, middlewares: 0 }
+export function compileTable(config: DynamicConfig, entryPoints: string[], version: number, healthSlots: HealthSlots = sequentialSlots, opts: CompileOptions = {}): CompiledTable {
+  const report: CompileReport = { routerErrors: {}, routerWarnings: {}, serviceErrors: {}, middlewareErrors: {}, priorities: {}, tlsRouters: {}, routers: 0, services: 0, servers: 0, middlewares: 0 }
+  const kinds = opts.kinds ?? new Map<string, EntryPointKind>()
 
   // Services, sorted by name so equal configs give equal tables.
   const serviceNames = Object.keys(config.http.services).sort()
@@ -143,8 +151,8 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
   }
 
   // Routers.
-  const planner = new MiddlewarePlanner(config.http.middlewares ?? {}, (name) => serviceIndex.has(name), options.readFile)
-  const epMiddlewares = entryPoints.map((ep) => options.entryPointMiddlewares?.[ep] ?? [])
+  const planner = new MiddlewarePlanner(config.http.middlewares ?? {}, (name) => serviceIndex.has(name), opts.readFile)
+  const epMiddlewares = entryPoints.map((ep) => opts.entryPointMiddlewares?.[ep] ?? [])
   const epIndex = new Map(entryPoints.map((n, i) => [n, i]))
   const routers: RouterIn[] = []
   for (const [name, r] of Object.entries(config.http.routers)) {
@@ -165,14 +173,28 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
       pushErr(report.routerErrors, name, `invalid rule ${JSON.stringify(r.rule)}: ${(err as Error).message}`)
       continue
     }
-    let mask = 0
-    const eps = r.entryPoints ?? []
-    for (const ep of eps) {
-      const i = epIndex.get(ep)
-      if (i === undefined) pushErr(report.routerErrors, name, `entryPoint ${JSON.stringify(ep)} doesn't exist`)
-      else mask |= 1 << i
+    const placed = place(r, entryPoints, kinds, opts.defaultEntryPoints)
+    const tlsProblems = placed.tls && opts.checkTls ? opts.checkTls(name, placed.tls) : []
+    if (tlsProblems.length > 0) {
+      for (const why of tlsProblems) pushErr(report.routerErrors, name, why)
+      continue
     }
-    if (eps.length > 0 && mask === 0) continue
+    let mask = 0
+    let unknown = false
+    for (const ep of placed.entryPoints) {
+      const i = epIndex.get(ep)
+      if (i === undefined) {
+        unknown = true
+        pushErr(report.routerErrors, name, `entryPoint ${JSON.stringify(ep)} doesn't exist`)
+      } else mask |= 1 << i
+    }
+    if (mask === 0) {
+      if (unknown) continue
+      if (placed.skipped.length > 0) for (const why of placed.skipped) pushErr(report.routerErrors, name, why)
+      else if (entryPoints.length > 0) pushErr(report.routerErrors, name, r.tls ? 'no entrypoint serves TLS (set http.tls on one, or use port 443), so the TLS router is not served' : 'every entrypoint it could use serves TLS, so the plain router is not served (add tls to it)')
+      continue
+    }
+    for (const why of placed.skipped) pushErr(report.routerWarnings, name, why)
     // The chain on each entrypoint: the entrypoint's middlewares, then the router's. An
     // entrypoint where it cannot be built does not serve the router.
     const all = mask === 0 ? (1 << entryPoints.length) - 1 : mask
@@ -192,10 +214,11 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
     if (served === 0 && entryPoints.length > 0) continue
     const priority = r.priority && r.priority > 0 ? r.priority : rulePriority(r.rule)
     const hosts = indexHosts(node)
+    if (placed.tls) report.tlsRouters[name] = { tls: placed.tls, hosts }
     routers.push({ name, priority, service: svc, mask: served === all ? mask : served, rule: r.rule, hosts, hostOnly: hosts !== null && isHostOnly(node), chains })
   }
   // Every definition is checked for the API, used or not.
-  const audit = new MiddlewarePlanner(config.http.middlewares ?? {}, (name) => serviceIndex.has(name), options.readFile)
+  const audit = new MiddlewarePlanner(config.http.middlewares ?? {}, (name) => serviceIndex.has(name), opts.readFile)
   for (const name of Object.keys(config.http.middlewares ?? {})) audit.chain([name])
   Object.assign(report.middlewareErrors, audit.errors)
   const middlewares = planner.list

@@ -214,6 +214,10 @@ export class RouteTable {
     return this.i32[this.middlewaresOff + m * L.MIDDLEWARE_SLOTS + L.M_HASH]!
   }
 
+  priority(router: number): number {
+    return this.i32[this.routersOff + router * L.ROUTER_SLOTS + L.R_PRIORITY]!
+  }
+
   serviceOf(router: number): number {
     return this.i32[this.routersOff + router * L.ROUTER_SLOTS + L.R_SERVICE]!
   }

@@ -15,6 +15,19 @@ import type { WebSocketSettings } from './websocket-bridge.js'
 import type { Failover } from './failover.js'
 import type { Chains } from '../middlewares/chains.js'
 import { startFlow, type FlowContext } from '../middlewares/flow.js'
+import { redirectLocation, redirectStatus, type EntryPointRedirect } from './redirect.js'
+import { CHALLENGE_PREFIX, challengeAnswer } from './acme-challenges.js'
+
+/** What an entrypoint does besides routing. */
+export interface EntryPointOptions {
+  /** X-Forwarded-Proto */
+  proto: 'http' | 'https'
+  redirect: EntryPointRedirect | null
+  /** Answers ACME http-01 challenges before any router */
+  acmeChallenge: boolean
+}
+
+const PLAIN: EntryPointOptions = { proto: 'http', redirect: null, acmeChallenge: false }
 
 /** The worker's current routing state; replaced as a whole on a table swap. */
 export interface Routing {
@@ -66,7 +79,8 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 /** Serves a request; context is given for a WebSocket upgrade request (uWS's upgrade handler). */
 export type Handler = (res: HttpResponse, req: HttpRequest, context?: us_socket_context_t) => void
 
-export function createHandler(ctx: HandlerContext, ep: number, epPort: number): Handler {
+export function createHandler(ctx: HandlerContext, ep: number, epPort: number, epOptions: EntryPointOptions = PLAIN): Handler {
+  const { redirect, acmeChallenge } = epOptions
   const view = new RequestView()
   // A request pier answers itself (404, 503, 400, 501, 500), reported like an exchange.
   const own: Finished = { table: ctx.routing().table, ep, router: -1, service: -1, server: -1, status: 0, method: '', startedAt: 0, headersAt: -1, bytesOut: 0, bytesIn: 0, attempts: 0, log: null }
@@ -94,7 +108,7 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
   }
   // Reused for every request: buildHead and pool.request read them before returning.
   // options[2 * isHead + idempotent]
-  const fwd: ForwardInfo = { method: '', target: '', host: '', clientIP: '', forwardedHost: '', port: epPort, server: ctx.serverName, upgrade: false }
+  const fwd: ForwardInfo = { method: '', target: '', host: '', clientIP: '', forwardedHost: '', port: epPort, proto: epOptions.proto, server: ctx.serverName, upgrade: false }
   const options: RequestOptions[] = [false, true].flatMap((isHead) =>
     [false, true].map((idempotent) => ({ headersTimeoutMs: ctx.headersTimeoutMs, isHead, idempotent })),
   )
@@ -112,7 +126,7 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
   // Routers with middlewares: the chain runs first, then this forwards the request as it left the chain.
   const flows: FlowContext = {
     ep,
-    https: false,
+    https: epOptions.proto === 'https',
     log: ctx.log,
     sink: ctx.sink,
     logging: ctx.logging,
@@ -154,7 +168,15 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number): 
       view.path = req.getUrl()
       view.query = req.getQuery() ?? ''
       view.method = req.getCaseSensitiveMethod()
+      if (acmeChallenge && view.path.startsWith(CHALLENGE_PREFIX)) {
+        const answer = challengeAnswer(view.path)
+        return reply(res, req, -1, -1, answer ? '200 OK' : '404 Not Found', answer || '404 page not found\n', ctx.sink.closing, startedAt)
+      }
       const router = table.match(view, ep)
+      if (redirect !== null && (router < 0 || table.priority(router) <= redirect.priority)) {
+        const status = redirectStatus(view.method, redirect.permanent)
+        return reply(res, req, -1, -1, status, status.slice(4), ctx.sink.closing, startedAt, ['location', redirectLocation(redirect, view.host, view.target())])
+      }
       if (router < 0) return reply(res, req, -1, -1, '404 Not Found', '404 page not found\n', ctx.sink.closing, startedAt)
       if (table.chainPhases(router, ep) !== 0) return startFlow(flows, res, req, routing, router, view, startedAt, context !== undefined && isUpgradeRequest(req) ? context : null)
       const service = table.serviceOf(router)

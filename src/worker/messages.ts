@@ -4,6 +4,8 @@ import type { MessagePort } from 'node:worker_threads'
 import type { MetricsSnapshot } from '../metrics/snapshot.js'
 import type { AccessLogFormat } from '../accesslog/format.js'
 import type { SharedInput } from '../middlewares/shared-state.js'
+import type { SniEntry, TlsSnapshot } from '../tls/snapshot.js'
+import type { EntryPointRedirect } from './redirect.js'
 import type { WebSocketSettings } from './websocket-bridge.js'
 import type { AccessLogFilters } from '../accesslog/filters.js'
 import type { AccessLogFields } from '../accesslog/fields.js'
@@ -12,6 +14,11 @@ export interface WorkerEntryPoint {
   name: string
   host: string
   port: number
+  /** Serves TLS (uWS SSLApp) with the certificates of ServeInput.tls */
+  secure?: boolean
+  redirect?: EntryPointRedirect
+  /** Answers ACME http-01 challenges */
+  acmeChallenge?: boolean
 }
 
 /** A route table and the health board its servers' slots index (balancer/health-board.ts). */
@@ -37,6 +44,10 @@ export interface ServeInput {
   observe: { buckets?: number[]; accessLog?: { format: AccessLogFormat; counter: SharedArrayBuffer; filters?: AccessLogFilters; fields?: AccessLogFields } }
   /** Rate-limit and in-flight counters every thread shares. */
   shared: SharedInput
+  /** Certificates in force when the worker starts (when an entrypoint is secure); later additions arrive as TlsAddMessage. */
+  tls?: TlsSnapshot
+  /** ACME http-01 answers in force when the worker starts. */
+  challenges?: Record<string, string>
 }
 
 // primary -> worker
@@ -51,12 +62,26 @@ export interface DrainMessage {
 /** Hand this thread's work to a fresh one (SIGUSR2), the path a thread's uncaught error takes too. */
 export interface RetireMessage {
   type: 'retire'
+  /** A replacement already listens (certificates changed): none is to be started */
+  replaced?: boolean
+}
+/** Server names to add to every TLS entrypoint (names only ever get added in place). */
+export interface TlsAddMessage {
+  type: 'tls-add'
+  version: number
+  names: SniEntry[]
+}
+/** The ACME http-01 answers now pending (the whole set). */
+export interface ChallengesMessage {
+  type: 'challenges'
+  version: number
+  tokens: Record<string, string>
 }
 /** The drain's grace period is over: close every WebSocket with 1001. */
 export interface CloseWebSocketsMessage {
   type: 'close-websockets'
 }
-export type ToWorker = TableMessage | DrainMessage | RetireMessage | CloseWebSocketsMessage
+export type ToWorker = TableMessage | DrainMessage | RetireMessage | CloseWebSocketsMessage | TlsAddMessage | ChallengesMessage
 
 // worker -> primary
 export interface ListeningMessage {
@@ -79,6 +104,14 @@ export interface RetiringMessage {
   type: 'retiring'
   id: number
   reason: string
+  replaced?: boolean
+}
+/** A TlsAddMessage or ChallengesMessage is in force in this thread. */
+export interface AppliedMessage {
+  type: 'applied'
+  id: number
+  what: 'tls' | 'challenges'
+  version: number
 }
 /** Counters and histograms recorded since the last snapshot (every second, before a swap, at the end). */
 export interface MetricsMessage {
@@ -96,4 +129,4 @@ export interface AccessLogMessage {
   lines: string
   count: number
 }
-export type FromWorker = ListeningMessage | FailedMessage | DrainedMessage | RetiringMessage | MetricsMessage | AccessLogMessage | LogMessage
+export type FromWorker = ListeningMessage | FailedMessage | DrainedMessage | RetiringMessage | MetricsMessage | AccessLogMessage | LogMessage | AppliedMessage

@@ -102,6 +102,8 @@ export interface ForwardInfo {
   forwardedHost: string
   /** Entrypoint port for X-Forwarded-Port. */
   port: number
+  /** Entrypoint scheme for X-Forwarded-Proto: http or https. */
+  proto: string
   /** Host name of this proxy for X-Forwarded-Server. */
   server: string
   /** A WebSocket upgrade: the head asks the backend to switch (and X-Forwarded-Proto says ws, as Traefik's does). */
@@ -122,7 +124,7 @@ function forwardedHeaders(f: ForwardInfo, xff: string): string {
     ['x-forwarded-for', xff],
     ['x-forwarded-host', f.forwardedHost],
     ['x-forwarded-port', String(f.port)],
-    ['x-forwarded-proto', f.upgrade ? 'ws' : 'http'],
+    ['x-forwarded-proto', f.upgrade ? (f.proto === 'https' ? 'wss' : 'ws') : f.proto],
     ['x-forwarded-server', f.server],
     ['x-real-ip', f.clientIP],
   ] as const) {
@@ -176,7 +178,7 @@ export function buildHead(req: HeaderSource, f: ForwardInfo): HeadResult {
   r.head =
     `${f.method} ${f.target} HTTP/1.1\r\nhost: ${f.host}\r\n${out}${framing}${f.upgrade ? 'connection: upgrade\r\nupgrade: websocket\r\n' : ''}` +
     `x-forwarded-for: ${xff}\r\nx-forwarded-host: ${f.forwardedHost}\r\nx-forwarded-port: ${f.port}\r\n` +
-    `x-forwarded-proto: ${f.upgrade ? 'ws' : 'http'}\r\nx-forwarded-server: ${f.server}\r\nx-real-ip: ${f.clientIP}\r\n\r\n`
+    `x-forwarded-proto: ${f.upgrade ? (f.proto === 'https' ? 'wss' : 'ws') : f.proto}\r\nx-forwarded-server: ${f.server}\r\nx-real-ip: ${f.clientIP}\r\n\r\n`
   return r
 }
 

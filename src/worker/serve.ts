@@ -25,6 +25,8 @@ import { HealthView } from '../balancer/health-board.js'
 import { PassiveHealth } from '../balancer/passive.js'
 import { Failover } from './failover.js'
 import { UWS_IDLE_CLOSE_MS } from './uws-idle.js'
+import { SecureApp } from './secure-app.js'
+import { setChallenges } from './acme-challenges.js'
 import { webSocketBehavior } from './websocket-behavior.js'
 import { closeAllWebSockets } from './websocket-bridge.js'
 
@@ -107,12 +109,20 @@ export default async function serve(input: ServeInput): Promise<void> {
   }
 
   const sockets: uWS.us_listen_socket[] = []
+  const secure: SecureApp[] = []
+  if (input.challenges) setChallenges(input.challenges)
   await Promise.all(
     input.entryPoints.map(
       (ep, i) =>
         new Promise<void>((resolve, reject) => {
-          const handler = createHandler(ctx, i, ep.port)
-          const app = uWS.App().ws('/*', webSocketBehavior(input.webSocket, handler)).any('/*', handler)
+          const handler = createHandler(ctx, i, ep.port, { proto: ep.secure ? 'https' : 'http', redirect: ep.redirect ?? null, acmeChallenge: ep.acmeChallenge === true })
+          const routes = (a: uWS.TemplatedApp): uWS.TemplatedApp => a.ws('/*', webSocketBehavior(input.webSocket, handler)).any('/*', handler)
+          let app: uWS.TemplatedApp
+          if (ep.secure) {
+            const s = new SecureApp(input.tls ?? { version: 0, fallback: null, names: [] }, routes)
+            secure.push(s)
+            app = s.app
+          } else app = routes(uWS.App())
           const cb = (ls: uWS.us_listen_socket | false): void => {
             if (!ls) return reject(new Error(`cannot listen on ${ep.host || '*'}:${ep.port} for entrypoint ${ep.name} (address in use or not permitted)`))
             sockets.push(ls)
@@ -136,12 +146,12 @@ export default async function serve(input: ServeInput): Promise<void> {
   }
 
   return new Promise<void>((resolve) => {
-    const retire = (reason: string): void => {
+    const retire = (reason: string, replaced = false): void => {
       if (sink.closing) return
       stopAccepting()
       // WebSockets cannot move to another thread: their clients reconnect (1001, going away).
       closeAllWebSockets()
-      post({ type: 'retiring', id: input.id, reason })
+      post({ type: 'retiring', id: input.id, reason, replaced })
       let seen = -1
       let quietSince = 0
       const check = setInterval(() => {
@@ -167,7 +177,14 @@ export default async function serve(input: ServeInput): Promise<void> {
     process.on('uncaughtException', failed)
     input.port.on('message', (m: ToWorker) => {
       if (m.type === 'table') swap(m.table)
-      else if (m.type === 'retire') retire('asked to retire (SIGUSR2)')
+      else if (m.type === 'retire') retire(m.replaced ? 'certificates changed' : 'asked to retire (SIGUSR2)', m.replaced)
+      else if (m.type === 'tls-add') {
+        for (const app of secure) app.add(m.names)
+        post({ type: 'applied', id: input.id, what: 'tls', version: m.version })
+      } else if (m.type === 'challenges') {
+        setChallenges(m.tokens)
+        post({ type: 'applied', id: input.id, what: 'challenges', version: m.version })
+      }
       else if (m.type === 'drain') {
         stopAccepting()
         onIdle = () => {

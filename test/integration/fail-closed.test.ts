@@ -70,7 +70,7 @@ http:
 
   t.equal((await get(web, `plain.${tag}.test`)).status, 200, 'a plain file router serves')
   t.equal((await get(web, `secure.${tag}.test`)).status, 404, 'a TLS router is not served over plain HTTP')
-  t.match(await apiGet('/api/http/routers/secure@file'), { status: 'disabled', tls: {}, error: [/^tls: pier does not serve HTTPS yet/] })
+  t.match(await apiGet('/api/http/routers/secure@file'), { status: 'disabled', tls: {}, error: [/^no entrypoint serves TLS/] })
   t.match((await apiGet('/api/overview')).http.routers, { total: 4, errors: 2 })
   t.match(pier.logs(), /router disabled.*plugins are not supported/)
 })

@@ -123,7 +123,7 @@ const bad: Array<[string, string, string, RegExp]> = [
   ['syntax.yml', 'entryPoints:\n  web:\n    address: ":80"\n   bad: [\n', 'CONFIG_FILE', /config file .*syntax\.yml: line 4, column 1: All mapping items/],
   ['dup.yml', 'log:\n  level: DEBUG\nlog:\n  level: INFO\n', 'CONFIG_FILE', /config file .*dup\.yml: line 3, column 1: Map keys must be unique/],
   ['syntax.toml', '[log]\nlevel = \n', 'CONFIG_FILE', /config file .*syntax\.toml: line 2, column \d+: /],
-  ['tls.yml', 'certificatesResolvers:\n  le:\n    acme:\n      email: a@b\n', 'CONFIG_UNSUPPORTED', /certificatesResolvers\.le\.acme\.email \(.*tls\.yml line 4\) is not supported by pier \(TLS/],
+  ['tls.yml', 'certificatesResolvers:\n  le:\n    acme:\n      clientTimeout: 1s\n', 'CONFIG_UNSUPPORTED', /certificatesResolvers\.le\.acme\.clientTimeout \(.*tls\.yml line 4\) is not supported by pier \(of ACME, pier supports/],
   ['pier.json', '{}', 'CONFIG_FILE', /unknown file type \(expected \.yml, \.yaml or \.toml\)/],
   ['nested.yml', 'configFile: other.yml\n', 'CONFIG_BAD_VALUE', /configFile cannot be set inside a config file/],
   ['empty.yml', 'providers:\n  file:\n    filename:\n', 'CONFIG_MISSING_VALUE', /no value for providers\.file\.filename \(.*empty\.yml line 3\): expected a value/],

@@ -52,10 +52,10 @@ const disabling: [string, Record<string, string>, RegExp][] = [
   ['a middleware with a bad value', { 'traefik.http.routers.r.middlewares': 's', 'traefik.http.middlewares.s.redirectscheme.permanent': 'yes', 'traefik.http.middlewares.s.redirectscheme.scheme': 'https' }, /permanent must be true or false/],
   ['a middleware that does not compile', { 'traefik.http.routers.r.middlewares': 's', 'traefik.http.middlewares.s.replacepathregex.regex': '^/(a', 'traefik.http.middlewares.s.replacepathregex.replacement': '/b' }, /^middleware "s@docker": regex "\^\/\(a" is not a valid regular expression/],
   ['a middleware of two types', { 'traefik.http.routers.r.middlewares': 's', 'traefik.http.middlewares.s.stripprefix.prefixes': '/a', 'traefik.http.middlewares.s.addprefix.prefix': '/b' }, /defines several middleware types/],
-  ['v2 tls', { 'traefik.http.routers.r.tls': 'true' }, /^tls: pier does not serve HTTPS yet/],
-  ['v2 tls with a bad value', { 'traefik.http.routers.r.tls': 'yes' }, /^tls:/],
-  ['v2 certresolver alone', { 'traefik.http.routers.r.tls.certresolver': 'le' }, /^tls:/],
-  ['v2 tls domains', { 'traefik.http.routers.r.tls.domains[0].main': 'r.test', 'traefik.http.routers.r.tls.domains[0].sans': 'www.r.test' }, /^tls:/],
+  ['v2 tls without a TLS entrypoint', { 'traefik.http.routers.r.tls': 'true' }, /^no entrypoint serves TLS/],
+  ['v2 tls with a bad value', { 'traefik.http.routers.r.tls': 'yes' }, /^no entrypoint serves TLS/],
+  ['v2 certresolver alone', { 'traefik.http.routers.r.tls.certresolver': 'le' }, /^no entrypoint serves TLS/],
+  ['v2 tls domains', { 'traefik.http.routers.r.tls.domains[0].main': 'r.test', 'traefik.http.routers.r.tls.domains[0].sans': 'www.r.test' }, /^no entrypoint serves TLS/],
   ['v2 unknown router field (a typo of middlewares)', { 'traefik.http.routers.r.middleware': 'auth' }, /^label traefik\.http\.routers\.r\.middleware: router field "middleware" is not known to pier$/],
   ['v2 gRPC health check', { 'traefik.http.services.r.loadbalancer.healthcheck.mode': 'grpc' }, /service "r@docker" is disabled: label traefik\.http\.services\.r\.loadbalancer\.healthcheck\.mode: gRPC health checks are not supported/],
   ['v2 bad health check interval', { 'traefik.http.services.r.loadbalancer.healthcheck.interval': 'often' }, /label traefik\.http\.services\.r\.loadbalancer\.healthcheck\.interval must be a positive duration such as 10s or 500ms, not "often"/],
@@ -174,7 +174,7 @@ http:
 `)
   const r = p.state.routers
   t.match(r['admin@file'], { status: 'disabled', middlewares: ['auth@file'], errors: ['middleware "auth@file" does not exist'] })
-  t.match(r['secure@file'], { status: 'disabled', tls: { certResolver: 'le' }, errors: [/^tls:/] })
+  t.match(r['secure@file'], { status: 'disabled', tls: { certResolver: 'le' }, errors: [/^no entrypoint serves TLS/] })
   t.match(r['checked@file'], { status: 'disabled', errors: [/service "hc@file" is disabled: loadBalancer\.healthCheck\.mode: gRPC health checks are not supported/] })
   t.match(p.state.services['hc@file'], { status: 'disabled', errors: [/loadBalancer\.healthCheck\.mode/] })
   t.equal(r['open@file']!.status, 'enabled')

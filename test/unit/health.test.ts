@@ -94,7 +94,7 @@ t.test('passive marks: set by a worker, seen by all, expired by the primary unle
 function table(board: HealthBoard, passive?: { failureWindow: number; maxFailedAttempts: number }): RouteTable {
   const servers = ['http://a:1', 'http://b:1', 'http://c:1'].map((url) => ({ url }))
   const lb = passive ? { servers, passiveHealthCheck: passive } : { servers }
-  const compiled = compileTable({ http: { routers: {}, services: { s: { loadBalancer: lb } } } }, ['web'], 1, { healthSlots: (keys) => board.assign(keys) })
+  const compiled = compileTable({ http: { routers: {}, services: { s: { loadBalancer: lb } } } }, ['web'], 1, (keys) => board.assign(keys))
   return new RouteTable(compiled.buffer, board.current)
 }
 

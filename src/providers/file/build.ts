@@ -2,7 +2,7 @@
 // each file parsed and validated, then merged. The same router, service or
 // middleware in two files is an error naming both; a router's service must exist in one of
 // the files unless it names another provider (`name@docker`). Pure.
-import type { DynamicConfig } from '../../config/dynamic.js'
+import type { DynamicConfig, TlsConfig } from '../../config/dynamic.js'
 import { FileProblem, type Problem } from './problems.js'
 import { parseText, type LineOf } from './syntax.js'
 import { validateDynamic } from './validate.js'
@@ -40,6 +40,7 @@ export function buildFileConfig(sources: SourceFile[]): Built {
     const v = validateDynamic(file, parsed.data)
     errors.push(...v.errors)
     warnings.push(...v.warnings)
+    if (v.config.tls) mergeTls(config, v.config.tls)
     for (const [name, r] of Object.entries(v.config.http.routers)) {
       const other = routerFile.get(name)
       if (other !== undefined) errors.push({ file, router: name, code: FileProblem.DUPLICATE, message: `is also defined in ${other}` })
@@ -79,4 +80,12 @@ export function buildFileConfig(sources: SourceFile[]): Built {
     else if (p.middleware !== undefined) p.line = at('middlewares', p.middleware)
   }
   return errors.length > 0 ? { errors, warnings } : { config, errors, warnings }
+}
+
+/** Files add to one tls section: certificates append, stores and options by name (a later file's wins). */
+function mergeTls(config: DynamicConfig, tls: TlsConfig): void {
+  const into = (config.tls ??= {})
+  if (tls.certificates) (into.certificates ??= []).push(...tls.certificates)
+  if (tls.stores) into.stores = { ...into.stores, ...tls.stores }
+  if (tls.options) into.options = { ...into.options, ...tls.options }
 }

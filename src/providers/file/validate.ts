@@ -8,6 +8,7 @@ import { parseRule, RuleError } from '../../rules/index.js'
 import { readHealthCheck, readPassiveHealthCheck } from '../../config/health-check.js'
 import { FileProblem, type FileProblemCode, type Problem } from './problems.js'
 import { readDefinition } from '../../middlewares/definition.js'
+import { validateTls } from './tls.js'
 
 export interface Validated {
   config: DynamicConfig
@@ -44,7 +45,7 @@ interface Shape {
 }
 
 const shapes = {
-  top: { known: ['http', 'tcp', 'udp'], ignored: ['tls'] },
+  top: { known: ['http', 'tcp', 'udp', 'tls'], ignored: [] },
   http: { known: ['routers', 'services', 'middlewares'], ignored: ['serversTransports'] },
   router: { known: ['rule', 'service', 'entryPoints', 'priority', 'middlewares', 'tls', 'ruleSyntax'], ignored: ['observability'] },
   tls: { known: ['certResolver', 'domains', 'options'], ignored: [] },
@@ -376,6 +377,9 @@ export function validateDynamic(file: string, data: unknown): Validated {
     const routers = streamRouters(ctx, kind, t.get(kind))
     if (Object.keys(routers).length > 0) config[kind] = { routers }
   }
+  const tls = validateTls(t.get('tls'))
+  for (const i of tls.issues) (i.warning ? warn : fail)(ctx, {}, i.code, i.message)
+  if (tls.tls) config.tls = tls.tls
   const http = section(ctx, t.get('http'), 'http')
   if (!http) return { config, ...ctx }
   const h = pick(ctx, http, shapes.http, 'http.', {})
