@@ -33,7 +33,7 @@ const label = fc.oneof(
 )
 
 function served(config: ReturnType<typeof mergeConfigs>['config']): void {
-  const { buffer, report } = compileTable(config, ['web'], 1, { readFile: () => 'alice:{SHA}5cicUp3MubQnFvTZEY1hB5yIPZ4=\n' })
+  const { buffer, report } = compileTable(config, ['web'], 1, undefined, { readFile: () => 'alice:{SHA}5cicUp3MubQnFvTZEY1hB5yIPZ4=\n' })
   const table = new RouteTable(buffer)
   for (const r of Object.keys(config.http.routers)) {
     if (table.routerIndex(r) < 0 && !(report.routerErrors[r]?.length)) throw new Error(`router ${r} is neither served nor disabled with a reason`)

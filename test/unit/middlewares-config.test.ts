@@ -147,6 +147,7 @@ t.test('table: entrypoint middlewares run first, in the router provider unless n
     }),
     ['web', 'admin'],
     1,
+    undefined,
     { entryPointMiddlewares: { web: ['a'] } },
   )
   t.same(report.routerErrors, {})
@@ -159,7 +160,7 @@ t.test('table: entrypoint middlewares run first, in the router provider unless n
 })
 
 t.test('table: a router whose entrypoint middleware is missing is not served there, and says so', async (t) => {
-  const { buffer, report } = compileTable(config({}, { 'r@file': {} }), ['web', 'admin'], 1, { entryPointMiddlewares: { web: ['gone@file'] } })
+  const { buffer, report } = compileTable(config({}, { 'r@file': {} }), ['web', 'admin'], 1, undefined, { entryPointMiddlewares: { web: ['gone@file'] } })
   t.same(report.routerErrors['r@file'], ['middleware "gone@file" does not exist (entrypoint web)'])
   const table = new RouteTable(buffer)
   const r = table.routerIndex('r@file')
