@@ -22,7 +22,9 @@ const argv = process.argv.slice(2)
 const command = argv[0] === 'healthcheck' || argv[0] === 'version' ? argv[0] : 'serve'
 const args = command === 'serve' ? argv : argv.slice(1)
 if (args.includes('--help') || args.includes('-h')) {
-  process.stdout.write(usage())
+  // The middleware kinds (with their runtimes) load only for this.
+  const { middlewareUsage } = await import('./middlewares/docs.js')
+  process.stdout.write(`${usage()}${middlewareUsage().join('\n')}\n`)
   process.exit(0)
 }
 if (command === 'version') {

@@ -11,7 +11,18 @@ export const SCENARIOS = [
   { name: 'body-64k', what: 'GET, 64 KiB response', backends: 1, path: '/64k', rate: 1000 },
   { name: 'post-1m', what: 'POST with a 1 MiB body', backends: 1, method: 'POST', bodyBytes: 1 << 20, rate: 100 },
   { name: 'no-keepalive', what: 'GET, small body, a new client connection per request', backends: 1, newConnectionPerRequest: true, rate: 500 },
+  {
+    name: 'chain',
+    what: 'rr-2 under /app through headers + stripPrefix + basicAuth + rateLimit (nginx: add_header, rewrite, auth_basic, limit_req); run with --targets=direct,pier,nginx',
+    backends: 2,
+    chain: true,
+    path: '/app/x',
+    rate: 2000,
+  },
 ]
+
+/** The chain scenario's credentials and their {SHA} hash (cheap for every target, so the proxies are measured, not the hash). */
+export const CHAIN_USER = { user: 'bench', password: 'bench', htpasswd: 'bench:{SHA}5cicUp3MubQnFvTZEY1hB5yIPZ4=' }
 
 /**
  * The fixed request rate of a scenario, the same for every target: its
@@ -44,7 +55,7 @@ export function modelFor(s, backendPorts) {
     return { services, hosts }
   }
   const servers = backendPorts.map((port, i) => ({ port, weight: s.weights?.[i] ?? 1 }))
-  return { services: [{ name: 'svc0', servers }], hosts: [{ host: BENCH_HOST, service: 'svc0' }] }
+  return { services: [{ name: 'svc0', servers }], hosts: [{ host: BENCH_HOST, service: 'svc0' }], chain: s.chain === true }
 }
 
 /** The load-generator request spec of scenario s (everything but url, duration, connections, rate). */
@@ -54,5 +65,6 @@ export function requestSpec(s, model) {
   if (s.newConnectionPerRequest) spec.newConnectionPerRequest = true
   if (s.hosts) spec.hosts = model.hosts.map((h) => h.host)
   else spec.headers = { host: BENCH_HOST }
+  if (s.chain) spec.headers.authorization = `Basic ${Buffer.from(`${CHAIN_USER.user}:${CHAIN_USER.password}`).toString('base64')}`
   return spec
 }

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { start, sleep } from './procs.mjs'
 import { codedError } from './hdr.mjs'
 import { renderNginx, renderHaproxy, renderCaddy, renderRoutes, renderNodeProxy } from '../peers/render.mjs'
+import { CHAIN_USER } from './scenarios.mjs'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const PIER_CLI = join(ROOT, 'dist/cli.js')
@@ -98,6 +99,7 @@ export const TARGETS = {
     start({ model, port, workers, dir, cpus }) {
       const conf = join(dir, 'nginx.conf')
       writeFileSync(conf, renderNginx(model, { port, workers, dir, asRoot: process.getuid?.() === 0 }))
+      if (model.chain) writeFileSync(join(dir, 'htpasswd'), `${CHAIN_USER.htpasswd}\n`)
       return start('nginx', which('nginx'), ['-e', join(dir, 'nginx-error.log'), '-p', dir, '-c', conf], { cpus })
     },
   },

@@ -13,6 +13,8 @@ export function fill(text, vars) {
   })
 }
 
+import { CHAIN_USER } from '../lib/scenarios.mjs'
+
 const hostsOf = (model, service) => model.hosts.filter((h) => h.service === service).map((h) => h.host)
 
 /** nginx.conf text. opts: { port, workers, dir, asRoot }. */
@@ -23,6 +25,22 @@ export function renderNginx(model, { port, workers, dir, asRoot = false }) {
       return `    upstream ${s.name} {\n${servers}\n        keepalive 256;\n        keepalive_requests 1000000;\n    }`
     })
     .join('\n')
+  // The chain scenario: under /app what pier's middlewares do, in nginx's own directives.
+  const chain = (s) => [
+    '        location /app/ {',
+    '            auth_basic "bench";',
+    `            auth_basic_user_file ${dir}/htpasswd;`,
+    '            limit_req zone=bench burst=1000000 nodelay;',
+    '            add_header X-Frame-Options DENY always;',
+    '            add_header X-Content-Type-Options nosniff always;',
+    '            rewrite ^/app(/.*)$ $1 break;',
+    `            proxy_pass http://${s.name};`,
+    '            proxy_http_version 1.1;',
+    '            proxy_set_header Connection "";',
+    '            proxy_set_header X-Script-Name bench;',
+    '            proxy_set_header X-Forwarded-Prefix /app;',
+    '        }',
+  ]
   const servers = model.services
     .map((s, i) => {
       const names = hostsOf(model, s.name)
@@ -30,6 +48,7 @@ export function renderNginx(model, { port, workers, dir, asRoot = false }) {
         '    server {',
         `        listen 127.0.0.1:${port}${i === 0 ? ' default_server' : ''};`,
         `        server_name ${names.join(' ') || '_'};`,
+        ...(model.chain ? chain(s) : []),
         '        location / {',
         `            proxy_pass http://${s.name};`,
         '            proxy_http_version 1.1;',
@@ -40,7 +59,8 @@ export function renderNginx(model, { port, workers, dir, asRoot = false }) {
     })
     .join('\n')
   // As root, nginx would drop its workers to "nobody", who cannot use the temp dirs made here.
-  return fill(template('nginx.conf.tmpl'), { workers, dir, user: asRoot ? 'user root;\n' : '', upstreams, servers })
+  const zones = model.chain ? '    limit_req_zone $binary_remote_addr zone=bench:10m rate=1000000r/s;\n' : ''
+  return fill(template('nginx.conf.tmpl'), { workers, dir, user: asRoot ? 'user root;\n' : '', upstreams: zones + upstreams, servers })
 }
 
 /** { cfg, map }: haproxy.cfg text and the hosts.map text it reads from mapFile. */
@@ -89,6 +109,21 @@ export function renderRoutes(model) {
   model.hosts.forEach((h, i) => {
     lines.push(`    r${i}:`, `      rule: "Host(\`${h.host}\`)"`, `      service: ${h.service}`, '      entryPoints: [web]')
   })
+  if (model.chain) {
+    lines.push(
+      '    chain:',
+      `      rule: "Host(\`${model.hosts[0].host}\`) && PathPrefix(\`/app\`)"`,
+      `      service: ${model.hosts[0].service}`,
+      '      entryPoints: [web]',
+      '      middlewares: [bench-chain]',
+      '  middlewares:',
+      '    bench-chain: { chain: { middlewares: [hdr, strip, auth, limit] } }',
+      '    hdr: { headers: { customRequestHeaders: { X-Script-Name: bench }, frameDeny: true, contentTypeNosniff: true } }',
+      '    strip: { stripPrefix: { prefixes: [/app] } }',
+      `    auth: { basicAuth: { users: ["${CHAIN_USER.htpasswd}"] } }`,
+      '    limit: { rateLimit: { average: 1000000, burst: 1000000 } }',
+    )
+  }
   lines.push('  services:')
   for (const s of model.services) {
     lines.push(`    ${s.name}:`, '      loadBalancer:', '        servers:')

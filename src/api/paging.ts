@@ -1,6 +1,6 @@
 // Traefik's list parameters: page/per_page with the X-Next-Page header, and
 // search/status/serviceName filters.
-import type { RouterState, ServiceState } from '../primary/state.js'
+import type { MiddlewareState, RouterState, ServiceState } from '../primary/state.js'
 
 export const NEXT_PAGE_HEADER = 'X-Next-Page'
 const DEFAULT_PER_PAGE = 100
@@ -50,4 +50,8 @@ export function routerMatches(c: Criterion, r: Pick<RouterState, 'status' | 'rul
 
 export function serviceMatches(c: Criterion, s: ServiceState): boolean {
   return withStatus(c, s.status) && searchIn(c, s.name)
+}
+
+export function middlewareMatches(c: Criterion, m: MiddlewareState): boolean {
+  return withStatus(c, m.status) && searchIn(c, m.name)
 }

@@ -11,8 +11,8 @@ import type { MetricsStore } from '../metrics/store.js'
 import type { RuntimeState } from '../primary/state.js'
 import { LiveEvents } from './events.js'
 import { latencyHgrm, latencyReport, NotFoundError } from './latency.js'
-import { criterion, NEXT_PAGE_HEADER, paginate, QueryError, routerMatches, serviceMatches } from './paging.js'
-import { entryPointRepresentation, overview, rawData, routerRepresentation, serviceRepresentation, sortedValues, streamRouterRepresentation, version } from './traefik.js'
+import { criterion, middlewareMatches, NEXT_PAGE_HEADER, paginate, QueryError, routerMatches, serviceMatches } from './paging.js'
+import { entryPointRepresentation, middlewareRepresentation, overview, rawData, routerRepresentation, serviceRepresentation, sortedValues, streamRouterRepresentation, version } from './traefik.js'
 
 export interface ApiOptions {
   state: RuntimeState
@@ -104,6 +104,7 @@ export async function startApi(opts: ApiOptions): Promise<ApiServer> {
       case 'udp/routers':
         return list(sortedValues(state.udpRouters).filter((r) => routerMatches(c1, r)), query, streamRouterRepresentation)
       case 'http/middlewares':
+        return list(sortedValues(state.middlewares).filter((m) => middlewareMatches(c1, m)), query, middlewareRepresentation)
       case 'tcp/services':
       case 'tcp/middlewares':
       case 'udp/services':
@@ -125,6 +126,10 @@ export async function startApi(opts: ApiOptions): Promise<ApiServer> {
     if (parts.length === 3 && a === 'http' && b === 'services') {
       const s = state.services[c]
       return s ? json(serviceRepresentation(s)) : apiError(404, 'SERVICE_NOT_FOUND', `service not found: ${c}`)
+    }
+    if (parts.length === 3 && a === 'http' && b === 'middlewares') {
+      const m = state.middlewares[c]
+      return m ? json(middlewareRepresentation(m)) : apiError(404, 'MIDDLEWARE_NOT_FOUND', `middleware not found: ${c}`)
     }
     if (parts.length === 3 && (a === 'tcp' || a === 'udp') && b === 'routers') {
       const r = (a === 'tcp' ? state.tcpRouters : state.udpRouters)[c]

@@ -1,7 +1,7 @@
 // Traefik v2/v3 API shapes for what pier runs, built from the primary's
 // RuntimeState (and the static config for entrypoints and features).
 import type { EntryPoint } from '../config/static.js'
-import type { RouterState, RuntimeState, ServiceState, StreamRouterState } from '../primary/state.js'
+import type { MiddlewareState, RouterState, RuntimeState, ServiceState, StreamRouterState } from '../primary/state.js'
 import { PIER_VERSION } from '../version.js'
 
 /**
@@ -56,6 +56,19 @@ export function serviceRepresentation(s: ServiceState): Record<string, unknown> 
   return { ...serviceInfo(s), name: s.name, provider: s.provider, type: 'loadbalancer' }
 }
 
+/** A middleware as /api/rawdata shows it (runtime.MiddlewareInfo): its options under its type key. */
+export function middlewareInfo(m: MiddlewareState): Record<string, unknown> {
+  const out: Record<string, unknown> = { [m.type]: m.options }
+  if (m.errors.length > 0) out.error = m.errors
+  out.status = m.status
+  out.usedBy = m.usedBy
+  return out
+}
+
+export function middlewareRepresentation(m: MiddlewareState): Record<string, unknown> {
+  return { ...middlewareInfo(m), name: m.name, provider: m.provider, type: m.type.toLowerCase() }
+}
+
 export function entryPointRepresentation(name: string, ep: EntryPoint, graceTimeOutMs: number): Record<string, unknown> {
   return {
     address: entryPointAddress(ep),
@@ -95,7 +108,7 @@ export function overview(state: RuntimeState): Record<string, unknown> {
     http: {
       routers: counts(Object.values(state.routers)),
       services: counts(Object.values(state.services)),
-      middlewares: empty,
+      middlewares: counts(Object.values(state.middlewares)),
     },
     tcp: { routers: counts(Object.values(state.tcpRouters)), services: empty, middlewares: empty },
     udp: { routers: counts(Object.values(state.udpRouters)), services: empty },
@@ -109,6 +122,7 @@ export function rawData(state: RuntimeState): Record<string, unknown> {
     routers: Object.fromEntries(sortedValues(state.routers).map((r) => [r.name, routerInfo(r)])),
     services: Object.fromEntries(sortedValues(state.services).map((s) => [s.name, serviceInfo(s)])),
   }
+  if (Object.keys(state.middlewares).length > 0) out.middlewares = Object.fromEntries(sortedValues(state.middlewares).map((m) => [m.name, middlewareInfo(m)]))
   const stream = (m: Record<string, StreamRouterState>) => Object.fromEntries(sortedValues(m).map((r) => [r.name, streamRouterRepresentation(r)]))
   if (Object.keys(state.tcpRouters).length > 0) out.tcpRouters = stream(state.tcpRouters)
   if (Object.keys(state.udpRouters).length > 0) out.udpRouters = stream(state.udpRouters)

@@ -18,6 +18,8 @@ export interface Draft {
   entryPoints: Map<string, EntryPoint & { name: string }>
   /** lower-cased entrypoint name -> limits given for it, and where the first was given */
   clientLimits: Map<string, Partial<ClientLimits> & { at: Origin }>
+  /** lower-cased entrypoint name -> its http.middlewares, and where they were given */
+  epMiddlewares: Map<string, { names: string[]; at: Origin }>
   workers?: number
   throttleMs?: number
   file: Section & { filename?: string; directory?: string; watch?: boolean }
@@ -100,6 +102,7 @@ export function emptyDraft(): Draft {
   return {
     entryPoints: new Map(),
     clientLimits: new Map(),
+    epMiddlewares: new Map(),
     file: {},
     docker: { tls: {} },
     swarm: { tls: {} },

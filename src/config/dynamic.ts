@@ -2,9 +2,10 @@
 // complete DynamicConfig objects; the aggregator merges them as name@provider.
 //
 // Fail closed: what a router or service asks for that pier cannot honour is
-// carried, not dropped. A router with middlewares, tls or an `unsupported`
-// entry (its own or its service's) is disabled by the table compiler, with
-// the reason in the API, and answers 404 like any unknown route.
+// carried, not dropped. A router with tls, an `unsupported` entry (its own or
+// its service's) or a middleware that is missing or unusable is disabled by
+// the table compiler, with the reason in the API, and answers 404 like any
+// unknown route.
 
 export interface DynamicConfig {
   http: HttpConfig
@@ -18,6 +19,18 @@ export interface DynamicConfig {
 export interface HttpConfig {
   routers: Record<string, Router>
   services: Record<string, Service>
+  /** Middleware definitions by name. */
+  middlewares?: Record<string, Middleware>
+}
+
+/** One middleware definition: Traefik's type key and its options. */
+export interface Middleware {
+  /** The type in Traefik's spelling: stripPrefix, basicAuth, chain, ... */
+  type: string
+  /** Options as configured, under their schema names, typed; defaults are applied by the table compiler. */
+  options: Record<string, unknown>
+  /** Why pier cannot use it (a type it lacks, a bad label value): routers using it are disabled. */
+  unsupported?: string[]
 }
 
 export interface Router {

@@ -37,6 +37,10 @@ def('webSocket.compression', true, (d, v) => (d.webSocket.compression = V.bool(v
 
 // entrypoints
 def('entryPoints.<name>.address', false, (d, v, name) => setEntryPoint(d, name, v))
+def('entryPoints.<name>.http.middlewares', false, (d, v, name) => {
+  const names = V.str(v).split(',').map((s) => s.trim()).filter((s) => s !== '')
+  d.epMiddlewares.set(name.toLowerCase(), { names, at: v.at })
+})
 // v1: --entryPoints='Name:http Address::80'
 def('entryPoints', false, (d, v) => {
   for (const { name, address, words } of V.v1EntryPoints(v)) setEntryPoint(d, name, { raw: address, at: v.at }, words)
@@ -222,8 +226,8 @@ function epHttpTls(d: Draft, name: string, t: V.V1TlsWords): void {
 
 /** Traefik options pier knows of but does not implement (matched by prefix). */
 const unsupported: Array<[string, string]> = [
-  ['entryPoints.<name>', 'of an entrypoint, pier supports address, http.tls, http.redirections.entryPoint, transport.respondingTimeouts (readTimeout, writeTimeout, idleTimeout), http.maxHeaderBytes and http.maxRequestLineBytes'],
-  ['entryPoints.<name>.http', 'of an entrypoint, pier supports http.tls (certResolver, domains, options), http.redirections.entryPoint, http.maxHeaderBytes and http.maxRequestLineBytes'],
+  ['entryPoints.<name>', 'of an entrypoint, pier supports address, http.tls, http.redirections.entryPoint, http.middlewares, transport.respondingTimeouts (readTimeout, writeTimeout, idleTimeout), http.maxHeaderBytes and http.maxRequestLineBytes'],
+  ['entryPoints.<name>.http', 'of an entrypoint, pier supports http.tls (certResolver, domains, options), http.redirections.entryPoint, http.middlewares, http.maxHeaderBytes and http.maxRequestLineBytes'],
   ['entryPoints.<name>.transport', 'of an entrypoint\'s transport, pier supports respondingTimeouts (readTimeout, writeTimeout, idleTimeout)'],
   ['certificatesResolvers.<name>', 'pier has ACME resolvers (certificatesResolvers.<name>.acme)'],
   ['certificatesResolvers.<name>.acme', 'of ACME, pier supports email, storage, caServer, keyType, certificatesDuration, preferredChain, eab, httpChallenge, tlsChallenge, caCertificates'],

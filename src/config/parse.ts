@@ -60,6 +60,11 @@ function isOn(s: { on?: boolean; touched?: boolean }): boolean {
 function finish(d: Draft, env: NodeJS.ProcessEnv): StaticConfig {
   const entryPoints: Record<string, EntryPoint> = {}
   for (const ep of d.entryPoints.values()) entryPoints[ep.name] = { host: ep.host, port: ep.port }
+  for (const [key, { names, at }] of d.epMiddlewares) {
+    const ep = d.entryPoints.get(key)
+    if (!ep) throw new ConfigError(ConfigErrorCode.BAD_VALUE, `${describe(at)}: the entrypoint has no address (set entryPoints.<name>.address too)`)
+    if (names.length > 0) entryPoints[ep.name]!.middlewares = names
+  }
   // Traefik: with no entrypoint of the user's own, one default web entrypoint
   if (![...d.entryPoints.keys()].some((k) => k !== 'traefik')) entryPoints.web = { host: '', port: 80 }
   const needTraefik = (): void => {

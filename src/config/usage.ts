@@ -1,5 +1,6 @@
 // `pier --help`: every static configuration key with its default, in
-// Traefik's spelling. A unit test checks that every accepted key is here.
+// Traefik's spelling (cli.ts adds the middleware kinds' options, from their
+// schemas). A unit test checks that every accepted key is here.
 
 /** [key, default, what it does] */
 export const KEY_DOCS: Array<[string, string, string]> = [
@@ -10,6 +11,7 @@ export const KEY_DOCS: Array<[string, string, string]> = [
   ['entryPoints.<name>.transport.respondingTimeouts.idleTimeout', '180s', 'accepted; uWS closes idle keep-alive connections after 10-14 s whatever it says'],
   ['entryPoints.<name>.http.maxHeaderBytes', '16384 (Traefik: 1 MiB)', 'largest request header block (431 beyond)'],
   ['entryPoints.<name>.http.maxRequestLineBytes', '8192', 'largest request line: method, target, version (414 beyond)'],
+  ['entryPoints.<name>.http.middlewares', '', 'middlewares (name@provider) every router on the entrypoint runs before its own'],
   ['entryPoints.<name>.http.tls', 'false (true for :443 and https redirection targets in all but name)', 'this entrypoint serves TLS, and every router on it is a TLS router'],
   ['entryPoints.<name>.http.tls.certResolver', '', 'ACME resolver for the routers of this entrypoint'],
   ['entryPoints.<name>.http.tls.domains[<i>].main', '', 'domain to get a certificate for (with the resolver)'],

@@ -1,10 +1,12 @@
 // Merges the newest configuration of every provider into one, with router
 // and service names qualified as name@provider (Traefik's rule). A router's
 // service without `@` lives in the router's provider; with `@` it is a
-// cross-provider reference and is kept as written. Annotations are
-// qualified the same way.
-import type { DynamicConfig, Router, Service, StreamRouter, TlsConfig } from '../config/dynamic.js'
+// cross-provider reference and is kept as written. Middleware names (a
+// router's list, a chain's members) and the names a middleware refers to
+// resolve the same way. Annotations are qualified the same way.
+import type { DynamicConfig, Middleware, Router, Service, StreamRouter, TlsConfig } from '../config/dynamic.js'
 import type { Annotation } from '../providers/annotation.js'
+import { qualifyDefinition } from '../middlewares/definition.js'
 
 export interface MergeCounts {
   routers: number
@@ -19,6 +21,7 @@ export function qualify(name: string, provider: string): string {
 export function mergeConfigs(byProvider: ReadonlyMap<string, DynamicConfig>): { config: DynamicConfig; counts: MergeCounts } {
   const routers: Record<string, Router> = {}
   const services: Record<string, Service> = {}
+  const middlewares: Record<string, Middleware> = {}
   const stream = { tcp: {} as Record<string, StreamRouter>, udp: {} as Record<string, StreamRouter> }
   let servers = 0
   for (const [provider, cfg] of byProvider) {
@@ -32,11 +35,13 @@ export function mergeConfigs(byProvider: ReadonlyMap<string, DynamicConfig>): { 
       services[qualify(name, provider)] = s
       servers += s.loadBalancer.servers.length
     }
+    for (const [name, m] of Object.entries(cfg.http.middlewares ?? {})) middlewares[qualify(name, provider)] = qualifyDefinition(m, ref)
     for (const kind of ['tcp', 'udp'] as const) {
       for (const [name, r] of Object.entries(cfg[kind]?.routers ?? {})) stream[kind][qualify(name, provider)] = r.service ? { ...r, service: ref(r.service) } : r
     }
   }
   const config: DynamicConfig = { http: { routers, services } }
+  if (Object.keys(middlewares).length > 0) config.http.middlewares = middlewares
   const tls = mergeTls(byProvider)
   if (tls) config.tls = tls
   for (const kind of ['tcp', 'udp'] as const) if (Object.keys(stream[kind]).length > 0) config[kind] = { routers: stream[kind] }

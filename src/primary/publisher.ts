@@ -9,7 +9,7 @@ import { HealthMonitor } from './health.js'
 import type { Logger } from '../log.js'
 import type { Annotation } from '../providers/annotation.js'
 import { compileTable, type CompileOptions, type CompileReport } from '../table/compile.js'
-import type { RuntimeState, RouterState, ServiceState, StreamRouterState } from './state.js'
+import type { RuntimeState, RouterState, ServiceState, StreamRouterState, MiddlewareState } from './state.js'
 
 const providerOf = (name: string): string => name.slice(name.lastIndexOf('@') + 1)
 
@@ -40,6 +40,7 @@ export class Publisher {
     private readonly publish: (table: TableRef) => void,
     /** How routers are placed on TLS and plain entrypoints, and told of what was compiled (the certificate store listens). */
     private readonly tls: { options(config: DynamicConfig): CompileOptions; compiled(config: DynamicConfig, report: CompileReport): void } | null = null,
+    private readonly options: CompileOptions = {},
   ) {
     this.health = new HealthMonitor(state, log)
   }
@@ -61,7 +62,7 @@ export class Publisher {
     this.state.reloads.total++
     let compiled
     try {
-      compiled = compileTable(config, this.entryPoints, ++this.version, (keys) => this.health.board.assign(keys), this.tls?.options(config))
+      compiled = compileTable(config, this.entryPoints, ++this.version, (keys) => this.health.board.assign(keys), { ...this.tls?.options(config), ...this.options })
     } catch (err) {
       this.state.reloads.lastFailure = now
       this.log.error('configuration could not be compiled; keeping the last good one', { error: (err as Error).message })
@@ -73,6 +74,7 @@ export class Publisher {
     this.state.tableVersion = this.version
     this.logChanges('router', report.routerErrors)
     this.logChanges('service', report.serviceErrors)
+    this.logChanges('middleware', report.middlewareErrors)
     this.tls?.compiled(config, report)
     this.publish(this.ref(buffer))
     this.health.configure(config)
@@ -88,9 +90,9 @@ export class Publisher {
   }
 
   /** What was logged as disabled, so an unchanged reason is logged once, not on every table. */
-  private said = { router: new Map<string, string>(), service: new Map<string, string>() }
+  private said = { router: new Map<string, string>(), service: new Map<string, string>(), middleware: new Map<string, string>() }
 
-  private logChanges(kind: 'router' | 'service', errors: Record<string, string[]>): void {
+  private logChanges(kind: 'router' | 'service' | 'middleware', errors: Record<string, string[]>): void {
     const now = new Map(Object.entries(errors).map(([name, errs]) => [name, errs.join('; ')]))
     for (const [name, error] of now) {
       if (this.said[kind].get(name) !== error) this.log.error(`${kind} disabled`, { [`${kind}Name`]: name, error })
@@ -148,10 +150,38 @@ export class Publisher {
     for (const name of dropped('router')) {
       routers[name] = { name, provider: providerOf(name), rule: '', service: '', entryPoints: [], priority: 0, status: 'disabled', errors: said.router.get(name)! }
     }
+    this.state.middlewares = this.middlewareStates(config, report)
     this.state.routers = routers
     this.state.services = services
     this.state.tcpRouters = streamRouters(config.tcp?.routers, 'TCP', this.entryPoints)
     this.state.udpRouters = streamRouters(config.udp?.routers, 'UDP', this.entryPoints)
     this.state.raw = config
+  }
+
+  private middlewareStates(config: DynamicConfig, report: CompileReport): Record<string, MiddlewareState> {
+    const defs = config.http.middlewares ?? {}
+    const out: Record<string, MiddlewareState> = {}
+    for (const [name, m] of Object.entries(defs)) {
+      const errors = report.middlewareErrors[name] ?? []
+      out[name] = { name, provider: providerOf(name), type: m.type, options: m.options, status: errors.length > 0 ? 'disabled' : 'enabled', errors, usedBy: [] }
+    }
+    // A router uses what it names, what its entrypoints name, and the members of those chains.
+    const eps = this.options.entryPointMiddlewares ?? {}
+    for (const [router, r] of Object.entries(config.http.routers)) {
+      const provider = router.slice(router.lastIndexOf('@'))
+      const onEps = (r.entryPoints?.length ? r.entryPoints : this.entryPoints).flatMap((ep) => eps[ep] ?? []).map((n) => (n.includes('@') ? n : `${n}${provider}`))
+      const seen = new Set<string>()
+      const visit = (name: string): void => {
+        if (seen.has(name)) return
+        seen.add(name)
+        const def = defs[name]
+        if (!def) return
+        out[name]!.usedBy.push(router)
+        if (def.type === 'chain') for (const member of (def.options.middlewares as string[] | undefined) ?? []) visit(member)
+      }
+      for (const name of [...onEps, ...(r.middlewares ?? [])]) visit(name)
+    }
+    for (const m of Object.values(out)) m.usedBy.sort()
+    return out
   }
 }

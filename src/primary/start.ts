@@ -12,6 +12,8 @@ import { WorkerPool } from './workers.js'
 import { startObservability } from '../api/observability.js'
 import { internalEntryPoints } from '../config/static.js'
 import { openConnections } from './open-connections.js'
+import { randomBytes } from 'node:crypto'
+import { sharedInput } from '../middlewares/shared-state.js'
 import type { TableRef } from '../worker/messages.js'
 import { CertificateStore } from '../tls/store.js'
 import type { Resolvers } from '../tls/acme/resolvers.js'
@@ -44,6 +46,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
 
   let pool: WorkerPool | null = null
   let latest: TableRef
+  const entryPointMiddlewares = Object.fromEntries(proxied.filter(([, ep]) => ep.middlewares).map(([name, ep]) => [name, ep.middlewares!]))
   const usesTls = proxied.some(([, ep]) => ep.secure) || Object.keys(config.certificatesResolvers).length > 0
   const store = usesTls ? new CertificateStore(config, log.with({ component: 'tls' })) : null
   let resolvers: Resolvers | null = null
@@ -64,6 +67,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
       pool?.publish(table)
     },
     store && { options: (c) => store.compileOptions(c), compiled: (c, report) => store.compiled(c, report) },
+    { entryPointMiddlewares },
   )
   latest = publisher.initial()
 
@@ -112,6 +116,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
         maxResponseHeaderBytes: config.serversTransport.maxResponseHeaderBytes,
       },
       graceMs: config.lifecycle.graceTimeOutMs,
+      shared: sharedInput(new Uint8Array(randomBytes(32))),
       webSocket: { maxMessageSize: config.webSocket.maxMessageSize, compress: config.webSocket.compression },
       observe: {
         buckets: config.metrics?.prometheus?.buckets,

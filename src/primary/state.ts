@@ -58,6 +58,21 @@ export interface ServiceState {
   usedBy: string[]
 }
 
+export interface MiddlewareState {
+  /** Qualified name, e.g. auth@docker */
+  name: string
+  provider: string
+  /** Traefik's type key: stripPrefix, basicAuth, ... */
+  type: string
+  /** Options as configured (qualified names in references) */
+  options: Record<string, unknown>
+  status: Status
+  /** Why it cannot be used (the routers using it are disabled) */
+  errors: string[]
+  /** Qualified names of the routers that use it, directly, in a chain or on their entrypoint */
+  usedBy: string[]
+}
+
 export interface ReloadStats {
   total: number
   /** Unix seconds of the last successful / failed configuration reload (0 if none) */
@@ -69,6 +84,7 @@ export class RuntimeState extends EventEmitter {
   readonly startedAt = Date.now()
   routers: Record<string, RouterState> = {}
   services: Record<string, ServiceState> = {}
+  middlewares: Record<string, MiddlewareState> = {}
   tcpRouters: Record<string, StreamRouterState> = {}
   udpRouters: Record<string, StreamRouterState> = {}
   /** The merged configuration the current table was compiled from (qualified names). */

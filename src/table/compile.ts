@@ -5,6 +5,7 @@ import type { DynamicConfig, RouterTLS } from '../config/dynamic.js'
 import { parseRule, indexHosts, rulePriority, type RuleNode } from '../rules/index.js'
 import * as L from './layout.js'
 import { hashHost } from './hash.js'
+import { MiddlewarePlanner } from './middlewares.js'
 import { healthKey } from '../balancer/health-board.js'
 import { DEFAULT_FAILURE_WINDOW_MS } from '../config/health-check.js'
 import { place, type EntryPointKind } from './placement.js'
@@ -13,6 +14,8 @@ export interface CompileReport {
   /** Errors per qualified router name; a router with errors is not in the table. */
   routerErrors: Record<string, string[]>
   serviceErrors: Record<string, string[]>
+  /** Why a middleware definition cannot be used, per qualified name. */
+  middlewareErrors: Record<string, string[]>
   /** Problems of routers that are served all the same (an entrypoint they name but cannot use). */
   routerWarnings: Record<string, string[]>
   /** Effective priority per router in the table. */
@@ -22,9 +25,14 @@ export interface CompileReport {
   routers: number
   services: number
   servers: number
+  middlewares: number
 }
 
 export interface CompileOptions {
+  /** Per entrypoint name: middlewares every router on it runs first (--entryPoints.<name>.http.middlewares). */
+  entryPointMiddlewares?: Record<string, string[]>
+  /** Reads files middleware options name (usersFile); default: the file system. */
+  readFile?: (path: string) => string
   /** Per entrypoint: TLS or plain, and its http.tls defaults; absent entrypoints are plain */
   kinds?: ReadonlyMap<string, EntryPointKind>
   /** v1 defaultEntryPoints: where routers naming none are served (else every entrypoint) */
@@ -68,6 +76,8 @@ interface RouterIn {
   rule: string
   hosts: string[] | null
   hostOnly: boolean
+  /** Per entrypoint index: the flattened chain (middleware indices); empty when none. */
+  chains: number[][]
 }
 
 /** Parses a server URL into host and port; throws a message on anything but http://host[:port][/]. */
@@ -93,7 +103,6 @@ function isHostOnly(node: RuleNode): boolean {
 /** Why pier cannot serve a router as asked (fail closed), or nothing. */
 function unhonoured(r: DynamicConfig['http']['routers'][string]): string[] {
   const out = [...(r.unsupported ?? [])]
-  if (r.middlewares && r.middlewares.length > 0) out.push(`middlewares ${r.middlewares.join(', ')}: pier has no middlewares yet, so the router is disabled rather than served without them`)
   return out
 }
 
@@ -101,8 +110,11 @@ function pushErr(map: Record<string, string[]>, name: string, msg: string): void
   ;(map[name] ??= []).push(msg)
 }
 
+/** name@provider for a name without a provider, in the router's provider. */
+const inProvider = (name: string, router: string): string => (name.includes('@') ? name : `${name}${router.slice(router.lastIndexOf('@'))}`)
+
 export function compileTable(config: DynamicConfig, entryPoints: string[], version: number, healthSlots: HealthSlots = sequentialSlots, opts: CompileOptions = {}): CompiledTable {
-  const report: CompileReport = { routerErrors: {}, routerWarnings: {}, serviceErrors: {}, priorities: {}, tlsRouters: {}, routers: 0, services: 0, servers: 0 }
+  const report: CompileReport = { routerErrors: {}, routerWarnings: {}, serviceErrors: {}, middlewareErrors: {}, priorities: {}, tlsRouters: {}, routers: 0, services: 0, servers: 0, middlewares: 0 }
   const kinds = opts.kinds ?? new Map<string, EntryPointKind>()
 
   // Services, sorted by name so equal configs give equal tables.
@@ -139,6 +151,8 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
   }
 
   // Routers.
+  const planner = new MiddlewarePlanner(config.http.middlewares ?? {}, (name) => serviceIndex.has(name), opts.readFile)
+  const epMiddlewares = entryPoints.map((ep) => opts.entryPointMiddlewares?.[ep] ?? [])
   const epIndex = new Map(entryPoints.map((n, i) => [n, i]))
   const routers: RouterIn[] = []
   for (const [name, r] of Object.entries(config.http.routers)) {
@@ -181,10 +195,45 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
       continue
     }
     for (const why of placed.skipped) pushErr(report.routerWarnings, name, why)
+    // The chain on each entrypoint: the entrypoint's middlewares, then the router's. An
+    // entrypoint where it cannot be built does not serve the router.
+    const all = mask === 0 ? (1 << entryPoints.length) - 1 : mask
+    const chains: number[][] = entryPoints.map(() => [])
+    let served = 0
+    for (let e = 0; e < entryPoints.length; e++) {
+      if ((all & (1 << e)) === 0) continue
+      const chain = planner.chain([...epMiddlewares[e]!.map((m) => inProvider(m, name)), ...(r.middlewares ?? [])])
+      if (typeof chain === 'string') {
+        const why = epMiddlewares[e]!.length > 0 ? `${chain} (entrypoint ${entryPoints[e]})` : chain
+        if (!(report.routerErrors[name] ?? []).includes(why)) pushErr(report.routerErrors, name, why)
+        continue
+      }
+      chains[e] = chain
+      served |= 1 << e
+    }
+    if (served === 0 && entryPoints.length > 0) continue
     const priority = r.priority && r.priority > 0 ? r.priority : rulePriority(r.rule)
     const hosts = indexHosts(node)
     if (placed.tls) report.tlsRouters[name] = { tls: placed.tls, hosts }
-    routers.push({ name, priority, service: svc, mask, rule: r.rule, hosts, hostOnly: hosts !== null && isHostOnly(node) })
+    routers.push({ name, priority, service: svc, mask: served === all ? mask : served, rule: r.rule, hosts, hostOnly: hosts !== null && isHostOnly(node), chains })
+  }
+  // Every definition is checked for the API, used or not.
+  const audit = new MiddlewarePlanner(config.http.middlewares ?? {}, (name) => serviceIndex.has(name), opts.readFile)
+  for (const name of Object.keys(config.http.middlewares ?? {})) audit.chain([name])
+  Object.assign(report.middlewareErrors, audit.errors)
+  const middlewares = planner.list
+  // Chains, one copy of each distinct list.
+  const chainEntries: number[] = []
+  const chainAt = new Map<string, number>()
+  const chainStart = (chain: number[]): number => {
+    const key = chain.join(',')
+    let at = chainAt.get(key)
+    if (at === undefined) {
+      at = chainEntries.length
+      chainEntries.push(...chain)
+      chainAt.set(key, at)
+    }
+    return at
   }
   routers.sort((a, b) => b.priority - a.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   for (const r of routers) report.priorities[r.name] = r.priority
@@ -224,7 +273,11 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
   const hostRoutesOff = hostsOff + byHost.size * L.HOST_SLOTS
   const genericOff = hostRoutesOff + hostRouteCount
   const epOff = genericOff + generic.length
-  const slots = epOff + entryPoints.length * 2
+  const middlewaresOff = epOff + entryPoints.length * 2
+  const chainEntriesOff = middlewaresOff + middlewares.length * L.MIDDLEWARE_SLOTS
+  for (const r of routers) for (const c of r.chains) if (c.length > 0) chainStart(c)
+  const chainsOff = chainEntriesOff + chainEntries.length
+  const slots = chainsOff + routers.length * entryPoints.length * L.CHAIN_SLOTS
 
   ints = new Int32Array(slots)
   ints[L.H_MAGIC] = L.MAGIC
@@ -244,6 +297,10 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
   ints[L.H_GENERIC_OFF] = genericOff
   ints[L.H_ENTRYPOINT_COUNT] = entryPoints.length
   ints[L.H_ENTRYPOINTS_OFF] = epOff
+  ints[L.H_MIDDLEWARE_COUNT] = middlewares.length
+  ints[L.H_MIDDLEWARES_OFF] = middlewaresOff
+  ints[L.H_CHAIN_ENTRIES_OFF] = chainEntriesOff
+  ints[L.H_CHAINS_OFF] = chainsOff
 
   routers.forEach((r, i) => {
     const o = routersOff + i * L.ROUTER_SLOTS
@@ -253,7 +310,25 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
     ints[o + L.R_FLAGS] = r.hostOnly ? L.RF_HOST_ONLY : 0
     putStr(o + L.R_RULE_CHAR, r.rule)
     putStr(o + L.R_NAME_CHAR, r.name)
+    r.chains.forEach((chain, e) => {
+      if (chain.length === 0) return
+      const c = chainsOff + (i * entryPoints.length + e) * L.CHAIN_SLOTS
+      ints[c + L.C_START] = chainStart(chain)
+      ints[c + L.C_COUNT] = chain.length
+      // A chain always takes part in the request phase: even one of
+      // response-only middlewares has to wrap the response when the request comes.
+      ints[c + L.C_PHASES] = chain.reduce((p, m) => p | middlewares[m]!.phases, 1)
+    })
   })
+  middlewares.forEach((m, i) => {
+    const o = middlewaresOff + i * L.MIDDLEWARE_SLOTS
+    putStr(o + L.M_TYPE_CHAR, m.type)
+    putStr(o + L.M_NAME_CHAR, m.name)
+    putStr(o + L.M_OPTIONS_CHAR, m.json)
+    ints[o + L.M_HASH] = m.hash
+    ints[o + L.M_PHASES] = m.phases
+  })
+  chainEntries.forEach((m, i) => (ints[chainEntriesOff + i] = m))
   services.forEach((s, i) => {
     const o = servicesOff + i * L.SERVICE_SLOTS
     ints[o + L.S_FIRST_SERVER] = s.first
@@ -302,5 +377,6 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
   report.routers = routers.length
   report.services = services.length
   report.servers = servers.length
+  report.middlewares = middlewares.length
   return { buffer, report }
 }

@@ -4,7 +4,8 @@
 // pool (UTF-16 code units, so a JS string compares against it with charCodeAt
 // and no decoding). All offsets below are in Int32 slots unless named *_CHAR.
 //
-//   [header][routers][services][servers][host buckets][host entries][host routes][generic routes] | [string pool]
+//   [header][routers][services][servers][host buckets][host entries][host routes][generic routes]
+//   [entrypoint names][middlewares][chain entries][chain slots] | [string pool]
 //
 // Every *_CHAR slot is followed by its *_LEN slot.
 //
@@ -33,7 +34,13 @@ export const H_STRINGS_CHARS = 16
 export const H_ENTRYPOINT_COUNT = 17
 /** Entrypoint names: a string per entrypoint, (off, len) pairs from here. */
 export const H_ENTRYPOINTS_OFF = 18
-export const HEADER_SLOTS = 20
+export const H_MIDDLEWARE_COUNT = 19
+export const H_MIDDLEWARES_OFF = 20
+/** Middleware indices, the routers' flattened chains one after another. */
+export const H_CHAIN_ENTRIES_OFF = 21
+/** One chain slot per (router, entrypoint): router * entrypoint count + entrypoint. */
+export const H_CHAINS_OFF = 22
+export const HEADER_SLOTS = 24
 
 export const MAGIC = 0x50494552 // "PIER"
 
@@ -76,6 +83,23 @@ export const V_URL_LEN = 5
 /** The server's slot on the health board (balancer/health-board.ts). */
 export const V_HEALTH = 6
 export const SERVER_SLOTS = 7
+
+/** Middleware record; its options are canonical JSON in the string pool. */
+export const M_TYPE_CHAR = 0
+export const M_TYPE_LEN = 1
+export const M_NAME_CHAR = 2
+export const M_NAME_LEN = 3
+export const M_OPTIONS_CHAR = 4
+export const M_OPTIONS_LEN = 5
+export const M_HASH = 6 // FNV-1a of the options JSON
+export const M_PHASES = 7
+export const MIDDLEWARE_SLOTS = 8
+
+/** Chain slot: where a router's chain on one entrypoint starts in the chain entries, its length, its phases (0: no middleware). */
+export const C_START = 0
+export const C_COUNT = 1
+export const C_PHASES = 2
+export const CHAIN_SLOTS = 3
 
 /** Host bucket: host entry index + 1, 0 when empty (open addressing, linear probe). */
 /** Host entry. */

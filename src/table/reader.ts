@@ -19,6 +19,11 @@ export class RouteTable {
   /** Per server: its configured URL, host and port, decoded once. */
   readonly serverUrls: string[]
   readonly serverHosts: string[]
+  readonly middlewareCount: number
+  /** Per middleware: qualified name, type and options JSON, decoded once. */
+  readonly middlewareNames: string[]
+  readonly middlewareTypes: string[]
+  readonly middlewareOptions: string[]
   private readonly i32: Int32Array
   private readonly chars: Uint16Array
   private readonly predicates: (Predicate | null)[]
@@ -31,6 +36,10 @@ export class RouteTable {
   private readonly hostRoutesOff: number
   private readonly genericOff: number
   private readonly genericCount: number
+  private readonly middlewaresOff: number
+  private readonly chainEntriesOff: number
+  private readonly chainsOff: number
+  private readonly epCount: number
   /**
    * Host entry by its exact lower-case name: the fast path for a Host header
    * that is already lower-case with no port, V8 hashing the header string
@@ -87,7 +96,21 @@ export class RouteTable {
     for (let e = 0; e < h[L.H_HOST_COUNT]!; e++) this.exactHosts.set(this.str(hostsOff + e * L.HOST_SLOTS + L.E_HOST_CHAR), e)
     this.entryPoints = []
     const epOff = h[L.H_ENTRYPOINTS_OFF]!
-    for (let e = 0; e < h[L.H_ENTRYPOINT_COUNT]!; e++) this.entryPoints.push(this.str(epOff + 2 * e))
+    this.epCount = h[L.H_ENTRYPOINT_COUNT]!
+    for (let e = 0; e < this.epCount; e++) this.entryPoints.push(this.str(epOff + 2 * e))
+    this.middlewareCount = h[L.H_MIDDLEWARE_COUNT]!
+    this.middlewaresOff = h[L.H_MIDDLEWARES_OFF]!
+    this.chainEntriesOff = h[L.H_CHAIN_ENTRIES_OFF]!
+    this.chainsOff = h[L.H_CHAINS_OFF]!
+    this.middlewareNames = []
+    this.middlewareTypes = []
+    this.middlewareOptions = []
+    for (let m = 0; m < this.middlewareCount; m++) {
+      const o = this.middlewaresOff + m * L.MIDDLEWARE_SLOTS
+      this.middlewareNames.push(this.str(o + L.M_NAME_CHAR))
+      this.middlewareTypes.push(this.str(o + L.M_TYPE_CHAR))
+      this.middlewareOptions.push(this.str(o + L.M_OPTIONS_CHAR))
+    }
   }
 
   private routerByName: Map<string, number> | null = null
@@ -169,6 +192,26 @@ export class RouteTable {
     const c = this.chars
     for (let k = 0; k < len; k++) if (lowerCode(host.charCodeAt(k)) !== c[at + k]) return false
     return true
+  }
+
+  /**
+   * The phases of the router's middleware chain on entrypoint ep; 0 when it
+   * has none, which is all a router without middlewares costs: this read.
+   */
+  chainPhases(router: number, ep: number): number {
+    return this.i32[this.chainsOff + (router * this.epCount + ep) * L.CHAIN_SLOTS + L.C_PHASES]!
+  }
+
+  /** The router's chain on ep: its middleware indices, in order. */
+  chain(router: number, ep: number): number[] {
+    const c = this.chainsOff + (router * this.epCount + ep) * L.CHAIN_SLOTS
+    const start = this.chainEntriesOff + this.i32[c + L.C_START]!
+    return Array.from(this.i32.subarray(start, start + this.i32[c + L.C_COUNT]!))
+  }
+
+  /** FNV-1a of the middleware's options JSON. */
+  middlewareHash(m: number): number {
+    return this.i32[this.middlewaresOff + m * L.MIDDLEWARE_SLOTS + L.M_HASH]!
   }
 
   priority(router: number): number {

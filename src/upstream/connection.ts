@@ -3,6 +3,7 @@
 // into one shared buffer (no allocation per read), and the parser's sink
 // is the connection itself, so a request allocates no closures here.
 import { connect, type Socket } from 'node:net'
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
 import { ErrorCode, UpstreamError } from './errors.js'
 import type { Head } from './head.js'
 import { ResponseParser, type ParserSink } from './parser.js'
@@ -80,16 +81,25 @@ export class Connection implements ParserSink {
     port: number,
     now: number,
     maxHeadBytes: number,
+    tls?: ConnectionOptions,
   ) {
     this.since = now
     this.parser = new ResponseParser(this, maxHeadBytes)
-    this.socket = connect({
-      host,
-      port,
-      noDelay: true,
-      onread: { buffer: READ_BUFFER, callback: (n: number, buf: Buffer) => this.onRead(n, buf) },
-    })
-    this.socket.on('connect', () => this.onConnect())
+    if (tls) {
+      // TLS sockets have no onread: their decrypted chunks take the same path.
+      this.socket = tlsConnect({ host, port, ...tls })
+      this.socket.setNoDelay(true)
+      this.socket.on('data', (chunk: Buffer) => void this.onRead(chunk.length, chunk))
+      this.socket.on('secureConnect', () => this.onConnect())
+    } else {
+      this.socket = connect({
+        host,
+        port,
+        noDelay: true,
+        onread: { buffer: READ_BUFFER, callback: (n: number, buf: Buffer) => this.onRead(n, buf) },
+      })
+      this.socket.on('connect', () => this.onConnect())
+    }
     this.socket.on('error', (err: Error) => {
       this.sysError = err
     })

@@ -37,7 +37,7 @@ function optionError(message: string): TypeError {
   return Object.assign(new TypeError(`invalid upstream pool options: ${message}`), { code: 'UPSTREAM_BAD_OPTIONS' })
 }
 
-function validate(opts: PoolOptions): Required<PoolOptions> {
+function validate(opts: PoolOptions): Required<Omit<PoolOptions, 'tls'>> & Pick<PoolOptions, 'tls'> {
   if (typeof opts.host !== 'string' || opts.host === '') throw optionError('host must be a non-empty string')
   if (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535) throw optionError(`port must be an integer 1-65535, got ${opts.port}`)
   if (!Number.isInteger(opts.maxConnections) || opts.maxConnections < 1) throw optionError(`maxConnections must be an integer >= 1, got ${opts.maxConnections}`)
@@ -46,11 +46,11 @@ function validate(opts: PoolOptions): Required<PoolOptions> {
   if (!(idle > 0)) throw optionError(`idleTimeoutMs must be > 0, got ${idle}`)
   const maxHead = opts.maxHeadBytes ?? DEFAULT_MAX_HEAD_BYTES
   if (!Number.isInteger(maxHead) || maxHead < 64) throw optionError(`maxHeadBytes must be an integer >= 64, got ${maxHead}`)
-  return { host: opts.host, port: opts.port, maxConnections: opts.maxConnections, dialTimeoutMs: opts.dialTimeoutMs, idleTimeoutMs: idle, maxHeadBytes: maxHead }
+  return { host: opts.host, port: opts.port, maxConnections: opts.maxConnections, dialTimeoutMs: opts.dialTimeoutMs, idleTimeoutMs: idle, maxHeadBytes: maxHead, tls: opts.tls }
 }
 
 export class UpstreamPool implements ConnectionOwner, RequestOwner, Tickable {
-  private readonly opts: Required<PoolOptions>
+  private readonly opts: ReturnType<typeof validate>
   /** Every open connection (dialing, busy or idle). */
   private readonly conns: Connection[] = []
   /** Idle connections, most recently used last (reused first, so the oldest age out). */
@@ -190,7 +190,7 @@ export class UpstreamPool implements ConnectionOwner, RequestOwner, Tickable {
   }
 
   private dial(req: Request): void {
-    const conn = new Connection(this, this.opts.host, this.opts.port, Date.now(), this.opts.maxHeadBytes)
+    const conn = new Connection(this, this.opts.host, this.opts.port, Date.now(), this.opts.maxHeadBytes, this.opts.tls)
     conn.index = this.conns.length
     this.conns.push(conn)
     conn.start(req, Date.now())

@@ -1,6 +1,7 @@
 // The public contract of the backend client (re-exported by pool.ts, which is
 // what callers import). The worker's proxy handler is built against these.
 import type { UpstreamError } from './errors.js'
+import type { ConnectionOptions } from 'node:tls'
 
 export interface PoolOptions {
   /** Backend address (IP or name) and port. */
@@ -14,6 +15,8 @@ export interface PoolOptions {
   idleTimeoutMs?: number
   /** Largest response head, and trailer section, accepted (default 16384): UPSTREAM_BAD_RESPONSE HEADERS_TOO_LARGE beyond. */
   maxHeadBytes?: number
+  /** Speak TLS to the server with these options (servername, ca, ...); absent: plain TCP. */
+  tls?: ConnectionOptions
 }
 
 /**

@@ -45,6 +45,8 @@ export interface ExchangeSink {
   done(x: Finished): void
   /** A request pier answered itself. */
   record(f: Finished): void
+  /** An exchange handed its client to another (a WebSocket upgrade after a middleware chain): count it out, unrecorded. */
+  forget(): void
   /** The thread is stopping: ask clients to close their connections. */
   readonly closing: boolean
 }
@@ -80,6 +82,18 @@ function writeCorked(): void {
   corkOk = corking!.writeChunk(corkChunk!)
 }
 
+/**
+ * A middleware chain between the backend and the exchange (middlewares/flow.ts):
+ * it hears the backend first (failover and passive health are its business
+ * then) and it holds the backend request, the exchange's ctl being the chain.
+ */
+export interface UpstreamChain extends ResponseHandler {
+  /** The backend request, null before one is sent. */
+  readonly upstream: RequestController | null
+  /** The backend request is now ctl: the first one, or another server's after failover. */
+  moved(ctl: RequestController): void
+}
+
 export class Exchange implements ResponseHandler, Finished, Timed {
   ctl: RequestController | null = null
   aborted = false
@@ -102,6 +116,8 @@ export class Exchange implements ResponseHandler, Finished, Timed {
   options: RequestOptions | null = null
   idempotent = false
   private failover: Failover | null = null
+  /** The middleware chain this exchange serves, if any. */
+  chain: UpstreamChain | null = null
   private readonly isHead: boolean
   private statusText = ''
   private headers: string[] | null = null
@@ -124,6 +140,7 @@ export class Exchange implements ResponseHandler, Finished, Timed {
 
   constructor(
     readonly res: HttpResponse,
+    /** table, router, service and server: set anew by failover, or when a middleware chain forwards the request later. */
     public table: RouteTable,
     readonly ep: number,
     readonly method: string,
@@ -154,7 +171,33 @@ export class Exchange implements ResponseHandler, Finished, Timed {
     this.options = options
     this.idempotent = idempotent
     this.failover = failover
-    this.ctl = pool.request(head, bodyMode, this, options)
+    const ctl = pool.request(head, bodyMode, this.handler(), options)
+    if (this.chain !== null) this.chain.moved(ctl)
+    else this.ctl = ctl
+  }
+
+  /** What backend requests report to: the middleware chain, else the exchange itself. */
+  handler(): ResponseHandler {
+    return this.chain ?? this
+  }
+
+  /** The backend request (the chain holds it when there is one). */
+  upstream(): RequestController | null {
+    return this.chain !== null ? this.chain.upstream : this.ctl
+  }
+
+  /** For a middleware chain: the backend failed before answering; true when failover sent it elsewhere. */
+  retry(err: Failure): boolean {
+    return this.failover?.retry(this, err) ?? false
+  }
+
+  /** For a middleware chain: the backend's own status or failure, for passive health. */
+  noteResponse(status: number): void {
+    this.failover?.noteResponse(this, status)
+  }
+
+  noteFailure(err: Failure): void {
+    this.failover?.noteFailure(this, err)
   }
 
   /** Failover moved the request to another server (of table, which may be newer than the one it began on). */
@@ -164,7 +207,8 @@ export class Exchange implements ResponseHandler, Finished, Timed {
     this.table = table
     this.service = service
     this.server = server
-    this.ctl = ctl
+    if (this.chain !== null) this.chain.moved(ctl)
+    else this.ctl = ctl
     this.head = head
   }
 
@@ -221,7 +265,7 @@ export class Exchange implements ResponseHandler, Finished, Timed {
   onHeaders(status: number, statusText: string, headers: string[], contentLength: number, obsText: boolean): void {
     this.headersAt = performance.now()
     this.obsText = obsText
-    this.failover?.noteResponse(this, status)
+    if (this.chain === null) this.failover?.noteResponse(this, status)
     this.status = status
     this.statusText = statusText
     this.headers = headers
@@ -319,8 +363,9 @@ export class Exchange implements ResponseHandler, Finished, Timed {
   onError(err: Failure): void {
     this.errorCode = err.code
     if (this.aborted || this.finished) return
-    if (this.headersAt < 0 && this.failover?.retry(this, err)) return
-    if (this.headersAt >= 0) this.failover?.noteFailure(this, err)
+    // With a middleware chain, failover and passive health were decided where the backend's answer came in.
+    if (this.chain === null && this.headersAt < 0 && this.failover?.retry(this, err)) return
+    if (this.chain === null && this.headersAt >= 0) this.failover?.noteFailure(this, err)
     if (this.headWritten || this.pending) {
       // The client already has part of the response: cut the connection so it cannot mistake it for a whole one.
       this.res.close()
@@ -334,6 +379,13 @@ export class Exchange implements ResponseHandler, Finished, Timed {
       })
     }
     this.finish()
+  }
+
+  /** Another exchange took the client (a WebSocket upgrade that passed a middleware chain): this one ends unrecorded. */
+  handOff(): void {
+    if (this.finished) return
+    this.finished = true
+    this.sink.forget()
   }
 
   /** Request body flow control: uWS pauses while the upstream socket is full. */

@@ -30,7 +30,7 @@ export class Failover {
   retry(x: Exchange, err: Failure): boolean {
     this.noteFailure(x, err)
     if (err.delivery === undefined || (err.delivery === 'unanswered' && !x.idempotent)) return false
-    const body = x.ctl?.replayableBody()
+    const body = x.upstream()?.replayableBody()
     if (!body) return false
     const r = this.routing()
     let service = x.service
@@ -43,7 +43,7 @@ export class Failover {
     const next = r.wrr.pick(service, x.tried)
     if (next < 0 || (r.table === x.table && next === x.server)) return false
     const head = r.table.passHostHeader(service) ? x.head : withHost(x.head, serverHost(r, next))
-    const ctl = r.pools[next]!.request(head, x.bodyMode, x, x.options!)
+    const ctl = r.pools[next]!.request(head, x.bodyMode, x.handler(), x.options!)
     let flowing = true
     for (const chunk of body.chunks) flowing = ctl.write(chunk) && flowing
     if (body.ended) ctl.end()

@@ -6,7 +6,7 @@ import type { MatchRequest } from '../rules/index.js'
 import type { RouteTable } from '../table/reader.js'
 import type { SmoothWRR } from '../balancer/wrr.js'
 import type { RequestOptions, UpstreamPool } from '../upstream/pool.js'
-import { readRequest, upstreamHead, BODY_NONE, REFUSAL, type ForwardInfo } from './request-head.js'
+import { readRequest, upstreamHead, BODY_NONE, REFUSAL, type ForwardInfo, type HeadResult } from './request-head.js'
 import { Exchange, type ExchangeSink, type Finished, type AccessFields } from './exchange.js'
 import type { Deadlines } from './deadlines.js'
 import type { ClientLimits } from '../config/static.js'
@@ -17,6 +17,8 @@ import type { WebSocketSettings } from './websocket-bridge.js'
 import type { Failover } from './failover.js'
 import { redirectLocation, redirectStatus, type EntryPointRedirect } from './redirect.js'
 import { CHALLENGE_PREFIX, challengeAnswer } from './acme-challenges.js'
+import type { Chains } from '../middlewares/chains.js'
+import { startFlow, type FlowContext } from '../middlewares/flow.js'
 
 /** What an entrypoint does besides routing. */
 export interface EntryPointOptions {
@@ -33,6 +35,8 @@ export interface Routing {
   table: RouteTable
   wrr: SmoothWRR
   pools: UpstreamPool[]
+  /** The routers' middleware chains. */
+  chains: Chains
 }
 
 export interface HandlerContext {
@@ -126,16 +130,67 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, e
   }
   // Reused for every request: upstreamHead and pool.request read them before returning.
   // options[2 * isHead + idempotent]
-  const fwd: ForwardInfo = { method: '', target: '', host: '', clientIP: '', forwardedHost: '', port: epPort, proto: epOptions.proto, server: ctx.serverName, upgrade: false }
+  const fwd: ForwardInfo = { method: '', target: '', host: '', clientIP: '', forwardedHost: '', port: epPort, proto: epOptions.proto, server: ctx.serverName, upgrade: false, overrides: null }
   const options: RequestOptions[] = [false, true].flatMap((isHead) =>
     [false, true].map((idempotent) => ({ headersTimeoutMs: ctx.headersTimeoutMs, isHead, idempotent })),
   )
+  const optionsFor = (method: string, body: number): RequestOptions => options[(method === 'HEAD' ? 2 : 0) + (body === BODY_NONE && IDEMPOTENT.has(method) ? 1 : 0)]!
+  /** Fills fwd for a request to server; upstreamHead(fwd) then gives its head. */
+  const forward = (table: RouteTable, service: number, server: number, method: string, target: string, host: string, clientHost: string, clientIP: string): void => {
+    const serverHost = table.serverHosts[server]!
+    fwd.method = method
+    fwd.target = target
+    fwd.host = table.passHostHeader(service) ? host : `${serverHost.includes(':') ? `[${serverHost}]` : serverHost}:${table.port(server)}`
+    fwd.clientIP = clientIP
+    fwd.forwardedHost = clientHost
+  }
+  /** Read and upload deadlines of an exchange that has a body (or a write timeout). */
+  const watch = (x: Exchange, body: HeadResult['body']): void => {
+    if (body !== BODY_NONE || limits.writeTimeoutMs > 0) x.watch(ctx.deadlines, body !== BODY_NONE ? limits.readTimeoutMs : 0, limits.writeTimeoutMs, body !== BODY_NONE)
+  }
+  // Routers with middlewares: the chain runs first, then this forwards the request as it left the chain.
+  const flows: FlowContext = {
+    ep,
+    https: epOptions.proto === 'https',
+    log: ctx.log,
+    sink: ctx.sink,
+    logging: ctx.logging,
+    terminal: {
+      pass(flow) {
+        if (!flow.retarget(ctx.routing())) return void flow.error(404, '404 page not found')
+        const { table, wrr, pools } = flow.routing
+        const server = wrr.pick(flow.service)
+        if (server < 0) return void flow.answer(503, [], 'Service Unavailable')
+        // The chain may have edited headers and target: they are read (and checked) again, as they will go.
+        const head = readRequest(flow, flow.method, flow.path, flow.query, limits)
+        if (head.status !== 0) return void flow.answer(head.status, [], head.reason)
+        forward(table, flow.service, server, flow.method, flow.target(), flow.host, flow.originalHost, flow.clientIP)
+        fwd.overrides = flow.overrides
+        fwd.upgrade = flow.upgrade !== null
+        const upstream = upstreamHead(fwd)
+        fwd.overrides = null
+        const x = flow.x
+        if (flow.upgrade !== null) {
+          // The chain let a WebSocket upgrade through: the upgrade takes the client from here.
+          const refused = startUpgrade(ctx, flow.res, flow, flow.upgrade, upstream, head.body, table, ep, flow.router, flow.service, server, x.startedAt, x.log, pools[server]!)
+          if (refused !== null) return void flow.answer(Number(refused.status.slice(0, 3)), refused.header ? [...refused.header] : [], refused.reason)
+          return x.handOff()
+        }
+        x.server = server
+        x.chain = flow
+        x.send(pools[server]!, upstream, head.body, optionsFor(flow.method, head.body), IDEMPOTENT.has(flow.method), ctx.failover)
+        watch(x, head.body)
+        flow.pipeBody(head.body)
+      },
+    },
+  }
   return (res, req, context) => {
     let x: Exchange | null = null
     ctx.requests++
     const startedAt = performance.now()
     try {
-      const { table, wrr, pools } = ctx.routing()
+      const routing = ctx.routing()
+      const { table, wrr, pools } = routing
       view.req = req
       view.res = res
       view.path = req.getUrl()
@@ -154,17 +209,13 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, e
         return reply(res, req, -1, -1, status, status.slice(4), ctx.sink.closing, startedAt, ['location', redirectLocation(redirect, view.host, view.target())])
       }
       if (router < 0) return reply(res, req, -1, -1, '404 Not Found', '404 page not found\n', ctx.sink.closing, startedAt)
+      if (table.chainPhases(router, ep) !== 0) return startFlow(flows, res, req, routing, router, view, startedAt, context !== undefined && isUpgradeRequest(req) ? context : null)
       const service = table.serviceOf(router)
       const server = wrr.pick(service)
       if (server < 0) return reply(res, req, router, service, '503 Service Unavailable', 'Service Unavailable', ctx.sink.closing, startedAt)
       const method = view.method
       const clientIP = clientAddress(res)
-      const serverHost = table.serverHosts[server]!
-      fwd.method = method
-      fwd.target = view.target()
-      fwd.host = table.passHostHeader(service) ? view.host : `${serverHost.includes(':') ? `[${serverHost}]` : serverHost}:${table.port(server)}`
-      fwd.clientIP = clientIP
-      fwd.forwardedHost = view.host
+      forward(table, service, server, method, view.target(), view.host, view.host, clientIP)
       fwd.upgrade = context !== undefined && isUpgradeRequest(req)
       const body = head.body
       const log: AccessFields | null = ctx.logging ? { clientIP, target: fwd.target, host: view.host, userAgent: head.userAgent, referer: head.referer } : null
@@ -174,9 +225,8 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, e
         return
       }
       x = new Exchange(res, table, ep, method, router, service, server, startedAt, log, ctx.sink)
-      const idempotent = IDEMPOTENT.has(method)
-      x.send(pools[server]!, upstreamHead(fwd), body, options[(method === 'HEAD' ? 2 : 0) + (body === BODY_NONE && idempotent ? 1 : 0)]!, idempotent, ctx.failover)
-      if (body !== BODY_NONE || limits.writeTimeoutMs > 0) x.watch(ctx.deadlines, body !== BODY_NONE ? limits.readTimeoutMs : 0, limits.writeTimeoutMs, body !== BODY_NONE)
+      x.send(pools[server]!, upstreamHead(fwd), body, optionsFor(method, body), IDEMPOTENT.has(method), ctx.failover)
+      watch(x, body)
       if (body !== BODY_NONE) {
         const ex = x
         res.onData((ab, isLast) => {

@@ -4,6 +4,7 @@ import type { MessagePort } from 'node:worker_threads'
 import type { MetricsSnapshot } from '../metrics/snapshot.js'
 import type { AccessLogFormat } from '../accesslog/format.js'
 import type { ClientLimits } from '../config/static.js'
+import type { SharedInput } from '../middlewares/shared-state.js'
 import type { SniEntry, TlsSnapshot } from '../tls/snapshot.js'
 import type { EntryPointRedirect } from './redirect.js'
 import type { WebSocketSettings } from './websocket-bridge.js'
@@ -45,6 +46,8 @@ export interface ServeInput {
   webSocket: WebSocketSettings
   /** Prometheus buckets (seconds); the access log format when it is on. */
   observe: { buckets?: number[]; accessLog?: { format: AccessLogFormat; counter: SharedArrayBuffer; filters?: AccessLogFilters; fields?: AccessLogFields } }
+  /** Rate-limit and in-flight counters every thread shares. */
+  shared: SharedInput
   /** Certificates in force when the worker starts (when an entrypoint is secure); later additions arrive as TlsAddMessage. */
   tls?: TlsSnapshot
   /** ACME http-01 answers in force when the worker starts. */

@@ -11,7 +11,12 @@
 // starting with '/', field names of [a-z0-9-], values without CR, LF, NUL.
 // Values come decoded as UTF-8 (bytes that are not UTF-8 as U+FFFD): the
 // head must be written as UTF-8, never latin1 (see upstream/pool.ts).
-import type { HttpRequest } from 'uWebSockets.js'
+
+/** What readRequest reads headers from: uWS's request, or a middleware chain's edited copy of it. */
+export interface HeaderSource {
+  getHeader(lowerName: string): string
+  forEach(cb: (name: string, value: string) => void): void
+}
 
 export const BODY_NONE = 0
 export const BODY_LENGTH = 1
@@ -206,7 +211,7 @@ function refuse(status: number, reason: string): HeadResult {
  * upstream head (upstreamHead() finishes it). The returned object is reused
  * by the next call: read it before handling another request.
  */
-export function readRequest(req: HttpRequest, method: string, path: string, query: string, limits: RequestLimits): HeadResult {
+export function readRequest(req: HeaderSource, method: string, path: string, query: string, limits: RequestLimits): HeadResult {
   const r = result
   r.status = 0
   r.body = BODY_NONE
@@ -261,11 +266,37 @@ export interface ForwardInfo {
   server: string
   /** A WebSocket upgrade: the head asks the backend to switch (and X-Forwarded-Proto says ws, as Traefik's does). */
   upgrade: boolean
+  /**
+   * Values a middleware set for the headers pier writes itself (a headers
+   * middleware's X-Forwarded-Proto: https), [lower-case name, value] flat;
+   * an empty value leaves the header out. null: none (the usual case).
+   */
+  overrides: string[] | null
+}
+
+/** The forwarding headers pier writes, with a middleware's values where it set any. */
+function forwardedHeaders(f: ForwardInfo, xff: string): string {
+  const o = f.overrides!
+  let out = ''
+  for (const [name, own] of [
+    ['x-forwarded-for', xff],
+    ['x-forwarded-host', f.forwardedHost],
+    ['x-forwarded-port', String(f.port)],
+    ['x-forwarded-proto', f.upgrade ? (f.proto === 'https' ? 'wss' : 'ws') : f.proto],
+    ['x-forwarded-server', f.server],
+    ['x-real-ip', f.clientIP],
+  ] as const) {
+    const i = o.indexOf(name)
+    const v = i >= 0 && (i & 1) === 0 ? o[i + 1]! : own
+    if (v !== '') out += `${name}: ${v}\r\n`
+  }
+  return out
 }
 
 /** The head to send upstream for the request readRequest() last accepted. */
 export function upstreamHead(f: ForwardInfo): string {
   const xff = forwardedFor ? `${forwardedFor}, ${f.clientIP}` : f.clientIP
+  if (f.overrides) return `${f.method} ${f.target} HTTP/1.1\r\nhost: ${f.host}\r\n${out}${framing}${f.upgrade ? 'connection: upgrade\r\nupgrade: websocket\r\n' : ''}${forwardedHeaders(f, xff)}\r\n`
   return (
     `${f.method} ${f.target} HTTP/1.1\r\nhost: ${f.host}\r\n${out}${framing}${f.upgrade ? 'connection: upgrade\r\nupgrade: websocket\r\n' : ''}` +
     `x-forwarded-for: ${xff}\r\nx-forwarded-host: ${f.forwardedHost}\r\nx-forwarded-port: ${f.port}\r\n` +

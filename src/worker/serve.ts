@@ -14,6 +14,8 @@ import { createLogger } from '../log.js'
 import { RouteTable } from '../table/reader.js'
 import { SmoothWRR } from '../balancer/wrr.js'
 import { Pools } from './pools.js'
+import { MiddlewareSet } from '../middlewares/chains.js'
+import { SharedState } from '../middlewares/shared-state.js'
 import { createHandler, type HandlerContext, type Routing } from './handler.js'
 import type { Finished } from './exchange.js'
 import { WorkerObservers } from '../metrics/worker-observers.js'
@@ -43,6 +45,7 @@ export default async function serve(input: ServeInput): Promise<void> {
   const t = input.transport
   const pools = new Pools({ maxConnsPerServer: t.maxConnsPerServer, dialTimeoutMs: t.dialTimeoutMs, idleConnTimeoutMs: t.idleConnTimeoutMs, maxResponseHeaderBytes: t.maxResponseHeaderBytes })
   const wrr = new SmoothWRR()
+  const middlewares = new MiddlewareSet({ shared: new SharedState(input.shared), dialTimeoutMs: input.transport.dialTimeoutMs, headersTimeoutMs: input.transport.responseHeaderTimeoutMs })
   const observers = new WorkerObservers({
     worker: input.id,
     buckets: input.observe.buckets,
@@ -62,7 +65,8 @@ export default async function serve(input: ServeInput): Promise<void> {
     observers.flush()
     recorder.setNames(table.entryPoints, table.routerNames, table.serviceNames)
     wrr.bind(table)
-    routing = { table, wrr, pools: pools.bind(table) }
+    routing = { table, wrr, pools: pools.bind(table), chains: middlewares.bind(table) }
+    middlewares.attach(routing)
     log.debug('route table swapped', { version: table.version, routers: table.routerCount, services: table.serviceCount, servers: table.serverCount, ms: (performance.now() - t0).toFixed(2) })
   }
   swap(input.table)
@@ -93,6 +97,9 @@ export default async function serve(input: ServeInput): Promise<void> {
     },
     done(f: Finished): void {
       record(f)
+      inflight--
+    },
+    forget(): void {
       inflight--
     },
     record,
@@ -192,6 +199,7 @@ export default async function serve(input: ServeInput): Promise<void> {
       // Aborts what is still in flight (recorded as 499) and closes idle keep-alive connections.
       for (const app of apps) app.close()
       observers.stop()
+      middlewares.close()
       pools.destroy()
       // The port stays open after 'drained' (closing it may overtake the message); the process ends next.
       if (drainAsked) post({ type: 'drained', id: input.id, cut })

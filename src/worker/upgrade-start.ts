@@ -1,16 +1,16 @@
 // The start of a WebSocket upgrade, once the request is routed: the checks
 // pier makes of the client's handshake, then the dial to the backend.
-import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js'
+import type { HttpResponse, us_socket_context_t } from 'uWebSockets.js'
 import type { UpstreamPool } from '../upstream/pool.js'
 import type { RouteTable } from '../table/reader.js'
 import type { AccessFields } from './exchange.js'
 import { UpgradeExchange } from './upgrade-exchange.js'
-import { BODY_NONE } from './request-head.js'
+import { BODY_NONE, type HeaderSource } from './request-head.js'
 import { hasToken, isWebSocketKey } from '../websocket/handshake.js'
 import type { HandlerContext } from './handler.js'
 
 /** A GET asking to switch to WebSocket (uWS sends only requests with a 24-character key here). */
-export function isUpgradeRequest(req: HttpRequest): boolean {
+export function isUpgradeRequest(req: HeaderSource): boolean {
   return hasToken(req.getHeader('upgrade'), 'websocket') && hasToken(req.getHeader('connection'), 'upgrade')
 }
 
@@ -25,7 +25,8 @@ export interface Refusal {
 export function startUpgrade(
   ctx: HandlerContext,
   res: HttpResponse,
-  req: HttpRequest,
+  /** uWS's request, or a middleware chain's flow that let the upgrade through */
+  req: HeaderSource,
   context: us_socket_context_t,
   head: string,
   body: number,

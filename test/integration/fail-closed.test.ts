@@ -1,6 +1,6 @@
 // Fail closed, end to end on the built pier: a container labelled with a
-// basicAuth middleware (which pier does not have yet) answers 404, not 200
-// without credentials; the API shows its router disabled with the reason; a
+// plugin middleware (which pier does not have) answers 404, not 200 without
+// the plugin's check; the API shows its router disabled with the reason; a
 // file router asking for TLS does the same; routers beside them still serve.
 import t from 'tap'
 import { writeFileSync } from 'node:fs'
@@ -42,7 +42,7 @@ http:
     'pier.test': tag,
     [`traefik.http.routers.${guarded}.rule`]: `Host(\`${guarded}.test\`)`,
     [`traefik.http.routers.${guarded}.middlewares`]: `${guarded}-auth`,
-    [`traefik.http.middlewares.${guarded}-auth.basicauth.users`]: 'admin:$apr1$H6uskkkW$IgXLP6ewTrSuBkTrqE8wj/',
+    [`traefik.http.middlewares.${guarded}-auth.plugin.sso.realm`]: 'admin',
     [`traefik.http.services.${guarded}.loadbalancer.server.port`]: '8000',
   })
   const open = `${tag}o`
@@ -60,17 +60,17 @@ http:
   t.match(router, {
     rule: `Host(\`${guarded}.test\`)`,
     middlewares: [`${guarded}-auth`],
-    error: [`middlewares ${guarded}-auth@docker: pier has no middlewares yet, so the router is disabled rather than served without them`],
+    error: [`middleware "${guarded}-auth@docker": plugins are not supported`],
     status: 'disabled',
     using: [],
   })
   const denied = await get(web, `${guarded}.test`)
-  t.equal(denied.status, 404, 'a request without credentials is not served')
+  t.equal(denied.status, 404, 'a request the plugin would have checked is not served')
   t.equal(denied.body, '404 page not found\n')
 
   t.equal((await get(web, `plain.${tag}.test`)).status, 200, 'a plain file router serves')
   t.equal((await get(web, `secure.${tag}.test`)).status, 404, 'a TLS router is not served over plain HTTP')
   t.match(await apiGet('/api/http/routers/secure@file'), { status: 'disabled', tls: {}, error: [/^no entrypoint serves TLS/] })
   t.match((await apiGet('/api/overview')).http.routers, { total: 4, errors: 2 })
-  t.match(pier.logs(), /router disabled.*middlewares/)
+  t.match(pier.logs(), /router disabled.*plugins are not supported/)
 })

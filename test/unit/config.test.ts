@@ -152,7 +152,7 @@ const errors: Array<[string[], string, RegExp, NodeJS.ProcessEnv?]> = [
   [['--providers.docker.exposedbydefualt=false'], 'CONFIG_UNKNOWN_KEY', /did you mean --providers\.docker\.exposedByDefault\?/],
   [['--frobnicate'], 'CONFIG_UNKNOWN_KEY', /^unknown option --frobnicate$/],
   [['--tracing.jaeger'], 'CONFIG_UNSUPPORTED', /--tracing\.jaeger is not supported by pier \(tracing/],
-  [['--entrypoints.websecure.address=:443', '--entrypoints.websecure.http.middlewares=x'], 'CONFIG_UNSUPPORTED', /of an entrypoint, pier supports http\.tls/],
+  [['--entrypoints.websecure.address=:443', '--entrypoints.websecure.http.foo=x'], 'CONFIG_UNSUPPORTED', /of an entrypoint, pier supports http\.tls/],
   [['--entrypoints.other.transport.respondingTimeouts.readTimeout=5s'], 'CONFIG_BAD_VALUE', /entrypoints\.other\.transport\.respondingTimeouts\.readTimeout: no entrypoint named "other" has an address/],
   [['--entrypoints.web.http.maxHeaderBytes=100'], 'CONFIG_BAD_VALUE', /maxHeaderBytes.*at least 1024/],
   [['--providers.kubernetesCRD'], 'CONFIG_UNSUPPORTED', /file, docker and swarm providers/],

@@ -45,8 +45,13 @@ const host = (name: string) => `Host(\`${name}.test\`)`
 
 // [what, labels, router expected disabled with an error matching]
 const disabling: [string, Record<string, string>, RegExp][] = [
-  ['v2 basicAuth middleware', { 'traefik.http.routers.r.middlewares': 'auth' }, /^middlewares auth@docker: pier has no middlewares yet/],
-  ['v2 middleware from another provider', { 'traefik.http.routers.r.middlewares': 'auth@file, secure' }, /^middlewares auth@file, secure@docker:/],
+  ['a missing middleware', { 'traefik.http.routers.r.middlewares': 'auth' }, /^middleware "auth@docker" does not exist$/],
+  ['a missing middleware of another provider', { 'traefik.http.routers.r.middlewares': 'auth@file, secure' }, /^middleware "auth@file" does not exist$/],
+  ['a middleware type pier lacks', { 'traefik.http.routers.r.middlewares': 'p', 'traefik.http.middlewares.p.plugin.foo.bar': 'x' }, /^middleware "p@docker": plugins are not supported$/],
+  ['a middleware with an unknown option', { 'traefik.http.routers.r.middlewares': 's', 'traefik.http.middlewares.s.stripprefix.prefix': '/a' }, /^middleware "s@docker": label traefik\.http\.middlewares\.s\.stripprefix: unknown option prefix; did you mean prefixes\?$/],
+  ['a middleware with a bad value', { 'traefik.http.routers.r.middlewares': 's', 'traefik.http.middlewares.s.redirectscheme.permanent': 'yes', 'traefik.http.middlewares.s.redirectscheme.scheme': 'https' }, /permanent must be true or false/],
+  ['a middleware that does not compile', { 'traefik.http.routers.r.middlewares': 's', 'traefik.http.middlewares.s.replacepathregex.regex': '^/(a', 'traefik.http.middlewares.s.replacepathregex.replacement': '/b' }, /^middleware "s@docker": regex "\^\/\(a" is not a valid regular expression/],
+  ['a middleware of two types', { 'traefik.http.routers.r.middlewares': 's', 'traefik.http.middlewares.s.stripprefix.prefixes': '/a', 'traefik.http.middlewares.s.addprefix.prefix': '/b' }, /defines several middleware types/],
   ['v2 tls without a TLS entrypoint', { 'traefik.http.routers.r.tls': 'true' }, /^no entrypoint serves TLS/],
   ['v2 tls with a bad value', { 'traefik.http.routers.r.tls': 'yes' }, /^no entrypoint serves TLS/],
   ['v2 certresolver alone', { 'traefik.http.routers.r.tls.certresolver': 'le' }, /^no entrypoint serves TLS/],
@@ -76,18 +81,15 @@ for (const [what, labels, error] of disabling) {
 
 // v1 frontends and backends: [what, labels, error]
 const disablingV1: [string, Record<string, string>, RegExp][] = [
-  ['basic auth', { 'traefik.frontend.auth.basic.users': 'u:$apr1$x$y' }, /^label traefik\.frontend\.auth\.basic\.users: authentication is not supported yet$/],
-  ['forward auth', { 'traefik.frontend.auth.forward.address': 'http://auth' }, /authentication is not supported yet/],
-  ['redirect to https', { 'traefik.frontend.redirect.entryPoint': 'https' }, /redirects are not supported yet/],
-  ['SSL redirect header', { 'traefik.frontend.headers.SSLRedirect': 'true' }, /header rules are not supported yet/],
-  ['allow list', { 'traefik.frontend.whiteList.sourceRange': '10.0.0.0/8' }, /IP allow lists are not supported yet/],
-  ['old allow list spelling', { 'traefik.frontend.whitelistSourceRange': '10.0.0.0/8' }, /IP allow lists/],
-  ['rate limit', { 'traefik.frontend.rateLimit.extractorFunc': 'client.ip' }, /rate limits are not supported yet/],
-  ['PathPrefixStrip', { 'traefik.frontend.rule': 'Host:r.test;PathPrefixStrip:/app' }, /stripping the path \(\/app\) is not supported yet/],
+  ['basic auth with a hash pier does not know', { 'traefik.frontend.auth.basic.users': 'u:$apr1$x$y' }, /^middleware "r-auth@docker": user "u": the hash is not bcrypt/],
+  ['redirect to another entrypoint', { 'traefik.frontend.redirect.entryPoint': 'https' }, /^label traefik\.frontend\.redirect\.entryPoint: redirecting to another entrypoint needs its TLS setting/],
+  ['allow list trusting X-Forwarded-For', { 'traefik.frontend.whiteList.sourceRange': '10.0.0.0/8', 'traefik.frontend.whiteList.useXForwardedFor': 'true' }, /useXForwardedFor let any address in X-Forwarded-For through/],
+  ['a bad rate limit extractor', { 'traefik.frontend.rateLimit.extractorFunc': 'client.mood' }, /extractorFunc "client\.mood" is not client\.ip/],
+  ['an unknown header option', { 'traefik.frontend.headers.fooBar': 'x' }, /frontend option "headers\.foobar" is not known to pier/],
   ['unknown frontend option', { 'traefik.frontend.foo': 'x' }, /frontend option "foo" is not known to pier/],
   ['https health check', { 'traefik.backend.healthcheck.scheme': 'https' }, /service "r@docker" is disabled: label traefik\.backend\.healthcheck\.scheme: https health checks are not supported yet/],
   ['stickiness', { 'traefik.backend.loadbalancer.stickiness': 'true' }, /sticky sessions are not supported yet/],
-  ['connection limit', { 'traefik.backend.maxconn.amount': '10' }, /connection limits are not supported yet/],
+  ['a connection limit of nothing', { 'traefik.backend.maxconn.amount': '0' }, /^middleware "r-maxconn@docker": amount must be at least 1$/],
   ['segment labels', { 'traefik.admin.frontend.auth.basic.users': 'u:x', 'traefik.admin.port': '8080' }, /Traefik v1 segment labels \(traefik\.<segment>\.\*\) are not supported yet/],
 ]
 
@@ -105,7 +107,6 @@ for (const [what, labels, error] of disablingV1) {
 // Labels that change nothing about who may reach what: the router stays, with a warning.
 const ignoring: [string, Record<string, string>][] = [
   ['observability', { 'traefik.http.routers.r.observability.accesslogs': 'false' }],
-  ['middleware definition alone', { 'traefik.http.middlewares.strip.stripprefix.prefixes': '/a' }],
   ['v1 balancing method', { 'traefik.backend.loadbalancer.method': 'drr' }],
 ]
 
@@ -172,7 +173,7 @@ http:
     probed: { loadBalancer: { healthCheck: { path: /h }, servers: [{ url: "http://127.0.0.1:1" }] } }
 `)
   const r = p.state.routers
-  t.match(r['admin@file'], { status: 'disabled', middlewares: ['auth@file'], errors: [/^middlewares auth@file:/] })
+  t.match(r['admin@file'], { status: 'disabled', middlewares: ['auth@file'], errors: ['middleware "auth@file" does not exist'] })
   t.match(r['secure@file'], { status: 'disabled', tls: { certResolver: 'le' }, errors: [/^no entrypoint serves TLS/] })
   t.match(r['checked@file'], { status: 'disabled', errors: [/service "hc@file" is disabled: loadBalancer\.healthCheck\.mode: gRPC health checks are not supported/] })
   t.match(p.state.services['hc@file'], { status: 'disabled', errors: [/loadBalancer\.healthCheck\.mode/] })

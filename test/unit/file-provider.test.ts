@@ -169,7 +169,6 @@ udp:
   t.same(b.errors, [])
   t.ok(b.warnings.every((w) => w.code === 'FILE_UNSUPPORTED'))
   t.same(warningsOf(b).sort(), [
-    'r.yml: http.middlewares is not supported by pier and is ignored',
     'r.yml line 6: router "a": observability is not supported by pier and is ignored',
     'r.yml line 10: service "s": loadBalancer.healthCheck.scheme: https health checks are not supported yet; disabled rather than served without it',
     'r.yml line 10: service "s": loadBalancer.sticky: sticky sessions are not supported yet; disabled rather than served without it',
@@ -180,6 +179,7 @@ udp:
   ].sort())
   const c = b.config!
   t.same(c.http.routers.a, { rule: 'Host(`a`)', service: 's', middlewares: ['strip', 'auth@docker'], tls: {} })
+  t.same(c.http.middlewares, { strip: { type: 'stripPrefix', options: { prefixes: ['/api'] } } })
   t.same(c.http.routers.b!.tls, { certResolver: 'le', domains: [{ main: 'b.example', sans: ['www.b.example'] }] })
   t.same(c.http.routers.c, { rule: 'Host(`c`)', service: 'h' }, 'ruleSyntax v2 is read by the same parser')
   t.same(c.http.services.s!.unsupported, ['loadBalancer.sticky: sticky sessions are not supported yet', 'loadBalancer.healthCheck.scheme: https health checks are not supported yet'])

@@ -3,7 +3,7 @@
 // compose service (or v1 backend) share one service, conflicting definitions
 // are dropped. Pure: no I/O, no clock; problems come back as warnings to log,
 // and as annotations on the routers and services they concern, for the API.
-import type { DynamicConfig, HealthCheck, PassiveHealthCheck, Router, Server, StreamRouter } from '../../config/dynamic.js'
+import type { DynamicConfig, HealthCheck, Middleware, PassiveHealthCheck, Router, Server, StreamRouter } from '../../config/dynamic.js'
 import type { Annotation } from '../annotation.js'
 import { boundAddress, containerIp } from './address.js'
 import type { ContainerInfo } from './container.js'
@@ -11,6 +11,9 @@ import { normalize, type RuleTemplate } from './default-rule.js'
 import { parseLabels, type ParsedLabels, type V2Router, type V2Service } from './labels.js'
 import { translateV1Rule, V1RuleError } from './v1-rule.js'
 import type { BuildWarning, WarningCode } from './warning.js'
+import { readDefinition } from '../../middlewares/definition.js'
+import type { LabelTree } from '../../middlewares/schema.js'
+import { finishV1Middlewares } from './v1-middlewares.js'
 
 export interface BuildOptions {
   exposedByDefault: boolean
@@ -68,6 +71,8 @@ interface ServiceDef {
 interface Fragment {
   routers: Map<string, Router>
   services: Map<string, ServiceDef>
+  /** v1 frontend options, as middlewares */
+  middlewares?: Map<string, Middleware>
 }
 
 type StreamKind = 'tcp' | 'udp'
@@ -103,6 +108,7 @@ export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOpt
 
   const routers = new Map<string, Merged<Router>>()
   const services = new Map<string, Merged<ServiceDef>>()
+  const middlewares = new Map<string, Merged<Middleware>>()
   const stream: Record<StreamKind, Record<string, StreamRouter>> = { tcp: {}, udp: {} }
   const sorted = [...containers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   for (const c of sorted) {
@@ -123,6 +129,11 @@ export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOpt
     const ctx: Ctx = { c, labels, opts, serving, warn, checkRule, lookup }
     const frag = v2 ? v2Fragment(ctx) : v1Fragment(ctx)
     for (const [name, r] of frag.routers) mergeInto(routers, name, r, JSON.stringify(r), origin(c))
+    for (const [name, tree] of labels.middlewares) {
+      const m = middlewareFromLabels(`traefik.http.middlewares.${name}`, tree, (label, message) => warn('DOCKER_UNSUPPORTED_LABEL', message, label))
+      mergeInto(middlewares, name, m, JSON.stringify(m), origin(c))
+    }
+    for (const [name, m] of frag.middlewares ?? []) mergeInto(middlewares, name, m, JSON.stringify(m), origin(c))
     for (const [kind, found] of [['tcp', labels.tcpRouters], ['udp', labels.udpRouters]] as const) for (const [name, r] of found) stream[kind][name] ??= r
     for (const [name, s] of frag.services) {
       const { servers: _, ...definition } = s
@@ -178,6 +189,15 @@ export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOpt
       continue
     }
     config.http.routers[name] = r.value
+  }
+  for (const name of [...middlewares.keys()].sort()) {
+    const m = middlewares.get(name)!
+    if (m.conflict) {
+      // Routers that use it then find it missing and are disabled, naming it.
+      warnings.push({ code: 'DOCKER_CONFLICT', container: m.origins.join(', '), message: `middleware "${name}" is defined differently by containers ${m.origins.join(', ')}; it is dropped` })
+      continue
+    }
+    ;(config.http.middlewares ??= {})[name] = m.value
   }
   for (const kind of ['tcp', 'udp'] as const) if (Object.keys(stream[kind]).length > 0) config[kind] = { routers: stream[kind] }
 
@@ -306,11 +326,13 @@ function v1Fragment(ctx: Ctx): Fragment {
   let rule: string
   const domain = v1.domain ?? opts.domain
   const unsupported = [...(v1.unsupportedRouter ?? [])]
+  const middlewares = new Map<string, Middleware>()
+  frag.middlewares = middlewares
   if (v1.rule !== undefined) {
     try {
       const t = translateV1Rule(v1.rule)
       rule = t.rule
-      if (t.strip.length > 0) unsupported.push(`label traefik.frontend.rule: stripping the path (${t.strip.join(', ')}) is not supported yet`)
+      if (t.strip.length > 0) middlewares.set(`${name}-strip`, { type: 'stripPrefix', options: { prefixes: t.strip } })
     } catch (err) {
       if (!(err instanceof V1RuleError)) throw err
       warn('DOCKER_BAD_RULE', `${err.message} (rule ${JSON.stringify(v1.rule)})`, 'traefik.frontend.rule', parts.router)
@@ -327,8 +349,28 @@ function v1Fragment(ctx: Ctx): Fragment {
     warn('DOCKER_BAD_RULE', `${bad} (rule ${JSON.stringify(rule)})`, v1.rule !== undefined ? 'traefik.frontend.rule' : undefined, parts.router)
     return frag
   }
-  frag.routers.set(name, router(rule, name, { entryPoints: v1.entryPoints, priority: v1.priority, unsupported }))
+  for (const [suffix, tree] of finishV1Middlewares(v1.middlewares ?? new Map())) {
+    // A v1 error page backend is a v1 backend name: the service of that name here.
+    const errors = tree.errors as LabelTree | undefined
+    if (errors && typeof errors.service === 'string') errors.service = normalize(errors.service)
+    middlewares.set(`${name}-${suffix}`, middlewareFromLabels('traefik.frontend', tree, (label, message) => warn('DOCKER_UNSUPPORTED_LABEL', message, label)))
+  }
+  frag.routers.set(name, router(rule, name, { entryPoints: v1.entryPoints, priority: v1.priority, unsupported, middlewares: [...middlewares.keys()] }))
   return frag
+}
+
+/**
+ * A middleware from its labels. A problem with them (unknown type or option,
+ * a bad value) is kept as the reason it cannot be used: the routers that use
+ * it are then disabled, naming it.
+ */
+function middlewareFromLabels(prefix: string, tree: LabelTree, ignored: (label: string, message: string) => void): Middleware {
+  const read = readDefinition(tree, 'labels')
+  const type = Object.keys(tree)[0] ?? ''
+  for (const key of read.ignored) ignored(`${prefix}.${type}.${key}`, 'middleware option not supported by pier; label ignored')
+  if (read.errors.length === 0) return read.def!
+  const unsupported = read.errors.map((e) => `label ${prefix}.${type}: ${e}`)
+  return read.def ? { ...read.def, unsupported: [...(read.def.unsupported ?? []), ...unsupported] } : { type, options: {}, unsupported }
 }
 
 function router(rule: string, service: string, from: Omit<V2Router, 'rule' | 'service'>): Router {

@@ -1,13 +1,15 @@
 // Reads a container's traefik.* labels (case-insensitive keys) into a plain
 // model of the v1 and v2/v3 forms. Bad values become null with a warning, so
 // the builder can skip exactly what they concern. A label asking for
-// something pier does not honour (a middleware, TLS, a health check, an
-// unknown router field) is kept as a reason on its router or service, which
-// is then disabled: fail closed, never served without it.
+// something pier does not honour (TLS, an unknown router field) is kept as a
+// reason on its router or service, which is then disabled: fail closed,
+// never served without it. Middleware definitions are kept as label trees,
+// decoded by the builder against the kinds' schemas.
 import type { HealthCheck, PassiveHealthCheck, RouterTLS, StreamRouter } from '../../config/dynamic.js'
 import { HealthLabels } from './health-labels.js'
 import { bool, int, list, type Sink } from './label-values.js'
 import { readV1, v1Segment, type V1Labels } from './v1-labels.js'
+import { putLabel, type LabelTree } from '../../middlewares/schema.js'
 import { parseSignedDuration } from '../../config/duration.js'
 
 export type { V1Labels } from './v1-labels.js'
@@ -47,6 +49,8 @@ export interface ParsedLabels {
   isV1: boolean
   routers: Map<string, V2Router>
   services: Map<string, V2Service>
+  /** traefik.http.middlewares.<name>.<type>.<option>: a tree per name, keyed by type then option path. */
+  middlewares: Map<string, LabelTree>
   /** traefik.tcp.routers.* and traefik.udp.routers.*: shown disabled. */
   tcpRouters: Map<string, StreamRouter>
   udpRouters: Map<string, StreamRouter>
@@ -69,7 +73,7 @@ const SERVICE_IGNORED = ['loadbalancer.strategy', 'loadbalancer.server.preservep
 const DOMAIN = /^tls\.domains\[(\d+)\]\.(main|sans)$/
 
 export function parseLabels(labels: Record<string, string>, warn: Sink): ParsedLabels {
-  const out: ParsedLabels = { isV2: false, isV1: false, routers: new Map(), services: new Map(), tcpRouters: new Map(), udpRouters: new Map(), v1: {} }
+  const out: ParsedLabels = { isV2: false, isV1: false, routers: new Map(), services: new Map(), middlewares: new Map(), tcpRouters: new Map(), udpRouters: new Map(), v1: {} }
   const health = new HealthLabels()
   for (const [key, rawValue] of Object.entries(labels)) {
     const lower = key.toLowerCase()
@@ -86,8 +90,10 @@ export function parseLabels(labels: Record<string, string>, warn: Sink): ParsedL
       const field = lparts.slice(4).join('.')
       if (lparts[2] === 'routers') routerLabel(out, name, field, key, value, warn)
       else if (!health.take(name, field, parts.slice(4), value)) serviceLabel(out, name, field, key, value, warn)
-    } else if (lparts[1] === 'http' && lparts[2] === 'middlewares') {
-      warn(key, 'DOCKER_UNSUPPORTED_LABEL', 'middleware definitions are not supported yet (a router that uses one is disabled); label ignored')
+    } else if (lparts[1] === 'http' && lparts[2] === 'middlewares' && parts.length >= 5) {
+      out.isV2 = true
+      const bad = putLabel(mapEntry(out.middlewares, parts[3]!, {}), parts.slice(4), value)
+      if (bad) warn(key, 'DOCKER_BAD_LABEL', `${bad}; label ignored`)
     } else if ((lparts[1] === 'tcp' || lparts[1] === 'udp') && lparts[2] === 'routers' && parts.length >= 5) {
       const r = mapEntry(lparts[1] === 'tcp' ? out.tcpRouters : out.udpRouters, parts[3]!, {})
       const field = lparts.slice(4).join('.')

@@ -1,11 +1,13 @@
 // Traefik v1 container labels (traefik.frontend.*, traefik.backend.*,
 // traefik.port, ...). A v1 container has one frontend and one backend: the
-// options pier honours fill them; frontend and backend options that decide
-// who is served and how (auth, redirects, headers, allow lists, health
-// checks, stickiness...) are kept as reasons, and the router or service is
-// disabled until pier honours them.
+// options pier honours fill them (frontend auth, redirects, headers, allow
+// lists, rate limits and error pages become middlewares: v1-middlewares.ts);
+// options that decide who is served and how that pier does not honour
+// (stickiness, connection limits...) are kept as reasons, and the router or
+// service is disabled until pier honours them.
 import type { HealthCheck } from '../../config/dynamic.js'
 import { bool, int, list, type Sink } from './label-values.js'
+import { readV1BackendMiddleware, readV1Middleware, type V1Middlewares } from './v1-middlewares.js'
 
 export interface V1Labels {
   backend?: string
@@ -17,6 +19,8 @@ export interface V1Labels {
   priority?: number | null
   entryPoints?: string[]
   domain?: string
+  /** Frontend options that are middlewares in v2 (auth, redirect, headers, whiteList, rateLimit, errors). */
+  middlewares?: V1Middlewares
   /** Frontend labels pier does not honour, each with why: the router is disabled. */
   unsupportedRouter?: string[]
   /** Backend labels pier does not honour: the service is disabled. */
@@ -26,12 +30,6 @@ export interface V1Labels {
 
 /** Frontend options by prefix (after `traefik.frontend.`), with why pier refuses them. */
 const FRONTEND_REFUSED: [prefix: string, why: string][] = [
-  ['auth.', 'authentication is not supported yet'],
-  ['redirect.', 'redirects are not supported yet'],
-  ['headers.', 'header rules are not supported yet'],
-  ['whitelist', 'IP allow lists are not supported yet'],
-  ['ratelimit.', 'rate limits are not supported yet'],
-  ['errors.', 'error pages are not supported yet'],
   ['passtlscert', 'passing TLS client certificates is not supported yet'],
   ['passtlsclientcert', 'passing TLS client certificates is not supported yet'],
 ]
@@ -40,9 +38,6 @@ const FRONTEND_REFUSED: [prefix: string, why: string][] = [
 const BACKEND_REFUSED: [prefix: string, why: string][] = [
   ['loadbalancer.sticky', 'sticky sessions are not supported yet'],
   ['loadbalancer.stickiness', 'sticky sessions are not supported yet'],
-  ['maxconn.', 'connection limits are not supported yet'],
-  ['circuitbreaker.', 'circuit breakers are not supported yet'],
-  ['buffering.', 'request buffering limits are not supported yet'],
 ]
 /** Backend options that change nothing about who is served. */
 const BACKEND_IGNORED = ['loadbalancer.method', 'responseforwarding.']
@@ -69,12 +64,18 @@ export function readV1(lower: string, key: string, value: string, v1: V1Labels, 
   }
   if (lower.startsWith('traefik.frontend.')) {
     const opt = lower.slice('traefik.frontend.'.length)
+    const mw = readV1Middleware(opt, value, (v1.middlewares ??= new Map()))
+    if (typeof mw === 'string') (v1.unsupportedRouter ??= []).push(`label ${key}: ${mw}`)
+    if (mw !== false) return true
     const refused = FRONTEND_REFUSED.find(([p]) => opt.startsWith(p))
     ;(v1.unsupportedRouter ??= []).push(`label ${key}: ${refused ? refused[1] : `frontend option "${opt}" is not known to pier`}`)
     return true
   }
   if (lower.startsWith('traefik.backend.')) {
     const opt = lower.slice('traefik.backend.'.length)
+    const mw = readV1BackendMiddleware(opt, value, (v1.middlewares ??= new Map()))
+    if (typeof mw === 'string') (v1.unsupportedRouter ??= []).push(`label ${key}: ${mw}`)
+    if (mw !== false) return true
     if (BACKEND_IGNORED.some((p) => opt.startsWith(p))) {
       warn(key, 'DOCKER_UNSUPPORTED_LABEL', `backend option "${opt}" is not supported by pier; label ignored`)
       return true

@@ -1,6 +1,6 @@
 // The file provider's configuration from the text of every file it read:
-// each file parsed and validated, then merged. The same router or service in
-// two files is an error naming both; a router's service must exist in one of
+// each file parsed and validated, then merged. The same router, service or
+// middleware in two files is an error naming both; a router's service must exist in one of
 // the files unless it names another provider (`name@docker`). Pure.
 import type { DynamicConfig, TlsConfig } from '../../config/dynamic.js'
 import { FileProblem, type Problem } from './problems.js'
@@ -28,6 +28,7 @@ export function buildFileConfig(sources: SourceFile[]): Built {
   const config: DynamicConfig = { http: { routers: {}, services: {} } }
   const routerFile = new Map<string, string>()
   const serviceFile = new Map<string, string>()
+  const middlewareFile = new Map<string, string>()
   const lineOf = new Map<string, LineOf>()
   for (const { file, text } of sources) {
     const parsed = parseText(file, text)
@@ -52,6 +53,12 @@ export function buildFileConfig(sources: SourceFile[]): Built {
       else serviceFile.set(name, file)
       config.http.services[name] = s
     }
+    for (const [name, m] of Object.entries(v.config.http.middlewares ?? {})) {
+      const other = middlewareFile.get(name)
+      if (other !== undefined) errors.push({ file, middleware: name, code: FileProblem.DUPLICATE, message: `is also defined in ${other}` })
+      else middlewareFile.set(name, file)
+      ;(config.http.middlewares ??= {})[name] = m
+    }
     for (const kind of ['tcp', 'udp'] as const) {
       const routers = v.config[kind]?.routers
       if (routers) Object.assign((config[kind] ??= { routers: {} }).routers, routers)
@@ -70,6 +77,7 @@ export function buildFileConfig(sources: SourceFile[]): Built {
     if (!at || p.line !== undefined) continue
     if (p.router !== undefined) p.line = at('routers', p.router)
     else if (p.service !== undefined) p.line = at('services', p.service)
+    else if (p.middleware !== undefined) p.line = at('middlewares', p.middleware)
   }
   return errors.length > 0 ? { errors, warnings } : { config, errors, warnings }
 }

@@ -1,7 +1,7 @@
 // What the file provider reports about a dynamic configuration file: errors
 // (the file set is refused, the last good configuration stays) and warnings
 // (a Traefik key pier ignores). Each names the file and, where it applies,
-// the router or service.
+// the router, service or middleware.
 
 /** Stable codes for what went wrong. */
 export const FileProblem = {
@@ -19,7 +19,7 @@ export const FileProblem = {
   MISSING: 'FILE_MISSING',
   /** A router's rule does not parse. */
   BAD_RULE: 'FILE_BAD_RULE',
-  /** A router or service is defined in two files. */
+  /** A router, service or middleware is defined in two files. */
   DUPLICATE: 'FILE_DUPLICATE',
   /** A router names a service that no file defines. */
   UNKNOWN_SERVICE: 'FILE_UNKNOWN_SERVICE',
@@ -32,12 +32,14 @@ export interface Problem {
   line?: number
   router?: string
   service?: string
+  middleware?: string
   code: FileProblemCode
   message: string
 }
 
 /** One line for logs and tests: `routes.yml line 4: router "whoami": bad rule ...`. */
 export function formatProblem(p: Problem): string {
-  const who = p.router !== undefined ? `router ${JSON.stringify(p.router)}: ` : p.service !== undefined ? `service ${JSON.stringify(p.service)}: ` : ''
+  const who =
+    p.router !== undefined ? `router ${JSON.stringify(p.router)}: ` : p.service !== undefined ? `service ${JSON.stringify(p.service)}: ` : p.middleware !== undefined ? `middleware ${JSON.stringify(p.middleware)}: ` : ''
   return `${p.file}${p.line !== undefined ? ` line ${p.line}` : ''}: ${who}${p.message}`
 }

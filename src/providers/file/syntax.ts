@@ -11,8 +11,8 @@ export function isDynamicFile(name: string): boolean {
   return DYNAMIC_EXTENSIONS.includes(extname(name).toLowerCase())
 }
 
-/** The line where a router or service is defined, when the format tells (YAML). */
-export type LineOf = (section: 'routers' | 'services', name: string) => number | undefined
+/** The line where a router, service or middleware is defined, when the format tells (YAML). */
+export type LineOf = (section: 'routers' | 'services' | 'middlewares', name: string) => number | undefined
 
 export function parseText(file: string, text: string): { data: unknown; lineOf?: LineOf } | { error: Problem } {
   const ext = extname(file).toLowerCase()

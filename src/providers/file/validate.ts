@@ -1,12 +1,13 @@
 // Validates one parsed dynamic configuration file (Traefik's shape) and builds
 // the DynamicConfig it describes. Pure: no I/O. Keys match case-insensitively,
 // as Traefik's decoder does; names (routers, services) are kept as written.
-import type { DynamicConfig, Router, RouterTLS, Service, Server, StreamRouter } from '../../config/dynamic.js'
+import type { DynamicConfig, Middleware, Router, RouterTLS, Service, Server, StreamRouter } from '../../config/dynamic.js'
 import { nearest } from '../../config/suggest.js'
 import { parseSignedDuration } from '../../config/duration.js'
 import { parseRule, RuleError } from '../../rules/index.js'
 import { readHealthCheck, readPassiveHealthCheck } from '../../config/health-check.js'
 import { FileProblem, type FileProblemCode, type Problem } from './problems.js'
+import { readDefinition } from '../../middlewares/definition.js'
 import { validateTls } from './tls.js'
 
 export interface Validated {
@@ -21,7 +22,7 @@ interface Ctx {
   warnings: Problem[]
 }
 
-type Who = { router?: string; service?: string }
+type Who = { router?: string; service?: string; middleware?: string }
 
 function fail(ctx: Ctx, who: Who, code: FileProblemCode, message: string): void {
   ctx.errors.push({ file: ctx.file, ...who, code, message })
@@ -45,7 +46,7 @@ interface Shape {
 
 const shapes = {
   top: { known: ['http', 'tcp', 'udp', 'tls'], ignored: [] },
-  http: { known: ['routers', 'services'], ignored: ['middlewares', 'serversTransports'] },
+  http: { known: ['routers', 'services', 'middlewares'], ignored: ['serversTransports'] },
   router: { known: ['rule', 'service', 'entryPoints', 'priority', 'middlewares', 'tls', 'ruleSyntax'], ignored: ['observability'] },
   tls: { known: ['certResolver', 'domains', 'options'], ignored: [] },
   domain: { known: ['main', 'sans'], ignored: [] },
@@ -107,7 +108,7 @@ function section(ctx: Ctx, value: unknown, path: string, who: Who = {}): Record<
   return undefined
 }
 
-function checkName(ctx: Ctx, kind: 'router' | 'service', name: string): boolean {
+function checkName(ctx: Ctx, kind: 'router' | 'service' | 'middleware', name: string): boolean {
   if (name.includes('@')) {
     fail(ctx, { [kind]: name }, FileProblem.BAD_VALUE, 'the name may not contain "@" (it separates a name from its provider)')
     return false
@@ -323,6 +324,25 @@ function service(ctx: Ctx, name: string, raw: unknown): Service | undefined {
   return refused.length > 0 ? { loadBalancer, unsupported: refused } : { loadBalancer }
 }
 
+/**
+ * A middleware definition: one Traefik type and its options, checked against
+ * the kind's schema. A typo is an error (the file is refused); a type pier
+ * lacks is kept, and disables the routers that use it.
+ */
+function middleware(ctx: Ctx, name: string, raw: unknown): Middleware | undefined {
+  const who = { middleware: name }
+  const obj = section(ctx, raw, `http.middlewares.${name}`, who)
+  if (!obj) {
+    if (raw === null || raw === undefined) fail(ctx, who, FileProblem.MISSING, 'defines no middleware type')
+    return undefined
+  }
+  const read = readDefinition(obj, 'file')
+  for (const e of read.errors) fail(ctx, who, e.startsWith('unknown') ? FileProblem.UNKNOWN_KEY : FileProblem.BAD_VALUE, e)
+  for (const key of read.ignored) warn(ctx, who, FileProblem.UNSUPPORTED, `${key} is not supported by pier and is ignored`)
+  if (read.def?.unsupported) warn(ctx, who, FileProblem.UNSUPPORTED, `${read.def.unsupported.join('; ')}: the routers that use it are disabled`)
+  return read.errors.length > 0 ? undefined : read.def
+}
+
 /** The routers of a tcp or udp section: kept to be shown disabled (pier routes HTTP only). */
 function streamRouters(ctx: Ctx, kind: 'tcp' | 'udp', v: unknown): Record<string, StreamRouter> {
   const out: Record<string, StreamRouter> = {}
@@ -374,6 +394,12 @@ export function validateDynamic(file: string, data: unknown): Validated {
     if (!checkName(ctx, 'service', name)) continue
     const s = service(ctx, name, raw)
     if (s) config.http.services[name] = s
+  }
+  const middlewares = section(ctx, h.get('middlewares'), 'http.middlewares')
+  for (const [name, raw] of Object.entries(middlewares ?? {})) {
+    if (!checkName(ctx, 'middleware', name)) continue
+    const m = middleware(ctx, name, raw)
+    if (m) (config.http.middlewares ??= {})[name] = m
   }
   return { config, ...ctx }
 }

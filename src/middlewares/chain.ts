@@ -1,0 +1,20 @@
+// chain: a named list of middlewares. The table compiler flattens chains
+// into the routers' chains (refusing loops), so a chain never runs itself.
+import { kind } from './kind.js'
+
+interface Compiled {
+  middlewares: string[]
+}
+
+export default kind<Compiled>({
+  schema: {
+    type: 'chain',
+    doc: 'a reusable list of middlewares, run in order',
+    fields: [{ name: 'middlewares', type: 'list', ref: 'middleware', doc: 'middleware names; name@provider for another provider' }],
+  },
+  phases: () => 0,
+  compile: (o) => ({ middlewares: (o.middlewares as string[] | undefined) ?? [] }),
+  create() {
+    throw new Error('a chain is flattened by the table compiler and never built')
+  },
+})

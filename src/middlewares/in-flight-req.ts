@@ -1,0 +1,87 @@
+// inFlightReq: at most `amount` requests per source at a time, counted for
+// the whole proxy in shared memory; one more gets 429. A request counts from
+// the moment it passes until its response ends or fails, or the client goes.
+import { kind, MiddlewareError, NEXT, PHASE_REQUEST, PHASE_RESPONSE, type Middleware, type Step, type WorkerEnv } from './kind.js'
+import type { Flow } from './flow.js'
+import { ResponseFilter } from './filter.js'
+import { compileSource, SOURCE_FIELDS, SourcePicker, type SourceCriterion } from './source.js'
+import { budgetSeed, type SharedState } from './shared-state.js'
+import type { UpstreamError } from '../upstream/errors.js'
+
+interface Compiled {
+  amount: number
+  source: SourceCriterion
+}
+
+/** Counts the request out exactly once, however it ends. */
+class Release extends ResponseFilter {
+  private slot: number
+
+  constructor(
+    private readonly shared: SharedState,
+    slot: number,
+  ) {
+    super()
+    this.slot = slot
+  }
+
+  private done(): void {
+    if (this.slot < 0) return
+    this.shared.release(this.slot)
+    this.slot = -1
+  }
+
+  override onComplete(trailers: string[]): void {
+    this.done()
+    this.next.onComplete(trailers)
+  }
+
+  override onError(err: UpstreamError): void {
+    this.done()
+    this.next.onError(err)
+  }
+
+  override abort(): void {
+    this.done()
+    this.up.abort()
+  }
+}
+
+class InFlightReq implements Middleware {
+  private readonly picker: SourcePicker
+  private readonly shared: SharedState
+
+  constructor(
+    private readonly c: Compiled,
+    env: WorkerEnv,
+    private readonly seed: number,
+  ) {
+    this.shared = env.shared
+    this.picker = new SourcePicker(c.source)
+  }
+
+  request(flow: Flow): Step {
+    const slot = this.shared.enter(this.seed, this.picker.source(flow), this.c.amount)
+    if (slot < 0) return flow.answer(429, [], 'Too Many Requests')
+    flow.wrap(new Release(this.shared, slot))
+    return NEXT
+  }
+}
+
+export default kind<Compiled>({
+  schema: {
+    type: 'inFlightReq',
+    doc: 'limits the requests in progress per source; one budget for all worker threads',
+    fields: [
+      { name: 'amount', type: 'int', doc: 'requests allowed in progress at once' },
+      { name: 'sourceCriterion', type: 'object', fields: SOURCE_FIELDS, doc: 'what counts as one source (default: the Host)' },
+    ],
+  },
+  phases: () => PHASE_REQUEST | PHASE_RESPONSE,
+  compile(o) {
+    const amount = typeof o.amount === 'number' ? o.amount : 0
+    if (amount < 1) throw new MiddlewareError('amount must be at least 1')
+    return { amount, source: compileSource(o.sourceCriterion as Record<string, unknown> | undefined, 'host') }
+  },
+  create: (c, env, name, hash) => new InFlightReq(c, env, budgetSeed(name, hash)),
+})

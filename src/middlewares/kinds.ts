@@ -1,0 +1,69 @@
+// Every middleware kind pier has, by Traefik's type key. The label parser,
+// the file validator, the table compiler, the workers, --help and the README
+// table all go through this list.
+import type { Kind } from './kind.js'
+import addPrefix from './add-prefix.js'
+import basicAuth from './basic-auth.js'
+import buffering from './buffering.js'
+import chain from './chain.js'
+import circuitBreaker from './circuit-breaker.js'
+import compress from './compress.js'
+import contentType from './content-type.js'
+import digestAuth from './digest-auth.js'
+import errors from './errors.js'
+import forwardAuth from './forward-auth.js'
+import headers from './headers.js'
+import inFlightReq from './in-flight-req.js'
+import { ipAllowList, ipWhiteList } from './ip-allow-list.js'
+import rateLimit from './rate-limit.js'
+import redirectRegex from './redirect-regex.js'
+import redirectScheme from './redirect-scheme.js'
+import replacePath from './replace-path.js'
+import replacePathRegex from './replace-path-regex.js'
+import stripPrefix from './strip-prefix.js'
+import stripPrefixRegex from './strip-prefix-regex.js'
+
+export const KINDS: readonly Kind[] = [
+  addPrefix,
+  basicAuth,
+  buffering,
+  chain,
+  circuitBreaker,
+  compress,
+  contentType,
+  digestAuth,
+  errors,
+  forwardAuth,
+  headers,
+  inFlightReq,
+  ipAllowList,
+  ipWhiteList,
+  rateLimit,
+  redirectRegex,
+  redirectScheme,
+  replacePath,
+  replacePathRegex,
+  stripPrefix,
+  stripPrefixRegex,
+]
+
+const byLower = new Map(KINDS.map((k) => [k.schema.type.toLowerCase(), k]))
+
+/** The kind for a type key in any case (Traefik's decoder ignores case), or undefined. */
+export function kindOf(type: string): Kind | undefined {
+  return byLower.get(type.toLowerCase())
+}
+
+/** Traefik's middleware types pier does not have: a router using one is disabled. */
+export const UNSUPPORTED_TYPES: Record<string, string> = {
+  passTLSClientCert: 'passing TLS client certificates is not supported',
+  plugin: 'plugins are not supported',
+  grpcWeb: 'gRPC-Web is not supported',
+  encodedCharacters: 'encodedCharacters is not supported yet',
+  retry: 'retry is not supported yet',
+}
+
+/** Canonical spelling of an unsupported Traefik type, if type is one. */
+export function unsupportedType(type: string): string | undefined {
+  return Object.keys(UNSUPPORTED_TYPES).find((t) => t.toLowerCase() === type.toLowerCase())
+}
