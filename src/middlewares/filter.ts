@@ -52,6 +52,10 @@ export class ResponseFilter implements ResponseHandler, RequestController {
     return this.up.replayableBody()
   }
 
+  keepBody(maxBytes: number): void {
+    this.up.keepBody(maxBytes)
+  }
+
   abort(): void {
     this.up.abort()
   }

@@ -24,6 +24,7 @@ import { clientAddress } from '../worker/client-address.js'
 import { DONE, NEXT, WAIT, type Middleware, type Step } from './kind.js'
 import type { ResponseFilter } from './filter.js'
 import { statusText } from './status-text.js'
+import type { RetryPolicy } from './retry.js'
 import * as H from './headers-list.js'
 import type { Logger } from '../log.js'
 
@@ -122,10 +123,10 @@ export class Flow implements HeaderSource, RequestController, UpstreamChain {
   private bodyLimit = -1
   private bodyBytes = 0
   /**
-   * Retry hook: a retry middleware sets its policy here; the terminal reads
-   * it when the backend fails before answering. Steps after it run once.
+   * A retry middleware's policy (middlewares/retry.ts), read when the backend
+   * fails or answers; the steps after it ran once, and do not run again.
    */
-  retry: unknown = null
+  retry: RetryPolicy | null = null
 
   constructor(
     readonly ctx: FlowContext,
@@ -378,6 +379,7 @@ export class Flow implements HeaderSource, RequestController, UpstreamChain {
   }
 
   onHeaders(status: number, statusText: string, headers: string[], contentLength: number, obsText: boolean): void {
+    if (this.retry !== null && this.x.retryStatus(status, this.retry)) return
     this.answered = true
     this.x.noteResponse(status)
     this.top.onHeaders(status, statusText, headers, contentLength, obsText)
@@ -392,7 +394,7 @@ export class Flow implements HeaderSource, RequestController, UpstreamChain {
   }
 
   onError(err: UpstreamError): void {
-    if (!this.answered && this.x.retry(err)) return
+    if (!this.answered && this.x.retry(err, this.retry)) return
     if (this.answered) this.x.noteFailure(err)
     this.top.onError(err)
   }
@@ -433,6 +435,10 @@ export class Flow implements HeaderSource, RequestController, UpstreamChain {
 
   replayableBody(): { chunks: Buffer[]; ended: boolean } | null {
     return this.ctl?.replayableBody() ?? null
+  }
+
+  keepBody(maxBytes: number): void {
+    this.ctl?.keepBody(maxBytes)
   }
 
   abort(): void {

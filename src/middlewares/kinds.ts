@@ -20,6 +20,7 @@ import redirectRegex from './redirect-regex.js'
 import redirectScheme from './redirect-scheme.js'
 import replacePath from './replace-path.js'
 import replacePathRegex from './replace-path-regex.js'
+import retry from './retry.js'
 import stripPrefix from './strip-prefix.js'
 import stripPrefixRegex from './strip-prefix-regex.js'
 
@@ -43,6 +44,7 @@ export const KINDS: readonly Kind[] = [
   redirectScheme,
   replacePath,
   replacePathRegex,
+  retry,
   stripPrefix,
   stripPrefixRegex,
 ]
@@ -60,7 +62,6 @@ export const UNSUPPORTED_TYPES: Record<string, string> = {
   plugin: 'plugins are not supported',
   grpcWeb: 'gRPC-Web is not supported',
   encodedCharacters: 'encodedCharacters is not supported yet',
-  retry: 'retry is not supported yet',
 }
 
 /** Canonical spelling of an unsupported Traefik type, if type is one. */

@@ -227,7 +227,7 @@ export class Connection implements ParserSink {
   onHead(head: Head, contentLength: number): boolean {
     const req = this.req!
     req.headersDeadline = 0
-    req.sentBody = null
+    if (!req.keepPastHead) req.sentBody = null
     req.handler.onHeaders(head.status, head.statusText, head.headers, contentLength, head.obsText)
     return this.req === req && !this.readPaused
   }

@@ -31,6 +31,9 @@ export class Request implements RequestController {
   /** Copies of body bytes already written, while they fit RETAIN_BODY_BYTES and no response came; null once dropped. */
   sentBody: Buffer[] | null = []
   private sentBytes = 0
+  /** Most body bytes kept; with keepPastHead, kept after the response head too (a retry on status). */
+  private retainLimit = RETAIN_BODY_BYTES
+  keepPastHead = false
   /** The whole body has been handed over (always, for a bodyless request). */
   bodyEnded: boolean
   /** write() returned false: onRequestDrain is owed. */
@@ -81,8 +84,13 @@ export class Request implements RequestController {
     const sent = this.sentBody
     if (sent === null) return
     this.sentBytes += chunk.length
-    if (this.sentBytes > RETAIN_BODY_BYTES) this.sentBody = null
+    if (this.retainLimit >= 0 && this.sentBytes > this.retainLimit) this.sentBody = null
     else sent.push(chunk)
+  }
+
+  keepBody(maxBytes: number): void {
+    this.retainLimit = maxBytes
+    this.keepPastHead = true
   }
 
   /** The whole body written or handed over so far, for another attempt; null when part of it is no longer kept. */

@@ -81,6 +81,8 @@ export interface RequestController {
    * null when part of a written body is no longer kept.
    */
   replayableBody(): { chunks: Buffer[]; ended: boolean } | null
+  /** Keep up to maxBytes of the body (-1: all), past the response head too, so it can be sent again after an answer. */
+  keepBody(maxBytes: number): void
 }
 
 export interface PoolStats {

@@ -136,6 +136,8 @@ export class Tunnel implements ParserSink, RequestController, Tickable {
     return null
   }
 
+  keepBody(): void {}
+
   pause(): void {
     if (this.paused || this.state === DONE) return
     this.paused = true

@@ -4,6 +4,7 @@
 import type { HttpResponse } from 'uWebSockets.js'
 import type { BodyMode, RequestController, RequestOptions, ResponseHandler, UpstreamPool } from '../upstream/pool.js'
 import type { Failover, Failure } from './failover.js'
+import type { RetryPolicy } from '../middlewares/retry.js'
 import { isDroppedResponseHeader, connectionListed, announcedLength } from './response-head.js'
 import type { RouteTable } from '../table/reader.js'
 import type { Deadlines, Timed } from './deadlines.js'
@@ -186,9 +187,14 @@ export class Exchange implements ResponseHandler, Finished, Timed {
     return this.chain !== null ? this.chain.upstream : this.ctl
   }
 
-  /** For a middleware chain: the backend failed before answering; true when failover sent it elsewhere. */
-  retry(err: Failure): boolean {
-    return this.failover?.retry(this, err) ?? false
+  /** For a middleware chain: the backend failed before answering; true when failover (or the chain's retry policy) tries again. */
+  retry(err: Failure, policy: RetryPolicy | null): boolean {
+    return this.failover?.retry(this, err, policy) ?? false
+  }
+
+  /** For a middleware chain with a retry policy: true when this response is dropped and the request tried again. */
+  retryStatus(status: number, policy: RetryPolicy): boolean {
+    return this.failover?.retryStatus(this, status, policy) ?? false
   }
 
   /** For a middleware chain: the backend's own status or failure, for passive health. */

@@ -179,6 +179,7 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, e
         x.server = server
         x.chain = flow
         x.send(pools[server]!, upstream, head.body, optionsFor(flow.method, head.body), IDEMPOTENT.has(flow.method), ctx.failover)
+        if (flow.retry !== null && flow.retry.keepBody !== 0) x.upstream()!.keepBody(flow.retry.keepBody)
         watch(x, head.body)
         flow.pipeBody(head.body)
       },

@@ -21,7 +21,7 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 300)
 const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED)
 const run = (p: fc.IProperty<unknown[]> | fc.IPropertyWithHooks<unknown[]>) => fc.assert(p, { numRuns: RUNS, seed: SEED })
 
-const types = [...KINDS.map((k) => k.schema.type), 'plugin', 'retry', 'nosuchtype']
+const types = [...KINDS.map((k) => k.schema.type), 'plugin', 'nosuchtype']
 const optionPaths = KINDS.flatMap((k) => describeFields(k.schema.fields).map((f) => `${k.schema.type}.${f.name}`))
 const nasty = fc.string({ unit: fc.constantFrom('a', 'Z', '0', '5', '.', ',', ':', '$', '(', ')', '[', ']', '/', '*', ' ', '-', '@', '{', '}', '|', '^', '\\', '\u00e9'), maxLength: 30 })
 const value = fc.oneof(nasty, fc.constantFrom('true', 'false', '0', '-1', '100', '10s', '500-599', '127.0.0.1/32', 'user:$apr1$gNMBMiJO$LbvLkhSPKodQzgp/hYSgH1', '^/(.*)', 'https', 'X-Foo:bar||X-Baz:'))

@@ -4,7 +4,8 @@
 import t from 'tap'
 import { readDefinition, qualifyDefinition } from '../../src/middlewares/definition.js'
 import { putLabel, type LabelTree } from '../../src/middlewares/schema.js'
-import { KINDS } from '../../src/middlewares/kinds.js'
+import { KINDS, kindOf } from '../../src/middlewares/kinds.js'
+import type { RetryPolicy } from '../../src/middlewares/retry.js'
 import { compileTable } from '../../src/table/compile.js'
 import { RouteTable } from '../../src/table/reader.js'
 import { MiddlewarePlanner, canonicalJson } from '../../src/table/middlewares.js'
@@ -51,6 +52,7 @@ const reads: [string, 'file' | 'labels', Record<string, unknown>, { options?: Re
   ['a typo of a type', 'file', { stripPrefx: { prefixes: ['/a'] } }, { errors: [/unknown middleware type stripPrefx; did you mean stripPrefix\?/] }],
   ['a Traefik type pier lacks', 'file', { plugin: { foo: {} } }, { type: 'plugin', unsupported: /plugins are not supported/ }],
   ['options missing entirely', 'labels', labels({ stripprefix: 'true' }), { errors: [/stripPrefix needs options/] }],
+  ['retry from labels', 'labels', labels({ 'retry.attempts': '4', 'retry.initialinterval': '100ms', 'retry.status': '400,500-599', 'retry.retrynonidempotentmethod': 'true' }), { type: 'retry', options: { attempts: 4, initialInterval: 100, status: ['400', '500-599'], retryNonIdempotentMethod: true } }],
 ]
 
 for (const [what, source, body, want] of reads) {
@@ -290,4 +292,22 @@ t.test('--entryPoints.<name>.http.middlewares: a list, on an entrypoint that has
   const c = parseStaticConfig(['--entrypoints.web.address=:80', '--entryPoints.Web.http.middlewares=secure@file, strip'], {})
   t.same(c.entryPoints.web!.middlewares, ['secure@file', 'strip'])
   t.throws(() => parseStaticConfig(['--entrypoints.other.http.middlewares=a@file'], {}), /--entrypoints\.other\.http\.middlewares: the entrypoint has no address/)
+})
+
+t.test('retry: compile checks, and the backoff grows to twice initialInterval', async (t) => {
+  const retry = kindOf('retry')!
+  const ctx = { provider: 'file', hasService: () => true, readFile: () => '' }
+  t.throws(() => retry.compile({}, ctx), /incorrect \(or empty\) value for attempts \(0\)/)
+  t.throws(() => retry.compile({ attempts: 2, disableRetryOnNetworkError: true }, ctx), /needs status codes, or retry on network errors/)
+  t.throws(() => retry.compile({ attempts: 2, status: ['5xx'] }, ctx), /status: "5xx" is not a status/)
+  const policy = retry.create(retry.compile({ attempts: 5, initialInterval: 100, status: ['503'] }, ctx), {} as never, 'r@file', 0) as unknown as RetryPolicy
+  const waits = [1, 2, 3, 4].map((n) => policy.wait(n))
+  t.ok(waits[0]! >= 50 && waits[0]! <= 150, `first wait around 100 ms (${waits[0]})`)
+  t.ok(waits[3]! >= 0.5 * 100 * 2 ** (3 / 4) && waits[3]! <= 1.5 * 100 * 2 ** (3 / 4), `the fourth near 100 * 2^(3/4) (${waits[3]})`)
+  t.equal(policy.keepBody, 2 * 1024 * 1024, 'status retries keep up to 2 MiB of body by default')
+  t.ok(policy.afterStatus(1, performance.now(), 503, true))
+  t.notOk(policy.afterStatus(1, performance.now(), 503, false), 'not a POST without retryNonIdempotentMethod')
+  t.notOk(policy.afterStatus(5, performance.now(), 503, true), 'not after the last attempt')
+  t.ok(policy.afterError(1, performance.now(), 'unsent'))
+  t.notOk(policy.afterError(1, performance.now(), 'unanswered'), 'a network error is retried only when nothing was written')
 })
