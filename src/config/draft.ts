@@ -13,11 +13,24 @@ interface Section {
   touched?: boolean
 }
 
+export interface TrustDraft {
+  at: Origin
+  forwardedInsecure?: boolean
+  forwardedTrusted?: string[]
+  notAppendXForwardedFor?: boolean
+  /** Some proxyProtocol key was given: it is on */
+  proxyProtocol?: boolean
+  proxyInsecure?: boolean
+  proxyTrusted?: string[]
+}
+
 export interface Draft {
   /** lower-cased name -> entrypoint with the name as first spelled */
   entryPoints: Map<string, EntryPoint & { name: string }>
   /** lower-cased entrypoint name -> limits given for it, and where the first was given */
   clientLimits: Map<string, Partial<ClientLimits> & { at: Origin }>
+  /** lower-cased entrypoint name -> forwardedHeaders and proxyProtocol as given */
+  clientTrust: Map<string, TrustDraft>
   /** lower-cased entrypoint name -> its http.middlewares, and where they were given */
   epMiddlewares: Map<string, { names: string[]; at: Origin }>
   workers?: number
@@ -102,6 +115,7 @@ export function emptyDraft(): Draft {
   return {
     entryPoints: new Map(),
     clientLimits: new Map(),
+    clientTrust: new Map(),
     epMiddlewares: new Map(),
     file: {},
     docker: { tls: {} },

@@ -1,7 +1,7 @@
 // Every static configuration key pier accepts, in Traefik's spelling, with
 // what it does to the draft. Keys match case-insensitively (Traefik lower-cases
 // them); `<name>` stands for a user-chosen name such as an entrypoint's.
-import type { Draft, EngineDraft } from './draft.js'
+import type { Draft, EngineDraft, TrustDraft } from './draft.js'
 import type { ClientLimits } from './static.js'
 import * as V from './values.js'
 import type { Value } from './values.js'
@@ -59,6 +59,30 @@ def(`${responding}.writeTimeout`, false, (d, v, name) => (limit(d, name, v).writ
 def(`${responding}.idleTimeout`, false, (d, v, name) => (limit(d, name, v).idleTimeoutMs = V.duration(v)))
 def('entryPoints.<name>.http.maxHeaderBytes', false, (d, v, name) => (limit(d, name, v).maxHeaderBytes = V.int(v, 1024, 1 << 24)))
 def('entryPoints.<name>.http.maxRequestLineBytes', false, (d, v, name) => (limit(d, name, v).maxRequestLineBytes = V.int(v, 256, 1 << 24)))
+
+// whom an entrypoint believes about the client
+const trust = (d: Draft, name: string, v: Value): TrustDraft => {
+  const key = name.toLowerCase()
+  let t = d.clientTrust.get(key)
+  if (!t) d.clientTrust.set(key, (t = { at: v.at }))
+  return t
+}
+def('entryPoints.<name>.forwardedHeaders.trustedIPs', false, (d, v, name) => (trust(d, name, v).forwardedTrusted = V.ipList(v)))
+def('entryPoints.<name>.forwardedHeaders.insecure', true, (d, v, name) => (trust(d, name, v).forwardedInsecure = V.bool(v)))
+def('entryPoints.<name>.forwardedHeaders.notAppendXForwardedFor', true, (d, v, name) => (trust(d, name, v).notAppendXForwardedFor = V.bool(v)))
+// Traefik keeps these Connection-listed headers visible to middlewares; pier drops them before forwarding either way.
+def('entryPoints.<name>.forwardedHeaders.connection', false, (d, v, name) => (trust(d, name, v), V.str(v)))
+def('entryPoints.<name>.proxyProtocol', true, (d, v, name) => (trust(d, name, v).proxyProtocol = V.bool(v)))
+def('entryPoints.<name>.proxyProtocol.trustedIPs', false, (d, v, name) => {
+  const t = trust(d, name, v)
+  t.proxyProtocol = true
+  t.proxyTrusted = V.ipList(v)
+})
+def('entryPoints.<name>.proxyProtocol.insecure', true, (d, v, name) => {
+  const t = trust(d, name, v)
+  t.proxyProtocol = true
+  t.proxyInsecure = V.bool(v)
+})
 
 // providers
 def('providers.providersThrottleDuration', false, (d, v) => (d.throttleMs = V.duration(v)))
@@ -222,11 +246,25 @@ function epHttpTls(d: Draft, name: string, t: V.V1TlsWords): void {
   if (t.cert) d.certificates.set(`${name.toLowerCase()}[v1]`, t.cert)
   if (t.redirectTo) h.redirect.to = t.redirectTo
   if (t.redirectPermanent !== undefined) h.redirect.permanent = t.redirectPermanent
+  const at = { label: '--entryPoints', where: undefined }
+  if (t.forwardedTrusted || t.forwardedInsecure !== undefined) {
+    const tr = trust(d, name, { raw: true, at })
+    if (t.forwardedTrusted) tr.forwardedTrusted = t.forwardedTrusted
+    if (t.forwardedInsecure !== undefined) tr.forwardedInsecure = t.forwardedInsecure
+  }
+  if (t.proxyTrusted || t.proxyInsecure !== undefined) {
+    const tr = trust(d, name, { raw: true, at })
+    tr.proxyProtocol = true
+    if (t.proxyTrusted) tr.proxyTrusted = t.proxyTrusted
+    if (t.proxyInsecure !== undefined) tr.proxyInsecure = t.proxyInsecure
+  }
 }
 
 /** Traefik options pier knows of but does not implement (matched by prefix). */
 const unsupported: Array<[string, string]> = [
-  ['entryPoints.<name>', 'of an entrypoint, pier supports address, http.tls, http.redirections.entryPoint, http.middlewares, transport.respondingTimeouts (readTimeout, writeTimeout, idleTimeout), http.maxHeaderBytes and http.maxRequestLineBytes'],
+  ['entryPoints.<name>', 'of an entrypoint, pier supports address, http.tls, http.redirections.entryPoint, http.middlewares, transport.respondingTimeouts (readTimeout, writeTimeout, idleTimeout), http.maxHeaderBytes, http.maxRequestLineBytes, forwardedHeaders (trustedIPs, insecure, notAppendXForwardedFor, connection) and proxyProtocol (trustedIPs, insecure)'],
+  ['entryPoints.<name>.forwardedHeaders', 'of forwardedHeaders, pier supports trustedIPs, insecure, notAppendXForwardedFor and connection'],
+  ['entryPoints.<name>.proxyProtocol', 'of proxyProtocol, pier supports trustedIPs and insecure'],
   ['entryPoints.<name>.http', 'of an entrypoint, pier supports http.tls (certResolver, domains, options), http.redirections.entryPoint, http.middlewares, http.maxHeaderBytes and http.maxRequestLineBytes'],
   ['entryPoints.<name>.transport', 'of an entrypoint\'s transport, pier supports respondingTimeouts (readTimeout, writeTimeout, idleTimeout)'],
   ['certificatesResolvers.<name>', 'pier has ACME resolvers (certificatesResolvers.<name>.acme)'],

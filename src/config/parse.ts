@@ -88,6 +88,7 @@ function finish(d: Draft, env: NodeJS.ProcessEnv): StaticConfig {
   const cfg: StaticConfig = {
     entryPoints,
     clientLimits: {},
+    clientTrust: {},
     providers: { throttleMs: d.throttleMs ?? 100 },
     ping: d.ping ?? false,
     log: {
@@ -159,7 +160,17 @@ function finish(d: Draft, env: NodeJS.ProcessEnv): StaticConfig {
   }
   if (d.log.filePath !== undefined) cfg.log.filePath = d.log.filePath
   finishTls(d, cfg)
-  for (const name of Object.keys(entryPoints)) cfg.clientLimits[name] = clientLimits(name)
+  for (const [key, t] of d.clientTrust) {
+    if (!d.entryPoints.has(key) && !(key === 'web' && entryPoints.web)) throw new ConfigError(ConfigErrorCode.BAD_VALUE, `${describe(t.at)}: no entrypoint named ${JSON.stringify(key)} has an address`)
+  }
+  for (const name of Object.keys(entryPoints)) {
+    cfg.clientLimits[name] = clientLimits(name)
+    const t = d.clientTrust.get(name.toLowerCase())
+    cfg.clientTrust[name] = {
+      forwardedHeaders: { insecure: t?.forwardedInsecure ?? false, trustedIPs: t?.forwardedTrusted ?? [], notAppendXForwardedFor: t?.notAppendXForwardedFor ?? false },
+      proxyProtocol: t?.proxyProtocol ? { insecure: t.proxyInsecure ?? false, trustedIPs: t.proxyTrusted ?? [] } : null,
+    }
+  }
   return cfg
 }
 

@@ -82,6 +82,17 @@ export interface AcmeResolver {
  * transport.respondingTimeouts and http.maxHeaderBytes, and pier's own
  * request-line limit. Timeouts in ms, 0 = none.
  */
+/**
+ * Whom an entrypoint believes about the client: forwardedHeaders (incoming
+ * X-Forwarded-* kept only from these peers) and proxyProtocol (a PROXY v2
+ * header's source address taken only from these peers). IPs or CIDRs.
+ */
+export interface ClientTrust {
+  forwardedHeaders: { insecure: boolean; trustedIPs: string[]; notAppendXForwardedFor: boolean }
+  /** null: PROXY protocol is off (a header a client sends is never believed) */
+  proxyProtocol: { insecure: boolean; trustedIPs: string[] } | null
+}
+
 export interface ClientLimits {
   /** transport.respondingTimeouts.readTimeout: the request (head parsed to body read); default 60000 */
   readTimeoutMs: number
@@ -179,6 +190,8 @@ export interface StaticConfig {
   entryPoints: Record<string, EntryPoint>
   /** The same names -> limits on their client connections (defaults filled in). */
   clientLimits: Record<string, ClientLimits>
+  /** The same names -> whom they believe about the client. */
+  clientTrust: Record<string, ClientTrust>
   providers: {
     /** Throttle between applied configurations per provider, ms; default 100 (Traefik: 2000). */
     throttleMs: number

@@ -8,6 +8,7 @@ import type { EntryPoint } from './static.js'
 import type { AccessLogFormat } from '../accesslog/format.js'
 import type { FieldMode } from '../accesslog/fields.js'
 import { parseStatusCodes } from '../accesslog/filters.js'
+import { parseNet } from '../rules/ip.js'
 
 /** A raw value: text, or true for a bare flag / an empty section in a file. */
 export type Raw = string | true
@@ -184,6 +185,18 @@ export interface V1TlsWords {
   cert?: { certFile: string; keyFile: string }
   redirectTo?: string
   redirectPermanent?: boolean
+  forwardedTrusted?: string[]
+  forwardedInsecure?: boolean
+  proxyTrusted?: string[]
+  proxyInsecure?: boolean
+}
+
+/** IPs and CIDRs, v4 or v6, separated by commas (trustedIPs). */
+export function ipList(v: Value): string[] {
+  const expected = 'IPs or CIDRs separated by commas, such as 10.0.0.0/8,192.168.1.7,fd00::/8'
+  const items = text(v, expected).split(',').map((s) => s.trim()).filter((s) => s !== '')
+  if (items.length === 0 || items.some((s) => parseNet(s) === null)) throw badValue(v, expected)
+  return items
 }
 
 /**
@@ -192,7 +205,7 @@ export interface V1TlsWords {
  * `Redirect.Permanent:true`; several joined by commas.
  */
 export function v1EntryPoints(v: Value): Array<{ name: string; address: string; words: V1TlsWords }> {
-  const expected = 'Traefik v1 form Name:<name> Address:[host]:port [TLS[:cert,key]] [Redirect.EntryPoint:<name>], several separated by commas (other v1 entrypoint options are not supported)'
+  const expected = 'Traefik v1 form Name:<name> Address:[host]:port [TLS[:cert,key]] [Redirect.EntryPoint:<name>] [ForwardedHeaders.TrustedIPs:<ips>] [ProxyProtocol.TrustedIPs:<ips>], several separated by commas (other v1 entrypoint options are not supported)'
   return text(v, expected)
     .split(/,(?=\s*name:)/i)
     .map((one) => {
@@ -220,7 +233,16 @@ export function v1EntryPoints(v: Value): Array<{ name: string; address: string; 
       if (to !== undefined) words.redirectTo = to
       const permanent = fields.get('redirect.permanent')
       if (permanent !== undefined) words.redirectPermanent = bool({ raw: permanent, at: v.at })
-      const known = ['name', 'address', 'tls', 'redirect.entrypoint', 'redirect.permanent']
+      const word = (k: string): Value | undefined => (fields.has(k) ? { raw: fields.get(k)!, at: v.at } : undefined)
+      const ft = word('forwardedheaders.trustedips')
+      if (ft) words.forwardedTrusted = ipList(ft)
+      const fi = word('forwardedheaders.insecure')
+      if (fi) words.forwardedInsecure = bool(fi)
+      const pt = word('proxyprotocol.trustedips')
+      if (pt) words.proxyTrusted = ipList(pt)
+      const pi = word('proxyprotocol.insecure')
+      if (pi) words.proxyInsecure = bool(pi)
+      const known = ['name', 'address', 'tls', 'redirect.entrypoint', 'redirect.permanent', 'forwardedheaders.trustedips', 'forwardedheaders.insecure', 'proxyprotocol.trustedips', 'proxyprotocol.insecure']
       if (!name || !address || [...fields.keys()].some((k) => !known.includes(k))) throw badValue(v, expected)
       return { name, address, words }
     })

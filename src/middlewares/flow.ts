@@ -19,8 +19,7 @@ import type { RequestController, ResponseHandler } from '../upstream/pool.js'
 import { Exchange, type AccessFields, type ExchangeSink, type UpstreamChain } from '../worker/exchange.js'
 import type { UpstreamError } from '../upstream/errors.js'
 import type { Routing } from '../worker/handler.js'
-import type { HeaderSource } from '../worker/request-head.js'
-import { clientAddress } from '../worker/client-address.js'
+import { FORWARDING_HEADERS, type HeaderSource } from '../worker/request-head.js'
 import { DONE, NEXT, WAIT, type Middleware, type Step } from './kind.js'
 import type { ResponseFilter } from './filter.js'
 import { statusText } from './status-text.js'
@@ -61,13 +60,14 @@ export interface RequestFields {
 }
 
 /** Runs the router's chain on a request the handler matched (the router's chain phases are not 0). */
-export function startFlow(ctx: FlowContext, res: HttpResponse, req: HttpRequest, routing: Routing, router: number, r: RequestFields, startedAt: number, upgrade: us_socket_context_t | null = null): void {
-  const clientIP = clientAddress(res)
+export function startFlow(ctx: FlowContext, res: HttpResponse, req: HttpRequest, routing: Routing, router: number, r: RequestFields, startedAt: number, clientIP: string, untrusted: boolean, upgrade: us_socket_context_t | null = null): void {
   const log: AccessFields | null = ctx.logging ? { clientIP, target: r.target(), host: r.host, userAgent: req.getHeader('user-agent'), referer: req.getHeader('referer') } : null
   const service = routing.table.serviceOf(router)
   const x = new Exchange(res, routing.table, ctx.ep, r.method, router, service, -1, startedAt, log, ctx.sink)
   const flow = new Flow(ctx, res, req, x, routing, router, service, clientIP, routing.chains.of(router, ctx.ep), r.method, r.host, r.path, r.query)
   flow.upgrade = upgrade
+  // A client not trusted with forwarding headers: no middleware sees them (ipStrategy, redirectScheme...).
+  if (untrusted) flow.dropForwarding()
   flow.next()
   // uWS's request dies when the handler returns: what was not kept is gone.
   flow.release()
@@ -78,6 +78,9 @@ export function startFlow(ctx: FlowContext, res: HttpResponse, req: HttpRequest,
 let into: string[] = []
 function collect(name: string, value: string): void {
   into.push(name, value)
+}
+function collectButForwarding(name: string, value: string): void {
+  if (!FORWARDING_HEADERS.has(name)) into.push(name, value)
 }
 
 const TEXT_PLAIN = 'text/plain; charset=utf-8'
@@ -293,6 +296,14 @@ export class Flow implements HeaderSource, RequestController, UpstreamChain {
   /** The handler returned: uWS's request may no longer be read. */
   release(): void {
     this.req = null
+  }
+
+  /** Copies the headers without the forwarding ones (the client is not trusted with them). */
+  dropForwarding(): void {
+    into = []
+    this.live().forEach(collectButForwarding)
+    this.headers = into
+    into = []
   }
 
   private edited(): string[] {

@@ -104,13 +104,13 @@ function compileCors(o: Record<string, unknown>): Cors | null {
   return used ? c : null
 }
 
-/** The value of a request header as the backend will see it: pier sets the X-Forwarded ones itself. */
+/** The value of a request header as the backend will see it: pier sets the X-Forwarded ones (a trusted forwarder's kept). */
 function forwardedValue(flow: Flow, lower: string): string {
   switch (lower) {
     case 'x-forwarded-proto':
-      return flow.https ? 'https' : 'http'
+      return flow.getHeader(lower) || (flow.https ? 'https' : 'http')
     case 'x-forwarded-host':
-      return flow.originalHost
+      return flow.getHeader(lower) || flow.originalHost
     case 'x-real-ip':
       return flow.clientIP
   }

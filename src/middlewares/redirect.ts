@@ -12,7 +12,11 @@ export function redirect(flow: Flow, location: string, permanent: boolean): Step
   return DONE
 }
 
-/** The scheme of the client's request: the connection's (X-Forwarded-Proto from the client is not trusted). */
+/**
+ * The scheme of the client's request: X-Forwarded-Proto when a trusted
+ * forwarder sent it (forwardedHeaders.trustedIPs; anyone else's was dropped
+ * before the chain ran), else the connection's.
+ */
 export function schemeOf(flow: Flow): string {
-  return flow.https ? 'https' : 'http'
+  return flow.getHeader('x-forwarded-proto') || (flow.https ? 'https' : 'http')
 }

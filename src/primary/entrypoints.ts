@@ -7,7 +7,7 @@ import type { WorkerEntryPoint } from '../worker/messages.js'
 export function workerEntryPoints(config: StaticConfig, proxied: Array<[string, EntryPoint]>): WorkerEntryPoint[] {
   const challenge = new Set(Object.values(config.certificatesResolvers).flatMap((r) => (r.httpChallenge && !r.refused ? [r.httpChallenge.entryPoint] : [])))
   return proxied.map(([name, ep]) => {
-    const out: WorkerEntryPoint = { name, host: ep.host, port: ep.port, limits: config.clientLimits[name]! }
+    const out: WorkerEntryPoint = { name, host: ep.host, port: ep.port, limits: config.clientLimits[name]!, trust: config.clientTrust[name]! }
     if (ep.secure) out.secure = true
     if (challenge.has(name)) out.acmeChallenge = true
     const r = ep.redirect

@@ -11,7 +11,7 @@ import { Exchange, type ExchangeSink, type Finished, type AccessFields } from '.
 import type { Deadlines } from './deadlines.js'
 import type { ClientLimits } from '../config/static.js'
 import type { Logger } from '../log.js'
-import { clientAddress } from './client-address.js'
+import type { ClientTrustRules } from './client-trust.js'
 import { isUpgradeRequest, startUpgrade } from './upgrade-start.js'
 import type { WebSocketSettings } from './websocket-bridge.js'
 import type { Failover } from './failover.js'
@@ -28,6 +28,8 @@ export interface EntryPointOptions {
   /** Answers ACME http-01 challenges before any router */
   acmeChallenge: boolean
   limits: ClientLimits
+  /** Whom the entrypoint believes about the client (forwardedHeaders, proxyProtocol). */
+  trust: ClientTrustRules
 }
 
 /** The worker's current routing state; replaced as a whole on a table swap. */
@@ -55,7 +57,7 @@ export interface HandlerContext {
   failover: Failover
 }
 
-/** The one MatchRequest of this thread, pointed at the request being handled. */
+/** The one MatchRequest of an entrypoint's handler, pointed at the request being handled. */
 class RequestView implements MatchRequest {
   host = ''
   path = ''
@@ -63,11 +65,12 @@ class RequestView implements MatchRequest {
   method = ''
   req: HttpRequest | null = null
   res: HttpResponse | null = null
+  constructor(private readonly trust: ClientTrustRules) {}
   header(name: string): string {
     return this.req!.getHeader(name)
   }
   clientIP(): string {
-    return clientAddress(this.res!)
+    return this.trust.client(this.res!)
   }
   /** The request target as sent upstream and logged: path and query. */
   target(): string {
@@ -82,15 +85,15 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 export type Handler = (res: HttpResponse, req: HttpRequest, context?: us_socket_context_t) => void
 
 export function createHandler(ctx: HandlerContext, ep: number, epPort: number, epOptions: EntryPointOptions): Handler {
-  const { redirect, acmeChallenge, limits } = epOptions
-  const view = new RequestView()
+  const { redirect, acmeChallenge, limits, trust } = epOptions
+  const view = new RequestView(trust)
   // A request pier answers itself (404, 503, an upgrade it refuses), reported like an exchange.
   const own: Finished = { table: ctx.routing().table, ep, router: -1, service: -1, server: -1, status: 0, method: '', startedAt: 0, headersAt: -1, bytesOut: 0, bytesIn: 0, attempts: 0, log: null }
   /** ctx.requests when pier last answered itself: a failure after that must not answer twice. */
   let repliedTo = -1
   const ownLog = (res: HttpResponse, req: HttpRequest): AccessFields | null =>
     // The access log reads the client address, which uWS forbids once the response ended.
-    ctx.logging ? { clientIP: clientAddress(res), target: view.target(), host: view.host, userAgent: req.getHeader('user-agent'), referer: req.getHeader('referer') } : null
+    ctx.logging ? { clientIP: trust.client(res), target: view.target(), host: view.host, userAgent: req.getHeader('user-agent'), referer: req.getHeader('referer') } : null
   const reply = (res: HttpResponse, req: HttpRequest, router: number, service: number, status: string, body: string, close: boolean, startedAt: number, header?: [string, string]): void => {
     own.log = ownLog(res, req)
     own.table = ctx.routing().table
@@ -130,7 +133,7 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, e
   }
   // Reused for every request: upstreamHead and pool.request read them before returning.
   // options[2 * isHead + idempotent]
-  const fwd: ForwardInfo = { method: '', target: '', host: '', clientIP: '', forwardedHost: '', port: epPort, proto: epOptions.proto, server: ctx.serverName, upgrade: false, overrides: null }
+  const fwd: ForwardInfo = { method: '', target: '', host: '', clientIP: '', forwardedHost: '', port: epPort, proto: epOptions.proto, server: ctx.serverName, upgrade: false, trusted: false, appendForwardedFor: trust.appendForwardedFor, overrides: null }
   const options: RequestOptions[] = [false, true].flatMap((isHead) =>
     [false, true].map((idempotent) => ({ headersTimeoutMs: ctx.headersTimeoutMs, isHead, idempotent })),
   )
@@ -165,6 +168,8 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, e
         const head = readRequest(flow, flow.method, flow.path, flow.query, limits)
         if (head.status !== 0) return void flow.answer(head.status, [], head.reason)
         forward(table, flow.service, server, flow.method, flow.target(), flow.host, flow.originalHost, flow.clientIP)
+        // The chain began without the forwarding headers of a client not trusted with them: what is left, the chain's own included, goes.
+        fwd.trusted = true
         fwd.overrides = flow.overrides
         fwd.upgrade = flow.upgrade !== null
         const upstream = upstreamHead(fwd)
@@ -210,13 +215,17 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, e
         return reply(res, req, -1, -1, status, status.slice(4), ctx.sink.closing, startedAt, ['location', redirectLocation(redirect, view.host, view.target())])
       }
       if (router < 0) return reply(res, req, -1, -1, '404 Not Found', '404 page not found\n', ctx.sink.closing, startedAt)
-      if (table.chainPhases(router, ep) !== 0) return startFlow(flows, res, req, routing, router, view, startedAt, context !== undefined && isUpgradeRequest(req) ? context : null)
+      if (table.chainPhases(router, ep) !== 0) {
+        const client = trust.client(res)
+        return startFlow(flows, res, req, routing, router, view, startedAt, client, head.forwarded && !trust.forwardedFrom(client), context !== undefined && isUpgradeRequest(req) ? context : null)
+      }
       const service = table.serviceOf(router)
       const server = wrr.pick(service)
       if (server < 0) return reply(res, req, router, service, '503 Service Unavailable', 'Service Unavailable', ctx.sink.closing, startedAt)
       const method = view.method
-      const clientIP = clientAddress(res)
+      const clientIP = trust.client(res)
       forward(table, service, server, method, view.target(), view.host, view.host, clientIP)
+      fwd.trusted = head.forwarded && trust.forwardedFrom(clientIP)
       fwd.upgrade = context !== undefined && isUpgradeRequest(req)
       const body = head.body
       const log: AccessFields | null = ctx.logging ? { clientIP, target: fwd.target, host: view.host, userAgent: head.userAgent, referer: head.referer } : null

@@ -3,7 +3,7 @@
 import type { MessagePort } from 'node:worker_threads'
 import type { MetricsSnapshot } from '../metrics/snapshot.js'
 import type { AccessLogFormat } from '../accesslog/format.js'
-import type { ClientLimits } from '../config/static.js'
+import type { ClientLimits, ClientTrust } from '../config/static.js'
 import type { SharedInput } from '../middlewares/shared-state.js'
 import type { SniEntry, TlsSnapshot } from '../tls/snapshot.js'
 import type { EntryPointRedirect } from './redirect.js'
@@ -16,6 +16,7 @@ export interface WorkerEntryPoint {
   host: string
   port: number
   limits: ClientLimits
+  trust: ClientTrust
   /** Serves TLS (uWS SSLApp) with the certificates of ServeInput.tls */
   secure?: boolean
   redirect?: EntryPointRedirect

@@ -41,7 +41,15 @@ export interface HeadResult {
   /** For the access log, read on the way ('' when absent). */
   userAgent: string
   referer: string
+  /** The request carries X-Forwarded-* (or X-Real-Ip, X-Scheme) headers: whether they are kept depends on trust. */
+  forwarded: boolean
 }
+
+/** Traefik's managed forwarding headers: from a client not trusted (forwardedHeaders), none is believed. */
+export const FORWARDING_HEADERS = new Set([
+  'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-server', 'x-forwarded-uri', 'x-forwarded-method',
+  'x-forwarded-prefix', 'x-forwarded-scheme', 'x-forwarded-tls-client-cert', 'x-forwarded-tls-client-cert-info', 'x-scheme', 'x-real-ip',
+])
 
 /** Status lines of the refusals (and of a request a bug stopped). */
 export const REFUSAL: Record<number, string> = {
@@ -64,6 +72,13 @@ let lengthsDiffer = false
 let coding = ''
 let expect = ''
 let forwardedFor = ''
+/** Incoming values of the forwarding headers pier sets itself, kept only from a trusted peer. */
+let forwardedProto = ''
+let forwardedHost = ''
+let forwardedPort = ''
+/** Other forwarding headers (X-Forwarded-Uri, -Prefix, -Tls-Client-Cert...), as lines: kept only from a trusted peer. */
+let forwardedLines = ''
+let forwarded = false
 let named: string[] | null = null
 let userAgent = ''
 let referer = ''
@@ -95,19 +110,44 @@ function visit(k: string, v: string): void {
     case 'referer':
       referer = v
       break
+    // Traefik's managed forwarding headers: from an untrusted peer none is kept (upstreamHead decides).
     case 'x-forwarded-for':
+      forwarded = true
       forwardedFor = forwardedFor ? `${forwardedFor}, ${v}` : v
+      return
+    case 'x-forwarded-proto':
+      forwarded = true
+      forwardedProto ||= v
+      return
+    case 'x-forwarded-host':
+      forwarded = true
+      forwardedHost ||= v
+      return
+    case 'x-forwarded-port':
+      forwarded = true
+      forwardedPort ||= v
+      return
+    case 'x-forwarded-uri':
+    case 'x-forwarded-method':
+    case 'x-forwarded-prefix':
+    case 'x-forwarded-scheme':
+    case 'x-forwarded-tls-client-cert':
+    case 'x-forwarded-tls-client-cert-info':
+    case 'x-scheme':
+      forwarded = true
+      if (v.indexOf('\x7f') !== -1) del = true
+      forwardedLines += `${k}: ${v}\r\n`
+      return
+    // pier always sets these itself: X-Real-Ip is the client pier sees, whoever claims otherwise.
+    case 'x-forwarded-server':
+    case 'x-real-ip':
+      forwarded = true
       return
     case 'connection':
     case 'keep-alive':
     case 'te':
     case 'trailer':
     case 'upgrade':
-    case 'x-forwarded-proto':
-    case 'x-forwarded-host':
-    case 'x-forwarded-port':
-    case 'x-forwarded-server':
-    case 'x-real-ip':
     // pier re-frames WebSocket messages, so no extension can be agreed end to end (see upgrade-exchange.ts).
     case 'sec-websocket-extensions':
       return
@@ -198,7 +238,7 @@ const DIGITS = /^[0-9]+$/
 /** uWS 20.30 frames bodies of up to 9 digits; it closes the connection after the handler for a longer Content-Length. */
 const MAX_LENGTH_DIGITS = 9
 
-const result: HeadResult = { status: 0, reason: '', host: '', body: BODY_NONE, length: -1, userAgent: '', referer: '' }
+const result: HeadResult = { status: 0, reason: '', host: '', body: BODY_NONE, length: -1, userAgent: '', referer: '', forwarded: false }
 
 function refuse(status: number, reason: string): HeadResult {
   result.status = status
@@ -217,8 +257,8 @@ export function readRequest(req: HeaderSource, method: string, path: string, que
   r.body = BODY_NONE
   r.length = -1
   hosts = lengths = headerBytes = 0
-  host = lengthValue = coding = expect = forwardedFor = out = framing = userAgent = referer = ''
-  lengthsDiffer = del = false
+  host = lengthValue = coding = expect = forwardedFor = forwardedProto = forwardedHost = forwardedPort = forwardedLines = out = framing = userAgent = referer = ''
+  lengthsDiffer = del = forwarded = false
   const lineBytes = method.length + path.length + (query ? query.length + 1 : 0) + 10
   if (lineBytes > limits.maxRequestLineBytes) return refuse(414, `request line longer than ${limits.maxRequestLineBytes} bytes`)
   if (!validTarget(path) || !validTarget(query)) return refuse(400, 'request target holds characters a URI cannot hold')
@@ -227,6 +267,7 @@ export function readRequest(req: HeaderSource, method: string, path: string, que
   r.host = host
   r.userAgent = userAgent
   r.referer = referer
+  r.forwarded = forwarded
   if (headerBytes > limits.maxHeaderBytes) return refuse(431, `request header fields larger than ${limits.maxHeaderBytes} bytes`)
   if (hosts > 1) return refuse(400, 'duplicate Host header')
   if (!validHost(host)) return refuse(400, 'invalid Host header')
@@ -266,6 +307,10 @@ export interface ForwardInfo {
   server: string
   /** A WebSocket upgrade: the head asks the backend to switch (and X-Forwarded-Proto says ws, as Traefik's does). */
   upgrade: boolean
+  /** The client may tell pier about itself: its X-Forwarded-* headers are kept (forwardedHeaders.trustedIPs). */
+  trusted: boolean
+  /** A trusted X-Forwarded-For gets the client appended (not with forwardedHeaders.notAppendXForwardedFor). */
+  appendForwardedFor: boolean
   /**
    * Values a middleware set for the headers pier writes itself (a headers
    * middleware's X-Forwarded-Proto: https), [lower-case name, value] flat;
@@ -274,32 +319,39 @@ export interface ForwardInfo {
   overrides: string[] | null
 }
 
-/** The forwarding headers pier writes, with a middleware's values where it set any. */
-function forwardedHeaders(f: ForwardInfo, xff: string): string {
+/**
+ * The forwarding headers pier writes ([for, host, port, proto] computed), a
+ * middleware's values taking the place of any it set.
+ */
+function forwardedHeaders(f: ForwardInfo, own: [string, string, string, string]): string {
   const o = f.overrides!
   let out = ''
-  for (const [name, own] of [
-    ['x-forwarded-for', xff],
-    ['x-forwarded-host', f.forwardedHost],
-    ['x-forwarded-port', String(f.port)],
-    ['x-forwarded-proto', f.upgrade ? (f.proto === 'https' ? 'wss' : 'ws') : f.proto],
-    ['x-forwarded-server', f.server],
-    ['x-real-ip', f.clientIP],
-  ] as const) {
+  const names = ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-proto', 'x-forwarded-server', 'x-real-ip'] as const
+  const values = [...own, f.server, f.clientIP]
+  names.forEach((name, k) => {
     const i = o.indexOf(name)
-    const v = i >= 0 && (i & 1) === 0 ? o[i + 1]! : own
+    const v = i >= 0 && (i & 1) === 0 ? o[i + 1]! : values[k]!
     if (v !== '') out += `${name}: ${v}\r\n`
-  }
+  })
   return out
 }
 
-/** The head to send upstream for the request readRequest() last accepted. */
+/**
+ * The head to send upstream for the request readRequest() last accepted.
+ * A trusted client's forwarding headers are kept (its X-Forwarded-For
+ * appended to, unless notAppendXForwardedFor); anyone else's are replaced.
+ */
 export function upstreamHead(f: ForwardInfo): string {
-  const xff = forwardedFor ? `${forwardedFor}, ${f.clientIP}` : f.clientIP
-  if (f.overrides) return `${f.method} ${f.target} HTTP/1.1\r\nhost: ${f.host}\r\n${out}${framing}${f.upgrade ? 'connection: upgrade\r\nupgrade: websocket\r\n' : ''}${forwardedHeaders(f, xff)}\r\n`
+  const start = `${f.method} ${f.target} HTTP/1.1\r\nhost: ${f.host}\r\n${out}${framing}${f.upgrade ? 'connection: upgrade\r\nupgrade: websocket\r\n' : ''}`
+  const kept = forwarded && f.trusted
+  const xff = kept && forwardedFor !== '' ? (f.appendForwardedFor ? `${forwardedFor}, ${f.clientIP}` : forwardedFor) : f.clientIP
+  const xfh = kept && forwardedHost !== '' ? forwardedHost : f.forwardedHost
+  const xfp = kept && forwardedPort !== '' ? forwardedPort : String(f.port)
+  const proto = kept && forwardedProto !== '' ? forwardedProto : f.upgrade ? (f.proto === 'https' ? 'wss' : 'ws') : f.proto
+  const extra = kept ? forwardedLines : ''
+  if (f.overrides) return `${start}${extra}${forwardedHeaders(f, [xff, xfh, xfp, proto])}\r\n`
   return (
-    `${f.method} ${f.target} HTTP/1.1\r\nhost: ${f.host}\r\n${out}${framing}${f.upgrade ? 'connection: upgrade\r\nupgrade: websocket\r\n' : ''}` +
-    `x-forwarded-for: ${xff}\r\nx-forwarded-host: ${f.forwardedHost}\r\nx-forwarded-port: ${f.port}\r\n` +
-    `x-forwarded-proto: ${f.upgrade ? (f.proto === 'https' ? 'wss' : 'ws') : f.proto}\r\nx-forwarded-server: ${f.server}\r\nx-real-ip: ${f.clientIP}\r\n\r\n`
+    `${start}${extra}x-forwarded-for: ${xff}\r\nx-forwarded-host: ${xfh}\r\nx-forwarded-port: ${xfp}\r\n` +
+    `x-forwarded-proto: ${proto}\r\nx-forwarded-server: ${f.server}\r\nx-real-ip: ${f.clientIP}\r\n\r\n`
   )
 }

@@ -24,6 +24,7 @@ import type { ServeInput, ToWorker, FromWorker, TableRef } from './messages.js'
 import { HealthView } from '../balancer/health-board.js'
 import { PassiveHealth } from '../balancer/passive.js'
 import { Failover } from './failover.js'
+import { ClientTrustRules } from './client-trust.js'
 import { Deadlines } from './deadlines.js'
 import { SecureApp } from './secure-app.js'
 import { setChallenges } from './acme-challenges.js'
@@ -125,7 +126,7 @@ export default async function serve(input: ServeInput): Promise<void> {
     input.entryPoints.map(
       (ep, i) =>
         new Promise<void>((resolve, reject) => {
-          const handler = createHandler(ctx, i, ep.port, { proto: ep.secure ? 'https' : 'http', redirect: ep.redirect ?? null, acmeChallenge: ep.acmeChallenge === true, limits: ep.limits })
+          const handler = createHandler(ctx, i, ep.port, { proto: ep.secure ? 'https' : 'http', redirect: ep.redirect ?? null, acmeChallenge: ep.acmeChallenge === true, limits: ep.limits, trust: new ClientTrustRules(ep.trust) })
           const routes = (a: uWS.TemplatedApp): uWS.TemplatedApp => a.ws('/*', webSocketBehavior(input.webSocket, handler)).any('/*', handler)
           let app: uWS.TemplatedApp
           if (ep.secure) {

@@ -71,7 +71,8 @@ t.before(async () => {
     }),
   )
   port = await freePort()
-  pier = await startPier([`--entrypoints.web.address=127.0.0.1:${port}`, `--providers.file.filename=${routes}`, '--workers=2'])
+  // The test client plays the proxy in front: ipStrategy reads X-Forwarded-For only from a trusted forwarder.
+  pier = await startPier([`--entrypoints.web.address=127.0.0.1:${port}`, '--entrypoints.web.forwardedHeaders.trustedIPs=127.0.0.1', `--providers.file.filename=${routes}`, '--workers=2'])
 })
 
 t.teardown(async () => {

@@ -200,3 +200,17 @@ t.test('durations', async (t) => {
   ]
   for (const [s, want] of table) t.equal(parseDuration(s), want, JSON.stringify(s))
 })
+
+t.test('forwardedHeaders and proxyProtocol per entrypoint, v2 and v1 forms', async (t) => {
+  const c = parseStaticConfig([
+    '--entrypoints.web.address=:80', '--entrypoints.web.forwardedHeaders.trustedIPs=10.0.0.0/8,fd00::/8', '--entrypoints.web.forwardedHeaders.notAppendXForwardedFor',
+    '--entrypoints.lb.address=:81', '--entrypoints.lb.proxyProtocol.trustedIPs=192.168.1.7', '--entrypoints.any.address=:82', '--entrypoints.any.proxyProtocol.insecure',
+  ], {})
+  t.same(c.clientTrust.web, { forwardedHeaders: { insecure: false, trustedIPs: ['10.0.0.0/8', 'fd00::/8'], notAppendXForwardedFor: true }, proxyProtocol: null })
+  t.same(c.clientTrust.lb, { forwardedHeaders: { insecure: false, trustedIPs: [], notAppendXForwardedFor: false }, proxyProtocol: { insecure: false, trustedIPs: ['192.168.1.7'] } })
+  t.same(c.clientTrust.any!.proxyProtocol, { insecure: true, trustedIPs: [] })
+  const v1 = parseStaticConfig(['--entryPoints=Name:http Address::80 ForwardedHeaders.TrustedIPs:10.0.0.0/8,172.16.0.0/12 ProxyProtocol.Insecure:true'], {})
+  t.same(v1.clientTrust.http, { forwardedHeaders: { insecure: false, trustedIPs: ['10.0.0.0/8', '172.16.0.0/12'], notAppendXForwardedFor: false }, proxyProtocol: { insecure: true, trustedIPs: [] } })
+  t.throws(() => parseStaticConfig(['--entrypoints.web.forwardedHeaders.trustedIPs=10.0.0.0/33'], {}), /bad value "10\.0\.0\.0\/33" for --entrypoints\.web\.forwardedHeaders\.trustedIPs: expected IPs or CIDRs/)
+  t.throws(() => parseStaticConfig(['--entrypoints.other.proxyProtocol.insecure'], {}), /no entrypoint named "other" has an address/)
+})
