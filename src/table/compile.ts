@@ -9,6 +9,7 @@ import { MiddlewarePlanner } from './middlewares.js'
 import { healthKey } from '../balancer/health-board.js'
 import { DEFAULT_FAILURE_WINDOW_MS } from '../config/health-check.js'
 import { place, type EntryPointKind } from './placement.js'
+import { cookieAttributes, cookieName, cookieValue } from '../balancer/sticky-cookie.js'
 
 export interface CompileReport {
   /** Errors per qualified router name; a router with errors is not in the table. */
@@ -52,6 +53,8 @@ interface ServerIn {
   port: number
   url: string
   service: string
+  /** The sticky cookie value naming it, when its service is sticky. */
+  cookie?: string
 }
 
 interface ServiceIn {
@@ -61,6 +64,9 @@ interface ServiceIn {
   flags: number
   failureWindow: number
   maxFailures: number
+  /** Sticky: the cookie's name and Set-Cookie attributes ('' when not sticky). */
+  cookieName: string
+  cookieAttrs: string
 }
 
 /** Health board slots for servers keyed `service url`, in order (balancer/health-board.ts). */
@@ -145,8 +151,18 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
     if (bad) continue
     serviceIndex.set(name, services.length)
     const passive = lb?.passiveHealthCheck
-    const flags = (lb?.passHostHeader !== false ? L.SF_PASS_HOST : 0) | (lb?.healthCheck ? L.SF_ACTIVE_HEALTH : 0) | (passive ? L.SF_PASSIVE_HEALTH : 0)
-    services.push({ name, first: servers.length, count: mine.length, flags, failureWindow: passive?.failureWindow ?? DEFAULT_FAILURE_WINDOW_MS, maxFailures: passive?.maxFailedAttempts ?? 1 })
+    const cookie = lb?.sticky?.cookie
+    const flags = (lb?.passHostHeader !== false ? L.SF_PASS_HOST : 0) | (lb?.healthCheck ? L.SF_ACTIVE_HEALTH : 0) | (passive ? L.SF_PASSIVE_HEALTH : 0) | (cookie ? L.SF_STICKY : 0)
+    services.push({
+      name,
+      first: servers.length,
+      count: mine.length,
+      flags,
+      failureWindow: passive?.failureWindow ?? DEFAULT_FAILURE_WINDOW_MS,
+      maxFailures: passive?.maxFailedAttempts ?? 1,
+      cookieName: cookie ? cookieName(cookie, name) : '',
+      cookieAttrs: cookie ? cookieAttributes(cookie) : '',
+    })
     servers.push(...mine)
   }
 
@@ -337,6 +353,9 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
     ints[o + L.S_FAILURE_WINDOW] = s.failureWindow
     ints[o + L.S_MAX_FAILURES] = s.maxFailures
     putStr(o + L.S_NAME_CHAR, s.name)
+    putStr(o + L.S_COOKIE_NAME_CHAR, s.cookieName)
+    putStr(o + L.S_COOKIE_ATTRS_CHAR, s.cookieAttrs)
+    for (let v = s.first; v < s.first + s.count; v++) servers[v]!.cookie = s.cookieName ? cookieValue(servers[v]!.url) : ''
   })
   const boardSlots = healthSlots(servers.map((s) => healthKey(s.service, s.url)))
   servers.forEach((s, i) => {
@@ -346,6 +365,7 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
     ints[o + L.V_PORT] = s.port
     putStr(o + L.V_HOST_CHAR, s.host)
     putStr(o + L.V_URL_CHAR, s.url)
+    putStr(o + L.V_COOKIE_CHAR, s.cookie ?? '')
   })
   let h = 0
   let routeAt = 0

@@ -3,7 +3,7 @@
 // compose service (or v1 backend) share one service, conflicting definitions
 // are dropped. Pure: no I/O, no clock; problems come back as warnings to log,
 // and as annotations on the routers and services they concern, for the API.
-import type { DynamicConfig, HealthCheck, Middleware, PassiveHealthCheck, Router, Server, StreamRouter } from '../../config/dynamic.js'
+import type { DynamicConfig, HealthCheck, Middleware, PassiveHealthCheck, Router, Server, Sticky, StreamRouter } from '../../config/dynamic.js'
 import type { Annotation } from '../annotation.js'
 import { boundAddress, containerIp } from './address.js'
 import type { ContainerInfo } from './container.js'
@@ -63,6 +63,7 @@ interface ServiceDef {
   passHostHeader?: boolean
   healthCheck?: HealthCheck
   passiveHealthCheck?: PassiveHealthCheck
+  sticky?: Sticky
   responseForwarding?: { flushInterval: string }
   servers: Server[]
   unsupported?: string[]
@@ -267,6 +268,7 @@ function v2Fragment(ctx: Ctx): Fragment {
     if (s.passHostHeader !== undefined) def.passHostHeader = s.passHostHeader
     if (s.healthCheck) def.healthCheck = s.healthCheck
     if (s.passiveHealthCheck) def.passiveHealthCheck = s.passiveHealthCheck
+    if (s.sticky) def.sticky = s.sticky
     if (s.flushInterval !== undefined) def.responseForwarding = { flushInterval: s.flushInterval }
     if (s.unsupported) def.unsupported = s.unsupported
     frag.services.set(svc, def)
@@ -314,6 +316,7 @@ function v1Fragment(ctx: Ctx): Fragment {
   const def: ServiceDef = { servers: [] }
   if (v1.passHostHeader !== undefined) def.passHostHeader = v1.passHostHeader
   if (v1.healthCheck) def.healthCheck = v1.healthCheck
+  if (v1.sticky) def.sticky = v1.sticky
   if (v1.unsupportedService) def.unsupported = v1.unsupportedService
   frag.services.set(name, def)
   if (ctx.serving && v1.port !== null && v1.weight !== null) {

@@ -1,0 +1,82 @@
+// Sticky sessions on the worker (Traefik's loadBalancer.sticky.cookie): a
+// request whose cookie names a server of the service that is up goes there;
+// any other goes to WRR's pick, and its response sets the cookie naming that
+// server. Values are compared in place against the table's per-server
+// values: nothing is allocated but the Cookie header uWS hands over, and only
+// sticky services read it.
+import type { RouteTable } from '../table/reader.js'
+import type { SmoothWRR } from './wrr.js'
+
+interface HeaderSource {
+  getHeader(lowerName: string): string
+}
+
+const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13
+
+/** Go's cookie value bytes (net/http): printable ASCII and space, but `"`, `;` and `\`. */
+function validValue(h: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = h.charCodeAt(i)
+    if (c < 0x20 || c >= 0x7f || c === 34 || c === 59 || c === 92) return false
+  }
+  return true
+}
+
+/**
+ * The server of the service that the Cookie header's cookie names, if it is
+ * up and has weight; else -1. As Go reads cookies, the first pair of that
+ * name with a valid value counts, and one pair of double quotes around it is
+ * dropped.
+ */
+export function stickyServer(t: RouteTable, service: number, header: string): number {
+  const name = t.cookieNames[service]!
+  const n = header.length
+  let at = 0
+  while (at < n) {
+    let end = header.indexOf(';', at)
+    if (end < 0) end = n
+    let a = at
+    let b = end
+    at = end + 1
+    while (a < b && isSpace(header.charCodeAt(a))) a++
+    while (b > a && isSpace(header.charCodeAt(b - 1))) b--
+    if (b - a <= name.length || header.charCodeAt(a + name.length) !== 61 /* = */ || !header.startsWith(name, a)) continue
+    a += name.length + 1
+    if (b - a >= 2 && header.charCodeAt(a) === 34 && header.charCodeAt(b - 1) === 34) {
+      a++
+      b--
+    }
+    if (!validValue(header, a, b)) continue
+    return named(t, service, header, a, b)
+  }
+  return -1
+}
+
+/** The up server of the service whose cookie value is header[start, end), or -1. */
+function named(t: RouteTable, service: number, header: string, start: number, end: number): number {
+  const first = t.firstServer(service)
+  const last = first + t.serverCountOf(service)
+  for (let v = first; v < last; v++) {
+    const value = t.cookieValues[v]!
+    if (value.length !== end - start || !header.startsWith(value, start)) continue
+    return t.weight(v) > 0 && t.healthState(v) === 0 ? v : -1
+  }
+  return -1
+}
+
+/** Picks a request's server; one per handler, read right after pick(). */
+export class ServerChoice {
+  /** The Set-Cookie header the response must carry ('' when the request's cookie already names its server). */
+  cookie = ''
+
+  /** The server for a request to service: its sticky cookie's while that server is up, else WRR's; -1 when none. */
+  pick(t: RouteTable, wrr: SmoothWRR, service: number, req: HeaderSource): number {
+    this.cookie = ''
+    if (!t.sticky(service)) return wrr.pick(service)
+    const stuck = stickyServer(t, service, req.getHeader('cookie'))
+    if (stuck >= 0) return stuck
+    const v = wrr.pick(service)
+    if (v >= 0) this.cookie = t.setCookies[v]!
+    return v
+  }
+}
