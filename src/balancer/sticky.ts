@@ -46,13 +46,17 @@ export function stickyServer(t: RouteTable, service: number, header: string): nu
       a++
       b--
     }
-    if (!validValue(header, a, b)) continue
-    return named(t, service, header, a, b)
+    // A value naming a server is valid: the check is left for the others.
+    const v = named(t, service, header, a, b)
+    if (v !== NO_MATCH) return v
+    if (validValue(header, a, b)) return -1
   }
   return -1
 }
 
-/** The up server of the service whose cookie value is header[start, end), or -1. */
+const NO_MATCH = -2
+
+/** The server of the service whose cookie value is header[start, end): its index when it is up, -1 when not, NO_MATCH when none has it. */
 function named(t: RouteTable, service: number, header: string, start: number, end: number): number {
   const first = t.firstServer(service)
   const last = first + t.serverCountOf(service)
@@ -61,7 +65,7 @@ function named(t: RouteTable, service: number, header: string, start: number, en
     if (value.length !== end - start || !header.startsWith(value, start)) continue
     return t.weight(v) > 0 && t.healthState(v) === 0 ? v : -1
   }
-  return -1
+  return NO_MATCH
 }
 
 /** Picks a request's server; one per handler, read right after pick(). */
