@@ -21,6 +21,22 @@ export function cookieValue(url: string): string {
   return createHash('sha256').update(url).digest('hex').slice(0, 16)
 }
 
+/** How many older cookie values per server Traefik 3 still honours (and replaces). */
+export const COMPAT_FORMS = 3
+
+/** Go's FNV-1 64 (hash/fnv New64) of the UTF-8 text, in hex without padding. */
+function fnv64(text: string): string {
+  let h = 0xcbf29ce484222325n
+  for (const b of Buffer.from(text, 'utf8')) h = ((h * 0x100000001b3n) & 0xffffffffffffffffn) ^ BigInt(b)
+  return h.toString(16)
+}
+
+/** Values older Traefik versions set for a server: its URL, FNV-64 of it, and FNV-64 of that. */
+export function compatValues(url: string): string[] {
+  const once = fnv64(url)
+  return [url, once, fnv64(once)]
+}
+
 /** What follows `name=value` in the Set-Cookie header, in Go's order (net/http Cookie.String). */
 export function cookieAttributes(cookie: StickyCookie): string {
   let out = ''

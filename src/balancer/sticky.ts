@@ -6,6 +6,7 @@
 // sticky services read it.
 import type { RouteTable } from '../table/reader.js'
 import type { SmoothWRR } from './wrr.js'
+import { COMPAT_FORMS } from './sticky-cookie.js'
 
 interface HeaderSource {
   getHeader(lowerName: string): string
@@ -24,7 +25,8 @@ function validValue(h: string, start: number, end: number): boolean {
 
 /**
  * The server of the service that the Cookie header's cookie names, if it is
- * up and has weight; else -1. As Go reads cookies, the first pair of that
+ * up and has weight; else -1 (OLDER_FORM - server for a value in a form
+ * older Traefik versions set). As Go reads cookies, the first pair of that
  * name with a valid value counts, and one pair of double quotes around it is
  * dropped.
  */
@@ -55,18 +57,32 @@ export function stickyServer(t: RouteTable, service: number, header: string): nu
 }
 
 const NO_MATCH = -2
+/** stickyServer's answer for an up server named by a value in an older form: OLDER_FORM - server, the cookie to be set anew. */
+export const OLDER_FORM = -3
 
-/** The server of the service whose cookie value is header[start, end): its index when it is up, -1 when not, NO_MATCH when none has it. */
+/**
+ * The server of the service whose cookie value is header[start, end): its
+ * index when it is up, -1 when not, NO_MATCH when none has it; a value in
+ * an older Traefik form gives OLDER_FORM - index.
+ */
 function named(t: RouteTable, service: number, header: string, start: number, end: number): number {
   const first = t.firstServer(service)
   const last = first + t.serverCountOf(service)
+  const len = end - start
   for (let v = first; v < last; v++) {
     const value = t.cookieValues[v]!
-    if (value.length !== end - start || !header.startsWith(value, start)) continue
-    return t.weight(v) > 0 && t.healthState(v) === 0 ? v : -1
+    if (value.length === len && header.startsWith(value, start)) return up(t, v) ? v : -1
+  }
+  for (let v = first; v < last; v++) {
+    for (let f = v * COMPAT_FORMS; f < (v + 1) * COMPAT_FORMS; f++) {
+      const value = t.cookieCompat[f]!
+      if (value.length === len && header.startsWith(value, start)) return up(t, v) ? OLDER_FORM - v : -1
+    }
   }
   return NO_MATCH
 }
+
+const up = (t: RouteTable, v: number): boolean => t.weight(v) > 0 && t.healthState(v) === 0
 
 /** Picks a request's server; one per handler, read right after pick(). */
 export class ServerChoice {
@@ -79,7 +95,8 @@ export class ServerChoice {
     if (!t.sticky(service)) return wrr.pick(service)
     const stuck = stickyServer(t, service, req.getHeader('cookie'))
     if (stuck >= 0) return stuck
-    const v = wrr.pick(service)
+    // A cookie in an older form keeps its server and is replaced by today's (Traefik 3).
+    const v = stuck <= OLDER_FORM ? OLDER_FORM - stuck : wrr.pick(service)
     if (v >= 0) this.cookie = t.setCookies[v]!
     return v
   }

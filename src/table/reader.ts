@@ -5,6 +5,7 @@ import { parseRule, compileRule, type MatchRequest } from '../rules/index.js'
 import * as L from './layout.js'
 import { hashHost, hostEnd, lowerCode } from './hash.js'
 import { HealthView, newHealthBuffer } from '../balancer/health-board.js'
+import { COMPAT_FORMS, compatValues } from '../balancer/sticky-cookie.js'
 
 type Predicate = (req: MatchRequest) => boolean
 
@@ -23,6 +24,8 @@ export class RouteTable {
   readonly cookieNames: string[]
   readonly cookieValues: string[]
   readonly setCookies: string[]
+  /** Sticky services: per server, the older forms Traefik still honours, COMPAT_FORMS each (balancer/sticky-cookie.ts). */
+  readonly cookieCompat: string[]
   readonly middlewareCount: number
   /** Per middleware: qualified name, type and options JSON, decoded once. */
   readonly middlewareNames: string[]
@@ -100,6 +103,7 @@ export class RouteTable {
     }
     this.cookieNames = []
     this.setCookies = Array<string>(this.serverCount).fill('')
+    this.cookieCompat = Array<string>(this.serverCount * COMPAT_FORMS).fill('')
     for (let s = 0; s < this.serviceCount; s++) {
       const o = this.servicesOff + s * L.SERVICE_SLOTS
       const name = this.str(o + L.S_COOKIE_NAME_CHAR)
@@ -107,7 +111,10 @@ export class RouteTable {
       if (name === '') continue
       const attrs = this.str(o + L.S_COOKIE_ATTRS_CHAR)
       const first = this.firstServer(s)
-      for (let v = first; v < first + this.serverCountOf(s); v++) this.setCookies[v] = `${name}=${this.cookieValues[v]}${attrs}`
+      for (let v = first; v < first + this.serverCountOf(s); v++) {
+        this.setCookies[v] = `${name}=${this.cookieValues[v]}${attrs}`
+        compatValues(this.serverUrls[v]!).forEach((c, i) => (this.cookieCompat[v * COMPAT_FORMS + i] = c))
+      }
     }
     const hostsOff = h[L.H_HOSTS_OFF]!
     for (let e = 0; e < h[L.H_HOST_COUNT]!; e++) this.exactHosts.set(this.str(hostsOff + e * L.HOST_SLOTS + L.E_HOST_CHAR), e)

@@ -6,7 +6,7 @@ import { buildFileConfig } from '../../src/providers/file/build.js'
 import { formatProblem } from '../../src/providers/file/problems.js'
 import { parseLabels } from '../../src/providers/docker/labels.js'
 import { cookieAttributes, cookieName, cookieValue, defaultCookieName } from '../../src/balancer/sticky-cookie.js'
-import { ServerChoice, stickyServer } from '../../src/balancer/sticky.js'
+import { OLDER_FORM, ServerChoice, stickyServer } from '../../src/balancer/sticky.js'
 import { compileTable } from '../../src/table/compile.js'
 import { RouteTable } from '../../src/table/reader.js'
 import { SmoothWRR } from '../../src/balancer/wrr.js'
@@ -149,7 +149,15 @@ t.test('the table carries cookie values derived from server URLs, not indices', 
   t.notOk(sticky([{ url: urls[0]! }], undefined).sticky(0), 'no cookie, not sticky')
 })
 
+/** Go's hash/fnv New64 (FNV-1), written out here from its definition. */
+function fnv1(text: string): string {
+  let h = 0xcbf29ce484222325n
+  for (const b of Buffer.from(text)) h = BigInt.asUintN(64, h * 0x100000001b3n) ^ BigInt(b)
+  return h.toString(16)
+}
+
 t.test('stickyServer reads the Cookie header as Go does', async (t) => {
+  t.equal(fnv1('a'), 'af63bd4c8601b7be', 'the FNV-1 64 test vector')
   const table = sticky(urls.map((url) => ({ url })))
   const s = table.serviceIndex('s@file')
   const first = table.firstServer(s)
@@ -166,7 +174,9 @@ t.test('stickyServer reads the Cookie header as Go does', async (t) => {
     ['a value with extra text', `${name}=${value(1)}0`, -1],
     ['no such cookie', 'a=b', -1],
     ['no header', '', -1],
-    ['the server URL (an older form) is not a value', `${name}=${urls[1]}`, -1],
+    ['the server URL: an older form', `${name}=${urls[1]}`, OLDER_FORM - (first + 1)],
+    ['FNV-64 of the URL: an older form', `${name}=${fnv1(urls[2]!)}`, OLDER_FORM - (first + 2)],
+    ['FNV-64 of that: an older form', `${name}=${fnv1(fnv1(urls[0]!))}`, OLDER_FORM - first],
   ]
   for (const [what, header, want] of cases) t.equal(stickyServer(table, s, header), want, what)
 })
@@ -194,6 +204,8 @@ t.test('ServerChoice: the cookie server while it is up, else WRR and a new cooki
   health.state[table.healthSlot(first + 1)] = PASSIVE_DOWN
   t.equal(choice.pick(table, wrr, s, headers(`${name}=${table.cookieValues[first + 1]}`)), first, 'passively down: another one too')
   health.state[table.healthSlot(first + 1)] = 0
+  t.equal(choice.pick(table, wrr, s, headers(`${name}=${urls[1]}`)), first + 1, 'a cookie in an older form keeps its server')
+  t.equal(choice.cookie, table.setCookies[first + 1], 'and is replaced by today’s')
   t.not(choice.pick(table, wrr, s, headers(`${name}=${table.cookieValues[first + 2]}`)), first + 2, 'weight 0 is out of rotation, its cookie too')
   t.not(choice.cookie, '', 'and a new cookie is set')
   const plain = table.serviceIndex('plain@file')
