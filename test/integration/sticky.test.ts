@@ -73,6 +73,13 @@ ${ws.map((b) => `          - url: "${b.url}"`).join('\n')}
 
   await waitFor(async () => (await get(web, 'app.test')).status === 200, 5000, 'app served')
 
+  t.test('the API shows the sticky settings, with the cookie name in use', async (t) => {
+    const app = await (await fetch(`http://127.0.0.1:${api}/api/http/services/app@file`)).json()
+    t.same(app.loadBalancer.sticky, { cookie: { name: 'pier_sticky', secure: true, httpOnly: true, sameSite: 'lax', maxAge: 300 } })
+    const wsSvc = await (await fetch(`http://127.0.0.1:${api}/api/http/services/ws@file`)).json()
+    t.match(wsSvc.loadBalancer.sticky.cookie.name, /^_[0-9a-f]{5}$/)
+  })
+
   t.test('the first response sets the cookie after the backend’s own', async (t) => {
     const r = await get(web, 'app.test')
     const cookies = r.headers['set-cookie']!
