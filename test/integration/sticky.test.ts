@@ -13,6 +13,7 @@ import { freePort, waitFor } from '../helpers/net.js'
 import { startPier } from '../helpers/pier.js'
 import { get, startBackend, type Backend } from '../helpers/backends.js'
 import { startWsBackend } from '../helpers/ws.js'
+import { cookieValue } from '../../src/balancer/sticky-cookie.js'
 
 const sick = new Set<string>()
 const backend = (name: string): Promise<Backend> =>
@@ -32,6 +33,7 @@ t.test('sticky sessions end to end', async (t) => {
   const bs = await Promise.all(['a', 'b', 'c'].map(backend))
   const ws = await Promise.all(['x', 'y'].map((n) => startWsBackend((sock) => sock.send(n))))
   t.teardown(() => Promise.all([...bs, ...ws].map((b) => b.close())))
+  const dead = `http://127.0.0.1:${await freePort()}` // nothing listens: connections are refused
   const dir = t.testdir({})
   const routes = join(dir, 'routes.yml')
   const write = (servers: Backend[]): void =>
@@ -44,7 +46,12 @@ http:
     chained: { rule: "Host(\`chain.test\`)", service: app, middlewares: [tag] }
     plain: { rule: "Host(\`plain.test\`)", service: plain }
     ws: { rule: "Host(\`ws.test\`)", service: ws }
+    flaky: { rule: "Host(\`flaky.test\`)", service: flaky }
   services:
+    flaky:
+      loadBalancer:
+        sticky: { cookie: { name: flaky_sticky } }
+        servers: [{ url: "${dead}" }, { url: "${bs[1]!.url}" }]
     app:
       loadBalancer:
         sticky:
@@ -166,6 +173,13 @@ ${ws.map((b) => `          - url: "${b.url}"`).join('\n')}
     for (let i = 0; i < 20; i++) stuck.add((await get(web, 'app.test', '/', { headers: { cookie: moved } })).body)
     t.same([...stuck], [r.body])
     write(bs)
+  })
+
+  t.test('failover from the cookie’s server: the cookie then names the server that answered', async (t) => {
+    const r = await get(web, 'flaky.test', '/', { headers: { cookie: `flaky_sticky=${cookieValue(dead)}` } })
+    t.equal(r.status, 200)
+    t.equal(r.body, 'b')
+    t.equal(stickyOf(r.headers) ?? ([r.headers['set-cookie'] ?? []].flat() as string[]).find((c) => c.startsWith('flaky_sticky=')), `flaky_sticky=${cookieValue(bs[1]!.url)}; Path=/`)
   })
 
   t.test('a WebSocket upgrade honours the cookie, and its 101 sets it', async (t) => {
