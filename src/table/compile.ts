@@ -152,6 +152,7 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
     serviceIndex.set(name, services.length)
     const passive = lb?.passiveHealthCheck
     const cookie = lb?.sticky?.cookie
+    if (cookie) for (const m of mine) m.cookie = cookieValue(m.url)
     const flags = (lb?.passHostHeader !== false ? L.SF_PASS_HOST : 0) | (lb?.healthCheck ? L.SF_ACTIVE_HEALTH : 0) | (passive ? L.SF_PASSIVE_HEALTH : 0) | (cookie ? L.SF_STICKY : 0)
     services.push({
       name,
@@ -355,7 +356,6 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
     putStr(o + L.S_NAME_CHAR, s.name)
     putStr(o + L.S_COOKIE_NAME_CHAR, s.cookieName)
     putStr(o + L.S_COOKIE_ATTRS_CHAR, s.cookieAttrs)
-    for (let v = s.first; v < s.first + s.count; v++) servers[v]!.cookie = s.cookieName ? cookieValue(servers[v]!.url) : ''
   })
   const boardSlots = healthSlots(servers.map((s) => healthKey(s.service, s.url)))
   servers.forEach((s, i) => {
