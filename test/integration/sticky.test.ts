@@ -158,8 +158,18 @@ ${ws.map((b) => `          - url: "${b.url}"`).join('\n')}
 
   t.test('its server leaves the configuration: another one, and a new cookie', async (t) => {
     const gone = bs[['a', 'b', 'c'].indexOf(home)]!
+    // A cookie for a server that stays.
+    const other = await waitFor(async () => {
+      const r = await get(web, 'app.test')
+      return r.body !== home ? { body: r.body, cookie: stickyOf(r.headers)!.split(';')[0]! } : undefined
+    }, 5000, 'a reply from another server')
     write(bs.filter((b) => b !== gone))
     await waitFor(async () => (await get(web, 'app.test', '/', { headers: { cookie } })).body !== home, 5000, 'the file change taken')
+    for (let i = 0; i < 10; i++) {
+      const r = await get(web, 'app.test', '/', { headers: { cookie: other.cookie } })
+      t.equal(r.body, other.body, 'a server that stays keeps its cookie across the table swap')
+      t.notOk(stickyOf(r.headers))
+    }
     const seen = new Set<string>()
     for (let i = 0; i < 10; i++) {
       const r = await get(web, 'app.test', '/', { headers: { cookie } })
