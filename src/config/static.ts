@@ -9,11 +9,33 @@ import type { AccessLogFields } from '../accesslog/fields.js'
 /** The entrypoint the API, dashboard, ping and metrics are served on; never proxied. */
 export const API_ENTRYPOINT = 'traefik'
 
-/** The entrypoint serving /metrics, when Prometheus metrics are on. */
-export const metricsEntryPoint = (c: StaticConfig): string | undefined => (c.metrics?.prometheus ? (c.metrics.prometheus.entryPoint ?? API_ENTRYPOINT) : undefined)
+/** The entrypoint serving /metrics by itself (not through a router of the user's), when Prometheus metrics are on. */
+export const metricsEntryPoint = (c: StaticConfig): string | undefined => (c.metrics?.prometheus && !c.metrics.prometheus.manualRouting ? c.metrics.prometheus.entryPoint : undefined)
 
-/** Entrypoints the primary serves itself (API, ping, metrics): the workers never proxy them. */
-export const internalEntryPoints = (c: StaticConfig): Set<string> => new Set([API_ENTRYPOINT, metricsEntryPoint(c) ?? API_ENTRYPOINT])
+/** ping is on and served on its entrypoint by itself (not only through a router to ping@internal). */
+export const pingOnTraefik = (c: StaticConfig): boolean => c.ping !== false && !c.ping.manualRouting && c.ping.entryPoint === API_ENTRYPOINT
+
+/**
+ * Entrypoints the primary serves itself, never proxied: `traefik` when the API
+ * is insecure or ping or metrics are served there, and a metrics entrypoint of
+ * its own. Otherwise `traefik` is an ordinary entrypoint, as in Traefik.
+ */
+export function internalEntryPoints(c: StaticConfig): Set<string> {
+  const out = new Set<string>()
+  if (c.api?.insecure || pingOnTraefik(c)) out.add(API_ENTRYPOINT)
+  const m = metricsEntryPoint(c)
+  if (m !== undefined) out.add(m)
+  return out
+}
+
+export interface PingConfig {
+  /** default traefik */
+  entryPoint: string
+  /** default false: true serves /ping only through a router to ping@internal */
+  manualRouting: boolean
+  /** the answer while pier stops; default 503 */
+  terminatingStatusCode: number
+}
 
 export interface EntryPoint {
   /** Bind host; '' means every address (Traefik's ":80"). */
@@ -206,15 +228,19 @@ export interface StaticConfig {
     insecure: boolean
     /** default true when the API is on */
     dashboard: boolean
+    /** --api.debug: accepted; pier has no Go debug endpoints to add (a warning says so) */
+    debug: boolean
   }
-  /** --ping: serve /ping on the traefik entrypoint; default false */
-  ping: boolean
+  /** --ping; default off */
+  ping: false | PingConfig
   metrics?: {
     prometheus?: {
       /** seconds; Traefik's default [0.1, 0.3, 1.2, 5] */
       buckets: number[]
       /** default 'traefik' */
       entryPoint: string
+      /** default false: true serves /metrics only through a router to prometheus@internal */
+      manualRouting: boolean
     }
   }
   accessLog?: AccessLogConfig

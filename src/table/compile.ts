@@ -9,6 +9,7 @@ import { MiddlewarePlanner } from './middlewares.js'
 import { healthKey } from '../balancer/health-board.js'
 import { DEFAULT_FAILURE_WINDOW_MS } from '../config/health-check.js'
 import { place, type EntryPointKind } from './placement.js'
+import { INTERNAL_PROVIDER, missingInternalService, socketOf } from '../config/internal-services.js'
 
 export interface CompileReport {
   /** Errors per qualified router name; a router with errors is not in the table. */
@@ -94,6 +95,12 @@ export function parseServerUrl(url: string): { host: string; port: number } {
   return { host, port: u.port ? Number(u.port) : 80 }
 }
 
+/** An internal service's socket (port 0: see upstream/address.ts); any other server's host and port. */
+function serverAddress(service: string, url: string): { host: string; port: number } {
+  const socket = service.endsWith(`@${INTERNAL_PROVIDER}`) ? socketOf(url) : undefined
+  return socket !== undefined ? { host: socket, port: 0 } : parseServerUrl(url)
+}
+
 function isHostOnly(node: RuleNode): boolean {
   if (node.kind === 'matcher') return node.name === 'Host'
   if (node.kind === 'or') return isHostOnly(node.left) && isHostOnly(node.right)
@@ -133,7 +140,7 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
     }
     for (const s of lb?.servers ?? []) {
       try {
-        const { host, port } = parseServerUrl(s.url)
+        const { host, port } = serverAddress(name, s.url)
         const weight = s.weight ?? 1
         if (!Number.isInteger(weight) || weight < 0) throw new Error(`server ${s.url}: weight must be a non-negative integer, got ${weight}`)
         mine.push({ weight, host, port, url: s.url, service: name })
@@ -163,7 +170,10 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
     }
     const svc = serviceIndex.get(r.service)
     if (svc === undefined) {
-      pushErr(report.routerErrors, name, config.http.services[r.service] ? `service ${JSON.stringify(r.service)} is disabled: ${(report.serviceErrors[r.service] ?? []).join('; ')}` : `the service ${JSON.stringify(r.service)} does not exist`)
+      const why = config.http.services[r.service]
+        ? `service ${JSON.stringify(r.service)} is disabled: ${(report.serviceErrors[r.service] ?? []).join('; ')}`
+        : (missingInternalService(r.service) ?? `the service ${JSON.stringify(r.service)} does not exist`)
+      pushErr(report.routerErrors, name, why)
       continue
     }
     let node: RuleNode

@@ -1,0 +1,79 @@
+// The primary's side of api@internal, dashboard@internal, ping@internal,
+// prometheus@internal and noop@internal: one node:http server per enabled
+// service, each on a Unix socket in a directory of its own (mode 0700), so
+// that only this user can open them. Workers reach them through the routers
+// users write, after those routers' middlewares; nothing here is on a port.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { enabledInternalServices, type InternalService } from '../config/internal-services.js'
+import type { Logger } from '../log.js'
+import type { MetricsStore } from '../metrics/store.js'
+import type { RuntimeState } from '../primary/state.js'
+import { apiHandler, assetReply, closeServer, listen, metricsReply, notFound, pingReply, send, type ApiHandler, type Reply } from './server.js'
+
+export interface InternalServices {
+  /** Socket path of each enabled service. */
+  sockets: ReadonlyMap<InternalService, string>
+  close(): Promise<void>
+}
+
+const TEXT = 'text/plain; charset=utf-8'
+const methodNotAllowed = (): Reply => ({ status: 405, type: TEXT, body: 'Method Not Allowed\n', headers: { Allow: 'GET, HEAD' } })
+
+/**
+ * dashboard@internal: the dashboard's files at the root (`/` is the page), as
+ * Traefik's; a router puts it under /dashboard/ with a stripPrefix.
+ */
+function dashboardAtRoot(req: IncomingMessage, res: ServerResponse): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return send(req, res, methodNotAllowed())
+  const path = new URL(req.url ?? '/', 'http://pier').pathname
+  send(req, res, path.startsWith('/') && !path.slice(1).includes('/') ? assetReply(path.slice(1)) : notFound())
+}
+
+export async function startInternalServices(state: RuntimeState, metrics: MetricsStore, log: Logger, stopping: () => boolean): Promise<InternalServices> {
+  const sc = state.staticConfig
+  const dir = mkdtempSync(join(tmpdir(), 'pier-internal-'))
+  const servers: Server[] = []
+  const handlers: ApiHandler[] = []
+  const sockets = new Map<InternalService, string>()
+  const close = async (): Promise<void> => {
+    for (const h of handlers) h.close()
+    await Promise.all(servers.map(closeServer))
+    rmSync(dir, { recursive: true, force: true })
+  }
+  const handle = (name: InternalService): ((req: IncomingMessage, res: ServerResponse) => void) => {
+    switch (name) {
+      case 'api': {
+        // Traefik's api@internal: the API, and the dashboard under /dashboard/ when it is on
+        const h = apiHandler({ state, metrics, log, serves: { api: true, dashboard: sc.api?.dashboard === true, ping: false, metrics: false }, stopping })
+        handlers.push(h)
+        return h.handle
+      }
+      case 'dashboard':
+        return dashboardAtRoot
+      case 'ping':
+        return (req, res) => send(req, res, pingReply(sc, stopping()))
+      case 'prometheus':
+        return (req, res) => send(req, res, metricsReply(metrics, state))
+      case 'noop':
+        // Traefik's noop answers 418: a router meant for a redirect middleware that did not redirect
+        return (req, res) => send(req, res, { status: 418, type: TEXT, body: '' })
+    }
+  }
+  try {
+    for (const name of enabledInternalServices(sc)) {
+      const server = createServer(handle(name))
+      const path = join(dir, `${name}.sock`)
+      await listen(server, path)
+      servers.push(server)
+      sockets.set(name, path)
+    }
+  } catch (err) {
+    await close()
+    throw err
+  }
+  log.debug('internal services listening', { directory: dir, services: [...sockets.keys()].join(',') })
+  return { sockets, close }
+}
