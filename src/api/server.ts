@@ -24,7 +24,7 @@ export interface ApiOptions {
   /** What this entrypoint serves (the traefik entrypoint, or a metrics-only one). */
   serves: Served
   /** Whether pier is stopping (ping answers its terminating status then). */
-  stopping: () => boolean
+  stopping?: () => boolean
 }
 
 export interface Served {
@@ -109,7 +109,7 @@ export function apiHandler(opts: Omit<ApiOptions, 'host' | 'port'>): ApiHandler 
   }
 
   const route = (path: string, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Reply | undefined => {
-    if (path === '/ping' && ping) return pingReply(sc, opts.stopping())
+    if (path === '/ping' && ping) return pingReply(sc, opts.stopping?.() === true)
     if (path === '/metrics' && prometheus) return metricsReply(metrics, state)
     if (dashboard) {
       if (path === '/') return redirect(`${forwardedPrefix(req)}/dashboard/`)
