@@ -68,7 +68,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
       pool?.publish(table)
     },
     store && { options: (c) => store.compileOptions(c), compiled: (c, report) => store.compiled(c, report) },
-    { entryPointMiddlewares },
+    { entryPointMiddlewares, ownEntryPoints: internal },
   )
   latest = publisher.initial()
 

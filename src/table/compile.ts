@@ -38,6 +38,8 @@ export interface CompileOptions {
   kinds?: ReadonlyMap<string, EntryPointKind>
   /** v1 defaultEntryPoints: where routers naming none are served (else every entrypoint) */
   defaultEntryPoints?: string[]
+  /** Entrypoints the primary serves itself (api.insecure, ping, metrics): a router naming one is told so */
+  ownEntryPoints?: ReadonlySet<string>
   /** Why a TLS router cannot be served with these settings (unknown options, a refused resolver...) */
   checkTls?(router: string, tls: RouterTLS): string[]
 }
@@ -195,7 +197,7 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
       const i = epIndex.get(ep)
       if (i === undefined) {
         unknown = true
-        pushErr(report.routerErrors, name, `entryPoint ${JSON.stringify(ep)} doesn't exist`)
+        pushErr(report.routerErrors, name, opts.ownEntryPoints?.has(ep) ? `entryPoint ${JSON.stringify(ep)} is served by pier itself (api.insecure, ping or metrics there), not by routers` : `entryPoint ${JSON.stringify(ep)} doesn't exist`)
       } else mask |= 1 << i
     }
     if (mask === 0) {

@@ -200,3 +200,10 @@ t.test('only what the static config enables is offered', async (t) => {
   t.same(flags(['--api.dashboard=false']), ['api', 'noop'])
   t.same(flags(['--api', '--ping', '--metrics.prometheus']), ['api', 'dashboard', 'ping', 'prometheus', 'noop'])
 })
+
+t.test('a router on an entrypoint pier serves itself is told so', async (t) => {
+  const { compileTable } = await import('../../src/table/compile.js')
+  const config = { http: { routers: { 'r@file': { rule: 'Host(`a`)', service: 's@file', entryPoints: ['traefik'] } }, services: { 's@file': { loadBalancer: { servers: [{ url: 'http://127.0.0.1:1' }] } } } } }
+  const { report } = compileTable(config, ['web'], 1, undefined, { ownEntryPoints: new Set(['traefik']) })
+  t.match(report.routerErrors['r@file'], [/^entryPoint "traefik" is served by pier itself \(api\.insecure, ping or metrics there\), not by routers$/])
+})
