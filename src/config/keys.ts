@@ -177,6 +177,14 @@ def('api.entryPoint', false, (d, v) => {
   d.v1 = true
   d.api.touched = true
 })
+// cosmetic: pier's dashboard has no ad and one name
+def('api.disableDashboardAd', true, (d, v) => (V.bool(v), (d.api.touched = true)))
+def('api.dashboardName', false, (d, v) => (V.str(v), (d.api.touched = true)))
+// pier serves the API and dashboard at the root only
+def('api.basePath', false, (d, v) => {
+  if (V.str(v) !== '/') throw new ConfigError(ConfigErrorCode.UNSUPPORTED, `${V.describe(v.at)}: pier serves the API and dashboard at / only (put a stripPrefix middleware on the router to serve them under a path)`)
+  d.api.touched = true
+})
 def('api.debug', true, (d, v) => ((d.api.debug = V.bool(v)), (d.api.touched = true)))
 // v1 --web: the API and dashboard on :8080, with /ping as Traefik 1.x's web provider served it
 def('web', true, (d, v) => {
@@ -303,7 +311,7 @@ const unsupported: Array<[string, string]> = [
   ['accessLog', 'of the access log, pier supports filePath, format, bufferingSize, filters and fields'],
   ['metrics', 'only Prometheus metrics are supported'],
   ['metrics.prometheus', 'of Prometheus metrics, pier supports buckets, entryPoint and manualRouting (and always adds entrypoint, router and service labels)'],
-  ['api', 'of the API, pier supports insecure, dashboard and debug'],
+  ['api', 'of the API, pier supports insecure, dashboard, debug, basePath (/ only), dashboardName and disableDashboardAd'],
   ['ping', 'of ping, pier supports entryPoint, manualRouting and terminatingStatusCode'],
   ['lifecycle', 'of lifecycle, pier supports graceTimeOut'],
   ['global', 'of global, pier accepts checkNewVersion and sendAnonymousUsage'],

@@ -124,6 +124,7 @@ const cases: Array<[string, string[], NodeJS.ProcessEnv, (c: StaticConfig) => un
   ['prometheus on another entrypoint', ['--entrypoints.metrics.address=:9100', '--metrics.prometheus.entryPoint=metrics'], {}, (c) => [c.metrics?.prometheus?.entryPoint, c.entryPoints.traefik], ['metrics', undefined]],
   ['Traefik label switches are accepted', ['--metrics.prometheus.addEntryPointsLabels=true', '--metrics.prometheus.addServicesLabels', '--metrics.prometheus.addrouterslabels=false'], {}, (c) => c.metrics, { prometheus: { buckets: [0.1, 0.3, 1.2, 5], entryPoint: 'traefik', manualRouting: false } }],
   // API, ping and metrics only through routers (api@internal, ping@internal, prometheus@internal)
+  ['cosmetic api options are accepted', ['--api.basePath=/', '--api.disableDashboardAd', '--api.dashboardName=lab'], {}, (c) => c.api, { insecure: false, dashboard: true, debug: false }],
   ['api.debug is accepted', ['--api', '--api.debug'], {}, (c) => [c.api, c.entryPoints.traefik], [{ insecure: false, dashboard: true, debug: true }, undefined]],
   ['v1: a bare --api beside v1 flags is 1.7\'s API on :8080', ['--api', '--docker', '--docker.domain=lan'], {}, (c) => [c.api?.insecure, c.entryPoints.traefik?.port], [true, 8080]],
   ['v1: --api beside v1 entrypoints', ['--api', '--entryPoints=Name:http Address::80', '--defaultEntryPoints=http'], {}, (c) => [c.api?.insecure, c.entryPoints.traefik?.port], [true, 8080]],
@@ -186,7 +187,8 @@ const errors: Array<[string[], string, RegExp, NodeJS.ProcessEnv?]> = [
   [['--ping.entryPoint=nope'], 'CONFIG_BAD_VALUE', /--ping\.entryPoint: no entrypoint named "nope" for ping/],
   [['--ping.terminatingStatusCode=42'], 'CONFIG_BAD_VALUE', /--ping\.terminatingStatusCode/],
   [['--api.entryPoint=admin'], 'CONFIG_BAD_VALUE', /Traefik 1\.x API on the entrypoint named traefik only/],
-  [['--api.basePath=/admin'], 'CONFIG_UNSUPPORTED', /of the API, pier supports insecure, dashboard and debug/],
+  [['--api.basePath=/admin'], 'CONFIG_UNSUPPORTED', /--api\.basePath: pier serves the API and dashboard at \/ only/],
+  [['--api.statistics.recentErrors=10'], 'CONFIG_UNSUPPORTED', /of the API, pier supports insecure, dashboard, debug, basePath/],
   [['--providers.docker.endpoint=/var/run/docker.sock'], 'CONFIG_BAD_VALUE', /Docker endpoint/],
   [['--docker.endpoint'], 'CONFIG_MISSING_VALUE', /--docker\.endpoint needs a value/],
   [['--docker.endpoint', '--web'], 'CONFIG_MISSING_VALUE', /--docker\.endpoint needs a value/],
