@@ -6,7 +6,7 @@ import type { AccessLogFormat } from '../accesslog/format.js'
 import type { AccessLogFilters } from '../accesslog/filters.js'
 import type { AccessLogFields } from '../accesslog/fields.js'
 
-/** The entrypoint the API, dashboard, ping and metrics are served on; never proxied. */
+/** The entrypoint the primary serves the API (api.insecure), ping and metrics on, never proxied then; else an ordinary one. */
 export const API_ENTRYPOINT = 'traefik'
 
 /** The entrypoint serving /metrics by itself (not through a router of the user's), when Prometheus metrics are on. */

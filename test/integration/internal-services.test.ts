@@ -36,10 +36,12 @@ writeFileSync(routes, JSON.stringify({
       'to-https': { rule: 'Host(`redirect.localhost`)', service: 'noop@internal', middlewares: ['https'], entryPoints: ['web'] },
       teapot: { rule: 'Host(`noop.localhost`)', service: 'noop@internal', entryPoints: ['web'] },
       rest: { rule: 'Host(`rest.localhost`)', service: 'rest@internal', entryPoints: ['web'] },
+      prefixed: { rule: 'Host(`lab.localhost`) && PathPrefix(`/traefik`)', service: 'api@internal', middlewares: ['auth', 'under-traefik'], entryPoints: ['web'] },
     },
     middlewares: {
       auth: { basicAuth: { users: [`admin:${hash}`] } },
       strip: { stripPrefix: { prefixes: ['/dashboard'] } },
+      'under-traefik': { stripPrefix: { prefixes: ['/traefik'] } },
       https: { redirectScheme: { scheme: 'https', permanent: true } },
     },
     services: {},
@@ -79,7 +81,7 @@ t.test('api@internal behind basicAuth on a plain entrypoint', async (t) => {
   t.match(routers.find((r) => r.name === 'dashboard@file'), { status: 'enabled', service: 'api@internal' })
   t.match(routers.find((r) => r.name === 'rest@file'), { status: 'disabled', error: [/unknown internal service rest@internal/] })
   const services = JSON.parse((await get(web, 'traefik.localhost', '/api/http/services', { headers: AUTH })).body) as Array<{ name: string; usedBy: string[] }>
-  t.same(services.find((s) => s.name === 'api@internal')?.usedBy.sort(), ['dashboard-tls@file', 'dashboard@file'])
+  t.same(services.find((s) => s.name === 'api@internal')?.usedBy.sort(), ['dashboard-tls@file', 'dashboard@file', 'prefixed@file'])
   t.equal((await get(web, 'traefik.localhost', '/api/nothing', { headers: AUTH })).status, 404)
   t.equal((await get(web, 'traefik.localhost', '/ping', { headers: AUTH })).status, 404, 'api@internal is not ping')
   t.equal((await get(web, 'other.localhost', '/api/http/routers', { headers: AUTH })).status, 404, 'another Host: no router')
@@ -95,6 +97,16 @@ t.test('the dashboard through api@internal: / redirects, /dashboard/ is the page
   t.match(page.body, /<script src="dashboard\.js">/)
   t.equal((await get(web, 'traefik.localhost', '/dashboard/dashboard.js', { headers: AUTH })).status, 200)
   t.equal((await get(web, 'traefik.localhost', '/dashboard/', {})).status, 401, 'the page is behind the same auth')
+})
+
+t.test('api@internal under a path: the redirect keeps the prefix stripPrefix took (X-Forwarded-Prefix)', async (t) => {
+  const root = await get(web, 'lab.localhost', '/traefik/', { headers: AUTH })
+  t.equal(root.status, 302)
+  t.equal(root.headers.location, '/traefik/dashboard/')
+  t.equal((await get(web, 'lab.localhost', '/traefik/dashboard/', { headers: AUTH })).status, 200)
+  t.equal((await get(web, 'lab.localhost', '/traefik/api/version', { headers: AUTH })).status, 200)
+  const forged = await get(web, 'traefik.localhost', '/', { headers: { ...AUTH, 'x-forwarded-prefix': '//evil.example' } })
+  t.equal(forged.headers.location, '/dashboard/', "a client's own X-Forwarded-Prefix is not believed")
 })
 
 t.test('dashboard@internal behind a stripPrefix serves the page at its root', async (t) => {
@@ -133,7 +145,7 @@ t.test('api@internal on a TLS router', async (t) => {
   t.equal((await tlsRequest('/api/overview', {})).status, 401)
   const o = await tlsRequest('/api/overview', AUTH)
   t.equal(o.status, 200)
-  t.match(JSON.parse(o.body), { http: { routers: { total: 8 } } })
+  t.match(JSON.parse(o.body), { http: { routers: { total: 9 } } })
   t.equal((await get(websecure, 'traefik.test', '/api/overview', { headers: AUTH }).catch((e: Error) => ({ status: e.message }))).status !== 200, true, 'never over plain HTTP there')
 })
 
