@@ -16,8 +16,13 @@ import { apiHandler, assetReply, closeServer, listen, metricsReply, notFound, pi
 export interface InternalServices {
   /** Socket path of each enabled service. */
   sockets: ReadonlyMap<InternalService, string>
+  /** Why none is served (no writable temporary directory...): routers to them are disabled with it. */
+  failure?: string
   close(): Promise<void>
 }
+
+/** The longest socket path Linux takes (sun_path less its NUL); a longer one would be cut. */
+const MAX_SOCKET_PATH = 107
 
 const TEXT = 'text/plain; charset=utf-8'
 const methodNotAllowed = (): Reply => ({ status: 405, type: TEXT, body: 'Method Not Allowed\n', headers: { Allow: 'GET, HEAD' } })
@@ -32,9 +37,22 @@ function dashboardAtRoot(req: IncomingMessage, res: ServerResponse): void {
   send(req, res, path.startsWith('/') && !path.slice(1).includes('/') ? assetReply(path.slice(1)) : notFound())
 }
 
+/** None served: pier runs on, and the routers naming them are disabled with why. */
+function unavailable(log: Logger, why: string): InternalServices {
+  const failure = `pier cannot serve its internal services: ${why}`
+  log.error('internal services unavailable', { error: failure })
+  return { sockets: new Map(), failure, close: async () => {} }
+}
+
 export async function startInternalServices(state: RuntimeState, metrics: MetricsStore, log: Logger, stopping: () => boolean): Promise<InternalServices> {
   const sc = state.staticConfig
-  const dir = mkdtempSync(join(tmpdir(), 'pier-internal-'))
+  let dir: string
+  try {
+    dir = mkdtempSync(join(tmpdir(), 'pier-internal-'))
+  } catch (err) {
+    // A read-only root file system, say
+    return unavailable(log, `no directory for their sockets in ${tmpdir()} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; set TMPDIR to a writable directory)`)
+  }
   const servers: Server[] = []
   const handlers: ApiHandler[] = []
   const sockets = new Map<InternalService, string>()
@@ -66,13 +84,14 @@ export async function startInternalServices(state: RuntimeState, metrics: Metric
     for (const name of enabledInternalServices(sc)) {
       const server = createServer(handle(name))
       const path = join(dir, `${name}.sock`)
+      if (Buffer.byteLength(path) > MAX_SOCKET_PATH) throw new Error(`internal service socket path ${path} is longer than ${MAX_SOCKET_PATH} bytes: set TMPDIR to a shorter directory`)
       await listen(server, path)
       servers.push(server)
       sockets.set(name, path)
     }
   } catch (err) {
     await close()
-    throw err
+    return unavailable(log, (err as Error).message)
   }
   log.debug('internal services listening', { directory: dir, services: [...sockets.keys()].join(',') })
   return { sockets, close }

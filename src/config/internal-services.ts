@@ -47,14 +47,17 @@ export const socketOf = (url: string): string | undefined => (url.startsWith('un
 
 /**
  * The `internal` provider's configuration: one service per enabled internal
- * service, at its socket; and, as Traefik's internal provider does, a ping
+ * service, at its socket (or refused with failure when the sockets could not
+ * be made); and, as Traefik's internal provider does, a ping
  * router on ping.entryPoint when that is an ordinary (proxied) entrypoint and
  * manualRouting is off. (On the `traefik` entrypoint the primary answers
  * /ping itself.)
  */
-export function internalConfig(sc: StaticConfig, sockets: ReadonlyMap<InternalService, string>): DynamicConfig {
+export function internalConfig(sc: StaticConfig, sockets: ReadonlyMap<InternalService, string>, failure?: string): DynamicConfig {
   const config: DynamicConfig = { http: { routers: {}, services: {} } }
   for (const [name, path] of sockets) config.http.services[name] = { loadBalancer: { servers: [{ url: socketUrl(path) }] } }
+  // enabled but not served: the routers naming them are disabled with the reason
+  if (failure !== undefined) for (const name of enabledInternalServices(sc)) config.http.services[name] = { loadBalancer: { servers: [] }, unsupported: [failure] }
   if (sc.ping !== false && !sc.ping.manualRouting && sc.ping.entryPoint !== API_ENTRYPOINT) {
     config.http.routers.ping = { rule: 'PathPrefix(`/ping`)', service: 'ping', entryPoints: [sc.ping.entryPoint], priority: INTERNAL_PRIORITY }
   }

@@ -81,7 +81,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
   })
 
   // Traefik's internal provider: api@internal and the rest, for the routers that name them
-  aggregator.update(INTERNAL_PROVIDER, internalConfig(config, observe.internal.sockets))
+  aggregator.update(INTERNAL_PROVIDER, internalConfig(config, observe.internal.sockets, observe.internal.failure))
 
   const providers: Provider[] = []
   if (config.providers.file) providers.push(new FileProvider(config.providers.file))

@@ -57,3 +57,21 @@ t.test('while pier stops, /ping answers ping.terminatingStatusCode', async (t) =
   release()
   t.equal((await inFlight).body, 'late')
 })
+
+t.test('no writable temporary directory: pier runs, routers to internal services are disabled saying why', async (t) => {
+  const a = await startBackend('a')
+  writeFileSync(routes, JSON.stringify({ http: {
+    routers: { app: { rule: 'Host(`app.local`)', service: 'sa' }, ping: { rule: 'Host(`ping.local`)', service: 'ping@internal' } },
+    services: { sa: { loadBalancer: { servers: [{ url: a.url }] } } },
+  } }))
+  const [web, traefik] = [await freePort(), await freePort()]
+  const pier = await startPier([`--entrypoints.web.address=127.0.0.1:${web}`, `--entrypoints.traefik.address=127.0.0.1:${traefik}`, `--providers.file.filename=${routes}`, '--api.insecure', '--ping.manualRouting', '--workers=1'], { env: { TMPDIR: '/nonexistent/pier' } })
+  t.teardown(async () => {
+    await pier.stop()
+    await a.close()
+  })
+  await waitFor(async () => (await get(web, 'app.local', '/')).body === 'a', 10_000, 'the app still routes')
+  t.equal((await get(web, 'ping.local', '/')).status, 404)
+  const routers = JSON.parse((await get(traefik, 'x', '/api/http/routers')).body) as Array<{ name: string; status: string; error?: string[] }>
+  t.match(routers.find((r) => r.name === 'ping@file'), { status: 'disabled', error: [/service "ping@internal" is disabled: pier cannot serve its internal services: no directory for their sockets in \/nonexistent\/pier \(ENOENT; set TMPDIR/] })
+})
