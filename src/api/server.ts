@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { dashboardAsset } from '../dashboard/assets.js'
 import type { Logger } from '../log.js'
-import { API_ENTRYPOINT, metricsEntryPoint, pingOnTraefik, type StaticConfig } from '../config/static.js'
+import { API_ENTRYPOINT, metricsOnTraefik, pingOnTraefik, type StaticConfig } from '../config/static.js'
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../metrics/prometheus.js'
 import type { MetricsStore } from '../metrics/store.js'
 import type { RuntimeState } from '../primary/state.js'
@@ -21,7 +21,7 @@ export interface ApiOptions {
   log: Logger
   host: string
   port: number
-  /** What this entrypoint serves (the traefik entrypoint, or a metrics-only one). */
+  /** What this entrypoint (the traefik one) serves. */
   serves: Served
   /** Whether pier is stopping (ping answers its terminating status then). */
   stopping?: () => boolean
@@ -35,14 +35,14 @@ export interface Served {
 }
 
 /**
- * What the static config asks of internal entrypoint `name`: the traefik one
- * serves the API and dashboard when insecure, and ping and metrics unless
- * manualRouting; the one named by metrics.prometheus.entryPoint serves /metrics.
+ * What the static config asks of internal entrypoint `name` (the traefik one):
+ * the API and dashboard when insecure, ping and metrics when they are on there
+ * and not on manual routing.
  */
 export function servedOn(sc: StaticConfig, name: string): Served {
   const traefik = name === API_ENTRYPOINT
   const api = traefik && sc.api?.insecure === true
-  return { api, dashboard: api && sc.api?.dashboard !== false, ping: traefik && pingOnTraefik(sc), metrics: metricsEntryPoint(sc) === name }
+  return { api, dashboard: api && sc.api?.dashboard !== false, ping: traefik && pingOnTraefik(sc), metrics: traefik && metricsOnTraefik(sc) }
 }
 
 export interface ApiServer {

@@ -48,10 +48,10 @@ export const socketOf = (url: string): string | undefined => (url.startsWith('un
 /**
  * The `internal` provider's configuration: one service per enabled internal
  * service, at its socket (or refused with failure when the sockets could not
- * be made); and, as Traefik's internal provider does, a ping
- * router on ping.entryPoint when that is an ordinary (proxied) entrypoint and
- * manualRouting is off. (On the `traefik` entrypoint the primary answers
- * /ping itself.)
+ * be made); and, as Traefik's internal provider does, a ping router on
+ * ping.entryPoint and a prometheus router on metrics.prometheus.entryPoint
+ * when that is an ordinary (proxied) entrypoint and manualRouting is off. (On
+ * the `traefik` entrypoint the primary answers /ping and /metrics itself.)
  */
 export function internalConfig(sc: StaticConfig, sockets: ReadonlyMap<InternalService, string>, failure?: string): DynamicConfig {
   const config: DynamicConfig = { http: { routers: {}, services: {} } }
@@ -60,6 +60,10 @@ export function internalConfig(sc: StaticConfig, sockets: ReadonlyMap<InternalSe
   if (failure !== undefined) for (const name of enabledInternalServices(sc)) config.http.services[name] = { loadBalancer: { servers: [] }, unsupported: [failure] }
   if (sc.ping !== false && !sc.ping.manualRouting && sc.ping.entryPoint !== API_ENTRYPOINT) {
     config.http.routers.ping = { rule: 'PathPrefix(`/ping`)', service: 'ping', entryPoints: [sc.ping.entryPoint], priority: INTERNAL_PRIORITY }
+  }
+  const prometheus = sc.metrics?.prometheus
+  if (prometheus && !prometheus.manualRouting && prometheus.entryPoint !== API_ENTRYPOINT) {
+    config.http.routers.prometheus = { rule: 'PathPrefix(`/metrics`)', service: 'prometheus', entryPoints: [prometheus.entryPoint], priority: INTERNAL_PRIORITY }
   }
   return config
 }

@@ -9,23 +9,20 @@ import type { AccessLogFields } from '../accesslog/fields.js'
 /** The entrypoint the primary serves the API (api.insecure), ping and metrics on, never proxied then; else an ordinary one. */
 export const API_ENTRYPOINT = 'traefik'
 
-/** The entrypoint serving /metrics by itself (not through a router of the user's), when Prometheus metrics are on. */
-export const metricsEntryPoint = (c: StaticConfig): string | undefined => (c.metrics?.prometheus && !c.metrics.prometheus.manualRouting ? c.metrics.prometheus.entryPoint : undefined)
+/** Prometheus metrics are on and served on the traefik entrypoint by the primary (not only through a router). */
+export const metricsOnTraefik = (c: StaticConfig): boolean => c.metrics?.prometheus !== undefined && !c.metrics.prometheus.manualRouting && c.metrics.prometheus.entryPoint === API_ENTRYPOINT
 
-/** ping is on and served on its entrypoint by itself (not only through a router to ping@internal). */
+/** ping is on and served on the traefik entrypoint by the primary (not only through a router). */
 export const pingOnTraefik = (c: StaticConfig): boolean => c.ping !== false && !c.ping.manualRouting && c.ping.entryPoint === API_ENTRYPOINT
 
 /**
  * Entrypoints the primary serves itself, never proxied: `traefik` when the API
- * is insecure or ping or metrics are served there, and a metrics entrypoint of
- * its own. Otherwise `traefik` is an ordinary entrypoint, as in Traefik.
+ * is insecure or ping or metrics are served there. Otherwise `traefik` is an
+ * ordinary entrypoint, as in Traefik; ping and metrics on another entrypoint
+ * are routers of the `internal` provider there (config/internal-services.ts).
  */
 export function internalEntryPoints(c: StaticConfig): Set<string> {
-  const out = new Set<string>()
-  if (c.api?.insecure || pingOnTraefik(c)) out.add(API_ENTRYPOINT)
-  const m = metricsEntryPoint(c)
-  if (m !== undefined) out.add(m)
-  return out
+  return new Set(c.api?.insecure || pingOnTraefik(c) || metricsOnTraefik(c) ? [API_ENTRYPOINT] : [])
 }
 
 export interface PingConfig {

@@ -186,6 +186,13 @@ t.test('ping.entryPoint on an ordinary entrypoint: Traefik\'s own ping router th
   t.ok(table.priority(table.routerIndex('ping@internal')) > table.priority(table.routerIndex('all@docker')), 'it wins over a catch-all')
 })
 
+t.test('metrics.prometheus.entryPoint on an ordinary entrypoint: Traefik\'s prometheus router there', async (t) => {
+  const p = primary(t, ['--metrics.prometheus.entryPoint=web'])
+  t.match(p.state.routers['prometheus@internal'], { rule: 'PathPrefix(`/metrics`)', service: 'prometheus@internal', entryPoints: ['web'], status: 'enabled' })
+  servedBySocket(t, p.table(), 'prometheus@internal', 'prometheus@internal')
+  t.notOk(primary(t, ['--metrics.prometheus.entryPoint=web', '--metrics.prometheus.manualRouting']).state.routers['prometheus@internal'], 'not with manualRouting')
+})
+
 t.test('ping.manualRouting, or ping on traefik: no ping router of pier\'s own', async (t) => {
   for (const flags of [['--ping.entryPoint=web', '--ping.manualRouting'], ['--ping']]) {
     const p = primary(t, flags)
