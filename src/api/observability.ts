@@ -1,6 +1,7 @@
 // The primary's side of metrics, access log and API in one place: the store
-// workers' snapshots merge into, the access log writer, and the `traefik`
-// entrypoint server (plus a metrics-only one) when the static config asks.
+// workers' snapshots merge into, the access log writer, the `traefik`
+// entrypoint server when the static config asks, and the internal services'
+// sockets (api@internal and the rest) for the workers.
 import { AccessLogWriter } from '../accesslog/writer.js'
 import type { Logger } from '../log.js'
 import type { MetricsSnapshot } from '../metrics/snapshot.js'
