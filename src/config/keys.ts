@@ -200,6 +200,8 @@ def('web.address', false, (d, v) => {
   d.api.touched = true
   d.v1 = true
 })
+// v1: the REST provider's writes were off; pier's API is read-only anyway
+def('web.readOnly', true, (d, v) => (V.bool(v), (d.v1 = true)))
 def('ping', true, (d, v) => (d.ping.on = V.bool(v)))
 def('ping.entryPoint', false, (d, v) => ((d.ping.entryPoint = V.str(v)), (d.ping.entryPointAt = v.at), (d.ping.touched = true)))
 def('ping.manualRouting', true, (d, v) => ((d.ping.manualRouting = V.bool(v)), (d.ping.touched = true)))
@@ -313,6 +315,7 @@ const unsupported: Array<[string, string]> = [
   ['metrics.prometheus', 'of Prometheus metrics, pier supports buckets, entryPoint and manualRouting (and always adds entrypoint, router and service labels)'],
   ['api', 'of the API, pier supports insecure, dashboard, debug, basePath (/ only), dashboardName and disableDashboardAd'],
   ['ping', 'of ping, pier supports entryPoint, manualRouting and terminatingStatusCode'],
+  ['web', 'of Traefik 1.x --web, pier supports address and readOnly; for auth or TLS in front of the API and dashboard, use --api with a router to api@internal (basicAuth middleware, tls)'],
   ['lifecycle', 'of lifecycle, pier supports graceTimeOut'],
   ['global', 'of global, pier accepts checkNewVersion and sendAnonymousUsage'],
 ]

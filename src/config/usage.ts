@@ -144,6 +144,7 @@ export const V1_DOCS: Array<[string, string]> = [
   ['logLevel', 'log.level'],
   ['web', 'api.insecure, with the traefik entrypoint on :8080'],
   ['web.address', 'api.insecure, with the traefik entrypoint on this address'],
+  ['web.readOnly', 'accepted: pier\'s API is read-only'],
   ['api.entryPoint', 'Traefik 1.x: the API entrypoint; only traefik is accepted'],
   ['entryPoints', "entrypoints in v1 form: 'Name:http Address::80', several joined by commas"],
   ['providersThrottleDuration', 'providers.providersThrottleDuration'],

@@ -125,6 +125,7 @@ const cases: Array<[string, string[], NodeJS.ProcessEnv, (c: StaticConfig) => un
   ['Traefik label switches are accepted', ['--metrics.prometheus.addEntryPointsLabels=true', '--metrics.prometheus.addServicesLabels', '--metrics.prometheus.addrouterslabels=false'], {}, (c) => c.metrics, { prometheus: { buckets: [0.1, 0.3, 1.2, 5], entryPoint: 'traefik', manualRouting: false } }],
   // API, ping and metrics only through routers (api@internal, ping@internal, prometheus@internal)
   ['cosmetic api options are accepted', ['--api.basePath=/', '--api.disableDashboardAd', '--api.dashboardName=lab'], {}, (c) => c.api, { insecure: false, dashboard: true, debug: false }],
+  ['v1 --web.readOnly is accepted', ['--web', '--web.readOnly'], {}, (c) => c.api?.insecure, true],
   ['api.debug is accepted', ['--api', '--api.debug'], {}, (c) => [c.api, c.entryPoints.traefik], [{ insecure: false, dashboard: true, debug: true }, undefined]],
   ['v1: a bare --api beside v1 flags is 1.7\'s API on :8080', ['--api', '--docker', '--docker.domain=lan'], {}, (c) => [c.api?.insecure, c.entryPoints.traefik?.port], [true, 8080]],
   ['v1: --api beside v1 entrypoints', ['--api', '--entryPoints=Name:http Address::80', '--defaultEntryPoints=http'], {}, (c) => [c.api?.insecure, c.entryPoints.traefik?.port], [true, 8080]],
@@ -186,6 +187,8 @@ const errors: Array<[string[], string, RegExp, NodeJS.ProcessEnv?]> = [
   [['--metrics.prometheus.entryPoint=nope'], 'CONFIG_BAD_VALUE', /no entrypoint named "nope"/],
   [['--ping.entryPoint=nope'], 'CONFIG_BAD_VALUE', /--ping\.entryPoint: no entrypoint named "nope" for ping/],
   [['--ping.terminatingStatusCode=42'], 'CONFIG_BAD_VALUE', /--ping\.terminatingStatusCode/],
+  [['--web', '--web.auth.basic.users=admin:x'], 'CONFIG_UNSUPPORTED', /--web\.auth\.basic\.users is not supported by pier \(of Traefik 1\.x --web, pier supports address and readOnly; for auth or TLS in front of the API and dashboard, use --api with a router to api@internal/],
+  [['--web.certFile=a.pem'], 'CONFIG_UNSUPPORTED', /use --api with a router to api@internal/],
   [['--api.entryPoint=admin'], 'CONFIG_BAD_VALUE', /Traefik 1\.x API on the entrypoint named traefik only/],
   [['--api.basePath=/admin'], 'CONFIG_UNSUPPORTED', /--api\.basePath: pier serves the API and dashboard at \/ only/],
   [['--api.statistics.recentErrors=10'], 'CONFIG_UNSUPPORTED', /of the API, pier supports insecure, dashboard, debug, basePath/],
