@@ -11,7 +11,7 @@ import { enabledInternalServices, type InternalService } from '../config/interna
 import type { Logger } from '../log.js'
 import type { MetricsStore } from '../metrics/store.js'
 import type { RuntimeState } from '../primary/state.js'
-import { apiHandler, assetReply, closeServer, listen, metricsReply, notFound, pingReply, send, type ApiHandler, type Reply } from './server.js'
+import { apiHandler, assetReply, closeServer, listen, methodNotAllowed, metricsReply, notFound, pingReply, send, type ApiHandler } from './server.js'
 
 export interface InternalServices {
   /** Socket path of each enabled service. */
@@ -24,8 +24,6 @@ export interface InternalServices {
 /** The longest socket path Linux takes (sun_path less its NUL); a longer one would be cut. */
 const MAX_SOCKET_PATH = 107
 
-const TEXT = 'text/plain; charset=utf-8'
-const methodNotAllowed = (): Reply => ({ status: 405, type: TEXT, body: 'Method Not Allowed\n', headers: { Allow: 'GET, HEAD' } })
 
 /**
  * dashboard@internal: the dashboard's files at the root (`/` is the page), as
@@ -77,7 +75,7 @@ export async function startInternalServices(state: RuntimeState, metrics: Metric
         return (req, res) => send(req, res, metricsReply(metrics, state))
       case 'noop':
         // Traefik's noop answers 418: a router meant for a redirect middleware that did not redirect
-        return (req, res) => send(req, res, { status: 418, type: TEXT, body: '' })
+        return (req, res) => send(req, res, { status: 418, type: 'text/plain; charset=utf-8', body: '' })
     }
   }
   try {

@@ -2,7 +2,7 @@
 // proxy's hot path): the Traefik-compatible API, /ping, /metrics, the
 // dashboard and pier's latency report. Only what the static config enables.
 // The same handler serves api@internal to the workers (api/internal-services.ts).
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { dashboardAsset } from '../dashboard/assets.js'
 import type { Logger } from '../log.js'
@@ -63,9 +63,12 @@ const json = (body: unknown, status = 200, headers?: Record<string, string>): Re
 const apiError = (status: number, code: string, message: string): Reply => json({ message, code }, status)
 export const notFound = (): Reply => ({ status: 404, type: TEXT, body: '404 page not found\n' })
 const redirect = (to: string, status = 302): Reply => ({ status, type: TEXT, body: '', headers: { Location: to } })
-/** Traefik's ping: its status text as the body, 200 or the terminating status. */
-export const pingReply = (sc: StaticConfig, stopping: boolean): Reply =>
-  stopping && sc.ping !== false ? { status: sc.ping.terminatingStatusCode, type: TEXT, body: 'Service Unavailable' } : { status: 200, type: TEXT, body: 'OK' }
+export const methodNotAllowed = (): Reply => ({ status: 405, type: TEXT, body: 'Method Not Allowed\n', headers: { Allow: 'GET, HEAD' } })
+/** Traefik's ping: 200, or the terminating status while pier stops, with its reason phrase as the body. */
+export function pingReply(sc: StaticConfig, stopping: boolean): Reply {
+  const status = stopping && sc.ping !== false ? sc.ping.terminatingStatusCode : 200
+  return { status, type: TEXT, body: STATUS_CODES[status] ?? '' }
+}
 export const metricsReply = (metrics: MetricsStore, state: RuntimeState): Reply => ({ status: 200, type: PROMETHEUS_CONTENT_TYPE, body: renderPrometheus(metrics, state) })
 /** A dashboard file by its name ('' is the page itself). */
 export const assetReply = (file: string): Reply => {
@@ -177,7 +180,7 @@ export function apiHandler(opts: Omit<ApiOptions, 'host' | 'port'>): ApiHandler 
     let reply: Reply | undefined
     try {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
-        reply = { status: 405, type: 'text/plain; charset=utf-8', body: 'Method Not Allowed\n', headers: { Allow: 'GET, HEAD' } }
+        reply = methodNotAllowed()
       } else {
         const url = new URL(req.url ?? '/', 'http://pier')
         reply = route(url.pathname, url.searchParams, req, res)

@@ -54,6 +54,7 @@ t.test('while pier stops, /ping answers ping.terminatingStatusCode', async (t) =
   await pier.waitForLog(/stopping/)
   const during = await get(traefik, 'x', '/ping')
   t.equal(during.status, 418, 'terminating status while requests drain')
+  t.equal(during.body, "I'm a Teapot", 'its reason phrase as the body, as Traefik writes it')
   release()
   t.equal((await inFlight).body, 'late')
 })
