@@ -54,10 +54,14 @@ export async function startInternalServices(state: RuntimeState, metrics: Metric
   const servers: Server[] = []
   const handlers: ApiHandler[] = []
   const sockets = new Map<InternalService, string>()
+  // pier may exit without closing (a start that failed later on): the directory goes anyway
+  const remove = (): void => rmSync(dir, { recursive: true, force: true })
+  process.once('exit', remove)
   const close = async (): Promise<void> => {
     for (const h of handlers) h.close()
     await Promise.all(servers.map(closeServer))
-    rmSync(dir, { recursive: true, force: true })
+    process.off('exit', remove)
+    remove()
   }
   const handle = (name: InternalService): ((req: IncomingMessage, res: ServerResponse) => void) => {
     switch (name) {

@@ -2,7 +2,7 @@
 // (its own PathPrefix(`/ping`) router, above a catch-all), and answering its
 // terminating status while pier stops.
 import t from 'tap'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { get, startBackend } from '../helpers/backends.js'
@@ -10,6 +10,7 @@ import { freePort, waitFor } from '../helpers/net.js'
 import { startPier } from '../helpers/pier.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'pier-ping-'))
+t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 const routes = join(dir, 'routes.yml')
 
 t.test('--ping.entryPoint=web: /ping there, everything else proxied', async (t) => {
@@ -75,4 +76,14 @@ t.test('no writable temporary directory: pier runs, routers to internal services
   t.equal((await get(web, 'ping.local', '/')).status, 404)
   const routers = JSON.parse((await get(traefik, 'x', '/api/http/routers')).body) as Array<{ name: string; status: string; error?: string[] }>
   t.match(routers.find((r) => r.name === 'ping@file'), { status: 'disabled', error: [/service "ping@internal" is disabled: pier cannot serve its internal services: no directory for their sockets in \/nonexistent\/pier \(ENOENT; set TMPDIR/] })
+})
+
+t.test('a start that fails after the sockets were made leaves no directory behind', async (t) => {
+  const busy = await startBackend('busy')
+  const port = Number(new URL(busy.url).port)
+  t.teardown(() => busy.close())
+  const before = readdirSync(tmpdir()).filter((n) => n.startsWith('pier-internal-')).length
+  const pier = await startPier([`--entrypoints.web.address=127.0.0.1:${port}`, '--api', '--workers=1'], { ready: false })
+  t.not(await pier.stop('SIGCONT'), 0, 'pier could not listen and exited')
+  t.equal(readdirSync(tmpdir()).filter((n) => n.startsWith('pier-internal-')).length, before)
 })

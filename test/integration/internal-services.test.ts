@@ -6,7 +6,7 @@
 // it is served on the traefik entrypoint, and nothing without its router.
 import t from 'tap'
 import bcrypt from 'bcryptjs'
-import { mkdtempSync, statSync, existsSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync, existsSync, writeFileSync } from 'node:fs'
 import { request as httpsRequest } from 'node:https'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -19,6 +19,7 @@ import { keepScreenshot, launchChromium } from '../helpers/browser.js'
 const AUTH = { authorization: `Basic ${Buffer.from('admin:s3cret').toString('base64')}` }
 const WRONG = { authorization: `Basic ${Buffer.from('admin:guess').toString('base64')}` }
 const dir = mkdtempSync(join(tmpdir(), 'pier-internal-test-'))
+t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 const ca = await makeCA()
 const cert = await ca.issue(['traefik.test'])
 writeFileSync(join(dir, 'cert.pem'), cert.cert)
