@@ -55,6 +55,14 @@ export function readSticky(raw: unknown, prefix: string): StickyRead {
   return errors.length > 0 ? { errors, warnings } : { value: sticky, errors, warnings }
 }
 
+/** A cookie section alone (Traefik 1.7's stickiness options), prefix naming its options. */
+export function readStickyCookie(raw: Record<string, unknown>, prefix: string): StickyRead {
+  const errors: string[] = []
+  const warnings: string[] = []
+  const cookie = readCookie(raw, prefix, errors, warnings)
+  return errors.length > 0 ? { errors, warnings } : { value: { cookie }, errors, warnings }
+}
+
 function readCookie(raw: Record<string, unknown>, prefix: string, errors: string[], warnings: string[]): StickyCookie {
   const given = new Map<(typeof COOKIE_KEYS)[number], unknown>()
   for (const [k, v] of Object.entries(raw)) {

@@ -12,6 +12,8 @@ import { RouteTable } from '../../src/table/reader.js'
 import { SmoothWRR } from '../../src/balancer/wrr.js'
 import { HealthView, ACTIVE_DOWN, PASSIVE_DOWN, newHealthBuffer } from '../../src/balancer/health-board.js'
 import type { DynamicConfig, StickyCookie } from '../../src/config/dynamic.js'
+import { buildConfig } from '../../src/providers/docker/builder.js'
+import { buildOptions, ctr } from '../helpers/containers.js'
 
 const service = (yaml: string): string => `
 http:
@@ -89,6 +91,8 @@ const v1Labels: [string, Record<string, string>, unknown, string[] | undefined][
   ['stickiness=true', { [`${v1}.stickiness`]: 'true' }, { cookie: {} }, undefined],
   ['with a cookie name', { [`${v1}.stickiness`]: 'true', [`${v1}.stickiness.cookieName`]: 'my_cookie' }, { cookie: { name: 'my_cookie' } }, undefined],
   ['the deprecated sticky=true', { [`${v1}.sticky`]: 'true' }, { cookie: {} }, undefined],
+  ['secure, httpOnly, sameSite (Traefik 1.7)', { [`${v1}.stickiness`]: 'true', [`${v1}.stickiness.secure`]: 'true', [`${v1}.stickiness.httpOnly`]: 'true', [`${v1}.stickiness.sameSite`]: 'strict' }, { cookie: { secure: true, httpOnly: true, sameSite: 'strict' } }, undefined],
+  ['a bad secure', { [`${v1}.stickiness`]: 'true', [`${v1}.stickiness.secure`]: 'sure' }, undefined, [`label ${v1}.stickiness.secure must be true or false, not "sure"`]],
   ['stickiness=false', { [`${v1}.stickiness`]: 'false', [`${v1}.stickiness.cookieName`]: 'c' }, undefined, undefined],
   ['a cookie name without stickiness', { [`${v1}.stickiness.cookieName`]: 'c' }, undefined, undefined],
   ['a bad value', { [`${v1}.stickiness`]: 'maybe' }, undefined, [`label ${v1}.stickiness: "maybe" is not true or false`]],
@@ -101,6 +105,14 @@ t.test('labels: v1 stickiness', async (t) => {
     t.same(p.v1.sticky, sticky, what)
     t.same(p.v1.unsupportedService, reasons, `${what}: reasons`)
   }
+})
+
+t.test('v1 through the builder: the cookie is named after backend-<name>, as Traefik 1.7 did', async (t) => {
+  const labels = { 'traefik.frontend.rule': 'Host:a.test', 'traefik.backend': 'shop', 'traefik.port': '80' }
+  const sticky = (extra: Record<string, string>) => buildConfig([ctr('a', { labels: { ...labels, ...extra } })], buildOptions({ v1: true })).config.http.services['shop']?.loadBalancer.sticky
+  t.same(sticky({ [`${v1}.stickiness`]: 'true' }), { cookie: { name: defaultCookieName('backend-shop') } })
+  t.same(sticky({ [`${v1}.stickiness`]: 'true', [`${v1}.stickiness.cookieName`]: 'mine' }), { cookie: { name: 'mine' } })
+  t.equal(sticky({}), undefined)
 })
 
 t.test('cookie name, value and attributes as Traefik writes them', async (t) => {

@@ -8,6 +8,7 @@ import type { Annotation } from '../annotation.js'
 import { boundAddress, containerIp } from './address.js'
 import type { ContainerInfo } from './container.js'
 import { normalize, type RuleTemplate } from './default-rule.js'
+import { defaultCookieName } from '../../balancer/sticky-cookie.js'
 import { parseLabels, type ParsedLabels, type V2Router, type V2Service } from './labels.js'
 import { translateV1Rule, V1RuleError } from './v1-rule.js'
 import type { BuildWarning, WarningCode } from './warning.js'
@@ -316,7 +317,8 @@ function v1Fragment(ctx: Ctx): Fragment {
   const def: ServiceDef = { servers: [] }
   if (v1.passHostHeader !== undefined) def.passHostHeader = v1.passHostHeader
   if (v1.healthCheck) def.healthCheck = v1.healthCheck
-  if (v1.sticky) def.sticky = v1.sticky
+  // Traefik 1.7 named the cookie after `backend-<name>`: a client keeps its 1.7 cookie.
+  if (v1.sticky) def.sticky = v1.sticky.cookie && !v1.sticky.cookie.name ? { cookie: { ...v1.sticky.cookie, name: defaultCookieName(`backend-${name}`) } } : v1.sticky
   if (v1.unsupportedService) def.unsupported = v1.unsupportedService
   frag.services.set(name, def)
   if (ctx.serving && v1.port !== null && v1.weight !== null) {

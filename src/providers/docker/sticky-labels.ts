@@ -2,11 +2,11 @@
 // options at the end: v2 `traefik.http.services.<s>.loadbalancer.sticky`
 // (true/false), `.sticky.cookie` (true/false) and `.sticky.cookie.<option>`;
 // v1 `traefik.backend.loadbalancer.sticky` / `.stickiness` (true/false) and
-// `.stickiness.cookieName`. As in Traefik, `sticky=false` drops the sticky
+// `.stickiness.cookieName` / `.secure` / `.httpOnly` / `.sameSite`. As in Traefik, `sticky=false` drops the sticky
 // labels of its service, and `sticky=true` alone makes nothing sticky (there
 // is no cookie). A bad value disables its service, naming the label.
 import type { Sticky } from '../../config/dynamic.js'
-import { readSticky } from '../../config/sticky.js'
+import { readSticky, readStickyCookie } from '../../config/sticky.js'
 import type { ParsedLabels } from './labels.js'
 import type { Sink } from './label-values.js'
 
@@ -21,10 +21,12 @@ interface Raw {
 }
 
 const V1_PREFIX = 'traefik.backend.loadbalancer.'
+/** Traefik 1.7's stickiness options (lower-cased, after the prefix) and the cookie options they are. */
+const V1_COOKIE: Record<string, string> = { 'stickiness.cookiename': 'name', 'stickiness.secure': 'secure', 'stickiness.httponly': 'httpOnly', 'stickiness.samesite': 'sameSite' }
 
 export class StickyLabels {
   private readonly v2 = new Map<string, Raw>()
-  private v1: { on?: string; name?: string } | undefined
+  private v1: { on?: string; options: Record<string, string> } | undefined
 
   /** A v2 service label (field lower-cased; written: the key's segments after the service name); false when not a sticky label. */
   take(service: string, field: string, written: string[], value: string): boolean {
@@ -43,11 +45,12 @@ export class StickyLabels {
   takeV1(lower: string, value: string): boolean {
     if (!lower.startsWith(V1_PREFIX)) return false
     const opt = lower.slice(V1_PREFIX.length)
+    const cookieOpt = V1_COOKIE[opt]
     if (opt === 'sticky' || opt === 'stickiness') {
-      this.v1 ??= {}
+      this.v1 ??= { options: {} }
       // Either one true turns stickiness on (Traefik 1.7 took the deprecated `sticky` too).
       if (this.v1.on !== 'true') this.v1.on = value.toLowerCase()
-    } else if (opt === 'stickiness.cookiename') (this.v1 ??= {}).name = value
+    } else if (cookieOpt !== undefined) (this.v1 ??= { options: {} }).options[cookieOpt] = value
     else return false
     return true
   }
@@ -72,7 +75,8 @@ export class StickyLabels {
       const reasons = (out.v1.unsupportedService ??= [])
       const on = flag(this.v1.on, `${V1_PREFIX}stickiness`, reasons)
       if (on === true) {
-        const read = readSticky({ cookie: this.v1.name === undefined ? {} : { name: this.v1.name } }, `${V1_PREFIX}stickiness.`)
+        const read = readStickyCookie(this.v1.options, `${V1_PREFIX}stickiness.`)
+        for (const w of read.warnings) warn(`${V1_PREFIX}stickiness.samesite`, 'DOCKER_BAD_LABEL', w)
         out.v1.sticky = settle(read.value, read.errors, reasons)
       }
     }
