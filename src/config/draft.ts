@@ -24,6 +24,13 @@ export interface TrustDraft {
   proxyTrusted?: string[]
 }
 
+export interface V1EntryPointDraft {
+  compress?: boolean
+  whiteList?: string[]
+  useXForwardedFor?: boolean
+  at: Origin
+}
+
 export interface Draft {
   /** lower-cased name -> entrypoint with the name as first spelled */
   entryPoints: Map<string, EntryPoint & { name: string }>
@@ -33,9 +40,12 @@ export interface Draft {
   clientTrust: Map<string, TrustDraft>
   /** lower-cased entrypoint name -> its http.middlewares, and where they were given */
   epMiddlewares: Map<string, { names: string[]; at: Origin }>
+  /** lower-cased entrypoint name -> v1 Compress and WhiteList, which become middlewares on it */
+  epV1: Map<string, V1EntryPointDraft>
   workers?: number
   throttleMs?: number
-  file: Section & { filename?: string; directory?: string; watch?: boolean }
+  /** v1: the [file] section or --file, which with no filename reads the traefik.toml itself */
+  file: Section & { filename?: string; directory?: string; watch?: boolean; v1?: boolean }
   docker: EngineDraft & {
     useBindPortIP?: boolean
     /** v1/v2 swarmMode: the docker provider reads Swarm services instead of containers */
@@ -117,6 +127,7 @@ export function emptyDraft(): Draft {
     clientLimits: new Map(),
     clientTrust: new Map(),
     epMiddlewares: new Map(),
+    epV1: new Map(),
     file: {},
     docker: { tls: {} },
     swarm: { tls: {} },

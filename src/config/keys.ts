@@ -1,7 +1,7 @@
 // Every static configuration key pier accepts, in Traefik's spelling, with
 // what it does to the draft. Keys match case-insensitively (Traefik lower-cases
 // them); `<name>` stands for a user-chosen name such as an entrypoint's.
-import type { Draft, EngineDraft, TrustDraft } from './draft.js'
+import type { Draft, EngineDraft, TrustDraft, V1EntryPointDraft } from './draft.js'
 import type { ClientLimits } from './static.js'
 import * as V from './values.js'
 import type { Value } from './values.js'
@@ -45,6 +45,18 @@ def('entryPoints.<name>.http.middlewares', false, (d, v, name) => {
 def('entryPoints', false, (d, v) => {
   for (const { name, address, words } of V.v1EntryPoints(v)) setEntryPoint(d, name, { raw: address, at: v.at }, words)
 })
+
+// v1 TOML: compress = true, [entryPoints.<name>.whiteList] sourceRange / useXForwardedFor (and whitelistSourceRange before it)
+const v1ep = (d: Draft, name: string, v: Value): V1EntryPointDraft => {
+  const key = name.toLowerCase()
+  let e = d.epV1.get(key)
+  if (!e) d.epV1.set(key, (e = { at: v.at }))
+  return e
+}
+def('entryPoints.<name>.compress', true, (d, v, name) => (v1ep(d, name, v).compress = V.bool(v)))
+def('entryPoints.<name>.whiteList.sourceRange', false, (d, v, name) => (v1ep(d, name, v).whiteList = V.ipList(v)))
+def('entryPoints.<name>.whitelistSourceRange', false, (d, v, name) => (v1ep(d, name, v).whiteList = V.ipList(v)))
+def('entryPoints.<name>.whiteList.useXForwardedFor', true, (d, v, name) => (v1ep(d, name, v).useXForwardedFor = V.bool(v)))
 
 // client connections of an entrypoint
 const limit = (d: Draft, name: string, v: Value): Partial<ClientLimits> => {
@@ -90,6 +102,11 @@ def('providersThrottleDuration', false, (d, v) => (d.throttleMs = V.duration(v))
 def('providers.file.filename', false, (d, v) => ((d.file.filename = V.str(v)), (d.file.touched = true)))
 def('providers.file.directory', false, (d, v) => ((d.file.directory = V.str(v)), (d.file.touched = true)))
 def('providers.file.watch', true, (d, v) => ((d.file.watch = V.bool(v)), (d.file.touched = true)))
+// v1: --file and [file]; its frontends and backends may follow in the same traefik.toml
+def('file', true, (d, v) => ((d.file.on = V.bool(v)), (d.file.v1 = true)))
+def('file.filename', false, (d, v) => ((d.file.filename = V.str(v)), (d.file.touched = d.file.v1 = true)))
+def('file.directory', false, (d, v) => ((d.file.directory = V.str(v)), (d.file.touched = d.file.v1 = true)))
+def('file.watch', true, (d, v) => ((d.file.watch = V.bool(v)), (d.file.touched = d.file.v1 = true)))
 
 // The options the docker and swarm providers share, under one prefix.
 function engineKeys(prefix: string, section: (d: Draft) => EngineDraft, v1 = false): void {
@@ -247,6 +264,9 @@ function epHttpTls(d: Draft, name: string, t: V.V1TlsWords): void {
   if (t.redirectTo) h.redirect.to = t.redirectTo
   if (t.redirectPermanent !== undefined) h.redirect.permanent = t.redirectPermanent
   const at = { label: '--entryPoints', where: undefined }
+  if (t.compress !== undefined) v1ep(d, name, { raw: true, at }).compress = t.compress
+  if (t.whiteList) v1ep(d, name, { raw: true, at }).whiteList = t.whiteList
+  if (t.whiteListXff !== undefined) v1ep(d, name, { raw: true, at }).useXForwardedFor = t.whiteListXff
   if (t.forwardedTrusted || t.forwardedInsecure !== undefined) {
     const tr = trust(d, name, { raw: true, at })
     if (t.forwardedTrusted) tr.forwardedTrusted = t.forwardedTrusted
@@ -283,7 +303,7 @@ const unsupported: Array<[string, string]> = [
   ['providers.docker', 'of the docker provider, pier supports endpoint, tls, exposedByDefault, network, defaultRule, watch, constraints, allowEmptyServices, useBindPortIP, swarmMode, swarmModeRefreshSeconds'],
   ['providers.swarm', 'of the swarm provider, pier supports endpoint, tls, exposedByDefault, network, defaultRule, watch, constraints, allowEmptyServices, refreshSeconds'],
   ['docker', 'the v1 --docker.* spellings take the same options as providers.docker, plus domain'],
-  ['file', 'the Traefik v1 file provider (frontends/backends) is not supported; use --providers.file with the v2 format'],
+  ['file', 'of the Traefik v1 file provider, pier supports filename, directory and watch'],
   ['log', 'of logs, pier supports level, format, filePath, noColor, maxSize, maxBackups, maxAge and compress'],
   ['traefikLog', 'of the v1 traefikLog section, pier supports filePath and format'],
   ['accessLog', 'of the access log, pier supports filePath, format, bufferingSize, filters and fields'],

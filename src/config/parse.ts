@@ -15,6 +15,11 @@ import { findConfigFile } from './find-file.js'
 import { findKey, isSection, unknownKeyError } from './keys.js'
 import { describe, str } from './values.js'
 import { finishTls } from './finish-tls.js'
+import type { Middleware } from './dynamic.js'
+import { readDefinition } from '../middlewares/definition.js'
+
+/** The provider the v1 entrypoint middlewares come from: `<entrypoint>-compress@entrypoints`. */
+export const ENTRYPOINT_PROVIDER = 'entrypoints'
 
 export { ConfigError, ConfigErrorCode } from './errors.js'
 
@@ -35,7 +40,7 @@ export function parseStaticConfig(argv: string[], env: NodeJS.ProcessEnv): Stati
   configFile ??= findConfigFile(env, process.cwd())
   if (configFile !== undefined) applyFile(d, configFile)
   for (const f of [...fromEnv, ...flags]) f.spec.apply(d, f.value, f.name, f.index)
-  const cfg = finish(d, env)
+  const cfg = finish(d, env, configFile)
   if (configFile !== undefined) cfg.configFile = configFile
   return cfg
 }
@@ -57,7 +62,7 @@ function isOn(s: { on?: boolean; touched?: boolean }): boolean {
   return s.on ?? s.touched ?? false
 }
 
-function finish(d: Draft, env: NodeJS.ProcessEnv): StaticConfig {
+function finish(d: Draft, env: NodeJS.ProcessEnv, configFile: string | undefined): StaticConfig {
   const entryPoints: Record<string, EntryPoint> = {}
   for (const ep of d.entryPoints.values()) entryPoints[ep.name] = { host: ep.host, port: ep.port }
   for (const [key, { names, at }] of d.epMiddlewares) {
@@ -65,6 +70,7 @@ function finish(d: Draft, env: NodeJS.ProcessEnv): StaticConfig {
     if (!ep) throw new ConfigError(ConfigErrorCode.BAD_VALUE, `${describe(at)}: the entrypoint has no address (set entryPoints.<name>.address too)`)
     if (names.length > 0) entryPoints[ep.name]!.middlewares = names
   }
+  const v1Defs = v1EntryPointMiddlewares(d, entryPoints)
   // Traefik: with no entrypoint of the user's own, one default web entrypoint
   if (![...d.entryPoints.keys()].some((k) => k !== 'traefik')) entryPoints.web = { host: '', port: 80 }
   const needTraefik = (): void => {
@@ -111,12 +117,17 @@ function finish(d: Draft, env: NodeJS.ProcessEnv): StaticConfig {
     webSocket: { maxMessageSize: d.webSocket.maxMessageSize ?? DEFAULT_WEBSOCKET_MAX_MESSAGE, compression: d.webSocket.compression ?? false },
     certificatesResolvers: {},
   }
+  if (Object.keys(v1Defs).length > 0) cfg.entryPointMiddlewares = v1Defs
 
   if (isOn(d.file)) {
     const { filename, directory } = d.file
-    if (filename && directory) throw new ConfigError(ConfigErrorCode.CONFLICT, 'providers.file: give either filename or directory, not both')
-    if (!filename && !directory) throw new ConfigError(ConfigErrorCode.MISSING_VALUE, 'providers.file needs filename or directory')
-    cfg.providers.file = { filename, directory, watch: d.file.watch ?? true }
+    const section = d.file.v1 ? 'file' : 'providers.file'
+    if (filename && directory) throw new ConfigError(ConfigErrorCode.CONFLICT, `${section}: give either filename or directory, not both`)
+    if (!filename && !directory) {
+      // Traefik 1.7: a [file] section naming no file reads the rules that follow it in traefik.toml
+      if (!d.file.v1 || configFile === undefined || !configFile.toLowerCase().endsWith('.toml')) throw new ConfigError(ConfigErrorCode.MISSING_VALUE, `${section} needs filename or directory${d.file.v1 ? ' (or a traefik.toml config file holding the [frontends] and [backends])' : ''}`)
+      cfg.providers.file = { filename: configFile, watch: d.file.watch ?? true, traefikFile: true }
+    } else cfg.providers.file = { filename, directory, watch: d.file.watch ?? true }
   }
 
   if (isOn(d.docker)) {
@@ -172,6 +183,31 @@ function finish(d: Draft, env: NodeJS.ProcessEnv): StaticConfig {
     }
   }
   return cfg
+}
+
+/**
+ * v1 Compress and WhiteList on an entrypoint: middlewares of the
+ * `entrypoints` provider that run first on every router it serves.
+ */
+function v1EntryPointMiddlewares(d: Draft, entryPoints: Record<string, EntryPoint>): Record<string, Middleware> {
+  const defs: Record<string, Middleware> = {}
+  for (const [key, e] of d.epV1) {
+    const ep = d.entryPoints.get(key)
+    if (!ep) throw new ConfigError(ConfigErrorCode.BAD_VALUE, `${describe(e.at)}: no entrypoint named ${JSON.stringify(key)} has an address`)
+    if (e.useXForwardedFor) throw new ConfigError(ConfigErrorCode.UNSUPPORTED, `${describe(e.at)}: whiteList.useXForwardedFor lets any address written in X-Forwarded-For through; pier does not honour it (trust a proxy with forwardedHeaders.trustedIPs instead)`)
+    const names: string[] = []
+    const add = (suffix: string, body: Record<string, unknown>): void => {
+      const def = readDefinition(body, 'file').def!
+      defs[`${ep.name}-${suffix}`] = def
+      names.push(`${ep.name}-${suffix}@${ENTRYPOINT_PROVIDER}`)
+    }
+    // refused clients first, as Traefik 1.7's entrypoint handlers ran before any frontend's
+    if (e.whiteList) add('whitelist', { ipWhiteList: { sourceRange: e.whiteList } })
+    if (e.compress) add('compress', { compress: {} })
+    const own = entryPoints[ep.name]!
+    if (names.length > 0) own.middlewares = [...names, ...(own.middlewares ?? [])]
+  }
+  return defs
 }
 
 /** The settings the docker and swarm providers share, defaults filled in. */

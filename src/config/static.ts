@@ -5,6 +5,7 @@ import type { Level, Format } from '../log.js'
 import type { AccessLogFormat } from '../accesslog/format.js'
 import type { AccessLogFilters } from '../accesslog/filters.js'
 import type { AccessLogFields } from '../accesslog/fields.js'
+import type { Middleware } from './dynamic.js'
 
 /** The entrypoint the API, dashboard, ping and metrics are served on; never proxied. */
 export const API_ENTRYPOINT = 'traefik'
@@ -111,6 +112,8 @@ export interface FileProviderConfig {
   directory?: string
   /** Re-read on change (default true). */
   watch: boolean
+  /** v1: filename is the traefik.toml itself ([file] naming no file): only its frontends, backends and tls are read. */
+  traefikFile?: boolean
 }
 
 export interface DockerTLS {
@@ -246,6 +249,8 @@ export interface StaticConfig {
   }
   /** certificatesResolvers.<name>.acme */
   certificatesResolvers: Record<string, AcmeResolver>
+  /** v1 Compress / WhiteList on entrypoints, by unqualified name; provided as `<name>@entrypoints`. */
+  entryPointMiddlewares?: Record<string, Middleware>
   /** v1 --defaultEntryPoints: entrypoints of routers that name none */
   defaultEntryPoints?: string[]
   /** v1 entrypoint certificates, served like the file provider's tls.certificates */

@@ -189,6 +189,9 @@ export interface V1TlsWords {
   forwardedInsecure?: boolean
   proxyTrusted?: string[]
   proxyInsecure?: boolean
+  compress?: boolean
+  whiteList?: string[]
+  whiteListXff?: boolean
 }
 
 /** IPs and CIDRs, v4 or v6, separated by commas (trustedIPs). */
@@ -205,7 +208,7 @@ export function ipList(v: Value): string[] {
  * `Redirect.Permanent:true`; several joined by commas.
  */
 export function v1EntryPoints(v: Value): Array<{ name: string; address: string; words: V1TlsWords }> {
-  const expected = 'Traefik v1 form Name:<name> Address:[host]:port [TLS[:cert,key]] [Redirect.EntryPoint:<name>] [ForwardedHeaders.TrustedIPs:<ips>] [ProxyProtocol.TrustedIPs:<ips>], several separated by commas (other v1 entrypoint options are not supported)'
+  const expected = 'Traefik v1 form Name:<name> Address:[host]:port [TLS[:cert,key]] [Redirect.EntryPoint:<name>] [ForwardedHeaders.TrustedIPs:<ips>] [ProxyProtocol.TrustedIPs:<ips>] [Compress:true] [WhiteList.SourceRange:<ips>], several separated by commas (other v1 entrypoint options are not supported)'
   return text(v, expected)
     .split(/,(?=\s*name:)/i)
     .map((one) => {
@@ -242,7 +245,13 @@ export function v1EntryPoints(v: Value): Array<{ name: string; address: string; 
       if (pt) words.proxyTrusted = ipList(pt)
       const pi = word('proxyprotocol.insecure')
       if (pi) words.proxyInsecure = bool(pi)
-      const known = ['name', 'address', 'tls', 'redirect.entrypoint', 'redirect.permanent', 'forwardedheaders.trustedips', 'forwardedheaders.insecure', 'proxyprotocol.trustedips', 'proxyprotocol.insecure']
+      const co = word('compress')
+      if (co) words.compress = bool(co)
+      const wl = word('whitelist.sourcerange') ?? word('whitelistsourcerange')
+      if (wl) words.whiteList = ipList(wl)
+      const wx = word('whitelist.usexforwardedfor')
+      if (wx) words.whiteListXff = bool(wx)
+      const known = ['name', 'address', 'tls', 'redirect.entrypoint', 'redirect.permanent', 'forwardedheaders.trustedips', 'forwardedheaders.insecure', 'proxyprotocol.trustedips', 'proxyprotocol.insecure', 'compress', 'whitelist.sourcerange', 'whitelistsourcerange', 'whitelist.usexforwardedfor']
       if (!name || !address || [...fields.keys()].some((k) => !known.includes(k))) throw badValue(v, expected)
       return { name, address, words }
     })
