@@ -9,6 +9,7 @@ import { boundAddress, containerIp } from './address.js'
 import type { ContainerInfo } from './container.js'
 import { normalize, type RuleTemplate } from './default-rule.js'
 import { parseLabels, type ParsedLabels, type V2Router, type V2Service } from './labels.js'
+import { v1Segment } from './v1-labels.js'
 import { translateV1Rule, V1RuleError } from './v1-rule.js'
 import type { BuildWarning, WarningCode } from './warning.js'
 import { readDefinition } from '../../middlewares/definition.js'
@@ -304,18 +305,42 @@ function v2Fragment(ctx: Ctx): Fragment {
   return frag
 }
 
+/**
+ * A v1 container's router and service; with segments, one of each per
+ * segment, named as Traefik 1.7 named them: service `<service>-<segment's
+ * backend or name>`, router `<segment>-<that>`. A segment's labels fall back
+ * to the container's unsegmented ones.
+ */
 function v1Fragment(ctx: Ctx): Fragment {
+  const segments = ctx.labels.v1Segments
+  if (segments.size === 0) return v1Unit(ctx, v1Name(ctx.c, ctx.labels), v1Name(ctx.c, ctx.labels))
+  const defaults = Object.fromEntries(Object.entries(ctx.c.labels).filter(([k]) => v1Segment(k) === undefined))
+  const frag: Fragment = { routers: new Map(), services: new Map(), middlewares: new Map() }
+  for (const [segment, own] of [...segments].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    // The container's own labels were reported once already; only the segment's are reported here, by their real keys.
+    const labels = parseLabels({ ...defaults, ...own }, (label, code, message) => {
+      if (Object.hasOwn(own, label)) ctx.warn(code, message, `traefik.${segment}.${label.slice('traefik.'.length)}`)
+    })
+    const service = normalize(`${baseName(ctx.c)}-${labels.v1.backend ?? segment}`)
+    const part = v1Unit({ ...ctx, labels }, normalize(`${segment}-${service}`), service)
+    for (const [k, v] of part.routers) frag.routers.set(k, v)
+    for (const [k, v] of part.services) frag.services.set(k, v)
+    for (const [k, v] of part.middlewares ?? []) frag.middlewares!.set(k, v)
+  }
+  return frag
+}
+
+function v1Unit(ctx: Ctx, name: string, serviceName: string): Fragment {
   const { c, opts, warn } = ctx
   const v1 = ctx.labels.v1
   const frag: Fragment = { routers: new Map(), services: new Map() }
   if (v1.passHostHeader === null || v1.priority === null) return frag
-  const name = v1Name(c, ctx.labels)
-  const parts = { router: { kind: 'router', name }, service: { kind: 'service', name } } as const
+  const parts = { router: { kind: 'router', name }, service: { kind: 'service', name: serviceName } } as const
   const def: ServiceDef = { servers: [] }
   if (v1.passHostHeader !== undefined) def.passHostHeader = v1.passHostHeader
   if (v1.healthCheck) def.healthCheck = v1.healthCheck
   if (v1.unsupportedService) def.unsupported = v1.unsupportedService
-  frag.services.set(name, def)
+  frag.services.set(serviceName, def)
   if (ctx.serving && v1.port !== null && v1.weight !== null) {
     const addr = serverAddress(ctx, v1.port, 'traefik.port', parts.service)
     if (addr) {
@@ -355,7 +380,7 @@ function v1Fragment(ctx: Ctx): Fragment {
     if (errors && typeof errors.service === 'string') errors.service = normalize(errors.service)
     middlewares.set(`${name}-${suffix}`, middlewareFromLabels('traefik.frontend', tree, (label, message) => warn('DOCKER_UNSUPPORTED_LABEL', message, label)))
   }
-  frag.routers.set(name, router(rule, name, { entryPoints: v1.entryPoints, priority: v1.priority, unsupported, middlewares: [...middlewares.keys()] }))
+  frag.routers.set(name, router(rule, serviceName, { entryPoints: v1.entryPoints, priority: v1.priority, unsupported, middlewares: [...middlewares.keys()] }))
   return frag
 }
 

@@ -5,6 +5,7 @@ import type { EngineProviderConfig } from '../../config/static.js'
 import { compileConstraint, parseConstraint, parseRule, RuleError } from '../../rules/index.js'
 import type { BuildOptions } from './builder.js'
 import { compileRuleTemplate, TemplateError } from './default-rule.js'
+import { compileV1Constraints, isV1Constraints, V1ConstraintError } from './v1-constraints.js'
 
 export class DockerConfigError extends Error {
   readonly code = 'DOCKER_CONFIG'
@@ -20,7 +21,14 @@ export function engineBuildOptions(config: EngineProviderConfig, prefix: string)
     throw err
   }
   let constraint
-  if (config.constraints) {
+  if (config.constraints && isV1Constraints(config.constraints)) {
+    try {
+      constraint = compileV1Constraints(config.constraints)
+    } catch (err) {
+      if (err instanceof V1ConstraintError) throw new DockerConfigError(`${prefix}.constraints: ${err.message} in ${JSON.stringify(config.constraints)}`)
+      throw err
+    }
+  } else if (config.constraints) {
     try {
       constraint = compileConstraint(parseConstraint(config.constraints))
     } catch (err) {

@@ -117,7 +117,7 @@ export function translateV1Dynamic(file: string, data: Obj, isStatic = false): V
       continue
     }
     const router: Obj = {}
-    const { rule, priority, strip } = frontendRule(get(f, 'routes'), why)
+    const { rule, priority, strip } = frontendRule(ctx, name, get(f, 'routes'), why)
     router.rule = rule
     const pr = get(f, 'priority')
     router.priority = typeof pr === 'number' && pr > 0 ? pr : priority
@@ -159,13 +159,16 @@ function section(ctx: Ctx, v: unknown, path: string, who: { router?: string; ser
  * priority as 1.7 computed it: the sum of the rules' lengths. No route
  * matches every request. A matcher pier lacks goes to `why`.
  */
-function frontendRule(routes: unknown, why: string[]): { rule: string; priority: number; strip: string[] } {
+function frontendRule(ctx: Ctx, frontend: string, routes: unknown, why: string[]): { rule: string; priority: number; strip: string[] } {
   const rules: string[] = []
   const strip: string[] = []
   let priority = 0
   let failed = false
   for (const [rname, route] of Object.entries(isObject(routes) ? routes : {})) {
     const v1 = isObject(route) ? get(route, 'rule') : undefined
+    for (const key of Object.keys(isObject(route) ? route : {})) {
+      if (key.toLowerCase() !== 'rule') ctx.errors.push({ file: ctx.file, router: frontend, code: FileProblem.UNKNOWN_KEY, message: `unknown key frontends.${frontend}.routes.${rname}.${key} (a route has only a rule)` })
+    }
     if (typeof v1 !== 'string') {
       why.push(`routes.${rname}: rule is missing`)
       failed = true
