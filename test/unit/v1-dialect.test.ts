@@ -275,7 +275,14 @@ t.test('segment labels: a router and a service per segment, named as 1.7 named t
 })
 
 t.test('label hygiene: keys Traefik skips change nothing', async (t) => {
-  const b = buildConfig([ctr('w', { labels: { 'traefik.enable': 'true', 'traefik.constraint-label': 'public', 'traefik.docker.network': 'bridge', 'traefik.http.routers.w.rule': 'Host(`w.test`)' } })], buildOptions())
-  t.same(Object.keys(b.config.http.routers), ['w'])
-  t.same(b.annotations.filter((a) => a.drop), [])
+  const labels = { 'traefik.enable': 'true', 'traefik.constraint-label': 'public', 'traefik.docker.network': 'bridge', 'traefik.http.routers.w.rule': 'Host(`w.test`)' }
+  const plain = buildConfig([ctr('w', { labels })], buildOptions())
+  t.same(Object.keys(plain.config.http.routers), ['w'])
+  t.same(plain.annotations.filter((a) => a.drop), [], 'nothing disabled')
+  t.same(plain.warnings.map((w) => w.label), ['traefik.constraint-label'], 'a key nothing reads is named once')
+  // the swarm-rocks convention: the label is there for the provider's constraint, which reads it
+  const opts = engineBuildOptions({ constraints: 'Label(`traefik.constraint-label`, `public`)', defaultRule: 'Host(`x`)', exposedByDefault: true, allowEmptyServices: false, v1: false } as never, 'providers.docker')
+  const kept = buildConfig([ctr('w', { labels }), ctr('other', { labels: { ...labels, 'traefik.constraint-label': 'internal', 'traefik.http.routers.o.rule': 'Host(`o.test`)' } })], { ...buildOptions(), constraint: opts.constraint, constraintLabels: opts.constraintLabels })
+  t.same(Object.keys(kept.config.http.routers), ['w'])
+  t.same(kept.warnings, [], 'a label the constraints read is not warned about')
 })

@@ -22,6 +22,8 @@ export interface BuildOptions {
   defaultRule: RuleTemplate
   /** Compiled --providers.docker.constraints; absent means every container. */
   constraint?: (labels: Record<string, string>) => boolean
+  /** Lower-cased keys the constraints read (traefik.constraint-label...): there for the constraint, so not warned about. */
+  constraintLabels?: ReadonlySet<string>
   allowEmptyServices: boolean
   useBindPortIP: boolean
   /** v1 --docker.domain, for v1 default rules. */
@@ -125,7 +127,7 @@ export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOpt
     const serving = c.state === 'running' && c.health !== 'starting' && c.health !== 'unhealthy'
     const used = enabled && (!opts.constraint || opts.constraint(c.labels)) && (serving || opts.allowEmptyServices)
     // Bad labels of a container that is not used are logged, but concern no router or service.
-    for (const [label, code, message] of labelWarnings) warn(code, message, label, ...(used ? labelParts(label, v2, v1Name(c, labels)) : []))
+    for (const [label, code, message] of labelWarnings) if (!(code === 'DOCKER_UNSUPPORTED_LABEL' && opts.constraintLabels?.has(label.toLowerCase()))) warn(code, message, label, ...(used ? labelParts(label, v2, v1Name(c, labels)) : []))
     if (!used) continue
     const ctx: Ctx = { c, labels, opts, serving, warn, checkRule, lookup }
     const frag = v2 ? v2Fragment(ctx) : v1Fragment(ctx)

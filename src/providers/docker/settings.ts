@@ -3,6 +3,7 @@
 // eagerly, and a bad one is an error naming its flag.
 import type { EngineProviderConfig } from '../../config/static.js'
 import { compileConstraint, parseConstraint, parseRule, RuleError } from '../../rules/index.js'
+import type { RuleNode } from '../../rules/ast.js'
 import type { BuildOptions } from './builder.js'
 import { compileRuleTemplate, TemplateError } from './default-rule.js'
 import { compileV1Constraints, isV1Constraints, V1ConstraintError } from './v1-constraints.js'
@@ -21,6 +22,7 @@ export function engineBuildOptions(config: EngineProviderConfig, prefix: string)
     throw err
   }
   let constraint
+  const constraintLabels = new Set<string>()
   if (config.constraints && isV1Constraints(config.constraints)) {
     try {
       constraint = compileV1Constraints(config.constraints)
@@ -30,7 +32,9 @@ export function engineBuildOptions(config: EngineProviderConfig, prefix: string)
     }
   } else if (config.constraints) {
     try {
-      constraint = compileConstraint(parseConstraint(config.constraints))
+      const node = parseConstraint(config.constraints)
+      labelsRead(node, constraintLabels)
+      constraint = compileConstraint(node)
     } catch (err) {
       if (err instanceof RuleError) throw new DockerConfigError(`${prefix}.constraints: ${err.message} in ${JSON.stringify(config.constraints)}`)
       throw err
@@ -41,10 +45,21 @@ export function engineBuildOptions(config: EngineProviderConfig, prefix: string)
     network: config.network || undefined,
     defaultRule,
     constraint,
+    constraintLabels,
     allowEmptyServices: config.allowEmptyServices,
     domain: config.domain || undefined,
     v1: config.v1,
     checkRule,
+  }
+}
+
+/** The label keys a constraint expression reads, lower-cased. */
+function labelsRead(node: RuleNode, into: Set<string>): void {
+  if (node.kind === 'matcher') into.add(node.args[0]!.toLowerCase())
+  else if (node.kind === 'not') labelsRead(node.expr, into)
+  else {
+    labelsRead(node.left, into)
+    labelsRead(node.right, into)
   }
 }
 
