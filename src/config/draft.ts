@@ -40,6 +40,8 @@ export interface Draft {
   clientTrust: Map<string, TrustDraft>
   /** lower-cased entrypoint name -> its http.middlewares, and where they were given */
   epMiddlewares: Map<string, { names: string[]; at: Origin }>
+  /** v1 global respondingTimeouts: every entrypoint's unless its own says otherwise */
+  v1Responding?: Partial<ClientLimits>
   /** lower-cased entrypoint name -> v1 Compress and WhiteList, which become middlewares on it */
   epV1: Map<string, V1EntryPointDraft>
   workers?: number

@@ -8,6 +8,7 @@ import type { Value } from './values.js'
 import { ConfigError, ConfigErrorCode } from './errors.js'
 import { nearest } from './suggest.js'
 import { defineTlsKeys, epHttp } from './keys-tls.js'
+import { defineV1Keys } from './keys-v1.js'
 
 export interface KeySpec {
   /** Display spelling, e.g. entryPoints.<name>.address */
@@ -242,6 +243,7 @@ def('accessLog.fields.headers.names.<name>', false, accessLog((a, v, name) => (f
 def('accessLog.fields.queryParameters.defaultMode', false, accessLog((a, v) => (fields(a).queryParameters = V.fieldMode(v, false))))
 
 defineTlsKeys(def)
+defineV1Keys(def)
 
 // Traefik's phone-home switches: accepted so Traefik files load; pier never phones home.
 def('global.checkNewVersion', true, (_d, v) => V.bool(v))

@@ -83,9 +83,9 @@ function finish(d: Draft, env: NodeJS.ProcessEnv, configFile: string | undefined
     const l = d.clientLimits.get(name.toLowerCase())
     const D = DEFAULT_CLIENT_LIMITS
     return {
-      readTimeoutMs: l?.readTimeoutMs ?? D.readTimeoutMs,
-      writeTimeoutMs: l?.writeTimeoutMs ?? D.writeTimeoutMs,
-      idleTimeoutMs: l?.idleTimeoutMs ?? D.idleTimeoutMs,
+      readTimeoutMs: l?.readTimeoutMs ?? d.v1Responding?.readTimeoutMs ?? D.readTimeoutMs,
+      writeTimeoutMs: l?.writeTimeoutMs ?? d.v1Responding?.writeTimeoutMs ?? D.writeTimeoutMs,
+      idleTimeoutMs: l?.idleTimeoutMs ?? d.v1Responding?.idleTimeoutMs ?? D.idleTimeoutMs,
       maxHeaderBytes: l?.maxHeaderBytes ?? D.maxHeaderBytes,
       maxRequestLineBytes: l?.maxRequestLineBytes ?? D.maxRequestLineBytes,
     }

@@ -286,3 +286,32 @@ t.test('label hygiene: keys Traefik skips change nothing', async (t) => {
   t.same(Object.keys(kept.config.http.routers), ['w'])
   t.same(kept.warnings, [], 'a label the constraints read is not warned about')
 })
+
+t.test('top-level keys of a classic traefik.toml', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'pier-v1-'))
+  const file = join(dir, 'traefik.toml')
+  writeFileSync(file, `
+debug = true
+checkNewVersion = false
+sendAnonymousUsage = false
+graceTimeOut = "5s"
+[respondingTimeouts]
+readTimeout = "7s"
+[forwardingTimeouts]
+dialTimeout = "3s"
+responseHeaderTimeout = "9s"
+[entryPoints]
+  [entryPoints.http]
+  address = ":8083"
+  [entryPoints.slow]
+  address = ":8084"
+  [entryPoints.slow.transport.respondingTimeouts]
+  readTimeout = "70s"
+`)
+  const cfg = parseStaticConfig([`--configFile=${file}`], {})
+  t.equal(cfg.log.level, 'DEBUG')
+  t.equal(cfg.lifecycle.graceTimeOutMs, 5000)
+  t.equal(cfg.clientLimits.http!.readTimeoutMs, 7000, 'the global respondingTimeouts apply to every entrypoint')
+  t.equal(cfg.clientLimits.slow!.readTimeoutMs, 70_000, 'unless its own says otherwise')
+  t.match(cfg.serversTransport, { dialTimeoutMs: 3000, responseHeaderTimeoutMs: 9000 })
+})
