@@ -28,6 +28,8 @@ export interface V1EntryPointDraft {
   compress?: boolean
   whiteList?: string[]
   useXForwardedFor?: boolean
+  /** auth.basic / .digest / .forward options in Traefik's file shape, and auth.headerField */
+  auth: { basic?: Record<string, unknown>; digest?: Record<string, unknown>; forward?: Record<string, unknown>; headerField?: string }
   at: Origin
 }
 

@@ -51,13 +51,31 @@ def('entryPoints', false, (d, v) => {
 const v1ep = (d: Draft, name: string, v: Value): V1EntryPointDraft => {
   const key = name.toLowerCase()
   let e = d.epV1.get(key)
-  if (!e) d.epV1.set(key, (e = { at: v.at }))
+  if (!e) d.epV1.set(key, (e = { auth: {}, at: v.at }))
   return e
 }
 def('entryPoints.<name>.compress', true, (d, v, name) => (v1ep(d, name, v).compress = V.bool(v)))
 def('entryPoints.<name>.whiteList.sourceRange', false, (d, v, name) => (v1ep(d, name, v).whiteList = V.ipList(v)))
 def('entryPoints.<name>.whitelistSourceRange', false, (d, v, name) => (v1ep(d, name, v).whiteList = V.ipList(v)))
 def('entryPoints.<name>.whiteList.useXForwardedFor', true, (d, v, name) => (v1ep(d, name, v).useXForwardedFor = V.bool(v)))
+// v1 [entryPoints.<name>.auth]: basic, digest or forward auth on every router of the entrypoint
+const list = (v: Value): string[] => V.str(v).split(',').map((s) => s.trim()).filter((s) => s !== '')
+const auth = (kind: 'basic' | 'digest' | 'forward', path: string[], read: (v: Value) => unknown): Apply => (d, v, name) => {
+  let at: Record<string, unknown> = (v1ep(d, name, v).auth[kind] ??= {})
+  for (const p of path.slice(0, -1)) at = (at[p] ??= {}) as Record<string, unknown>
+  at[path[path.length - 1]!] = read(v)
+}
+for (const kind of ['basic', 'digest'] as const) {
+  def(`entryPoints.<name>.auth.${kind}.users`, false, auth(kind, ['users'], list))
+  def(`entryPoints.<name>.auth.${kind}.usersFile`, false, auth(kind, ['usersFile'], V.str))
+  def(`entryPoints.<name>.auth.${kind}.removeHeader`, true, auth(kind, ['removeHeader'], V.bool))
+}
+def('entryPoints.<name>.auth.forward.address', false, auth('forward', ['address'], V.str))
+def('entryPoints.<name>.auth.forward.trustForwardHeader', true, auth('forward', ['trustForwardHeader'], V.bool))
+def('entryPoints.<name>.auth.forward.authResponseHeaders', false, auth('forward', ['authResponseHeaders'], list))
+for (const k of ['ca', 'cert', 'key']) def(`entryPoints.<name>.auth.forward.tls.${k}`, false, auth('forward', ['tls', k], V.str))
+for (const k of ['caOptional', 'insecureSkipVerify']) def(`entryPoints.<name>.auth.forward.tls.${k}`, true, auth('forward', ['tls', k], V.bool))
+def('entryPoints.<name>.auth.headerField', false, (d, v, name) => (v1ep(d, name, v).auth.headerField = V.str(v)))
 
 // client connections of an entrypoint
 const limit = (d: Draft, name: string, v: Value): Partial<ClientLimits> => {
@@ -269,6 +287,7 @@ function epHttpTls(d: Draft, name: string, t: V.V1TlsWords): void {
   if (t.compress !== undefined) v1ep(d, name, { raw: true, at }).compress = t.compress
   if (t.whiteList) v1ep(d, name, { raw: true, at }).whiteList = t.whiteList
   if (t.whiteListXff !== undefined) v1ep(d, name, { raw: true, at }).useXForwardedFor = t.whiteListXff
+  if (t.auth) Object.assign(v1ep(d, name, { raw: true, at }).auth, t.auth)
   if (t.forwardedTrusted || t.forwardedInsecure !== undefined) {
     const tr = trust(d, name, { raw: true, at })
     if (t.forwardedTrusted) tr.forwardedTrusted = t.forwardedTrusted

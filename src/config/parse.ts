@@ -197,13 +197,20 @@ function v1EntryPointMiddlewares(d: Draft, entryPoints: Record<string, EntryPoin
     if (e.useXForwardedFor) throw new ConfigError(ConfigErrorCode.UNSUPPORTED, `${describe(e.at)}: whiteList.useXForwardedFor lets any address written in X-Forwarded-For through; pier does not honour it (trust a proxy with forwardedHeaders.trustedIPs instead)`)
     const names: string[] = []
     const add = (suffix: string, body: Record<string, unknown>): void => {
-      const def = readDefinition(body, 'file').def!
+      const read = readDefinition(body, 'file')
+      if (!read.def || read.errors.length > 0) throw new ConfigError(ConfigErrorCode.BAD_VALUE, `${describe(e.at)}: entrypoint ${ep.name}: ${read.errors.join('; ')}`)
+      const def = read.def
       defs[`${ep.name}-${suffix}`] = def
       names.push(`${ep.name}-${suffix}@${ENTRYPOINT_PROVIDER}`)
     }
-    // refused clients first, as Traefik 1.7's entrypoint handlers ran before any frontend's
-    if (e.whiteList) add('whitelist', { ipWhiteList: { sourceRange: e.whiteList } })
+    // Traefik 1.7's order on an entrypoint: auth, compress, allow list, then the frontend's own
+    const { headerField, ...kinds } = e.auth
+    for (const [kind, type] of [['basic', 'basicAuth'], ['digest', 'digestAuth'], ['forward', 'forwardAuth']] as const) {
+      const opts = kinds[kind]
+      if (opts) add(kind === 'basic' ? 'auth' : `auth-${kind}`, { [type]: headerField !== undefined && kind !== 'forward' ? { ...opts, headerField } : opts })
+    }
     if (e.compress) add('compress', { compress: {} })
+    if (e.whiteList) add('whitelist', { ipWhiteList: { sourceRange: e.whiteList } })
     const own = entryPoints[ep.name]!
     if (names.length > 0) own.middlewares = [...names, ...(own.middlewares ?? [])]
   }

@@ -2,7 +2,8 @@
 // compress and a whiteList, [file] with the [frontends] and [backends]
 // inline. Requests are balanced by the servers' weights, a path strip and
 // the Host header apply, a failing health check takes a server out, the
-// entrypoint allow list refuses other sources and compresses answers, and a
+// entrypoint allow list refuses other sources and compresses answers, another
+// entrypoint asks for basic auth, and a
 // frontend asking for what pier lacks answers 404 and says why.
 import t from 'tap'
 import { writeFileSync } from 'node:fs'
@@ -40,7 +41,7 @@ t.test('a v1 traefik.toml with inline frontends and backends', async (t) => {
   const a = await startBackend('a', backend('a'))
   const b = await startBackend('b', backend('b'))
   t.teardown(() => Promise.all([a.close(), b.close()]))
-  const [web, api] = [await freePort(), await freePort()]
+  const [web, api, admin] = [await freePort(), await freePort(), await freePort()]
   const dir = t.testdir({})
   const file = join(dir, 'traefik.toml')
   writeFileSync(file, `
@@ -52,6 +53,10 @@ defaultEntryPoints = ["http"]
   compress = true
     [entryPoints.http.whiteList]
     sourceRange = ["127.0.0.1/32"]
+  [entryPoints.admin]
+  address = "127.0.0.1:${admin}"
+    [entryPoints.admin.auth.basic]
+    users = ["bob:$apr1$gNMBMiJO$LbvLkhSPKodQzgp/hYSgH1"]
   [entryPoints.traefik]
   address = "127.0.0.1:${api}"
 
@@ -77,6 +82,11 @@ defaultEntryPoints = ["http"]
   passHostHeader = true
     [frontends.app.routes.main]
     rule = "Host:app.test;PathPrefixStrip:/api"
+  [frontends.admin]
+  backend = "app"
+  entryPoints = ["admin"]
+    [frontends.admin.routes.main]
+    rule = "Host:admin.test"
   [frontends.locked]
   backend = "app"
   passTLSCert = true
@@ -114,6 +124,11 @@ defaultEntryPoints = ["http"]
   const router = await (await fetch(`http://127.0.0.1:${api}/api/http/routers/locked@file`)).json()
   t.equal(router.status, 'disabled')
   t.match(router.error.join('\n'), /passTLSCert: passing TLS client certificates is not supported yet/)
+
+  t.equal((await get(admin, 'admin.test', '/')).status, 401, 'the admin entrypoint asks for credentials')
+  const creds = `Basic ${Buffer.from('bob:b0b$pass').toString('base64')}`
+  t.equal((await get(admin, 'admin.test', '/', { headers: { authorization: creds } })).status, 200, 'and lets bob in')
+  t.equal((await get(web, 'admin.test', '/')).status, 404, 'the admin frontend is on the admin entrypoint only')
 
   sick = true
   await waitFor(async () => {

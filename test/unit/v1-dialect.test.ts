@@ -193,7 +193,7 @@ t.test('a classic traefik.toml with [file] and the rules inline', async (t) => {
   const cfg = parseStaticConfig([`--configFile=${file}`], {})
   t.same(cfg.providers.file, { filename: file, watch: true, traefikFile: true })
   t.same(cfg.defaultEntryPoints, ['http'])
-  t.same(cfg.entryPoints.http, { host: '', port: 8081, middlewares: ['http-whitelist@entrypoints', 'http-compress@entrypoints'] })
+  t.same(cfg.entryPoints.http, { host: '', port: 8081, middlewares: ['http-compress@entrypoints', 'http-whitelist@entrypoints'] })
   t.match(cfg.entryPointMiddlewares, { 'http-whitelist': { type: 'ipWhiteList', options: { sourceRange: ['127.0.0.1/32'] } }, 'http-compress': { type: 'compress' } })
   t.equal(cfg.providers.docker!.constraints, 'tag==api,tag!=beta-*')
   // the file provider reads the same file for its rules, skipping the static sections
@@ -211,11 +211,34 @@ t.test('--file and --file.filename', async (t) => {
 
 t.test('v1 entrypoint words', async (t) => {
   const cfg = parseStaticConfig(['--entryPoints=Name:http Address::8082 Compress:true WhiteList.SourceRange:10.0.0.0/8,127.0.0.1', '--defaultentrypoints=http'], {})
-  t.same(cfg.entryPoints.http!.middlewares, ['http-whitelist@entrypoints', 'http-compress@entrypoints'])
+  t.same(cfg.entryPoints.http!.middlewares, ['http-compress@entrypoints', 'http-whitelist@entrypoints'], "Traefik 1.7's order")
   t.same(cfg.entryPointMiddlewares!['http-whitelist']!.options.sourceRange, ['10.0.0.0/8', '127.0.0.1'])
   t.same(cfg.defaultEntryPoints, ['http'])
   t.throws(() => parseStaticConfig(['--entryPoints=Name:http Address::8082 WhiteList.SourceRange:10.0.0.0/8 WhiteList.UseXForwardedFor:true'], {}), /whiteList\.useXForwardedFor .* pier does not honour it/)
   t.throws(() => parseStaticConfig(['--entryPoints=Name:http Address::8082 Compress:maybe'], {}), /Compress|true or false/i)
+})
+
+const BOB = 'bob:$apr1$gNMBMiJO$LbvLkhSPKodQzgp/hYSgH1'
+
+t.test('v1 entrypoint auth, flag and TOML forms', async (t) => {
+  const flag = parseStaticConfig([`--entryPoints=Name:http Address::8085 Auth.Basic.Users:${BOB},eve:$apr1$x$y Auth.Basic.RemoveHeader:true Auth.HeaderField:X-User Compress:true`], {})
+  t.same(flag.entryPoints.http!.middlewares, ['http-auth@entrypoints', 'http-compress@entrypoints'], 'auth first, as 1.7 ran it')
+  t.match(flag.entryPointMiddlewares!['http-auth'], { type: 'basicAuth', options: { users: [BOB, 'eve:$apr1$x$y'], removeHeader: true, headerField: 'X-User' } })
+  const dir = mkdtempSync(join(tmpdir(), 'pier-v1-'))
+  const file = join(dir, 'traefik.toml')
+  writeFileSync(file, `
+[entryPoints.admin]
+address = ":8086"
+  [entryPoints.admin.auth]
+  headerField = "X-WebAuth-User"
+    [entryPoints.admin.auth.forward]
+    address = "http://127.0.0.1:9/auth"
+    trustForwardHeader = true
+    authResponseHeaders = ["X-Auth-User"]
+`)
+  const toml = parseStaticConfig([`--configFile=${file}`], {})
+  t.same(toml.entryPoints.admin!.middlewares, ['admin-auth-forward@entrypoints'])
+  t.match(toml.entryPointMiddlewares!['admin-auth-forward'], { type: 'forwardAuth', options: { address: 'http://127.0.0.1:9/auth', trustForwardHeader: true, authResponseHeaders: ['X-Auth-User'] } })
 })
 
 t.test('v1 tag constraints, as Traefik 1.7 matched them', async (t) => {
