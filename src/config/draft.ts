@@ -42,6 +42,8 @@ export interface Draft {
   clientTrust: Map<string, TrustDraft>
   /** lower-cased entrypoint name -> its http.middlewares, and where they were given */
   epMiddlewares: Map<string, { names: string[]; at: Origin }>
+  /** v1 [retry] */
+  v1Retry?: { attempts?: number }
   /** v1 global respondingTimeouts: every entrypoint's unless its own says otherwise */
   v1Responding?: Partial<ClientLimits>
   /** lower-cased entrypoint name -> v1 Compress and WhiteList, which become middlewares on it */

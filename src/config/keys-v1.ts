@@ -1,6 +1,6 @@
 // Traefik 1.x top-level static keys of a classic traefik.toml that have a
 // pier meaning: debug, the phone-home switches, graceTimeOut, the global
-// respondingTimeouts (every entrypoint's) and forwardingTimeouts.
+// respondingTimeouts (every entrypoint's), forwardingTimeouts and retry.
 import type { Draft } from './draft.js'
 import * as V from './values.js'
 import type { Value } from './values.js'
@@ -20,6 +20,9 @@ export function defineV1Keys(def: Def): void {
   def('respondingTimeouts.readTimeout', false, (d, v) => (responding(d).readTimeoutMs = V.duration(v)))
   def('respondingTimeouts.writeTimeout', false, (d, v) => (responding(d).writeTimeoutMs = V.duration(v)))
   def('respondingTimeouts.idleTimeout', false, (d, v) => (responding(d).idleTimeoutMs = V.duration(v)))
+  // [retry]: pier's own failover already tries each other server once, 1.7's default; attempts adds a retry middleware
+  def('retry', true, (d, v) => (V.bool(v) ? (d.v1Retry ??= {}) : (d.v1Retry = undefined)))
+  def('retry.attempts', false, (d, v) => ((d.v1Retry ??= {}).attempts = V.int(v, 0, 1000)))
   def('forwardingTimeouts.dialTimeout', false, (d, v) => (d.transport.dialTimeoutMs = V.duration(v)))
   def('forwardingTimeouts.responseHeaderTimeout', false, (d, v) => (d.transport.responseHeaderTimeoutMs = V.duration(v)))
 }

@@ -73,6 +73,7 @@ function finish(d: Draft, env: NodeJS.ProcessEnv, configFile: string | undefined
   const v1Defs = v1EntryPointMiddlewares(d, entryPoints)
   // Traefik: with no entrypoint of the user's own, one default web entrypoint
   if (![...d.entryPoints.keys()].some((k) => k !== 'traefik')) entryPoints.web = { host: '', port: 80 }
+  v1Retry(d, entryPoints, v1Defs)
   const needTraefik = (): void => {
     if (!d.entryPoints.has('traefik')) entryPoints.traefik = { host: '', port: 8080 }
   }
@@ -215,6 +216,14 @@ function v1EntryPointMiddlewares(d: Draft, entryPoints: Record<string, EntryPoin
     if (names.length > 0) own.middlewares = [...names, ...(own.middlewares ?? [])]
   }
   return defs
+}
+
+/** v1 [retry] attempts = N: a retry middleware last on every entrypoint's list, closest to the balancer as in 1.7. */
+function v1Retry(d: Draft, entryPoints: Record<string, EntryPoint>, defs: Record<string, Middleware>): void {
+  const attempts = d.v1Retry?.attempts
+  if (!attempts) return
+  defs.retry = readDefinition({ retry: { attempts } }, 'file').def!
+  for (const [name, ep] of Object.entries(entryPoints)) if (name !== 'traefik') ep.middlewares = [...(ep.middlewares ?? []), `retry@${ENTRYPOINT_PROVIDER}`]
 }
 
 /** The settings the docker and swarm providers share, defaults filled in. */

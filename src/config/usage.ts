@@ -176,6 +176,8 @@ export const V1_DOCS: Array<[string, string]> = [
   ['respondingTimeouts.idleTimeout', "every entrypoint's transport.respondingTimeouts.idleTimeout, unless its own is set"],
   ['forwardingTimeouts.dialTimeout', 'serversTransport.forwardingTimeouts.dialTimeout'],
   ['forwardingTimeouts.responseHeaderTimeout', 'serversTransport.forwardingTimeouts.responseHeaderTimeout'],
+  ['retry', "accepted: pier's own failover tries each other server once, as 1.7's retry did by default"],
+  ['retry.attempts', 'a retry middleware with these attempts on every entrypoint'],
   ['acme', 'a resolver named acme'],
   ['acme.email', 'certificatesResolvers.acme.acme.email'],
   ['acme.storage', 'certificatesResolvers.acme.acme.storage'],

@@ -338,3 +338,15 @@ responseHeaderTimeout = "9s"
   t.equal(cfg.clientLimits.slow!.readTimeoutMs, 70_000, 'unless its own says otherwise')
   t.match(cfg.serversTransport, { dialTimeoutMs: 3000, responseHeaderTimeoutMs: 9000 })
 })
+
+t.test('[retry]', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'pier-v1-'))
+  const file = join(dir, 'traefik.toml')
+  writeFileSync(file, '[entryPoints.http]\naddress = ":8087"\ncompress = true\n[retry]\nattempts = 3\n')
+  const cfg = parseStaticConfig([`--configFile=${file}`], {})
+  t.same(cfg.entryPoints.http!.middlewares, ['http-compress@entrypoints', 'retry@entrypoints'])
+  t.match(cfg.entryPointMiddlewares!.retry, { type: 'retry', options: { attempts: 3 } })
+  writeFileSync(file, '[entryPoints.http]\naddress = ":8087"\n[retry]\n')
+  const bare = parseStaticConfig([`--configFile=${file}`], {})
+  t.equal(bare.entryPoints.http!.middlewares, undefined, "no attempts: pier's failover is 1.7's default")
+})
