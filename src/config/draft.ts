@@ -42,6 +42,8 @@ export interface Draft {
   clientTrust: Map<string, TrustDraft>
   /** lower-cased entrypoint name -> its http.middlewares, and where they were given */
   epMiddlewares: Map<string, { names: string[]; at: Origin }>
+  /** v1 [healthcheck] interval, as written (a Go duration) */
+  v1HealthInterval?: string
   /** v1 [retry] */
   v1Retry?: { attempts?: number }
   /** v1 global respondingTimeouts: every entrypoint's unless its own says otherwise */

@@ -1,6 +1,7 @@
 // Traefik 1.x top-level static keys of a classic traefik.toml that have a
 // pier meaning: debug, the phone-home switches, graceTimeOut, the global
-// respondingTimeouts (every entrypoint's), forwardingTimeouts and retry.
+// respondingTimeouts (every entrypoint's), forwardingTimeouts, retry and
+// the default health check interval.
 import type { Draft } from './draft.js'
 import * as V from './values.js'
 import type { Value } from './values.js'
@@ -23,6 +24,8 @@ export function defineV1Keys(def: Def): void {
   // [retry]: pier's own failover already tries each other server once, 1.7's default; attempts adds a retry middleware
   def('retry', true, (d, v) => (V.bool(v) ? (d.v1Retry ??= {}) : (d.v1Retry = undefined)))
   def('retry.attempts', false, (d, v) => ((d.v1Retry ??= {}).attempts = V.int(v, 0, 1000)))
+  // [healthcheck] interval: for the health checks of v1 backends (files and labels) that give none
+  def('healthcheck.interval', false, (d, v) => (d.v1HealthInterval = `${V.duration(v)}ms`))
   def('forwardingTimeouts.dialTimeout', false, (d, v) => (d.transport.dialTimeoutMs = V.duration(v)))
   def('forwardingTimeouts.responseHeaderTimeout', false, (d, v) => (d.transport.responseHeaderTimeoutMs = V.duration(v)))
 }

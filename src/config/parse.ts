@@ -131,18 +131,20 @@ function finish(d: Draft, env: NodeJS.ProcessEnv, configFile: string | undefined
     } else cfg.providers.file = { filename, directory, watch: d.file.watch ?? true }
   }
 
+  if (cfg.providers.file && d.v1HealthInterval !== undefined) cfg.providers.file.v1HealthInterval = d.v1HealthInterval
+
   if (isOn(d.docker)) {
     const dk = d.docker
     if (dk.swarmMode) {
       if (dk.useBindPortIP) throw new ConfigError(ConfigErrorCode.CONFLICT, `${dk.v1 ? 'docker' : 'providers.docker'}.useBindPortIP does not apply to swarmMode: Swarm services are reached on their networks`)
-      cfg.providers.swarm = { ...engine(dk, env), name: 'docker', refreshMs: dk.refreshMs ?? DEFAULT_SWARM_REFRESH_MS }
+      cfg.providers.swarm = { ...engine(dk, env, d.v1HealthInterval), name: 'docker', refreshMs: dk.refreshMs ?? DEFAULT_SWARM_REFRESH_MS }
     } else {
-      cfg.providers.docker = { ...engine(dk, env), useBindPortIP: dk.useBindPortIP ?? false }
+      cfg.providers.docker = { ...engine(dk, env, d.v1HealthInterval), useBindPortIP: dk.useBindPortIP ?? false }
     }
   }
   if (isOn(d.swarm)) {
     if (cfg.providers.swarm) throw new ConfigError(ConfigErrorCode.CONFLICT, 'providers.docker.swarmMode (v2) and providers.swarm (v3) both ask for the Swarm provider; keep providers.swarm, and providers.docker without swarmMode for containers')
-    cfg.providers.swarm = { ...engine(d.swarm, env), name: 'swarm', refreshMs: d.swarm.refreshMs ?? DEFAULT_SWARM_REFRESH_MS }
+    cfg.providers.swarm = { ...engine(d.swarm, env, d.v1HealthInterval), name: 'swarm', refreshMs: d.swarm.refreshMs ?? DEFAULT_SWARM_REFRESH_MS }
   }
 
   if (isOn(d.api)) {
@@ -227,7 +229,7 @@ function v1Retry(d: Draft, entryPoints: Record<string, EntryPoint>, defs: Record
 }
 
 /** The settings the docker and swarm providers share, defaults filled in. */
-function engine(e: EngineDraft, env: NodeJS.ProcessEnv): EngineProviderConfig {
+function engine(e: EngineDraft, env: NodeJS.ProcessEnv, v1HealthInterval?: string): EngineProviderConfig {
   const c: EngineProviderConfig = {
     endpoint: e.endpoint ?? (env.DOCKER_HOST || DEFAULT_DOCKER_ENDPOINT),
     exposedByDefault: e.exposedByDefault ?? true,
@@ -241,6 +243,7 @@ function engine(e: EngineDraft, env: NodeJS.ProcessEnv): EngineProviderConfig {
   if (e.network !== undefined) c.network = e.network
   if (e.constraints !== undefined) c.constraints = e.constraints
   if (e.domain !== undefined) c.domain = e.domain
+  if (v1HealthInterval !== undefined) c.v1HealthInterval = v1HealthInterval
   return c
 }
 

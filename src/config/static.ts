@@ -112,6 +112,8 @@ export interface FileProviderConfig {
   directory?: string
   /** Re-read on change (default true). */
   watch: boolean
+  /** v1 [healthcheck] interval: for v1 backends whose healthCheck names none */
+  v1HealthInterval?: string
   /** v1: filename is the traefik.toml itself ([file] naming no file): only its frontends, backends and tls are read. */
   traefikFile?: boolean
 }
@@ -143,6 +145,8 @@ export interface EngineProviderConfig {
   /** v1 --docker.domain: suffix for v1 default rules; default '' */
   domain?: string
   /** Which label generation a v1 flag set implies; labels of both forms are read either way. */
+  /** v1 [healthcheck] interval: for v1 labels' health checks that name none */
+  v1HealthInterval?: string
   v1: boolean
 }
 

@@ -176,6 +176,7 @@ export const V1_DOCS: Array<[string, string]> = [
   ['respondingTimeouts.idleTimeout', "every entrypoint's transport.respondingTimeouts.idleTimeout, unless its own is set"],
   ['forwardingTimeouts.dialTimeout', 'serversTransport.forwardingTimeouts.dialTimeout'],
   ['forwardingTimeouts.responseHeaderTimeout', 'serversTransport.forwardingTimeouts.responseHeaderTimeout'],
+  ['healthcheck.interval', 'interval of the health checks of v1 backends (files and traefik.backend.healthcheck.* labels) that name none; default 30s'],
   ['retry', "accepted: pier's own failover tries each other server once, as 1.7's retry did by default"],
   ['retry.attempts', 'a retry middleware with these attempts on every entrypoint'],
   ['acme', 'a resolver named acme'],

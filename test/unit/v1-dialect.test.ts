@@ -350,3 +350,20 @@ t.test('[retry]', async (t) => {
   const bare = parseStaticConfig([`--configFile=${file}`], {})
   t.equal(bare.entryPoints.http!.middlewares, undefined, "no attempts: pier's failover is 1.7's default")
 })
+
+t.test('[healthcheck] interval: for v1 health checks that name none', async (t) => {
+  const cfg = parseStaticConfig(['--healthcheck.interval=5s', '--file.filename=/x/rules.toml', '--docker'], {})
+  t.equal(cfg.providers.file!.v1HealthInterval, '5000ms')
+  t.equal(cfg.providers.docker!.v1HealthInterval, '5000ms')
+  const text = '[backends.a.servers.s]\nurl = "http://127.0.0.1:1"\n[backends.a.healthCheck]\npath = "/h"\n[backends.b.servers.s]\nurl = "http://127.0.0.1:2"\n[backends.b.healthCheck]\npath = "/h"\ninterval = "2s"\n'
+  const b = buildFileConfig([{ file: 'rules.toml', text }], { v1HealthInterval: '5000ms' })
+  t.equal(b.config!.http.services.a!.loadBalancer!.healthCheck!.interval, 5000)
+  t.equal(b.config!.http.services.b!.loadBalancer!.healthCheck!.interval, 2000, 'its own wins')
+  const opts = { ...buildOptions({ v1: true }), v1HealthIntervalMs: engineBuildOptions(cfg.providers.docker!, 'docker').v1HealthIntervalMs }
+  const built = buildConfig([
+    ctr('a', { labels: { 'traefik.frontend.rule': 'Host:a.test', 'traefik.backend.healthcheck.path': '/h' } }),
+    ctr('b', { labels: { 'traefik.frontend.rule': 'Host:b.test', 'traefik.backend.healthcheck.path': '/h', 'traefik.backend.healthcheck.interval': '2s' } }),
+  ], opts)
+  t.match(built.config.http.services.a!.loadBalancer!.healthCheck, { interval: 5000, unhealthyInterval: 5000 })
+  t.match(built.config.http.services.b!.loadBalancer!.healthCheck, { interval: 2000 })
+})

@@ -28,6 +28,8 @@ export interface BuildOptions {
   useBindPortIP: boolean
   /** v1 --docker.domain, for v1 default rules. */
   domain?: string
+  /** v1 [healthcheck] interval in ms: for v1 health checks whose labels name none */
+  v1HealthIntervalMs?: number
   /** v1 flags were used: label-less containers get v1 default rules. */
   v1: boolean
   /** The engine runs on this host, so 0.0.0.0 bindings are reachable on 127.0.0.1. */
@@ -340,7 +342,10 @@ function v1Unit(ctx: Ctx, name: string, serviceName: string): Fragment {
   const parts = { router: { kind: 'router', name }, service: { kind: 'service', name: serviceName } } as const
   const def: ServiceDef = { servers: [] }
   if (v1.passHostHeader !== undefined) def.passHostHeader = v1.passHostHeader
-  if (v1.healthCheck) def.healthCheck = v1.healthCheck
+  if (v1.healthCheck) {
+    const ms = v1.healthInterval ? undefined : opts.v1HealthIntervalMs
+    def.healthCheck = ms === undefined ? v1.healthCheck : { ...v1.healthCheck, interval: ms, unhealthyInterval: ms }
+  }
   if (v1.unsupportedService) def.unsupported = v1.unsupportedService
   frag.services.set(serviceName, def)
   if (ctx.serving && v1.port !== null && v1.weight !== null) {

@@ -4,6 +4,7 @@
 import type { EngineProviderConfig } from '../../config/static.js'
 import { compileConstraint, parseConstraint, parseRule, RuleError } from '../../rules/index.js'
 import type { RuleNode } from '../../rules/ast.js'
+import { parseDuration } from '../../config/duration.js'
 import type { BuildOptions } from './builder.js'
 import { compileRuleTemplate, TemplateError } from './default-rule.js'
 import { compileV1Constraints, isV1Constraints, V1ConstraintError } from './v1-constraints.js'
@@ -48,6 +49,7 @@ export function engineBuildOptions(config: EngineProviderConfig, prefix: string)
     constraintLabels,
     allowEmptyServices: config.allowEmptyServices,
     domain: config.domain || undefined,
+    v1HealthIntervalMs: config.v1HealthInterval !== undefined ? parseDuration(config.v1HealthInterval) : undefined,
     v1: config.v1,
     checkRule,
   }

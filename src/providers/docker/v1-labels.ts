@@ -26,6 +26,8 @@ export interface V1Labels {
   /** Backend labels pier does not honour: the service is disabled. */
   unsupportedService?: string[]
   healthCheck?: HealthCheck
+  /** traefik.backend.healthcheck.interval was given (else [healthcheck] interval applies) */
+  healthInterval?: boolean
 }
 
 /** Frontend options by prefix (after `traefik.frontend.`), with why pier refuses them. */

@@ -25,7 +25,8 @@ export interface Built {
   warnings: Problem[]
 }
 
-export function buildFileConfig(sources: SourceFile[]): Built {
+/** v1HealthInterval: [healthcheck] interval, for v1 backends whose healthCheck names none. */
+export function buildFileConfig(sources: SourceFile[], opts: { v1HealthInterval?: string } = {}): Built {
   const errors: Problem[] = []
   const warnings: Problem[] = []
   const config: DynamicConfig = { http: { routers: {}, services: {} } }
@@ -40,7 +41,7 @@ export function buildFileConfig(sources: SourceFile[]): Built {
       continue
     }
     if (parsed.lineOf) lineOf.set(file, parsed.lineOf)
-    const v1 = isStatic || isV1Dynamic(parsed.data) ? translateV1Dynamic(file, (parsed.data ?? {}) as Record<string, unknown>, isStatic) : undefined
+    const v1 = isStatic || isV1Dynamic(parsed.data) ? translateV1Dynamic(file, (parsed.data ?? {}) as Record<string, unknown>, isStatic, opts.v1HealthInterval) : undefined
     const v = validateDynamic(file, v1 ? v1.data : parsed.data)
     if (v1) {
       errors.push(...v1.errors)

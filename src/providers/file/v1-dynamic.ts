@@ -64,14 +64,17 @@ interface Ctx {
   warnings: Problem[]
   /** The file is a v1 traefik.toml read for its dynamic part: its static keys are not ours. */
   static: boolean
+  /** [healthcheck] interval of the static configuration */
+  healthInterval?: string
 }
 
 /**
  * Translates v1 dynamic data. `isStatic`: the file is the traefik.toml whose
- * [file] section names no other file, so its other sections are static keys.
+ * [file] section names no other file, so its other sections are static keys;
+ * `healthInterval`: its [healthcheck] interval, for health checks naming none.
  */
-export function translateV1Dynamic(file: string, data: Obj, isStatic = false): V1Translated {
-  const ctx: Ctx = { file, errors: [], warnings: [], static: isStatic }
+export function translateV1Dynamic(file: string, data: Obj, isStatic = false, healthInterval?: string): V1Translated {
+  const ctx: Ctx = { file, errors: [], warnings: [], static: isStatic, healthInterval }
   const routers: Obj = {}
   const services: Obj = {}
   const middlewares: Obj = {}
@@ -300,7 +303,7 @@ function backend(ctx: Ctx, name: string, b: Obj, services: Obj, middlewares: Obj
     } else if (sticky === true) lb.sticky = { cookie: { name: '_TRAEFIK_BACKEND' } }
   }
   const hc = get(b, 'healthCheck')
-  if (isObject(hc)) lb.healthCheck = hc
+  if (isObject(hc)) lb.healthCheck = get(hc, 'interval') === undefined && ctx.healthInterval !== undefined ? { ...hc, interval: ctx.healthInterval } : hc
   const rf = get(b, 'responseForwarding')
   if (isObject(rf)) lb.responseForwarding = rf
   const cb = get(b, 'circuitBreaker')
