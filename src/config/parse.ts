@@ -5,7 +5,7 @@
 // Throws ConfigError with a message naming the flag or file.
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
-import type { StaticConfig, DockerTLS, EngineProviderConfig, EntryPoint, ClientLimits } from './static.js'
+import type { StaticConfig, DockerTLS, EngineProviderConfig, EntryPoint, ClientLimits, MiddlewareBody } from './static.js'
 import { ConfigError, ConfigErrorCode } from './errors.js'
 import { emptyDraft, type Draft, type EngineDraft } from './draft.js'
 import { readFlags } from './flags.js'
@@ -15,8 +15,6 @@ import { findConfigFile } from './find-file.js'
 import { findKey, isSection, unknownKeyError } from './keys.js'
 import { describe, str } from './values.js'
 import { finishTls } from './finish-tls.js'
-import type { Middleware } from './dynamic.js'
-import { readDefinition } from '../middlewares/definition.js'
 
 /** The provider the v1 entrypoint middlewares come from: `<entrypoint>-compress@entrypoints`. */
 export const ENTRYPOINT_PROVIDER = 'entrypoints'
@@ -192,18 +190,15 @@ function finish(d: Draft, env: NodeJS.ProcessEnv, configFile: string | undefined
  * v1 Compress and WhiteList on an entrypoint: middlewares of the
  * `entrypoints` provider that run first on every router it serves.
  */
-function v1EntryPointMiddlewares(d: Draft, entryPoints: Record<string, EntryPoint>): Record<string, Middleware> {
-  const defs: Record<string, Middleware> = {}
+function v1EntryPointMiddlewares(d: Draft, entryPoints: Record<string, EntryPoint>): Record<string, MiddlewareBody> {
+  const defs: Record<string, MiddlewareBody> = {}
   for (const [key, e] of d.epV1) {
     const ep = d.entryPoints.get(key)
     if (!ep) throw new ConfigError(ConfigErrorCode.BAD_VALUE, `${describe(e.at)}: no entrypoint named ${JSON.stringify(key)} has an address`)
     if (e.useXForwardedFor) throw new ConfigError(ConfigErrorCode.UNSUPPORTED, `${describe(e.at)}: whiteList.useXForwardedFor lets any address written in X-Forwarded-For through; pier does not honour it (trust a proxy with forwardedHeaders.trustedIPs instead)`)
     const names: string[] = []
-    const add = (suffix: string, body: Record<string, unknown>): void => {
-      const read = readDefinition(body, 'file')
-      if (!read.def || read.errors.length > 0) throw new ConfigError(ConfigErrorCode.BAD_VALUE, `${describe(e.at)}: entrypoint ${ep.name}: ${read.errors.join('; ')}`)
-      const def = read.def
-      defs[`${ep.name}-${suffix}`] = def
+    const add = (suffix: string, body: MiddlewareBody): void => {
+      defs[`${ep.name}-${suffix}`] = body
       names.push(`${ep.name}-${suffix}@${ENTRYPOINT_PROVIDER}`)
     }
     // Traefik 1.7's order on an entrypoint: auth, compress, allow list, then the frontend's own
@@ -221,10 +216,10 @@ function v1EntryPointMiddlewares(d: Draft, entryPoints: Record<string, EntryPoin
 }
 
 /** v1 [retry] attempts = N: a retry middleware last on every entrypoint's list, closest to the balancer as in 1.7. */
-function v1Retry(d: Draft, entryPoints: Record<string, EntryPoint>, defs: Record<string, Middleware>): void {
+function v1Retry(d: Draft, entryPoints: Record<string, EntryPoint>, defs: Record<string, MiddlewareBody>): void {
   const attempts = d.v1Retry?.attempts
   if (!attempts) return
-  defs.retry = readDefinition({ retry: { attempts } }, 'file').def!
+  defs.retry = { retry: { attempts } }
   for (const [name, ep] of Object.entries(entryPoints)) if (name !== 'traefik') ep.middlewares = [...(ep.middlewares ?? []), `retry@${ENTRYPOINT_PROVIDER}`]
 }
 

@@ -5,7 +5,6 @@ import type { Level, Format } from '../log.js'
 import type { AccessLogFormat } from '../accesslog/format.js'
 import type { AccessLogFilters } from '../accesslog/filters.js'
 import type { AccessLogFields } from '../accesslog/fields.js'
-import type { Middleware } from './dynamic.js'
 
 /** The entrypoint the API, dashboard, ping and metrics are served on; never proxied. */
 export const API_ENTRYPOINT = 'traefik'
@@ -15,6 +14,9 @@ export const metricsEntryPoint = (c: StaticConfig): string | undefined => (c.met
 
 /** Entrypoints the primary serves itself (API, ping, metrics): the workers never proxy them. */
 export const internalEntryPoints = (c: StaticConfig): Set<string> => new Set([API_ENTRYPOINT, metricsEntryPoint(c) ?? API_ENTRYPOINT])
+
+/** A middleware definition in Traefik's file shape ({ compress: {} }), decoded by the provider that serves it. */
+export type MiddlewareBody = Record<string, Record<string, unknown>>
 
 export interface EntryPoint {
   /** Bind host; '' means every address (Traefik's ":80"). */
@@ -253,8 +255,8 @@ export interface StaticConfig {
   }
   /** certificatesResolvers.<name>.acme */
   certificatesResolvers: Record<string, AcmeResolver>
-  /** v1 Compress / WhiteList on entrypoints, by unqualified name; provided as `<name>@entrypoints`. */
-  entryPointMiddlewares?: Record<string, Middleware>
+  /** v1 Compress, WhiteList, Auth and retry on entrypoints, by unqualified name; provided as `<name>@entrypoints`. */
+  entryPointMiddlewares?: Record<string, MiddlewareBody>
   /** v1 --defaultEntryPoints: entrypoints of routers that name none */
   defaultEntryPoints?: string[]
   /** v1 entrypoint certificates, served like the file provider's tls.certificates */

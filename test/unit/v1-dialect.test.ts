@@ -10,6 +10,8 @@ import { compileV1Constraints } from '../../src/providers/docker/v1-constraints.
 import { engineBuildOptions } from '../../src/providers/docker/settings.js'
 import { buildOptions, ctr } from '../helpers/containers.js'
 import { mkdtempSync, writeFileSync } from 'node:fs'
+import type { DynamicConfig } from '../../src/config/dynamic.js'
+import { EntryPointMiddlewares } from '../../src/providers/entrypoint-middlewares.js'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -194,7 +196,7 @@ t.test('a classic traefik.toml with [file] and the rules inline', async (t) => {
   t.same(cfg.providers.file, { filename: file, watch: true, traefikFile: true })
   t.same(cfg.defaultEntryPoints, ['http'])
   t.same(cfg.entryPoints.http, { host: '', port: 8081, middlewares: ['http-compress@entrypoints', 'http-whitelist@entrypoints'] })
-  t.match(cfg.entryPointMiddlewares, { 'http-whitelist': { type: 'ipWhiteList', options: { sourceRange: ['127.0.0.1/32'] } }, 'http-compress': { type: 'compress' } })
+  t.same(cfg.entryPointMiddlewares, { 'http-whitelist': { ipWhiteList: { sourceRange: ['127.0.0.1/32'] } }, 'http-compress': { compress: {} } })
   t.equal(cfg.providers.docker!.constraints, 'tag==api,tag!=beta-*')
   // the file provider reads the same file for its rules, skipping the static sections
   const b = one(traefikToml, true)
@@ -212,7 +214,7 @@ t.test('--file and --file.filename', async (t) => {
 t.test('v1 entrypoint words', async (t) => {
   const cfg = parseStaticConfig(['--entryPoints=Name:http Address::8082 Compress:true WhiteList.SourceRange:10.0.0.0/8,127.0.0.1', '--defaultentrypoints=http'], {})
   t.same(cfg.entryPoints.http!.middlewares, ['http-compress@entrypoints', 'http-whitelist@entrypoints'], "Traefik 1.7's order")
-  t.same(cfg.entryPointMiddlewares!['http-whitelist']!.options.sourceRange, ['10.0.0.0/8', '127.0.0.1'])
+  t.same(cfg.entryPointMiddlewares!['http-whitelist'], { ipWhiteList: { sourceRange: ['10.0.0.0/8', '127.0.0.1'] } })
   t.same(cfg.defaultEntryPoints, ['http'])
   t.throws(() => parseStaticConfig(['--entryPoints=Name:http Address::8082 WhiteList.SourceRange:10.0.0.0/8 WhiteList.UseXForwardedFor:true'], {}), /whiteList\.useXForwardedFor .* pier does not honour it/)
   t.throws(() => parseStaticConfig(['--entryPoints=Name:http Address::8082 Compress:maybe'], {}), /Compress|true or false/i)
@@ -223,7 +225,12 @@ const BOB = 'bob:$apr1$gNMBMiJO$LbvLkhSPKodQzgp/hYSgH1'
 t.test('v1 entrypoint auth, flag and TOML forms', async (t) => {
   const flag = parseStaticConfig([`--entryPoints=Name:http Address::8085 Auth.Basic.Users:${BOB},eve:$apr1$x$y Auth.Basic.RemoveHeader:true Auth.HeaderField:X-User Compress:true`], {})
   t.same(flag.entryPoints.http!.middlewares, ['http-auth@entrypoints', 'http-compress@entrypoints'], 'auth first, as 1.7 ran it')
-  t.match(flag.entryPointMiddlewares!['http-auth'], { type: 'basicAuth', options: { users: [BOB, 'eve:$apr1$x$y'], removeHeader: true, headerField: 'X-User' } })
+  t.same(flag.entryPointMiddlewares!['http-auth'], { basicAuth: { users: [BOB, 'eve:$apr1$x$y'], removeHeader: true, headerField: 'X-User' } })
+  // decoded by the entrypoints provider; a bad definition disables the routers that use it, naming it
+  let emitted: DynamicConfig | undefined
+  await new EntryPointMiddlewares({ ...flag.entryPointMiddlewares!, bad: { basicAuth: { userz: ['x'] } } }).start((c) => (emitted = c))
+  t.match(emitted!.http.middlewares!['http-auth'], { type: 'basicAuth', options: { users: [BOB, 'eve:$apr1$x$y'], removeHeader: true, headerField: 'X-User' } })
+  t.match(emitted!.http.middlewares!.bad, { type: 'basicAuth', unsupported: [/entrypoint option basicAuth: unknown option userz/] })
   const dir = mkdtempSync(join(tmpdir(), 'pier-v1-'))
   const file = join(dir, 'traefik.toml')
   writeFileSync(file, `
@@ -238,7 +245,7 @@ address = ":8086"
 `)
   const toml = parseStaticConfig([`--configFile=${file}`], {})
   t.same(toml.entryPoints.admin!.middlewares, ['admin-auth-forward@entrypoints'])
-  t.match(toml.entryPointMiddlewares!['admin-auth-forward'], { type: 'forwardAuth', options: { address: 'http://127.0.0.1:9/auth', trustForwardHeader: true, authResponseHeaders: ['X-Auth-User'] } })
+  t.same(toml.entryPointMiddlewares!['admin-auth-forward'], { forwardAuth: { address: 'http://127.0.0.1:9/auth', trustForwardHeader: true, authResponseHeaders: ['X-Auth-User'] } })
 })
 
 t.test('v1 tag constraints, as Traefik 1.7 matched them', async (t) => {
@@ -345,7 +352,7 @@ t.test('[retry]', async (t) => {
   writeFileSync(file, '[entryPoints.http]\naddress = ":8087"\ncompress = true\n[retry]\nattempts = 3\n')
   const cfg = parseStaticConfig([`--configFile=${file}`], {})
   t.same(cfg.entryPoints.http!.middlewares, ['http-compress@entrypoints', 'retry@entrypoints'])
-  t.match(cfg.entryPointMiddlewares!.retry, { type: 'retry', options: { attempts: 3 } })
+  t.same(cfg.entryPointMiddlewares!.retry, { retry: { attempts: 3 } })
   writeFileSync(file, '[entryPoints.http]\naddress = ":8087"\n[retry]\n')
   const bare = parseStaticConfig([`--configFile=${file}`], {})
   t.equal(bare.entryPoints.http!.middlewares, undefined, "no attempts: pier's failover is 1.7's default")
