@@ -98,6 +98,25 @@ t.test('the Traefik 1.7 reference file', async (t) => {
   t.same(http.middlewares!['frontend2-strip'], { type: 'stripPrefix', options: { prefixes: ['/api'] } })
 })
 
+t.test('path modifiers in the rules: middlewares next to the backend', async (t) => {
+  const b = one(`
+[backends.b.servers.s]
+url = "http://127.0.0.1:1"
+[frontends.f]
+backend = "b"
+  [frontends.f.auth.basic]
+  users = ["u:$2y$05$6nPAfm8D0DnU5GdUrEr8YudaZZkqTX2IpNvb9Pf/dN.tEWtJnOlBW"]
+  [frontends.f.routes.r1]
+  rule = "Host:f.test;PathPrefixStrip:/api"
+  [frontends.f.routes.r2]
+  rule = "AddPrefix:/v2"
+`)
+  t.same(problems(b), [])
+  t.same(b.config!.http.routers.f!.middlewares, ['f-auth', 'f-strip', 'f-addprefix'])
+  t.same(b.config!.http.middlewares!['f-addprefix'], { type: 'addPrefix', options: { prefix: '/v2' } })
+  t.equal(b.config!.http.routers.f!.rule, '(Host(`f.test`) && PathPrefix(`/api`)) && (PathPrefix(`/`))')
+})
+
 t.test('two frontends of one backend that differ on passHostHeader get a service each', async (t) => {
   const b = one(`
 [backends.b.servers.s]
@@ -118,7 +137,7 @@ backend = "b"
 // [what, frontend or backend lines, what the router or service carries]
 const disabling: [string, string, RegExp][] = [
   ['passing TLS client certificates', 'passTLSCert = true', /passTLSCert: passing TLS client certificates is not supported yet/],
-  ['a matcher pier lacks', '[frontends.f.routes.r2]\nrule = "AddPrefix:/x"', /routes\.r2: matcher "AddPrefix" is not supported/],
+  ['a matcher pier lacks', '[frontends.f.routes.r2]\nrule = "PathPrefixStripRegex:/api/{id:[0-9]+}"', /routes\.r2: matcher "PathPrefixStripRegex" is not supported/],
   ['a redirect to an entrypoint', '[frontends.f.redirect]\nentryPoint = "https"', /redirect\.entryPoint: redirecting to another entrypoint/],
   ['an allow list trusting X-Forwarded-For', '[frontends.f.whiteList]\nsourceRange = ["10.0.0.0/8"]\nuseXForwardedFor = true', /useXForwardedFor let any address/],
   ['a rate limit keyed on something unknown', '[frontends.f.rateLimit]\nextractorFunc = "client.mood"\n[frontends.f.rateLimit.rateSet.a]\nperiod = "1s"\naverage = 1\nburst = 1', /extractorFunc "client\.mood"/],

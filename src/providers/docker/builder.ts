@@ -14,7 +14,7 @@ import { translateV1Rule, V1RuleError } from './v1-rule.js'
 import type { BuildWarning, WarningCode } from './warning.js'
 import { readDefinition } from '../../middlewares/definition.js'
 import type { LabelTree } from '../../middlewares/schema.js'
-import { finishV1Middlewares } from './v1-middlewares.js'
+import { finishV1Middlewares, inV1Order } from './v1-middlewares.js'
 
 export interface BuildOptions {
   exposedByDefault: boolean
@@ -365,6 +365,7 @@ function v1Unit(ctx: Ctx, name: string, serviceName: string): Fragment {
       const t = translateV1Rule(v1.rule)
       rule = t.rule
       if (t.strip.length > 0) middlewares.set(`${name}-strip`, { type: 'stripPrefix', options: { prefixes: t.strip } })
+      for (const [suffix, body] of t.modifiers ?? []) middlewares.set(`${name}-${suffix}`, middlewareFromLabels('traefik.frontend.rule', body as LabelTree, (label, message) => warn('DOCKER_UNSUPPORTED_LABEL', message, label)))
     } catch (err) {
       if (!(err instanceof V1RuleError)) throw err
       warn('DOCKER_BAD_RULE', `${err.message} (rule ${JSON.stringify(v1.rule)})`, 'traefik.frontend.rule', parts.router)
@@ -387,7 +388,7 @@ function v1Unit(ctx: Ctx, name: string, serviceName: string): Fragment {
     if (errors && typeof errors.service === 'string') errors.service = normalize(errors.service)
     middlewares.set(`${name}-${suffix}`, middlewareFromLabels('traefik.frontend', tree, (label, message) => warn('DOCKER_UNSUPPORTED_LABEL', message, label)))
   }
-  frag.routers.set(name, router(rule, serviceName, { entryPoints: v1.entryPoints, priority: v1.priority, unsupported, middlewares: [...middlewares.keys()] }))
+  frag.routers.set(name, router(rule, serviceName, { entryPoints: v1.entryPoints, priority: v1.priority, unsupported, middlewares: inV1Order([...middlewares.keys()], name) }))
   return frag
 }
 

@@ -5,7 +5,7 @@
 // buffering middlewares on the routers that use it. The result is v2-shaped
 // data that validate.ts then checks like any v2 file. A frontend asking for
 // something pier does not honour is kept with the reason and disabled.
-import { translateV1Rule, V1RuleError } from '../docker/v1-rule.js'
+import { translateV1Rule, V1RuleError, type V1Modifier } from '../docker/v1-rule.js'
 import { V1_ORDER } from '../docker/v1-middlewares.js'
 import { FileProblem, type Problem } from './problems.js'
 
@@ -120,7 +120,7 @@ export function translateV1Dynamic(file: string, data: Obj, isStatic = false, he
       continue
     }
     const router: Obj = {}
-    const { rule, priority, strip } = frontendRule(ctx, name, get(f, 'routes'), why)
+    const { rule, priority, strip, modifiers } = frontendRule(ctx, name, get(f, 'routes'), why)
     router.rule = rule
     const pr = get(f, 'priority')
     router.priority = typeof pr === 'number' && pr > 0 ? pr : priority
@@ -131,6 +131,7 @@ export function translateV1Dynamic(file: string, data: Obj, isStatic = false, he
     router.service = serviceFor(be, name, passHost, hostMode, services)
     const own: [suffix: string, def: Obj][] = []
     if (strip.length > 0) own.push(['strip', { stripPrefix: { prefixes: strip } }])
+    own.push(...modifiers)
     frontendMiddlewares(f, why, own)
     const chain: string[] = []
     for (const [suffix, def] of own.sort((a, b) => rank(a[0]) - rank(b[0]))) {
@@ -162,9 +163,10 @@ function section(ctx: Ctx, v: unknown, path: string, who: { router?: string; ser
  * priority as 1.7 computed it: the sum of the rules' lengths. No route
  * matches every request. A matcher pier lacks goes to `why`.
  */
-function frontendRule(ctx: Ctx, frontend: string, routes: unknown, why: string[]): { rule: string; priority: number; strip: string[] } {
+function frontendRule(ctx: Ctx, frontend: string, routes: unknown, why: string[]): { rule: string; priority: number; strip: string[]; modifiers: V1Modifier[] } {
   const rules: string[] = []
   const strip: string[] = []
+  const modifiers: V1Modifier[] = []
   let priority = 0
   let failed = false
   for (const [rname, route] of Object.entries(isObject(routes) ? routes : {})) {
@@ -182,6 +184,7 @@ function frontendRule(ctx: Ctx, frontend: string, routes: unknown, why: string[]
       const t = translateV1Rule(v1)
       rules.push(t.rule)
       strip.push(...t.strip)
+      modifiers.push(...(t.modifiers ?? []))
     } catch (err) {
       if (!(err instanceof V1RuleError)) throw err
       why.push(`routes.${rname}: ${err.message} (rule ${JSON.stringify(v1)})`)
@@ -189,8 +192,8 @@ function frontendRule(ctx: Ctx, frontend: string, routes: unknown, why: string[]
     }
   }
   // a disabled router still needs a rule that parses; it is never served
-  if (failed || rules.length === 0) return { rule: 'PathPrefix(`/`)', priority, strip }
-  return { rule: rules.length === 1 ? rules[0]! : rules.map((r) => `(${r})`).join(' && '), priority, strip }
+  if (failed || rules.length === 0) return { rule: 'PathPrefix(`/`)', priority, strip, modifiers }
+  return { rule: rules.length === 1 ? rules[0]! : rules.map((r) => `(${r})`).join(' && '), priority, strip, modifiers }
 }
 
 /** The service a frontend uses: its backend's, or a copy when its passHostHeader differs from the first frontend's. */
