@@ -132,6 +132,7 @@ backend = "b"
   t.equal(b.config!.http.routers.z!.service, 'b-z')
   t.equal(b.config!.http.services['b-z']!.loadBalancer!.passHostHeader, false)
   t.equal(b.config!.http.routers.z!.rule, 'PathPrefix(`/`)', 'a frontend without routes matches every request, as in 1.7')
+  t.equal(b.config!.http.routers.z!.priority, 1, 'below every frontend with a rule')
 })
 
 // [what, frontend or backend lines, what the router or service carries]

@@ -116,14 +116,15 @@ export function translateV1Dynamic(file: string, data: Obj, isStatic = false, he
       continue
     }
     if (!Object.hasOwn(backends, be)) {
-      ctx.errors.push({ file, ...who, code: FileProblem.UNKNOWN_SERVICE, message: `backend ${JSON.stringify(be)} is not defined in [backends]` })
+      ctx.errors.push({ file, ...who, code: FileProblem.UNKNOWN_SERVICE, message: `backend ${JSON.stringify(be)} is not defined in [backends] of this file (pier reads a frontend's backend from its own file)` })
       continue
     }
     const router: Obj = {}
     const { rule, priority, strip, modifiers } = frontendRule(ctx, name, get(f, 'routes'), why)
     router.rule = rule
     const pr = get(f, 'priority')
-    router.priority = typeof pr === 'number' && pr > 0 ? pr : priority
+    // a frontend without routes (1.7's priority 0) still sorts below every other; pier reads 0 as "the rule's length"
+    router.priority = typeof pr === 'number' && pr > 0 ? pr : Math.max(priority, 1)
     const eps = get(f, 'entryPoints')
     if (eps !== undefined) router.entryPoints = eps
     // Traefik 1.7's file frontends pass the Host header only when asked to.
@@ -273,7 +274,8 @@ function sourceCriterion(fn: unknown, key: string, why: string[]): Obj | undefin
 /** A backend as a service; its middlewares are defined in `middlewares` and their names returned. */
 function backend(ctx: Ctx, name: string, b: Obj, services: Obj, middlewares: Obj): string[] {
   const who = { service: name }
-  const lb: Obj = {}
+  // 1.7's file frontends passed the Host header only when asked to; serviceFor sets what they ask
+  const lb: Obj = { passHostHeader: false }
   const mws: [string, Obj][] = []
   for (const key of Object.keys(b)) {
     if (!BACKEND_KEYS.some((k) => k.toLowerCase() === key.toLowerCase())) ctx.errors.push({ file: ctx.file, ...who, code: FileProblem.UNKNOWN_KEY, message: `unknown key backends.${name}.${key}` })
