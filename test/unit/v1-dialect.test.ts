@@ -168,6 +168,9 @@ t.test('errors name the frontend or backend', async (t) => {
     ['[frontends.f]\nbackend = "b"\nbakend = "x"\n[backends.b.servers.s]\nurl = "http://127.0.0.1:1"', /router "f": unknown key frontends\.f\.bakend/],
     ['[backends.b.servers.s]\nurl = "ftp://x"', /service "b": loadBalancer\.servers\[0\]: url "ftp:\/\/x"/],
     ['[backends.b]\nservers = 3', /service "b": backends\.b\.servers must be a table/],
+    ['[backends.b]\n[frontends.f]\nbackend = "b"\npriority = -1', /router "f": priority must be a non-negative integer/],
+    ['[backends.b]\n[frontends.f]\nbackend = "b"\npassHostHeader = "yes"', /router "f": passHostHeader must be true or false, not "yes"/],
+    ['backends = 3\n[frontends.f]\nbackend = "b"', /backends must be a table/],
     ['[backends.b.servers.s]\nurl = "http://127.0.0.1:1"\n[frontends.f]\nbackend = "b"\n[frontends.f.routes.r]\nrule = "Host:a"\npassHostHeader = true', /router "f": unknown key frontends\.f\.routes\.r\.passHostHeader/],
     ['[frontends.f\nbackend = "b"', /TOML syntax error at line 1/],
   ]

@@ -115,8 +115,9 @@ export function translateV1Dynamic(file: string, data: Obj, isStatic = false, he
       ctx.errors.push({ file, ...who, code: FileProblem.MISSING, message: 'backend is missing' })
       continue
     }
-    if (!Object.hasOwn(backends, be)) {
-      ctx.errors.push({ file, ...who, code: FileProblem.UNKNOWN_SERVICE, message: `backend ${JSON.stringify(be)} is not defined in [backends] of this file (pier reads a frontend's backend from its own file)` })
+    if (!Object.hasOwn(services, be)) {
+      // a backend that is there but broken has its own error already
+      if (!Object.hasOwn(backends, be)) ctx.errors.push({ file, ...who, code: FileProblem.UNKNOWN_SERVICE, message: `backend ${JSON.stringify(be)} is not defined in [backends] of this file (pier reads a frontend's backend from its own file)` })
       continue
     }
     const router: Obj = {}
@@ -124,11 +125,13 @@ export function translateV1Dynamic(file: string, data: Obj, isStatic = false, he
     router.rule = rule
     const pr = get(f, 'priority')
     // a frontend without routes (1.7's priority 0) still sorts below every other; pier reads 0 as "the rule's length"
-    router.priority = typeof pr === 'number' && pr > 0 ? pr : Math.max(priority, 1)
+    router.priority = pr === undefined || pr === 0 ? Math.max(priority, 1) : pr
     const eps = get(f, 'entryPoints')
     if (eps !== undefined) router.entryPoints = eps
     // Traefik 1.7's file frontends pass the Host header only when asked to.
-    const passHost = get(f, 'passHostHeader') === true || get(f, 'passHostHeader') === 'true'
+    const phh = get(f, 'passHostHeader')
+    if (phh !== undefined && typeof phh !== 'boolean') ctx.errors.push({ file, ...who, code: FileProblem.BAD_VALUE, message: `passHostHeader must be true or false, not ${JSON.stringify(phh)}` })
+    const passHost = phh === true
     router.service = serviceFor(be, name, passHost, hostMode, services)
     const own: [suffix: string, def: Obj][] = []
     if (strip.length > 0) own.push(['strip', { stripPrefix: { prefixes: strip } }])
