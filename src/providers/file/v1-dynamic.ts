@@ -136,7 +136,7 @@ export function translateV1Dynamic(file: string, data: Obj, isStatic = false, he
     const own: [suffix: string, def: Obj][] = []
     if (strip.length > 0) own.push(['strip', { stripPrefix: { prefixes: strip } }])
     own.push(...modifiers)
-    frontendMiddlewares(f, why, own)
+    frontendMiddlewares(ctx, name, f, why, own)
     const chain: string[] = []
     for (const [suffix, def] of own.sort((a, b) => rank(a[0]) - rank(b[0]))) {
       middlewares[`${name}-${suffix}`] = def
@@ -160,6 +160,21 @@ function section(ctx: Ctx, v: unknown, path: string, who: { router?: string; ser
   if (isObject(v)) return v
   ctx.errors.push({ file: ctx.file, ...who, code: FileProblem.BAD_VALUE, message: `${path} must be a table` })
   return undefined
+}
+
+/**
+ * obj's sub-table `key`, checked: a value that is not a table, or a key not in
+ * `allowed`, is an error. Never skipped, so that a typo in `[x.auth]` cannot
+ * serve the frontend without its auth.
+ */
+function table(ctx: Ctx, obj: Obj, key: string, path: string, who: { router?: string; service?: string }, allowed?: string[]): Obj | undefined {
+  const t = section(ctx, get(obj, key), path, who)
+  if (t && allowed) {
+    for (const k of Object.keys(t)) {
+      if (!allowed.some((a) => a.toLowerCase() === k.toLowerCase())) ctx.errors.push({ file: ctx.file, ...who, code: FileProblem.UNKNOWN_KEY, message: `unknown key ${path}.${k} (${path} has ${allowed.join(', ')})` })
+    }
+  }
+  return t
 }
 
 /**
@@ -216,49 +231,54 @@ function serviceFor(backend: string, frontend: string, passHost: boolean, hostMo
 }
 
 /** A frontend's options as middleware definitions (suffix, v2 body), in no order yet. */
-function frontendMiddlewares(f: Obj, why: string[], out: [string, Obj][]): void {
+function frontendMiddlewares(ctx: Ctx, name: string, f: Obj, why: string[], out: [string, Obj][]): void {
+  const who = { router: name }
+  const at = (key: string): string => `frontends.${name}.${key}`
   const users = get(f, 'basicAuth')
-  const auth = get(f, 'auth')
+  const auth = table(ctx, f, 'auth', at('auth'), who, ['basic', 'digest', 'forward', 'headerField'])
   if (users !== undefined) out.push(['auth', { basicAuth: { users } }])
-  if (isObject(auth)) {
+  if (auth) {
     const headerField = get(auth, 'headerField')
     const kinds: [v1: string, v2: string][] = [['basic', 'basicAuth'], ['digest', 'digestAuth'], ['forward', 'forwardAuth']]
     for (const [v1, v2] of kinds) {
-      const opts = get(auth, v1)
-      if (!isObject(opts)) continue
+      const opts = table(ctx, auth, v1, at(`auth.${v1}`), who)
+      if (!opts) continue
       out.push([out.some(([s]) => s === 'auth') ? `auth-${v1}` : 'auth', { [v2]: headerField !== undefined && v1 !== 'forward' ? { ...opts, headerField } : opts }])
     }
   }
   const ranges = get(f, 'whitelistSourceRange')
-  const wl = get(f, 'whiteList')
+  const wl = table(ctx, f, 'whiteList', at('whiteList'), who, ['sourceRange', 'useXForwardedFor'])
   if (ranges !== undefined) out.push(['allowlist', { ipWhiteList: { sourceRange: ranges } }])
-  if (isObject(wl)) {
+  if (wl) {
     const xff = get(wl, 'useXForwardedFor')
     if (xff === true) why.push('whiteList.useXForwardedFor let any address in X-Forwarded-For through; use an ipAllowList with ipStrategy')
     const sr = get(wl, 'sourceRange')
     if (sr !== undefined) out.push([ranges !== undefined ? 'allowlist-2' : 'allowlist', { ipWhiteList: { sourceRange: sr } }])
   }
-  const headers = get(f, 'headers')
-  if (isObject(headers) && Object.keys(headers).length > 0) out.push(['headers', { headers }])
-  const redirect = get(f, 'redirect')
-  if (isObject(redirect)) {
+  const headers = table(ctx, f, 'headers', at('headers'), who)
+  if (headers && Object.keys(headers).length > 0) out.push(['headers', { headers }])
+  const redirect = table(ctx, f, 'redirect', at('redirect'), who, ['entryPoint', 'regex', 'replacement', 'permanent'])
+  if (redirect) {
     if (get(redirect, 'entryPoint') !== undefined) why.push('redirect.entryPoint: redirecting to another entrypoint needs its TLS setting, which pier does not have yet (use redirect.regex)')
     else {
       const { permanent, regex, replacement } = { permanent: get(redirect, 'permanent'), regex: get(redirect, 'regex'), replacement: get(redirect, 'replacement') }
       out.push(['redirect', { redirectRegex: { regex, replacement, ...(permanent !== undefined ? { permanent } : {}) } }])
     }
   }
-  const errors = get(f, 'errors')
-  for (const [ename, page] of Object.entries(isObject(errors) ? errors : {})) {
-    if (!isObject(page)) continue
+  const errors = table(ctx, f, 'errors', at('errors'), who) ?? {}
+  for (const ename of Object.keys(errors)) {
+    const page = table(ctx, errors, ename, at(`errors.${ename}`), who, ['status', 'backend', 'query'])
+    if (!page) continue
     const query = get(page, 'query')
     out.push([`errors-${ename}`, { errors: { status: get(page, 'status'), service: get(page, 'backend'), ...(query !== undefined ? { query } : {}) } }])
   }
-  const rl = get(f, 'rateLimit')
-  if (isObject(rl)) {
+  const rl = table(ctx, f, 'rateLimit', at('rateLimit'), who, ['extractorFunc', 'rateSet'])
+  if (rl) {
     const source = sourceCriterion(get(rl, 'extractorFunc'), 'rateLimit.extractorFunc', why)
-    for (const [sname, rate] of Object.entries(isObject(get(rl, 'rateSet')) ? (get(rl, 'rateSet') as Obj) : {})) {
-      if (isObject(rate)) out.push([`ratelimit-${sname}`, { rateLimit: { ...rate, ...(source ? { sourceCriterion: source } : {}) } }])
+    const sets = table(ctx, rl, 'rateSet', at('rateLimit.rateSet'), who) ?? {}
+    for (const sname of Object.keys(sets)) {
+      const rate = table(ctx, sets, sname, at(`rateLimit.rateSet.${sname}`), who, ['period', 'average', 'burst'])
+      if (rate) out.push([`ratelimit-${sname}`, { rateLimit: { ...rate, ...(source ? { sourceCriterion: source } : {}) } }])
     }
   }
 }
@@ -287,13 +307,13 @@ function backend(ctx: Ctx, name: string, b: Obj, services: Obj, middlewares: Obj
   lb.servers = Object.keys(servers)
     .sort()
     .map((s) => {
-      const srv = isObject(servers[s]) ? (servers[s] as Obj) : {}
+      const srv = table(ctx, servers, s, `backends.${name}.servers.${s}`, who, ['url', 'weight']) ?? {}
       const w = get(srv, 'weight')
       // oxy, under 1.7, took a weight of 0 (or none) as 1
       return w === undefined || w === 0 || w === '0' ? { url: get(srv, 'url') } : { url: get(srv, 'url'), weight: w }
     })
-  const balancer = get(b, 'loadBalancer')
-  if (isObject(balancer)) {
+  const balancer = table(ctx, b, 'loadBalancer', `backends.${name}.loadBalancer`, who, ['method', 'sticky', 'stickiness'])
+  if (balancer) {
     const method = get(balancer, 'method')
     if (typeof method === 'string' && method.toLowerCase() === 'drr') {
       ctx.warnings.push({ file: ctx.file, ...who, code: FileProblem.UNSUPPORTED, message: 'loadBalancer.method "drr" (dynamic weights from response times) is not supported; pier balances with the configured weights (wrr)' })
@@ -301,30 +321,30 @@ function backend(ctx: Ctx, name: string, b: Obj, services: Obj, middlewares: Obj
       // 1.7 fell back to wrr on an unknown method, with a log line
       ctx.warnings.push({ file: ctx.file, ...who, code: FileProblem.UNSUPPORTED, message: `loadBalancer.method ${JSON.stringify(method)} is not wrr or drr; wrr is used, as Traefik 1.7 did` })
     }
-    const stickiness = get(balancer, 'stickiness')
+    const stickiness = table(ctx, balancer, 'stickiness', `backends.${name}.loadBalancer.stickiness`, who, ['cookieName', 'secure', 'httpOnly', 'sameSite'])
     const sticky = get(balancer, 'sticky')
-    if (isObject(stickiness)) {
+    if (stickiness) {
       const cookie: Obj = {}
       const names: [string, string][] = [['cookieName', 'name'], ['secure', 'secure'], ['httpOnly', 'httpOnly'], ['sameSite', 'sameSite']]
       for (const [v1, v2] of names) if (get(stickiness, v1) !== undefined) cookie[v2] = get(stickiness, v1)
       lb.sticky = { cookie }
-    } else if (sticky === true) lb.sticky = { cookie: { name: '_TRAEFIK_BACKEND' } }
+    } else if (sticky !== undefined && sticky !== false) lb.sticky = { cookie: { name: '_TRAEFIK_BACKEND' } } // asked for, in whatever spelling: carried, never dropped
   }
-  const hc = get(b, 'healthCheck')
-  if (isObject(hc)) lb.healthCheck = get(hc, 'interval') === undefined && ctx.healthInterval !== undefined ? { ...hc, interval: ctx.healthInterval } : hc
-  const rf = get(b, 'responseForwarding')
-  if (isObject(rf)) lb.responseForwarding = rf
-  const cb = get(b, 'circuitBreaker')
-  if (isObject(cb)) mws.push(['breaker', { circuitBreaker: cb }])
-  const mc = get(b, 'maxConn')
-  if (isObject(mc)) {
+  const hc = table(ctx, b, 'healthCheck', `backends.${name}.healthCheck`, who)
+  if (hc) lb.healthCheck = get(hc, 'interval') === undefined && ctx.healthInterval !== undefined ? { ...hc, interval: ctx.healthInterval } : hc
+  const rf = table(ctx, b, 'responseForwarding', `backends.${name}.responseForwarding`, who)
+  if (rf) lb.responseForwarding = rf
+  const cb = table(ctx, b, 'circuitBreaker', `backends.${name}.circuitBreaker`, who)
+  if (cb) mws.push(['breaker', { circuitBreaker: cb }])
+  const mc = table(ctx, b, 'maxConn', `backends.${name}.maxConn`, who, ['amount', 'extractorFunc'])
+  if (mc) {
     const why: string[] = []
     const source = sourceCriterion(get(mc, 'extractorFunc'), 'maxConn.extractorFunc', why)
     for (const w of why) ctx.errors.push({ file: ctx.file, ...who, code: FileProblem.BAD_VALUE, message: w })
     mws.push(['maxconn', { inFlightReq: { amount: get(mc, 'amount'), ...(source ? { sourceCriterion: source } : {}) } }])
   }
-  const buf = get(b, 'buffering')
-  if (isObject(buf)) mws.push(['buffering', { buffering: buf }])
+  const buf = table(ctx, b, 'buffering', `backends.${name}.buffering`, who)
+  if (buf) mws.push(['buffering', { buffering: buf }])
   services[name] = { loadBalancer: lb }
   return mws.sort((a, c) => rank(a[0]) - rank(c[0])).map(([suffix, def]) => {
     middlewares[`${name}-${suffix}`] = def
