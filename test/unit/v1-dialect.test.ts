@@ -171,6 +171,7 @@ t.test('errors name the frontend or backend', async (t) => {
     ['[backends.b]\n[frontends.f]\nbackend = "b"\n[frontends.f.auth.basik]\nusers = ["u:x"]', /router "f": unknown key frontends\.f\.auth\.basik \(frontends\.f\.auth has basic, digest, forward, headerField\)/],
     ['[backends.b]\n[frontends.f]\nbackend = "b"\nwhiteList = "10.0.0.0/8"', /router "f": frontends\.f\.whiteList must be a table/],
     ['[backends.b]\n[frontends.f]\nbackend = "b"\n[frontends.f.auth.basic]\nuserz = ["u:x"]', /middleware "f-auth": unknown option userz/],
+    ['[backends.b]\n[frontends.f]\nbackend = "b"\nroutes = "Host:a"', /router "f": frontends\.f\.routes must be a table/],
     ['[backends.b.maxConn]\namout = 3', /service "b": unknown key backends\.b\.maxConn\.amout/],
     ['[backends.b]\n[frontends.f]\nbackend = "b"\npriority = -1', /router "f": priority must be a non-negative integer/],
     ['[backends.b]\n[frontends.f]\nbackend = "b"\npassHostHeader = "yes"', /router "f": passHostHeader must be true or false, not "yes"/],

@@ -121,7 +121,7 @@ export function translateV1Dynamic(file: string, data: Obj, isStatic = false, he
       continue
     }
     const router: Obj = {}
-    const { rule, priority, strip, modifiers } = frontendRule(ctx, name, get(f, 'routes'), why)
+    const { rule, priority, strip, modifiers } = frontendRule(ctx, name, table(ctx, f, 'routes', `frontends.${name}.routes`, who), why)
     router.rule = rule
     const pr = get(f, 'priority')
     // a frontend without routes (1.7's priority 0) still sorts below every other; pier reads 0 as "the rule's length"
