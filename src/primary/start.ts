@@ -5,6 +5,7 @@ import type { StaticConfig } from '../config/static.js'
 import type { Logger } from '../log.js'
 import type { Provider } from '../providers/provider.js'
 import { FileProvider } from '../providers/file/provider.js'
+import { EntryPointMiddlewares } from '../providers/entrypoint-middlewares.js'
 import { Aggregator } from './aggregator.js'
 import { Publisher } from './publisher.js'
 import { RuntimeState } from './state.js'
@@ -84,6 +85,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
   aggregator.update(INTERNAL_PROVIDER, internalConfig(config, observe.internal.sockets, observe.internal.failure))
 
   const providers: Provider[] = []
+  if (config.entryPointMiddlewares) providers.push(new EntryPointMiddlewares(config.entryPointMiddlewares))
   if (config.providers.file) providers.push(new FileProvider(config.providers.file))
   if (config.providers.docker) {
     // Loaded only when asked for: dockerode and its HTTP/TLS stack, a few MB (its

@@ -195,7 +195,7 @@ const errors: Array<[string[], string, RegExp, NodeJS.ProcessEnv?]> = [
   [['--providers.docker.endpoint=/var/run/docker.sock'], 'CONFIG_BAD_VALUE', /Docker endpoint/],
   [['--docker.endpoint'], 'CONFIG_MISSING_VALUE', /--docker\.endpoint needs a value/],
   [['--docker.endpoint', '--web'], 'CONFIG_MISSING_VALUE', /--docker\.endpoint needs a value/],
-  [['--entryPoints=Name:https Address::443 Compress:true'], 'CONFIG_BAD_VALUE', /Traefik v1 form/],
+  [['--entryPoints=Name:https Address::443 CA:ca.pem'], 'CONFIG_BAD_VALUE', /Traefik v1 form/],
   [['--configfile='], 'CONFIG_BAD_VALUE', /bad value "" for --configfile: expected a non-empty value/],
   [['serve'], 'CONFIG_UNEXPECTED_ARGUMENT', /unexpected argument "serve"/],
   [['--providers.file.filename=a.yml', '--providers.file.directory=d'], 'CONFIG_CONFLICT', /either filename or directory/],
