@@ -55,6 +55,14 @@ t.test('file: the TOML form', async (t) => {
   t.same(b.config!.http.services.s!.loadBalancer.sticky, { cookie: { name: 'c', secure: true } })
 })
 
+t.test('file: a Traefik 1.x backend’s stickiness is served as the v2 cookie', async (t) => {
+  const b = buildFileConfig([{ file: 'v1.toml', text: '[backends.b.servers.s]\nurl = "http://127.0.0.1:1"\n[backends.b.loadBalancer.stickiness]\ncookieName = "srv"\nhttpOnly = true\n[frontends.f]\nbackend = "b"\n[frontends.f.routes.r]\nrule = "Host:a.test"\n' }])
+  t.same(b.errors, [])
+  const s = Object.values(b.config!.http.services)[0]!
+  t.same(s.loadBalancer.sticky, { cookie: { name: 'srv', httpOnly: true } })
+  t.notOk(s.unsupported, 'not refused')
+})
+
 const svc = 'traefik.http.services.s.loadbalancer.sticky'
 // [what, labels, the service's sticky, its unsupported reasons]
 const labels: [string, Record<string, string>, unknown, string[] | undefined][] = [
