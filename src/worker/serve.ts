@@ -30,6 +30,7 @@ import { SecureApp } from './secure-app.js'
 import { setChallenges } from './acme-challenges.js'
 import { webSocketBehavior } from './websocket-behavior.js'
 import { closeAllWebSockets } from './websocket-bridge.js'
+import { headerPlan } from '../accesslog/header-capture.js'
 
 /** App.close() is in uWS.js 20.30 (closes the listen socket and every connection) but not in its type declarations. */
 type ClosableApp = uWS.TemplatedApp & { close(): void }
@@ -87,7 +88,7 @@ export default async function serve(input: ServeInput): Promise<void> {
     recorder.record(f.ep, router, service, f.status, (now - f.startedAt) * 1e6, f.headersAt < 0 ? -1 : (f.headersAt - f.startedAt) * 1e6, methodIndex(f.method), f.bytesOut, f.bytesIn)
     if (accessLog && f.log) {
       const l = f.log
-      accessLog.push(l.clientIP, f.method, l.target, 'HTTP/1.1', f.status, f.bytesOut, f.router >= 0 ? t.routerNames[f.router]! : '', f.service >= 0 ? t.serviceNames[f.service]! : '', f.server >= 0 ? t.serverUrls[f.server]! : '', now - f.startedAt, timeOrigin + f.startedAt, l.userAgent, l.referer, t.entryPoints[f.ep], l.host, f.attempts)
+      accessLog.push(l.clientIP, f.method, l.target, 'HTTP/1.1', f.status, f.bytesOut, f.router >= 0 ? t.routerNames[f.router]! : '', f.service >= 0 ? t.serviceNames[f.service]! : '', f.server >= 0 ? t.serverUrls[f.server]! : '', now - f.startedAt, timeOrigin + f.startedAt, l.userAgent, l.referer, t.entryPoints[f.ep], l.host, f.attempts, l.headers?.fields)
     }
   }
   let inflight = 0
@@ -114,6 +115,7 @@ export default async function serve(input: ServeInput): Promise<void> {
     log,
     requests: 0,
     logging: accessLog !== undefined,
+    headers: input.observe.accessLog ? headerPlan(input.observe.accessLog.format, input.observe.accessLog.fields) : null,
     webSocket: input.webSocket,
     failover: new Failover(() => routing, new PassiveHealth()),
   }
