@@ -6,7 +6,8 @@ import type { Logger } from '../log.js'
 import type { Provider } from '../providers/provider.js'
 import { FileProvider } from '../providers/file/provider.js'
 import { Aggregator } from './aggregator.js'
-import { Publisher } from './publisher.js'
+import { Publisher, type StreamHook } from './publisher.js'
+import { TcpRelay } from '../tcp/thread.js'
 import { RuntimeState } from './state.js'
 import { WorkerPool } from './workers.js'
 import { startObservability } from '../api/observability.js'
@@ -34,7 +35,9 @@ export interface Running {
 
 export async function start(config: StaticConfig, log: Logger): Promise<Running> {
   const internal = internalEntryPoints(config)
-  const proxied = Object.entries(config.entryPoints).filter(([name]) => !internal.has(name))
+  const proxiedAll = Object.entries(config.entryPoints).filter(([name]) => !internal.has(name))
+  // UDP entrypoints serve no HTTP: the worker threads and the route table leave them out.
+  const proxied = proxiedAll.filter(([, ep]) => !ep.udp)
   const epNames = proxied.map(([name]) => name)
   for (const name of epNames) {
     const idle = config.clientLimits[name]!.idleTimeoutMs
@@ -58,6 +61,17 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
     const r = resolvers
     store.onRouters = (routers) => r.update(routers)
   }
+  const relay = new TcpRelay(log)
+  let released: string[] = []
+  const stream: StreamHook = {
+    entryPoints: proxiedAll,
+    httpOnly: new Set(workerEntryPoints(config, proxied).filter((ep) => ep.redirect || ep.acmeChallenge).map((ep) => ep.name)),
+    apply(plan) {
+      released = plan.listeners.map((l) => l.name)
+      pool?.release(released)
+      relay.update(plan.listeners)
+    },
+  }
   const publisher = new Publisher(
     state,
     epNames,
@@ -68,6 +82,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
     },
     store && { options: (c) => store.compileOptions(c), compiled: (c, report) => store.compiled(c, report) },
     { entryPointMiddlewares },
+    stream,
   )
   latest = publisher.initial()
 
@@ -107,6 +122,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
       entryPoints: workerEntryPoints(config, proxied),
       tls,
       challenges: resolvers?.challenges.all(),
+      released,
       log: { level: config.log.level, format: config.log.format, toPrimary: config.log.filePath !== undefined },
       transport: {
         responseHeaderTimeoutMs: config.serversTransport.responseHeaderTimeoutMs,
@@ -151,7 +167,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
       aggregator.close()
       resolvers?.stop()
       await Promise.all(providers.map((p) => p.stop().catch((err: Error) => log.warn('provider did not stop cleanly', { providerName: p.name, error: err.message }))))
-      const clean = await running.drain(config.lifecycle.graceTimeOutMs)
+      const [clean] = await Promise.all([running.drain(config.lifecycle.graceTimeOutMs), relay.drain(config.lifecycle.graceTimeOutMs)])
       publisher.health.close()
       await observe.close()
       return clean

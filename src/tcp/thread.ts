@@ -1,0 +1,53 @@
+// The primary's side of the TCP relay thread (relay.ts): started with the
+// first TCP listener, so a configuration without TCP routers costs nothing.
+import { Worker } from 'node:worker_threads'
+import type { Logger } from '../log.js'
+import type { TcpListenerSpec } from './plan.js'
+import type { FromRelay, ToRelay } from './messages.js'
+
+export class TcpRelay {
+  #worker: Worker | null = null
+  #last = '[]'
+  #drained: ((cut: number) => void) | null = null
+
+  constructor(private readonly log: Logger) {}
+
+  /** The listeners in force (an unchanged list is not sent again). */
+  update(listeners: TcpListenerSpec[]): void {
+    const text = JSON.stringify(listeners)
+    if (text === this.#last) return
+    this.#last = text
+    if (this.#worker === null && listeners.length === 0) return
+    this.#send({ type: 'listeners', listeners })
+  }
+
+  /** Stops accepting and lets connections finish within graceMs; resolves with how many were cut. */
+  drain(graceMs: number): Promise<number> {
+    const w = this.#worker
+    if (w === null) return Promise.resolve(0)
+    return new Promise((resolve) => {
+      this.#drained = (cut) => {
+        void w.terminate()
+        resolve(cut)
+      }
+      w.postMessage({ type: 'drain', graceMs } satisfies ToRelay)
+    })
+  }
+
+  #send(m: ToRelay): void {
+    this.#worker ??= this.#start()
+    this.#worker.postMessage(m)
+  }
+
+  #start(): Worker {
+    const w = new Worker(new URL('./relay.js', import.meta.url))
+    const log = this.log.with({ component: 'tcp' })
+    w.on('message', (m: FromRelay) => {
+      if (m.type === 'log') log[m.level === 'DEBUG' ? 'debug' : m.level === 'INFO' ? 'info' : m.level === 'WARN' ? 'warn' : 'error'](m.message, m.fields)
+      else if (m.type === 'drained') this.#drained?.(m.cut)
+    })
+    w.on('error', (err) => log.error('TCP relay thread failed', { error: String(err.stack ?? err) }))
+    w.unref()
+    return w
+  }
+}
