@@ -69,7 +69,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
     apply(plan) {
       released = plan.listeners.map((l) => l.name)
       pool?.release(released)
-      relay.update(plan.listeners)
+      relay.update(plan.listeners, plan.udpListeners)
     },
   }
   const publisher = new Publisher(

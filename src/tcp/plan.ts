@@ -38,14 +38,21 @@ export interface TcpListenerSpec {
   routes: TcpRouteSpec[]
 }
 
+/** A UDP entrypoint and the one router it carries (datagrams have no name to route by). */
+export interface UdpListenerSpec {
+  name: string
+  host: string
+  port: number
+  router: string
+  servers: TcpServerSpec[]
+}
+
 export interface StreamPlan {
   listeners: TcpListenerSpec[]
+  udpListeners: UdpListenerSpec[]
   tcp: Record<string, StreamRouterState>
   udp: Record<string, StreamRouterState>
 }
-
-/** UDP routers stay disabled: why, for the API and the log. */
-export const UDP_REFUSED = 'UDP routers are not supported by pier: it proxies HTTP and TCP only'
 
 function providerOf(name: string): string {
   const at = name.lastIndexOf('@')
@@ -112,11 +119,45 @@ export function planStream(config: DynamicConfig, entryPoints: ReadonlyArray<[st
     routes.sort((a, b) => b.priority - a.priority || (a.name < b.name ? -1 : 1))
     listeners.push({ name, host: ep.host, port: ep.port, routes })
   }
+  const { udp, udpListeners } = planUdp(config, entryPoints)
+  return { listeners, udpListeners, tcp, udp }
+}
+
+/** UDP routers: one per UDP entrypoint (the first by name; the others are disabled, naming it). */
+function planUdp(config: DynamicConfig, entryPoints: ReadonlyArray<[string, EntryPoint]>): { udp: Record<string, StreamRouterState>; udpListeners: UdpListenerSpec[] } {
+  const eps = new Map(entryPoints)
+  const udpNames = entryPoints.filter(([, ep]) => ep.udp).map(([n]) => n)
   const udp: Record<string, StreamRouterState> = {}
-  for (const [name, r] of Object.entries(config.udp?.routers ?? {})) {
-    udp[name] = { name, provider: providerOf(name), rule: '', service: r.service ?? '', entryPoints: r.entryPoints?.length ? r.entryPoints : entryPoints.filter(([, ep]) => ep.udp).map(([n]) => n), status: 'disabled', errors: [UDP_REFUSED] }
+  const taken = new Map<string, UdpListenerSpec>()
+  for (const name of Object.keys(config.udp?.routers ?? {}).sort()) {
+    const r = config.udp!.routers[name]!
+    const onEps = r.entryPoints?.length ? r.entryPoints : udpNames
+    const state: StreamRouterState = { name, provider: providerOf(name), rule: '', service: r.service ?? '', entryPoints: onEps, status: 'disabled', errors: [...(r.unsupported ?? [])] }
+    udp[name] = state
+    let servers: TcpServerSpec[] = []
+    if (!r.service) state.errors.push('the router names no service')
+    else {
+      const s = config.udp?.services?.[r.service]
+      const target = s ? serviceServers(s) : `the service "${r.service}" does not exist`
+      if (typeof target === 'string') state.errors.push(s ? `service "${r.service}": ${target}` : target)
+      else if (target.proxyProtocol !== 0) state.errors.push(`service "${r.service}": proxyProtocol is for TCP services`)
+      else servers = target.servers
+    }
+    for (const ep of onEps) {
+      const e = eps.get(ep)
+      if (!e) state.errors.push(`entrypoint "${ep}" does not exist`)
+      else if (!e.udp) state.errors.push(`entrypoint "${ep}" is not a UDP entrypoint (give it an address such as :53/udp)`)
+      else if (taken.has(ep)) state.errors.push(`entrypoint "${ep}" already carries UDP router ${taken.get(ep)!.router}: a UDP entrypoint carries one router (datagrams have no name to route by)`)
+    }
+    if (onEps.length === 0) state.errors.push('there is no UDP entrypoint (an address such as :53/udp)')
+    if (state.errors.length > 0) continue
+    state.status = 'enabled'
+    for (const ep of onEps) {
+      const e = eps.get(ep)!
+      taken.set(ep, { name: ep, host: e.host, port: e.port, router: name, servers })
+    }
   }
-  return { listeners, tcp, udp }
+  return { udp, udpListeners: [...taken.values()] }
 }
 
 /** The route a router would serve, or null with its errors. */

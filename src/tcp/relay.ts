@@ -1,16 +1,19 @@
-// The TCP relay thread: one node:net server per TCP entrypoint, routing each
+// The TCP and UDP relay thread: one node:net server per TCP entrypoint, routing each
 // connection by its ClientHello's server name (TLS passthrough) or its
 // client address, then piping bytes both ways, half-closes included. One
 // thread serves them all: Node 20's net.Server cannot share a port between
 // threads (no SO_REUSEPORT before Node 22.12; a second thread gets
 // EADDRINUSE), and measured here a relay thread moves about 1 GB/s of
-// loopback traffic for roughly 0.9 s of CPU per GB.
+// loopback traffic for roughly 0.9 s of CPU per GB. UDP entrypoints are
+// served here too (udp-listener.ts).
 import net from 'node:net'
 import { parentPort } from 'node:worker_threads'
 import { compileTcpRule, type TcpConnInfo } from './rule.js'
 import { readHello, MAX_HELLO_BYTES, MORE, TLS } from './client-hello.js'
 import { proxyHeader } from './proxy-header.js'
-import type { TcpListenerSpec, TcpRouteSpec, TcpServerSpec } from './plan.js'
+import type { TcpListenerSpec, TcpRouteSpec, UdpListenerSpec } from './plan.js'
+import { pick } from './pick.js'
+import { UdpListener } from './udp-listener.js'
 import type { FromRelay, ToRelay } from './messages.js'
 
 /** A connection on an entrypoint with TLS routers that sends nothing this long is routed as plain TCP (the server may be the one to speak first). */
@@ -28,29 +31,6 @@ const log = (level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR', message: string, fields
 interface Route {
   spec: TcpRouteSpec
   match: (c: TcpConnInfo) => boolean
-}
-
-/** Smooth weighted round robin state per router and server, kept across configurations. */
-const current = new Map<string, number>()
-
-function pick(r: TcpRouteSpec): TcpServerSpec | null {
-  let total = 0
-  let best: TcpServerSpec | null = null
-  let bestKey = ''
-  let bestValue = -Infinity
-  for (const s of r.servers) {
-    const key = `${r.name} ${s.host}:${s.port}`
-    const v = (current.get(key) ?? 0) + s.weight
-    current.set(key, v)
-    total += s.weight
-    if (v > bestValue) {
-      best = s
-      bestKey = key
-      bestValue = v
-    }
-  }
-  if (best !== null) current.set(bestKey, bestValue - total)
-  return best
 }
 
 class Listener {
@@ -122,7 +102,7 @@ class Listener {
   private route(c: net.Socket, sni: string, tls: boolean, head: Buffer | null): void {
     const info: TcpConnInfo = { sni, clientIP: plainIP(c.remoteAddress ?? '') }
     const r = (tls ? this.tls : this.plain).find((x) => x.match(info))
-    const server = r ? pick(r.spec) : null
+    const server = r ? pick(r.spec.name, r.spec.servers) : null
     if (!r || !server) return void c.destroy()
     const u = net.connect({ host: server.host, port: server.port, allowHalfOpen: true })
     open.add(u)
@@ -150,7 +130,24 @@ function plainIP(ip: string): string {
 }
 
 const listeners = new Map<string, Listener>()
+const udpListeners = new Map<string, UdpListener>()
 const open = new Set<net.Socket>()
+
+function applyUdp(specs: UdpListenerSpec[]): void {
+  const keep = new Set<string>()
+  for (const spec of specs) {
+    const key = `${spec.name} ${spec.host}:${spec.port}`
+    keep.add(key)
+    const l = udpListeners.get(key)
+    if (l) l.spec = spec
+    else udpListeners.set(key, new UdpListener(spec, log))
+  }
+  for (const [key, l] of udpListeners) {
+    if (keep.has(key)) continue
+    l.stop()
+    udpListeners.delete(key)
+  }
+}
 
 function apply(specs: TcpListenerSpec[]): void {
   const keep = new Set<string>()
@@ -171,6 +168,9 @@ function apply(specs: TcpListenerSpec[]): void {
 function drain(graceMs: number): void {
   for (const l of listeners.values()) l.stop()
   listeners.clear()
+  // UDP has no connection to finish: sessions end now.
+  for (const l of udpListeners.values()) l.stop()
+  udpListeners.clear()
   const deadline = Date.now() + graceMs
   const check = setInterval(() => {
     if (open.size > 0 && Date.now() < deadline) return
@@ -182,6 +182,9 @@ function drain(graceMs: number): void {
 }
 
 port.on('message', (m: ToRelay) => {
-  if (m.type === 'listeners') apply(m.listeners)
+  if (m.type === 'listeners') {
+    apply(m.listeners)
+    applyUdp(m.udp)
+  }
   else if (m.type === 'drain') drain(m.graceMs)
 })

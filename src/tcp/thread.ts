@@ -1,24 +1,24 @@
-// The primary's side of the TCP relay thread (relay.ts): started with the
-// first TCP listener, so a configuration without TCP routers costs nothing.
+// The primary's side of the TCP and UDP relay thread (relay.ts): started
+// with the first listener, so a configuration without TCP routers costs nothing.
 import { Worker } from 'node:worker_threads'
 import type { Logger } from '../log.js'
-import type { TcpListenerSpec } from './plan.js'
+import type { TcpListenerSpec, UdpListenerSpec } from './plan.js'
 import type { FromRelay, ToRelay } from './messages.js'
 
 export class TcpRelay {
   #worker: Worker | null = null
-  #last = '[]'
+  #last = '[[],[]]'
   #drained: ((cut: number) => void) | null = null
 
   constructor(private readonly log: Logger) {}
 
-  /** The listeners in force (an unchanged list is not sent again). */
-  update(listeners: TcpListenerSpec[]): void {
-    const text = JSON.stringify(listeners)
+  /** The listeners in force (an unchanged set is not sent again). */
+  update(listeners: TcpListenerSpec[], udp: UdpListenerSpec[]): void {
+    const text = JSON.stringify([listeners, udp])
     if (text === this.#last) return
     this.#last = text
-    if (this.#worker === null && listeners.length === 0) return
-    this.#send({ type: 'listeners', listeners })
+    if (this.#worker === null && listeners.length === 0 && udp.length === 0) return
+    this.#send({ type: 'listeners', listeners, udp })
   }
 
   /** Stops accepting and lets connections finish within graceMs; resolves with how many were cut. */

@@ -4,6 +4,7 @@
 // a port handed between the TCP relay and the HTTP workers.
 import t from 'tap'
 import net from 'node:net'
+import dgram from 'node:dgram'
 import tls from 'node:tls'
 import { mkdtempSync, writeFileSync, renameSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -28,6 +29,29 @@ async function echo(tag: string): Promise<{ port: number; close(): void; firstBy
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   return { port: (server.address() as net.AddressInfo).port, close: () => server.close(), firstBytes }
+}
+
+/** A UDP server that answers each datagram with its tag and the datagram. */
+async function udpEcho(tag: string): Promise<{ port: number; close(): void }> {
+  const s = dgram.createSocket('udp4')
+  s.on('message', (m, r) => s.send(Buffer.concat([Buffer.from(tag), m]), r.port, r.address))
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r))
+  return { port: s.address().port, close: () => s.close() }
+}
+
+/** A UDP client: each ask() sends one datagram and waits for one reply ('' after 500 ms). */
+async function udpClient(port: number): Promise<{ ask(m: string): Promise<string>; close(): void }> {
+  const s = dgram.createSocket('udp4')
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r))
+  return {
+    ask: (m) => new Promise((resolve) => {
+      const timer = setTimeout(() => { s.off('message', on); resolve('') }, 500)
+      const on = (reply: Buffer): void => { clearTimeout(timer); s.off('message', on); resolve(reply.toString()) }
+      s.on('message', on)
+      s.send(m, port, '127.0.0.1')
+    }),
+    close: () => s.close(),
+  }
 }
 
 /** A TLS server that answers its name to whoever connects. */
@@ -96,8 +120,10 @@ t.test('TCP routers through pier', async (t) => {
   const mqtt = await tlsServer('mqtt', await ca.issue(['mqtt.example.test']))
   const other = await tlsServer('other', await ca.issue(['other.example.test']))
   const http = await startBackend('http-backend')
+  const u1 = await udpEcho('U1:')
+  const u2 = await udpEcho('U2:')
   const dead = await freePort()
-  const [web, pg, mqtts, redis, down, pp] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()])
+  const [web, pg, mqtts, redis, down, pp, dns] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort()])
   const pp1: string[] = []
   const ppServer = net.createServer((s) => {
     let got = ''
@@ -138,6 +164,10 @@ t.test('TCP routers through pier', async (t) => {
           pp: { loadBalancer: { servers: [{ address: `127.0.0.1:${(ppServer.address() as net.AddressInfo).port}` }], proxyProtocol: { version: 1 } } },
         },
       },
+      udp: {
+        routers: { dns: { entryPoints: ['dns'], service: 'dns' } },
+        services: { dns: { loadBalancer: { servers: [{ address: `127.0.0.1:${u1.port}` }, { address: `127.0.0.1:${u2.port}` }] } } },
+      },
     }))
     renameSync(tmp, routes)
   }
@@ -145,12 +175,12 @@ t.test('TCP routers through pier', async (t) => {
   const api = await freePort()
   const pier = await startPier([
     `--entrypoints.web.address=127.0.0.1:${web}`, `--entrypoints.pg.address=127.0.0.1:${pg}/tcp`, `--entrypoints.mqtts.address=127.0.0.1:${mqtts}`,
-    `--entrypoints.redis.address=127.0.0.1:${redis}`, `--entrypoints.down.address=127.0.0.1:${down}`, `--entrypoints.pp.address=127.0.0.1:${pp}`,
+    `--entrypoints.redis.address=127.0.0.1:${redis}`, `--entrypoints.down.address=127.0.0.1:${down}`, `--entrypoints.pp.address=127.0.0.1:${pp}`, `--entrypoints.dns.address=127.0.0.1:${dns}/udp`,
     `--entrypoints.traefik.address=127.0.0.1:${api}`, '--api.insecure=true', `--providers.file.filename=${routes}`, '--providers.file.watch=true', '--workers=2',
   ])
   t.teardown(async () => {
     await pier.stop()
-    for (const s of [a, b, mqtt, other]) s.close()
+    for (const s of [a, b, mqtt, other, u1, u2]) s.close()
     ppServer.close()
     await http.close()
   })
@@ -194,7 +224,21 @@ t.test('TCP routers through pier', async (t) => {
     t.equal(onweb.status, 'disabled')
     t.match(onweb.error!.join(), /entrypoint "web" also serves HTTP routers \(site@file\)/)
     t.equal(routers.filter((r) => r.status === 'enabled').length, 6)
+    const udp = await (await fetch(`http://127.0.0.1:${api}/api/udp/routers`)).json() as { name: string; status: string }[]
+    t.match(udp, [{ name: 'dns@file', status: 'enabled' }])
     t.equal((await get(web, 'site.test')).body, 'http-backend')
+  })
+
+  await t.test('UDP: a session per client, each on one server, replies back to the right client', async (t) => {
+    const c1 = await udpClient(dns)
+    const c2 = await udpClient(dns)
+    t.teardown(() => { c1.close(); c2.close() })
+    const first = await waitFor(async () => (await c1.ask('q1')) || undefined, 5000, 'a UDP reply')
+    t.match(first, /^U[12]:q1$/)
+    const tag1 = first.slice(0, 3)
+    for (let i = 0; i < 5; i++) t.equal(await c1.ask(`again${i}`), `${tag1}again${i}`, 'the session stays on its server')
+    const second = await c2.ask('q2')
+    t.equal(second, `${tag1 === 'U1:' ? 'U2:' : 'U1:'}q2`, 'the next client goes to the other server')
   })
 
   await t.test('reloads leave established connections alone; new ones follow the new service', async (t) => {

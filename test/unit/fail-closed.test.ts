@@ -152,7 +152,7 @@ t.test('TCP routers on an entrypoint pier lacks, and UDP routers, are listed dis
   const p = primary(t)
   p.docker([ctr('db', { labels: { 'traefik.tcp.routers.pg.rule': 'HostSNI(`*`)', 'traefik.tcp.routers.pg.entrypoints': 'pg', 'traefik.udp.routers.dns.service': 'dns' } })])
   t.match(p.state.tcpRouters['pg@docker'], { status: 'disabled', rule: 'HostSNI(`*`)', entryPoints: ['pg'], errors: [/entrypoint "pg" does not exist/] })
-  t.match(p.state.udpRouters['dns@docker'], { status: 'disabled', service: 'dns@docker', errors: [/UDP routers are not supported by pier/] })
+  t.match(p.state.udpRouters['dns@docker'], { status: 'disabled', service: 'dns@docker', errors: [/the service "dns@docker" does not exist/, /there is no UDP entrypoint/] })
   t.match(overview(p.state), { tcp: { routers: { total: 1, errors: 1 } }, udp: { routers: { total: 1, errors: 1 } } })
   t.match(rawData(p.state), { tcpRouters: { 'pg@docker': { status: 'disabled' } }, udpRouters: { 'dns@docker': { status: 'disabled' } } })
 })

@@ -112,7 +112,8 @@ t.test('a container with only TCP or UDP labels gets no HTTP router (as in Traef
   t.same(Object.keys(config.http.routers), [])
   const plan = planStream(config, EPS)
   t.equal(plan.tcp['pg@docker']!.status, 'enabled')
-  t.match(plan.udp['dns@docker'], { status: 'disabled', entryPoints: ['dns'], service: 'dns@docker', errors: [/UDP routers are not supported by pier/] })
+  t.match(plan.udp['dns@docker'], { status: 'enabled', entryPoints: ['dns'], service: 'dns@docker' })
+  t.same(plan.udpListeners, [{ name: 'dns', host: '', port: 53, router: 'dns@docker', servers: [{ host: '172.17.0.2', port: 80, weight: 1 }] }])
 })
 
 t.test('servers of two containers in one TCP service, weights kept', async (t) => {
@@ -160,7 +161,8 @@ udp:
   const pg = plan.listeners.find((l) => l.name === 'postgres')!
   t.same(pg.routes[0]!.servers, [{ host: '10.0.0.5', port: 5432, weight: 1 }, { host: 'fd00::5', port: 5432, weight: 2 }])
   t.equal(pg.routes[0]!.proxyProtocol, 1)
-  t.match(plan.udp['dns@file'], { status: 'disabled', errors: [/UDP routers are not supported/] })
+  t.match(plan.udp['dns@file'], { status: 'enabled' })
+  t.same(plan.udpListeners, [{ name: 'dns', host: '', port: 53, router: 'dns@file', servers: [{ host: '10.0.0.7', port: 53, weight: 1 }] }])
 })
 
 t.test('file: what pier cannot honour is named on the router or service', async (t) => {
@@ -176,6 +178,28 @@ tcp:
   t.same(built.config!.tcp!.services!.s!.unsupported!.sort(), ['loadBalancer.serversTransport: TCP serversTransports are not supported by pier', 'loadBalancer.servers[0].tls: TLS toward TCP servers is not supported by pier'])
   const bad = buildFileConfig([{ file: 'dyn.yml', text: 'tcp:\n  routers:\n    r: { rule: "HostSNI(`*`)", servce: s }\n' }])
   t.match(bad.errors.map((e) => e.message).join(), /unknown key servce; did you mean service\?/)
+})
+
+t.test('UDP routers: one per UDP entrypoint, on UDP entrypoints only', async (t) => {
+  const config = fromFile(`
+udp:
+  routers:
+    dns: { entryPoints: [dns], service: dns }
+    dns2: { entryPoints: [dns], service: dns }
+    ontcp: { entryPoints: [postgres], service: dns }
+    nosvc: { entryPoints: [dns] }
+    pp: { entryPoints: [dns], service: pp }
+  services:
+    dns: { loadBalancer: { servers: [{ address: "10.0.0.7:53" }, { address: "10.0.0.8:53" }] } }
+    pp: { loadBalancer: { servers: [{ address: "10.0.0.7:53" }], proxyProtocol: { version: 1 } } }
+`)
+  const plan = planStream(config, EPS)
+  t.equal(plan.udp['dns@file']!.status, 'enabled')
+  t.match(plan.udp['dns2@file']!.errors.join(), /already carries UDP router dns@file: a UDP entrypoint carries one router/)
+  t.match(plan.udp['ontcp@file']!.errors.join(), /entrypoint "postgres" is not a UDP entrypoint/)
+  t.match(plan.udp['nosvc@file']!.errors.join(), /names no service/)
+  t.match(plan.udp['pp@file']!.errors.join(), /proxyProtocol is for TCP services/)
+  t.equal(plan.udpListeners.length, 1)
 })
 
 t.test('server addresses', async (t) => {

@@ -2,7 +2,6 @@
 // the DynamicConfig it describes. Pure: no I/O. Keys match case-insensitively,
 // as Traefik's decoder does; names (routers, services) are kept as written.
 import type { DynamicConfig, Middleware, Router, RouterTLS, Service, Server, StreamRouter, StreamSection, StreamService, StreamServer } from '../../config/dynamic.js'
-import { UDP_REFUSED } from '../../tcp/plan.js'
 import { nearest } from '../../config/suggest.js'
 import { parseSignedDuration } from '../../config/duration.js'
 import { parseRule, RuleError } from '../../rules/index.js'
@@ -418,7 +417,6 @@ function streamSection(ctx: Ctx, kind: 'tcp' | 'udp', v: unknown): StreamSection
     if (refused.length > 0) svc.unsupported = refused
     ;(out.services ??= {})[name] = svc
   }
-  if (kind === 'udp') for (const name of Object.keys(out.routers)) warn(ctx, { router: name }, FileProblem.UNSUPPORTED, `${UDP_REFUSED}; disabled`)
   return out
 }
 
