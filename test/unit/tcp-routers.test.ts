@@ -77,6 +77,11 @@ t.test('labels: the shapes real compose files use', async (t) => {
       router: 'db@docker', status: 'disabled', error: /traefik.tcp.routers.db.middlewares: TCP middlewares .* not supported/,
     },
     {
+      name: 'an unknown router field disables (fail closed)',
+      labels: { 'traefik.tcp.routers.db.rule': 'HostSNI(`*`)', 'traefik.tcp.routers.db.entrypoints': 'postgres', 'traefik.tcp.routers.db.allowlist': '10.0.0.0/8' },
+      router: 'db@docker', status: 'disabled', error: /label traefik.tcp.routers.db.allowlist is not supported by pier/,
+    },
+    {
       name: 'a bad rule names the matcher',
       labels: { 'traefik.tcp.routers.db.rule': 'Host(`x`)', 'traefik.tcp.routers.db.entrypoints': 'postgres' },
       router: 'db@docker', status: 'disabled', error: /invalid rule.*Host/,
@@ -185,7 +190,7 @@ t.test('UDP routers: one per UDP entrypoint, on UDP entrypoints only', async (t)
 udp:
   routers:
     dns: { entryPoints: [dns], service: dns }
-    dns2: { entryPoints: [dns], service: dns }
+    second: { entryPoints: [dns], service: dns }
     ontcp: { entryPoints: [postgres], service: dns }
     nosvc: { entryPoints: [dns] }
     pp: { entryPoints: [dns], service: pp }
@@ -194,8 +199,8 @@ udp:
     pp: { loadBalancer: { servers: [{ address: "10.0.0.7:53" }], proxyProtocol: { version: 1 } } }
 `)
   const plan = planStream(config, EPS)
-  t.equal(plan.udp['dns@file']!.status, 'enabled')
-  t.match(plan.udp['dns2@file']!.errors.join(), /already carries UDP router dns@file: a UDP entrypoint carries one router/)
+  t.equal(plan.udp['dns@file']!.status, 'enabled', plan.udp['dns@file']!.errors.join('; '))
+  t.match(plan.udp['second@file']!.errors.join(), /already carries UDP router dns@file: a UDP entrypoint carries one router/)
   t.match(plan.udp['ontcp@file']!.errors.join(), /entrypoint "postgres" is not a UDP entrypoint/)
   t.match(plan.udp['nosvc@file']!.errors.join(), /names no service/)
   t.match(plan.udp['pp@file']!.errors.join(), /proxyProtocol is for TCP services/)

@@ -37,7 +37,7 @@ function entry<T>(map: Map<string, T>, name: string, fresh: T): T {
   return fresh
 }
 
-/** One label traefik.<tcp|udp>.<routers|services>.<name>.<field>; false when it is none of those. */
+/** One label traefik.<tcp|udp>.<routers|services>.<name>.<field>; false when it is in another section. An unknown field disables (fail closed). */
 export function streamLabel(out: StreamLabels, section: string, name: string, field: string, key: string, value: string, warn: Sink): boolean {
   if (IGNORED.some((p) => field.startsWith(p))) {
     warn(key, 'DOCKER_UNSUPPORTED_LABEL', 'label not supported by pier; ignored')
@@ -62,7 +62,7 @@ export function streamLabel(out: StreamLabels, section: string, name: string, fi
       r.tls = { ...r.tls, passthrough: on === true }
     } else if (field === 'tls.certresolver') r.tls = { ...r.tls, certResolver: value }
     else if (field === 'tls.options') r.tls = { ...r.tls, options: value }
-    else return false
+    else (r.unsupported ??= []).push(`label ${key} is not supported by pier`)
     return true
   }
   if (section !== 'services') return false
@@ -75,6 +75,6 @@ export function streamLabel(out: StreamLabels, section: string, name: string, fi
     const v = int(key, value, warn, 1, 2)
     s.proxyProtocol = v ?? NaN
   } else if (field === 'loadbalancer.proxyprotocol') s.proxyProtocol ??= 2
-  else return false
+  else (s.unsupported ??= []).push(`label ${key} is not supported by pier`)
   return true
 }
