@@ -20,6 +20,8 @@ export interface StreamHook {
   entryPoints: ReadonlyArray<[string, EntryPoint]>
   /** Entrypoints that serve HTTP whatever the routers (a redirection, ACME http-01) */
   httpOnly: ReadonlySet<string>
+  /** Entrypoints with settings the TCP relay does not honour, with why */
+  refused: ReadonlyMap<string, string>
   apply(plan: StreamPlan): void
 }
 
@@ -156,7 +158,7 @@ export class Publisher {
   /** TCP routers served where they can be; UDP routers disabled. */
   private planStream(config: DynamicConfig): StreamPlan {
     const eps = this.stream?.entryPoints ?? this.entryPoints.map((n): [string, EntryPoint] => [n, { host: '', port: 0 }])
-    const plan = planStream(config, eps, this.stream?.httpOnly)
+    const plan = planStream(config, eps, this.stream?.httpOnly, this.stream?.refused)
     this.state.tcpRouters = plan.tcp
     this.state.udpRouters = plan.udp
     const errors = (m: Record<string, StreamRouterState>) => Object.fromEntries(Object.values(m).filter((r) => r.errors.length > 0).map((r) => [r.name, r.errors]))

@@ -66,6 +66,8 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
   const stream: StreamHook = {
     entryPoints: proxiedAll,
     httpOnly: new Set(workerEntryPoints(config, proxied).filter((ep) => ep.redirect || ep.acmeChallenge).map((ep) => ep.name)),
+    // Who the client is would be read from a PROXY header the relay does not parse (ClientIP rules, the header passed on as data).
+    refused: new Map(proxied.filter(([name]) => config.clientTrust[name]?.proxyProtocol).map(([name]) => [name, `proxyProtocol (a PROXY header from the client) is not supported on TCP entrypoints yet; remove entryPoints.${name}.proxyProtocol or route HTTP there`])),
     apply(plan) {
       released = plan.listeners.map((l) => l.name)
       pool?.release(released)

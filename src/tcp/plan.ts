@@ -86,8 +86,9 @@ function serviceServers(s: StreamService): { servers: TcpServerSpec[]; proxyProt
 /**
  * entryPoints: the proxied ones (internal ones excluded). httpOnly: entrypoints
  * that serve HTTP whatever the routers (a redirection, ACME http-01).
+ * refused: entrypoints whose settings the relay does not honour, with why.
  */
-export function planStream(config: DynamicConfig, entryPoints: ReadonlyArray<[string, EntryPoint]>, httpOnly: ReadonlySet<string> = new Set()): StreamPlan {
+export function planStream(config: DynamicConfig, entryPoints: ReadonlyArray<[string, EntryPoint]>, httpOnly: ReadonlySet<string> = new Set(), refused: ReadonlyMap<string, string> = new Map()): StreamPlan {
   const eps = new Map(entryPoints)
   const tcpNames = entryPoints.filter(([, ep]) => !ep.udp).map(([n]) => n)
   // HTTP routers that name an entrypoint claim it for uWS; one that names none is on every entrypoint uWS serves.
@@ -104,6 +105,7 @@ export function planStream(config: DynamicConfig, entryPoints: ReadonlyArray<[st
       const e = eps.get(ep)
       if (!e) state.errors.push(`entrypoint "${ep}" does not exist`)
       else if (e.udp) state.errors.push(`entrypoint "${ep}" is a UDP entrypoint`)
+      else if (refused.has(ep)) state.errors.push(`entrypoint "${ep}": ${refused.get(ep)}`)
       else if (http.has(ep) || httpOnly.has(ep)) {
         const who = http.has(ep) ? `HTTP routers (${http.get(ep)!.slice(0, 3).join(', ')}${http.get(ep)!.length > 3 ? ', ...' : ''})` : 'HTTP (a redirection or ACME challenge)'
         state.errors.push(`entrypoint "${ep}" also serves ${who}: pier serves TCP routers only on an entrypoint of their own (uWS owns the port of an HTTP entrypoint and cannot take over a connection whose ClientHello pier has read); give the TCP router its own entrypoint, e.g. --entryPoints.${ep}-tcp.address=:<port>`)

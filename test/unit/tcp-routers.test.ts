@@ -112,6 +112,13 @@ t.test('labels: the shapes real compose files use', async (t) => {
   }
 })
 
+t.test('an entrypoint setting the relay does not honour disables its TCP routers, naming it', async (t) => {
+  const config = fromLabels([ctr('db', { labels: { 'traefik.tcp.routers.pg.rule': 'HostSNI(`*`)', 'traefik.tcp.routers.pg.entrypoints': 'postgres' } })])
+  const plan = planStream(config, EPS, new Set(), new Map([['postgres', 'proxyProtocol (a PROXY header from the client) is not supported on TCP entrypoints yet']]))
+  t.match(plan.tcp['pg@docker'], { status: 'disabled', errors: [/entrypoint "postgres": proxyProtocol .* not supported on TCP entrypoints/] })
+  t.same(plan.listeners, [])
+})
+
 t.test('a container with only TCP or UDP labels gets no HTTP router (as in Traefik)', async (t) => {
   const config = fromLabels([ctr('db', { labels: { 'traefik.tcp.routers.pg.rule': 'HostSNI(`*`)', 'traefik.tcp.routers.pg.entrypoints': 'postgres' } }), ctr('dns', { labels: { 'traefik.udp.routers.dns.entrypoints': 'dns' } })])
   t.same(Object.keys(config.http.routers), [])
