@@ -123,7 +123,14 @@ t.test('TCP routers through pier', async (t) => {
   const u1 = await udpEcho('U1:')
   const u2 = await udpEcho('U2:')
   const dead = await freePort()
-  const [web, pg, mqtts, redis, down, pp, dns] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort()])
+  const [web, pg, mqtts, redis, down, pp, dns, mixed] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort()])
+  // A server that speaks first (SMTP, MySQL): its clients send nothing until greeted.
+  const greeter = net.createServer((s) => {
+    s.write('220 greeter ready\r\n')
+    s.on('data', () => s.end('221 bye\r\n'))
+    s.on('error', () => {})
+  })
+  await new Promise<void>((r) => greeter.listen(0, '127.0.0.1', r))
   const pp1: string[] = []
   const ppServer = net.createServer((s) => {
     let got = ''
@@ -153,6 +160,8 @@ t.test('TCP routers through pier', async (t) => {
           down: { rule: 'HostSNI(`*`)', service: 'dead', entryPoints: ['down'] },
           pp: { rule: 'HostSNI(`*`)', service: 'pp', entryPoints: ['pp'] },
           onweb: { rule: 'HostSNI(`*`)', service: 'a', entryPoints: ['web'] },
+          mixedTls: { rule: 'HostSNI(`mqtt.example.test`)', service: 'mqtt', entryPoints: ['mixed'], tls: { passthrough: true } },
+          mixedPlain: { rule: 'HostSNI(`*`)', service: 'greeter', entryPoints: ['mixed'] },
         },
         services: {
           a: { loadBalancer: { servers: [{ address: `127.0.0.1:${a.port}` }] } },
@@ -160,6 +169,7 @@ t.test('TCP routers through pier', async (t) => {
           weighted: { loadBalancer: { servers: [{ address: `127.0.0.1:${a.port}`, weight: 3 }, { address: `127.0.0.1:${b.port}`, weight: 1 }] } },
           mqtt: { loadBalancer: { servers: [{ address: `127.0.0.1:${mqtt.port}` }] } },
           other: { loadBalancer: { servers: [{ address: `127.0.0.1:${other.port}` }] } },
+          greeter: { loadBalancer: { servers: [{ address: `127.0.0.1:${(greeter.address() as net.AddressInfo).port}` }] } },
           dead: { loadBalancer: { servers: [{ address: `127.0.0.1:${dead}` }] } },
           pp: { loadBalancer: { servers: [{ address: `127.0.0.1:${(ppServer.address() as net.AddressInfo).port}` }], proxyProtocol: { version: 1 } } },
         },
@@ -175,13 +185,14 @@ t.test('TCP routers through pier', async (t) => {
   const api = await freePort()
   const pier = await startPier([
     `--entrypoints.web.address=127.0.0.1:${web}`, `--entrypoints.pg.address=127.0.0.1:${pg}/tcp`, `--entrypoints.mqtts.address=127.0.0.1:${mqtts}`,
-    `--entrypoints.redis.address=127.0.0.1:${redis}`, `--entrypoints.down.address=127.0.0.1:${down}`, `--entrypoints.pp.address=127.0.0.1:${pp}`, `--entrypoints.dns.address=127.0.0.1:${dns}/udp`,
+    `--entrypoints.redis.address=127.0.0.1:${redis}`, `--entrypoints.down.address=127.0.0.1:${down}`, `--entrypoints.pp.address=127.0.0.1:${pp}`, `--entrypoints.dns.address=127.0.0.1:${dns}/udp`, `--entrypoints.mixed.address=127.0.0.1:${mixed}`,
     `--entrypoints.traefik.address=127.0.0.1:${api}`, '--api.insecure=true', `--providers.file.filename=${routes}`, '--providers.file.watch=true', '--workers=2',
   ])
   t.teardown(async () => {
     await pier.stop()
     for (const s of [a, b, mqtt, other, u1, u2]) s.close()
     ppServer.close()
+    greeter.close()
     await http.close()
   })
   await waitFor(async () => (await exchange(pg, 'ping')).data.startsWith('A:'), 10_000, 'the pg entrypoint relays')
@@ -199,6 +210,21 @@ t.test('TCP routers through pier', async (t) => {
     t.equal(await tlsHello(mqtts, 'other.example.test', ca.cert), 'hello from other')
     t.match(await tlsHello(mqtts, 'nobody.example.test', ca.cert), /^(error: ECONNRESET|error: .*socket disconnected.*|)$/i, 'no router for the name: closed')
     t.equal((await exchange(mqtts, 'not tls')).data, '', 'plain TCP on a TLS-only entrypoint: closed')
+  })
+
+  await t.test('TLS and plain routers on one entrypoint; a server that speaks first is reached after the 1 s peek', async (t) => {
+    t.equal(await tlsHello(mixed, 'mqtt.example.test', ca.cert), 'hello from mqtt')
+    const t0 = Date.now()
+    const greeting = await new Promise<string>((resolve) => {
+      const c = net.connect(mixed, '127.0.0.1')
+      c.once('data', (b: Buffer) => {
+        resolve(b.toString())
+        c.destroy()
+      })
+      c.on('error', () => resolve(''))
+    })
+    t.equal(greeting, '220 greeter ready\r\n')
+    t.ok(Date.now() - t0 >= 900, `greeted after the peek (${Date.now() - t0} ms)`)
   })
 
   await t.test('weighted servers: 3 to 1', async (t) => {
@@ -223,7 +249,7 @@ t.test('TCP routers through pier', async (t) => {
     const onweb = routers.find((r) => r.name === 'onweb@file')!
     t.equal(onweb.status, 'disabled')
     t.match(onweb.error!.join(), /entrypoint "web" also serves HTTP routers \(site@file\)/)
-    t.equal(routers.filter((r) => r.status === 'enabled').length, 6)
+    t.equal(routers.filter((r) => r.status === 'enabled').length, 8)
     const udp = await (await fetch(`http://127.0.0.1:${api}/api/udp/routers`)).json() as { name: string; status: string }[]
     t.match(udp, [{ name: 'dns@file', status: 'enabled' }])
     t.equal((await get(web, 'site.test')).body, 'http-backend')
