@@ -118,7 +118,9 @@ class Listener {
       u.setTimeout(0)
       if (r.spec.proxyProtocol !== 0) u.write(proxyHeader(r.spec.proxyProtocol, c.remoteAddress ?? '', c.remotePort ?? 0, c.localAddress ?? '', c.localPort ?? 0))
       if (head !== null) u.write(head)
-      c.pipe(u)
+      // A client that half-closed while its first bytes were read: its end is passed on now (pipe would not see it).
+      if (c.readableEnded) u.end()
+      else c.pipe(u)
       u.pipe(c)
       c.resume()
     })
