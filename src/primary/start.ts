@@ -5,6 +5,7 @@ import type { StaticConfig } from '../config/static.js'
 import type { Logger } from '../log.js'
 import type { Provider } from '../providers/provider.js'
 import { FileProvider } from '../providers/file/provider.js'
+import { EntryPointMiddlewares } from '../providers/entrypoint-middlewares.js'
 import { Aggregator } from './aggregator.js'
 import { Publisher, type StreamHook } from './publisher.js'
 import { TcpRelay } from '../tcp/thread.js'
@@ -19,6 +20,7 @@ import type { TableRef } from '../worker/messages.js'
 import { CertificateStore } from '../tls/store.js'
 import type { Resolvers } from '../tls/acme/resolvers.js'
 import { workerEntryPoints } from './entrypoints.js'
+import { INTERNAL_PROVIDER, internalConfig } from '../config/internal-services.js'
 
 /** uWS 20.30's fixed idle timeout for HTTP connections. */
 const UWS_IDLE_MS = 10_000
@@ -83,7 +85,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
       pool?.publish(table)
     },
     store && { options: (c) => store.compileOptions(c), compiled: (c, report) => store.compiled(c, report) },
-    { entryPointMiddlewares },
+    { entryPointMiddlewares, ownEntryPoints: internal },
     stream,
   )
   latest = publisher.initial()
@@ -96,7 +98,11 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
     },
   })
 
+  // Traefik's internal provider: api@internal and the rest, for the routers that name them
+  aggregator.update(INTERNAL_PROVIDER, internalConfig(config, observe.internal.sockets, observe.internal.failure))
+
   const providers: Provider[] = []
+  if (config.entryPointMiddlewares) providers.push(new EntryPointMiddlewares(config.entryPointMiddlewares))
   if (config.providers.file) providers.push(new FileProvider(config.providers.file))
   if (config.providers.docker) {
     // Loaded only when asked for: dockerode and its HTTP/TLS stack, a few MB (its
@@ -166,6 +172,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
     recycleWorker: () => running.recycleOne(),
     reopenAccessLog: () => observe.reopenAccessLog(),
     async stop() {
+      observe.terminating()
       aggregator.close()
       resolvers?.stop()
       await Promise.all(providers.map((p) => p.stop().catch((err: Error) => log.warn('provider did not stop cleanly', { providerName: p.name, error: err.message }))))
