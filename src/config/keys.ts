@@ -341,7 +341,7 @@ const unsupported: Array<[string, string]> = [
   ['pilot', 'Traefik Pilot is not supported'],
   ['spiffe', 'SPIFFE is not supported'],
   ['ocsp', 'OCSP stapling is not supported'],
-  ['tcpServersTransport', 'TCP routing is not supported'],
+  ['tcpServersTransport', 'static TCP serversTransport options are not supported (pier dials TCP servers with Traefik\'s default 30 s dial timeout)'],
   ['serversTransport', 'of serversTransport, pier supports forwardingTimeouts (responseHeaderTimeout, dialTimeout, idleConnTimeout), maxIdleConnsPerHost and maxResponseHeaderBytes'],
   ['providers', 'pier has the file, docker and swarm providers'],
   ['providers.file', 'of the file provider, pier supports filename, directory and watch'],

@@ -62,7 +62,7 @@ function isOn(s: { on?: boolean; touched?: boolean }): boolean {
 
 function finish(d: Draft, env: NodeJS.ProcessEnv, configFile: string | undefined): StaticConfig {
   const entryPoints: Record<string, EntryPoint> = {}
-  for (const ep of d.entryPoints.values()) entryPoints[ep.name] = { host: ep.host, port: ep.port }
+  for (const ep of d.entryPoints.values()) entryPoints[ep.name] = ep.udp ? { host: ep.host, port: ep.port, udp: true } : { host: ep.host, port: ep.port }
   for (const [key, { names, at }] of d.epMiddlewares) {
     const ep = d.entryPoints.get(key)
     if (!ep) throw new ConfigError(ConfigErrorCode.BAD_VALUE, `${describe(at)}: the entrypoint has no address (set entryPoints.<name>.address too)`)

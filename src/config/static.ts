@@ -41,6 +41,8 @@ export interface EntryPoint {
   /** Bind host; '' means every address (Traefik's ":80"). */
   host: string
   port: number
+  /** `:53/udp`: a UDP entrypoint (no HTTP is served there; UDP routers are refused) */
+  udp?: boolean
   /** Middlewares every router on this entrypoint runs before its own (entryPoints.<name>.http.middlewares). */
   middlewares?: string[]
   /** http.tls: every router on this entrypoint is a TLS router, with these defaults */

@@ -5,7 +5,7 @@
 /** [key, default, what it does] */
 export const KEY_DOCS: Array<[string, string, string]> = [
   ['configFile', 'traefik.toml, .yaml or .yml in /etc/traefik, $XDG_CONFIG_HOME, $HOME/.config or the working directory', 'YAML or TOML file with the same keys (Traefik static file shape); flags override it'],
-  ['entryPoints.<name>.address', ':80 for web', '[host]:port to listen on; any number of entrypoints; `traefik` is the API entrypoint'],
+  ['entryPoints.<name>.address', ':80 for web', '[host]:port to listen on, with /tcp (the default) or /udp; any number of entrypoints; `traefik` is the API entrypoint'],
   ['entryPoints.<name>.transport.respondingTimeouts.readTimeout', '60s', 'time from a request head to the end of its body (408 and close after); 0 = none'],
   ['entryPoints.<name>.transport.respondingTimeouts.writeTimeout', '0 (none)', 'time from a request head to the end of its response (504 if nothing was sent, else the connection is cut)'],
   ['entryPoints.<name>.transport.respondingTimeouts.idleTimeout', '180s', 'accepted; uWS closes idle keep-alive connections after 10-14 s whatever it says'],

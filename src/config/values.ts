@@ -88,12 +88,12 @@ export function duration(v: Value): number {
   return ms
 }
 
-/** `[host]:port`, Traefik's entrypoint address (an optional `/tcp` suffix is accepted). */
+/** `[host]:port`, Traefik's entrypoint address, with an optional `/tcp` or `/udp` suffix. */
 export function address(v: Value): EntryPoint {
-  const expected = 'an address [host]:port such as :80, 0.0.0.0:8000 or [::1]:8080'
+  const expected = 'an address [host]:port such as :80, 0.0.0.0:8000, [::1]:8080 or :53/udp'
   let s = text(v, expected)
-  if (/\/udp$/i.test(s)) throw badValue(v, 'a TCP address (UDP entrypoints are not supported)')
-  s = s.replace(/\/tcp$/i, '')
+  const udp = /\/udp$/i.test(s)
+  s = s.replace(/\/(tcp|udp)$/i, '')
   const colon = s.lastIndexOf(':')
   if (colon < 0) throw badValue(v, expected)
   let host = s.slice(0, colon)
@@ -105,7 +105,7 @@ export function address(v: Value): EntryPoint {
     throw badValue(v, expected)
   }
   if (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65535) throw badValue(v, `${expected}, with a port from 1 to 65535`)
-  return { host, port: Number(port) }
+  return udp ? { host, port: Number(port), udp } : { host, port: Number(port) }
 }
 
 const levels: Record<string, Level> = {

@@ -3,7 +3,7 @@
 // compose service (or v1 backend) share one service, conflicting definitions
 // are dropped. Pure: no I/O, no clock; problems come back as warnings to log,
 // and as annotations on the routers and services they concern, for the API.
-import type { DynamicConfig, HealthCheck, Middleware, PassiveHealthCheck, Router, Server, Sticky, StreamRouter } from '../../config/dynamic.js'
+import type { DynamicConfig, HealthCheck, Middleware, PassiveHealthCheck, Router, Server, Sticky, StreamSection, StreamService } from '../../config/dynamic.js'
 import type { Annotation } from '../annotation.js'
 import { boundAddress, containerIp } from './address.js'
 import type { ContainerInfo } from './container.js'
@@ -16,6 +16,7 @@ import type { BuildWarning, WarningCode } from './warning.js'
 import { readDefinition } from '../../middlewares/definition.js'
 import type { LabelTree } from '../../middlewares/schema.js'
 import { finishV1Middlewares, inV1Order } from './v1-middlewares.js'
+import type { StreamServiceLabels } from './stream-labels.js'
 
 export interface BuildOptions {
   exposedByDefault: boolean
@@ -116,7 +117,7 @@ export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOpt
   const routers = new Map<string, Merged<Router>>()
   const services = new Map<string, Merged<ServiceDef>>()
   const middlewares = new Map<string, Merged<Middleware>>()
-  const stream: Record<StreamKind, Record<string, StreamRouter>> = { tcp: {}, udp: {} }
+  const stream: Record<StreamKind, Required<StreamSection>> = { tcp: { routers: {}, services: {} }, udp: { routers: {}, services: {} } }
   const sorted = [...containers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   for (const c of sorted) {
     const warn = (code: WarningCode, message: string, label?: string, ...about: Part[]): void => {
@@ -134,6 +135,10 @@ export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOpt
     for (const [label, code, message] of labelWarnings) if (!(code === 'DOCKER_UNSUPPORTED_LABEL' && opts.constraintLabels?.has(label.toLowerCase()))) warn(code, message, label, ...(used ? labelParts(label, v2, v1Name(c, labels)) : []))
     if (!used) continue
     const ctx: Ctx = { c, labels, opts, serving, warn, checkRule, lookup }
+    for (const kind of ['tcp', 'udp'] as const) streamFragment(ctx, kind, stream[kind])
+    // Traefik: a container with TCP or UDP labels and no HTTP ones gets no HTTP router or service.
+    const streamOnly = [labels.tcp, labels.udp].some((l) => l.routers.size + l.services.size > 0) && labels.routers.size + labels.services.size + labels.middlewares.size === 0
+    if (streamOnly) continue
     const frag = v2 ? v2Fragment(ctx) : v1Fragment(ctx)
     for (const [name, r] of frag.routers) mergeInto(routers, name, r, JSON.stringify(r), origin(c))
     for (const [name, tree] of labels.middlewares) {
@@ -141,7 +146,6 @@ export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOpt
       mergeInto(middlewares, name, m, JSON.stringify(m), origin(c))
     }
     for (const [name, m] of frag.middlewares ?? []) mergeInto(middlewares, name, m, JSON.stringify(m), origin(c))
-    for (const [kind, found] of [['tcp', labels.tcpRouters], ['udp', labels.udpRouters]] as const) for (const [name, r] of found) stream[kind][name] ??= r
     for (const [name, s] of frag.services) {
       const { servers: _, ...definition } = s
       const key = JSON.stringify(definition)
@@ -206,7 +210,10 @@ export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOpt
     }
     ;(config.http.middlewares ??= {})[name] = m.value
   }
-  for (const kind of ['tcp', 'udp'] as const) if (Object.keys(stream[kind]).length > 0) config[kind] = { routers: stream[kind] }
+  for (const kind of ['tcp', 'udp'] as const) {
+    const { routers: r, services: sv } = stream[kind]
+    if (Object.keys(r).length > 0 || Object.keys(sv).length > 0) config[kind] = { routers: r, services: sv }
+  }
 
   const annotations: Annotation[] = []
   for (const [key, c] of concerns) {
@@ -422,11 +429,33 @@ function router(rule: string, service: string, from: Omit<V2Router, 'rule' | 'se
 }
 
 /** "ip:port" for a server of `service`, or undefined after a warning saying what to fix. */
-function serverAddress(ctx: Ctx, labelPort: number | undefined, portLabel: string, service: Part): string | undefined {
+/** A container's TCP or UDP services (its name's when it labels none) and routers; a router naming no service takes the only one. */
+function streamFragment(ctx: Ctx, kind: StreamKind, into: Required<StreamSection>): void {
+  const sl = ctx.labels[kind]
+  if (sl.routers.size === 0 && sl.services.size === 0) return
+  const services = sl.services.size > 0 ? sl.services : new Map([[normalize(baseName(ctx.c)), {} as StreamServiceLabels]])
+  for (const [name, s] of services) {
+    const lb: NonNullable<StreamService['loadBalancer']> = { servers: [] }
+    if (s.proxyProtocol !== undefined) lb.proxyProtocol = { version: s.proxyProtocol }
+    if (ctx.serving && s.port !== null && s.weight !== null) {
+      const address = serverAddress(ctx, s.port, `traefik.${kind}.services.${name}.loadbalancer.server.port`)
+      if (address) lb.servers.push(s.weight === undefined ? { address } : { address, weight: s.weight })
+    }
+    const prev = into.services[name]
+    if (prev?.loadBalancer) {
+      for (const srv of lb.servers) if (!prev.loadBalancer.servers.some((p) => p.address === srv.address)) prev.loadBalancer.servers.push(srv)
+      if (s.unsupported) prev.unsupported = [...(prev.unsupported ?? []), ...s.unsupported]
+    } else into.services[name] = s.unsupported ? { loadBalancer: lb, unsupported: s.unsupported } : { loadBalancer: lb }
+  }
+  const only = services.size === 1 ? [...services.keys()][0]! : undefined
+  for (const [name, r] of sl.routers) into.routers[name] ??= r.service === undefined && only !== undefined ? { ...r, service: only } : r
+}
+
+function serverAddress(ctx: Ctx, labelPort: number | undefined, portLabel: string, service?: Part): string | undefined {
   const { c, opts, warn } = ctx
   const port = labelPort ?? c.exposedPorts[0]
   if (port === undefined) {
-    warn('DOCKER_NO_PORT', `${c.swarmService !== undefined ? 'a Swarm service has no port pier can see' : 'exposes no port'}; add the label ${ctx.labels.isV2 || (!ctx.labels.isV1 && !opts.v1) ? portLabel : 'traefik.port'}=<port>`, undefined, service)
+    warn('DOCKER_NO_PORT', `${c.swarmService !== undefined ? 'a Swarm service has no port pier can see' : 'exposes no port'}; add the label ${ctx.labels.isV2 || (!ctx.labels.isV1 && !opts.v1) ? portLabel : 'traefik.port'}=<port>`, undefined, ...(service ? [service] : []))
     return undefined
   }
   if (opts.useBindPortIP) {
@@ -435,7 +464,7 @@ function serverAddress(ctx: Ctx, labelPort: number | undefined, portLabel: strin
   }
   const addr = containerIp(c, ctx.labels.network ?? opts.network, ctx.lookup)
   if ('error' in addr) {
-    warn(addr.code, addr.error, undefined, service)
+    warn(addr.code, addr.error, undefined, ...(service ? [service] : []))
     return undefined
   }
   return hostPort(addr.ip, port)

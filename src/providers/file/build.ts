@@ -73,8 +73,11 @@ export function buildFileConfig(sources: SourceFile[], opts: { v1HealthInterval?
       ;(config.http.middlewares ??= {})[name] = m
     }
     for (const kind of ['tcp', 'udp'] as const) {
-      const routers = v.config[kind]?.routers
-      if (routers) Object.assign((config[kind] ??= { routers: {} }).routers, routers)
+      const sec = v.config[kind]
+      if (!sec) continue
+      const into = (config[kind] ??= { routers: {} })
+      Object.assign(into.routers, sec.routers)
+      if (sec.services) into.services = { ...into.services, ...sec.services }
     }
   }
   // a service refused above already has its own error; do not call it missing too
