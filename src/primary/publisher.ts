@@ -77,7 +77,7 @@ export class Publisher {
     this.logChanges('middleware', report.middlewareErrors)
     this.tls?.compiled(config, report)
     this.publish(this.ref(buffer))
-    this.health.configure(config)
+    this.health.configure(config, report.transports)
     this.log.debug('route table published', {
       version: this.version,
       routers: report.routers,

@@ -67,7 +67,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
       pool?.publish(table)
     },
     store && { options: (c) => store.compileOptions(c), compiled: (c, report) => store.compiled(c, report) },
-    { entryPointMiddlewares },
+    { entryPointMiddlewares, transportDefaults: config.serversTransport },
   )
   latest = publisher.initial()
 

@@ -29,6 +29,7 @@ export function buildFileConfig(sources: SourceFile[]): Built {
   const routerFile = new Map<string, string>()
   const serviceFile = new Map<string, string>()
   const middlewareFile = new Map<string, string>()
+  const transportFile = new Map<string, string>()
   const lineOf = new Map<string, LineOf>()
   for (const { file, text } of sources) {
     const parsed = parseText(file, text)
@@ -59,6 +60,12 @@ export function buildFileConfig(sources: SourceFile[]): Built {
       else middlewareFile.set(name, file)
       ;(config.http.middlewares ??= {})[name] = m
     }
+    for (const [name, t] of Object.entries(v.config.http.serversTransports ?? {})) {
+      const other = transportFile.get(name)
+      if (other !== undefined) errors.push({ file, serversTransport: name, code: FileProblem.DUPLICATE, message: `is also defined in ${other}` })
+      else transportFile.set(name, file)
+      ;(config.http.serversTransports ??= {})[name] = t
+    }
     for (const kind of ['tcp', 'udp'] as const) {
       const routers = v.config[kind]?.routers
       if (routers) Object.assign((config[kind] ??= { routers: {} }).routers, routers)
@@ -78,6 +85,7 @@ export function buildFileConfig(sources: SourceFile[]): Built {
     if (p.router !== undefined) p.line = at('routers', p.router)
     else if (p.service !== undefined) p.line = at('services', p.service)
     else if (p.middleware !== undefined) p.line = at('middlewares', p.middleware)
+    else if (p.serversTransport !== undefined) p.line = at('serversTransports', p.serversTransport)
   }
   return errors.length > 0 ? { errors, warnings } : { config, errors, warnings }
 }
