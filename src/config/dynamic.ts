@@ -112,6 +112,8 @@ export interface HealthCheck {
   method: string
   /** 0: any 2xx or 3xx is healthy (Traefik); else exactly this status */
   status: number
+  /** Probe with this scheme instead of the server url's (https: with the service's transport) */
+  scheme?: 'http' | 'https'
   /** Probe this port instead of the server's (0: the server's) */
   port: number
   /** Host header of the probe ('' : the server's address) */

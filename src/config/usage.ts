@@ -97,6 +97,8 @@ export const KEY_DOCS: Array<[string, string, string]> = [
   ['serversTransport.maxIdleConnsPerHost', '64', 'keep-alive connections per backend server per worker (Traefik: 200)'],
   ['serversTransport.insecureSkipVerify', 'false', 'https backends: accept any certificate (v1: --InsecureSkipVerify)'],
   ['serversTransport.rootCAs', '', 'https backends: CA files to trust instead of the system roots, comma-separated (v1: --RootCAs)'],
+  ['InsecureSkipVerify', 'false', 'Traefik v1 spelling of serversTransport.insecureSkipVerify'],
+  ['RootCAs', '', 'Traefik v1 spelling of serversTransport.rootCAs'],
   ['serversTransport.maxResponseHeaderBytes', '16384', 'largest backend response head (502 beyond)'],
   ['lifecycle.graceTimeOut', '10s', 'on SIGTERM/SIGINT, how long requests in flight may finish (WebSockets then close with 1001)'],
   ['webSocket.maxMessageSize', '16MiB', "pier's own: largest WebSocket message either way (bytes, or with KiB/MiB)"],

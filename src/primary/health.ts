@@ -56,16 +56,17 @@ export class HealthMonitor {
         } catch {
           continue // the compiler reports it
         }
+        const tls = (hc.scheme ?? (addr.tls ? 'https' : 'http')) === 'https'
         const transport = transports[service]
-        if (addr.tls && !transport) continue // the compiler disabled the service
-        const key = `${healthKey(service, url)} ${JSON.stringify(hc)} ${addr.tls ? JSON.stringify(transport) : ''}`
+        if (tls && !transport) continue // the compiler disabled the service
+        const key = `${healthKey(service, url)} ${JSON.stringify(hc)} ${tls ? JSON.stringify(transport) : ''}`
         const had = this.targets.get(key)
         if (had) {
           next.set(key, had)
           continue
         }
         const t: Target = { service, url, host: addr.host, port: addr.port, hc, timer: null, stopped: false }
-        if (addr.tls) t.tls = tlsOptions(transport!, addr.host)
+        if (tls) t.tls = tlsOptions(transport!, addr.host)
         next.set(key, t)
         this.schedule(t, hc.interval)
       }

@@ -149,7 +149,7 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
         const { host, port, tls } = parseServerUrl(s.url)
         const weight = s.weight ?? 1
         if (!Number.isInteger(weight) || weight < 0) throw new Error(`server ${s.url}: weight must be a non-negative integer, got ${weight}`)
-        if (tls || lb.serversTransport) transport ??= resolveTransport(lb.serversTransport, config.http.serversTransports ?? {}, opts.transportDefaults ?? BUILTIN_TRANSPORT, readFile)
+        if (tls || lb.serversTransport || lb.healthCheck?.scheme === 'https') transport ??= resolveTransport(lb.serversTransport, config.http.serversTransports ?? {}, opts.transportDefaults ?? BUILTIN_TRANSPORT, readFile)
         mine.push({ weight, host, port, url: s.url, service: name, transport: tls || lb.serversTransport ? '?' : '' })
       } catch (err) {
         pushErr(report.serviceErrors, name, (err as Error).message)

@@ -85,7 +85,7 @@ export function buildFileConfig(sources: SourceFile[]): Built {
     if (p.router !== undefined) p.line = at('routers', p.router)
     else if (p.service !== undefined) p.line = at('services', p.service)
     else if (p.middleware !== undefined) p.line = at('middlewares', p.middleware)
-    else if (p.serversTransport !== undefined) p.line = at('serversTransports', p.serversTransport)
+    else if (p.serversTransport !== undefined) p.line = at('serverstransports', p.serversTransport)
   }
   return errors.length > 0 ? { errors, warnings } : { config, errors, warnings }
 }
