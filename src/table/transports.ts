@@ -5,7 +5,7 @@
 // not exist, a file that cannot be read or a setting pier cannot honour makes
 // the service unusable (fail closed): its routers are disabled with why.
 import { isIP } from 'node:net'
-import { checkServerIdentity, type ConnectionOptions } from 'node:tls'
+import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from 'node:tls'
 import type { ServersTransport } from '../config/dynamic.js'
 import { TLS_VERSIONS } from '../config/servers-transport.js'
 
@@ -120,6 +120,14 @@ export function tlsOptions(t: Transport, host: string): ConnectionOptions {
   if (t.minVersion) o.minVersion = t.minVersion as ConnectionOptions['minVersion']
   if (t.maxVersion) o.maxVersion = t.maxVersion as ConnectionOptions['maxVersion']
   const uri = t.peerCertURI
-  if (uri) o.checkServerIdentity = (_h, cert) => (cert.subjectaltname?.split(', ').includes(`URI:${uri}`) ? undefined : new Error(`the backend certificate has no URI SAN ${uri}`))
+  if (uri) {
+    // As Traefik: the chain is verified even with insecureSkipVerify, which then skips only the name check.
+    o.rejectUnauthorized = true
+    const names = o.checkServerIdentity ?? ((_h: string, cert: PeerCertificate) => checkServerIdentity(name, cert))
+    o.checkServerIdentity = (h, cert) => {
+      if (!cert.subjectaltname?.split(', ').includes(`URI:${uri}`)) return new Error(`the backend certificate has no URI SAN ${uri}`)
+      return t.insecure ? undefined : names(h, cert)
+    }
+  }
   return o
 }

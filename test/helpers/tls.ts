@@ -18,7 +18,7 @@ export interface Issued {
 
 export interface TestCA {
   cert: string
-  /** names: DNS names or IP addresses (SANs of either type); client: usable as a client certificate too. */
+  /** names: DNS names, IP addresses or URIs (SANs of each type); client: usable as a client certificate too. */
   issue(names: string[], opts?: { cn?: string; days?: number; client?: boolean }): Promise<Issued>
 }
 
@@ -54,7 +54,7 @@ export async function makeCA(cn = 'pier test CA'): Promise<TestCA> {
           publicKey: leafKeys.publicKey,
           signingAlgorithm: alg,
           extensions: [
-            new x509.SubjectAlternativeNameExtension(names.map((value) => ({ type: isIP(value) ? ('ip' as const) : ('dns' as const), value }))),
+            new x509.SubjectAlternativeNameExtension(names.map((value) => ({ type: isIP(value) ? ('ip' as const) : value.includes('://') ? ('url' as const) : ('dns' as const), value }))),
             new x509.ExtendedKeyUsageExtension(opts.client ? [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth] : [x509.ExtendedKeyUsage.serverAuth]),
           ],
         },

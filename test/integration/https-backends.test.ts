@@ -61,6 +61,7 @@ let named: TlsBackend // certificate for proxmox.internal only
 let mtls: TlsBackend // requires a client certificate from clientCA
 let stream: TlsBackend // echoes and streams bodies
 let health: TlsBackend // its /health fails while `sick`
+let spiffe: TlsBackend // certificate for 127.0.0.1 and a URI SAN
 let sick = false
 let wsPort: number
 let pier: PierProcess
@@ -71,6 +72,7 @@ t.before(async () => {
   ip = await tlsBackend(['127.0.0.1'])
   named = await tlsBackend(['proxmox.internal'])
   mtls = await tlsBackend(['127.0.0.1'], { clientCA: clientCA.cert })
+  spiffe = await tlsBackend(['127.0.0.1', 'spiffe://lan/app'])
   stream = await tlsBackend(['127.0.0.1'], {
     handler: (req, res) => {
       if (req.url === '/down') {
@@ -112,7 +114,7 @@ t.before(async () => {
   const routes = {
     http: {
       routers: Object.fromEntries(
-        ['verified', 'unverified', 'insecure', 'other-ca', 'sni', 'sni-wrong', 'mtls', 'mtls-none', 'missing', 'stream', 'ws', 'health'].map((n) => [n, { rule: `Host(\`${n}.test\`)`, service: n }]),
+        ['verified', 'unverified', 'insecure', 'other-ca', 'sni', 'sni-wrong', 'mtls', 'mtls-none', 'missing', 'stream', 'ws', 'health', 'uri', 'uri-wrong', 'uri-insecure', 'uri-untrusted'].map((n) => [n, { rule: `Host(\`${n}.test\`)`, service: n }]),
       ),
       services: {
         verified: svc(`https://127.0.0.1:${ip.port}`, 'ca'),
@@ -125,6 +127,10 @@ t.before(async () => {
         'mtls-none': svc(`https://127.0.0.1:${mtls.port}`, 'ca'),
         missing: svc(`https://127.0.0.1:${ip.port}`, 'nope'),
         stream: svc(`https://127.0.0.1:${stream.port}`, 'ca'),
+        uri: svc(`https://127.0.0.1:${spiffe.port}`, 'uri'),
+        'uri-wrong': svc(`https://127.0.0.1:${spiffe.port}`, 'uri-wrong'),
+        'uri-insecure': svc(`https://127.0.0.1:${spiffe.port}`, 'uri-insecure'),
+        'uri-untrusted': svc(`https://127.0.0.1:${spiffe.port}`, 'uri-untrusted'),
         ws: svc(`https://127.0.0.1:${wsPort}`, 'ca'),
         health: {
           loadBalancer: {
@@ -137,6 +143,10 @@ t.before(async () => {
       serversTransports: {
         ca: { rootCAs: [caFile] },
         skip: { insecureSkipVerify: true },
+        uri: { rootCAs: [caFile], peerCertURI: 'spiffe://lan/app' },
+        'uri-wrong': { rootCAs: [caFile], peerCertURI: 'spiffe://lan/other' },
+        'uri-insecure': { rootCAs: [caFile], peerCertURI: 'spiffe://lan/app', serverName: 'not.the.name', insecureSkipVerify: true },
+        'uri-untrusted': { rootCAs: [other.cert], peerCertURI: 'spiffe://lan/app', insecureSkipVerify: true },
         other: { rootCAs: [other.cert] },
         proxmox: { serverName: 'proxmox.internal', rootCAs: [ca.cert], disableHTTP2: true },
         mtls: { rootCAs: [caFile], certificates: [{ certFile: file('client.pem', client.cert), keyFile: client.key }] },
@@ -158,7 +168,7 @@ t.before(async () => {
 t.teardown(async () => {
   if (process.env.SHOW_LOGS) console.error(pier?.logs())
   await pier?.stop()
-  for (const b of [ip, named, mtls, stream, health]) {
+  for (const b of [ip, named, mtls, stream, health, spiffe]) {
     b?.server.closeAllConnections()
     b?.server.close()
   }
@@ -185,6 +195,13 @@ t.test('a client certificate for a backend that requires one', async (t) => {
   t.equal((await get(port, 'mtls.test', '/who')).status, 200)
   t.same(mtls.seen.map((s) => s.client), ['pier-client'])
   t.equal((await get(port, 'mtls-none.test')).status, 502, 'no certificate: the backend refuses the handshake')
+})
+
+t.test('peerCertURI: the URI SAN must match; insecureSkipVerify then skips the name check only, never the chain', async (t) => {
+  t.equal((await get(port, 'uri.test')).status, 200)
+  t.equal((await get(port, 'uri-wrong.test')).status, 502)
+  t.equal((await get(port, 'uri-insecure.test')).status, 200, 'a name the certificate lacks, with insecureSkipVerify')
+  t.equal((await get(port, 'uri-untrusted.test')).status, 502, 'a chain from an untrusted CA, even with insecureSkipVerify')
 })
 
 t.test('a serversTransport that does not exist disables the routers, naming it', async (t) => {
