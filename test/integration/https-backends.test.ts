@@ -236,6 +236,22 @@ t.test('bodies stream up and down through TLS', async (t) => {
   })
   t.equal(down.n, 8 << 20)
   t.equal(down.hash, createHash('sha256').update(Buffer.alloc(8 << 20, 7)).digest('hex'))
+  // A client that stops reading: pier stops reading the TLS backend, then resumes where it was.
+  const slow = await new Promise<{ n: number; hash: string }>((resolve, reject) => {
+    import('node:http').then(({ request }) => {
+      const req = request({ host: '127.0.0.1', port, path: '/down', headers: { host: 'stream.test' }, agent: false }, (res) => {
+        const h = createHash('sha256')
+        let n = 0
+        res.pause()
+        setTimeout(() => res.resume(), 500)
+        res.on('data', (c: Buffer) => (h.update(c), (n += c.length)))
+        res.on('end', () => resolve({ n, hash: h.digest('hex') }))
+      })
+      req.on('error', reject)
+      req.end()
+    }, reject)
+  })
+  t.same(slow, down, 'the same bytes after a stall')
 })
 
 t.test('WebSocket through to a TLS backend', async (t) => {
