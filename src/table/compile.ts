@@ -143,14 +143,19 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
       pushErr(report.serviceErrors, name, why)
       bad = true
     }
-    let transport: Transport | string | undefined
+    // The transport: named, or the static one when TLS needs its settings (a server or the health check is https).
+    const resolve = (): Transport | string => resolveTransport(lb?.serversTransport, config.http.serversTransports ?? {}, opts.transportDefaults ?? BUILTIN_TRANSPORT, readFile)
+    let transport = lb?.serversTransport || lb?.healthCheck?.scheme === 'https' ? resolve() : undefined
+    /** Per server of mine: reached with the transport (https, or a named transport); else plain with the pool defaults. */
+    const uses: boolean[] = []
     for (const s of lb?.servers ?? []) {
       try {
         const { host, port, tls } = parseServerUrl(s.url)
         const weight = s.weight ?? 1
         if (!Number.isInteger(weight) || weight < 0) throw new Error(`server ${s.url}: weight must be a non-negative integer, got ${weight}`)
-        if (tls || lb.serversTransport || lb.healthCheck?.scheme === 'https') transport ??= resolveTransport(lb.serversTransport, config.http.serversTransports ?? {}, opts.transportDefaults ?? BUILTIN_TRANSPORT, readFile)
-        mine.push({ weight, host, port, url: s.url, service: name, transport: tls || lb.serversTransport ? '?' : '' })
+        if (tls) transport ??= resolve()
+        mine.push({ weight, host, port, url: s.url, service: name, transport: '' })
+        uses.push(tls || Boolean(lb.serversTransport))
       } catch (err) {
         pushErr(report.serviceErrors, name, (err as Error).message)
         bad = true
@@ -158,13 +163,13 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
     }
     if (typeof transport === 'string') {
       pushErr(report.serviceErrors, name, transport)
-      bad = true
+      continue
     }
     if (bad) continue
     if (transport !== undefined) {
-      report.transports[name] = transport as Transport
+      report.transports[name] = transport
       const json = JSON.stringify(transport)
-      for (const m of mine) if (m.transport !== '') m.transport = json
+      mine.forEach((m, i) => uses[i] && (m.transport = json))
     }
     serviceIndex.set(name, services.length)
     const passive = lb?.passiveHealthCheck

@@ -259,7 +259,9 @@ http:
     strict: { rule: "Host(\`strict\`)", service: strict }
     ok: { rule: "Host(\`ok\`)", service: ok }
     unreadable: { rule: "Host(\`unreadable\`)", service: unreadable }
+    empty: { rule: "Host(\`empty\`)", service: empty }
   services:
+    empty: { loadBalancer: { serversTransport: nope, servers: [] } }
     strict: { loadBalancer: { serversTransport: ciphers, servers: [{ url: "https://10.0.0.1" }] } }
     ok: { loadBalancer: { serversTransport: h2, servers: [{ url: "https://10.0.0.1" }] } }
     unreadable: { loadBalancer: { serversTransport: gone, servers: [{ url: "https://10.0.0.1" }] } }
@@ -271,6 +273,7 @@ http:
   })
   t.match(c.report.routerErrors['strict@file']!.join(' '), /serversTransport "ciphers@file": cipherSuites: cipher suites toward backends are not supported; peerCertSANs: peerCertSANs is not supported/)
   t.match(c.report.routerErrors['unreadable@file']!.join(' '), /serversTransport "gone@file": rootCAs ".*missing\.crt" cannot be read: ENOENT/)
+  t.match(c.report.routerErrors['empty@file']!.join(' '), /serversTransport "nope@file" does not exist/, 'with no server yet, too')
   t.same(c.routers, ['ok@file'])
   t.match(c.servers('ok@file')[0]!.transport, { peerCertURI: 'spiffe://lan/app', minVersion: 'TLSv1.2', serverName: '', port: undefined })
   t.equal(c.servers('ok@file')[0]!.url, 'https://10.0.0.1')
