@@ -5,7 +5,7 @@
 // not exist, a file that cannot be read or a setting pier cannot honour makes
 // the service unusable (fail closed): its routers are disabled with why.
 import { isIP } from 'node:net'
-import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from 'node:tls'
+import { checkServerIdentity, createSecureContext, type ConnectionOptions, type PeerCertificate, type SecureContextOptions } from 'node:tls'
 import type { ServersTransport } from '../config/dynamic.js'
 import { TLS_VERSIONS } from '../config/servers-transport.js'
 
@@ -105,20 +105,26 @@ export function resolveTransport(
   }
 }
 
-/** node:tls options for a connection to host with t (SNI, verification, client certificates, HTTP/1.1 by ALPN). */
+/**
+ * node:tls options for connections to host with t (SNI, verification, client
+ * certificates, HTTP/1.1 by ALPN). Made once per pool: the secure context
+ * (roots, certificates) is built here, not by every tls.connect, which would
+ * parse the whole root store for each new connection.
+ */
 export function tlsOptions(t: Transport, host: string): ConnectionOptions {
   const name = t.serverName || host
-  const o: ConnectionOptions = { rejectUnauthorized: !t.insecure, ALPNProtocols: ['http/1.1'] }
+  const ctx: SecureContextOptions = {}
+  if (t.ca.length > 0) ctx.ca = t.ca
+  if (t.cert.length > 0) {
+    ctx.cert = t.cert
+    ctx.key = t.key
+  }
+  if (t.minVersion) ctx.minVersion = t.minVersion as SecureContextOptions['minVersion']
+  if (t.maxVersion) ctx.maxVersion = t.maxVersion as SecureContextOptions['maxVersion']
+  const o: ConnectionOptions = { secureContext: createSecureContext(ctx), rejectUnauthorized: !t.insecure, ALPNProtocols: ['http/1.1'] }
   // SNI must be a DNS name; an IP is checked against the certificate's IP SANs without it.
   if (isIP(name) === 0) o.servername = name
   else o.checkServerIdentity = (_h, cert) => checkServerIdentity(name, cert)
-  if (t.ca.length > 0) o.ca = t.ca
-  if (t.cert.length > 0) {
-    o.cert = t.cert
-    o.key = t.key
-  }
-  if (t.minVersion) o.minVersion = t.minVersion as ConnectionOptions['minVersion']
-  if (t.maxVersion) o.maxVersion = t.maxVersion as ConnectionOptions['maxVersion']
   const uri = t.peerCertURI
   if (uri) {
     // As Traefik: the chain is verified even with insecureSkipVerify, which then skips only the name check.
