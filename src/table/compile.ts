@@ -10,7 +10,7 @@ import { MiddlewarePlanner } from './middlewares.js'
 import { healthKey } from '../balancer/health-board.js'
 import { DEFAULT_FAILURE_WINDOW_MS } from '../config/health-check.js'
 import { place, type EntryPointKind } from './placement.js'
-import { resolveTransport, type Transport, type TransportDefaults } from './transports.js'
+import { DEFAULT_TRANSPORT, resolveTransport, type Transport, type TransportDefaults } from './transports.js'
 
 export interface CompileReport {
   /** Errors per qualified router name; a router with errors is not in the table. */
@@ -129,6 +129,19 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
   const kinds = opts.kinds ?? new Map<string, EntryPointKind>()
   const readFile = opts.readFile ?? ((path: string) => readFileSync(path, 'utf8'))
 
+  // Each transport resolved (its files read) once per table, and its JSON made once.
+  const transports = new Map<string, Transport | string>()
+  const transportJson = new Map<Transport, string>()
+  const transportOf = (ref: string): Transport | string => {
+    let t = transports.get(ref)
+    if (t === undefined) {
+      t = resolveTransport(ref, config.http.serversTransports ?? {}, opts.transportDefaults ?? BUILTIN_TRANSPORT, readFile)
+      transports.set(ref, t)
+      if (typeof t !== 'string') transportJson.set(t, JSON.stringify(t))
+    }
+    return t
+  }
+
   // Services, sorted by name so equal configs give equal tables.
   const serviceNames = Object.keys(config.http.services).sort()
   const serviceIndex = new Map<string, number>()
@@ -144,7 +157,7 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
       bad = true
     }
     // The transport: named, or the static one when TLS needs its settings (a server or the health check is https).
-    const resolve = (): Transport | string => resolveTransport(lb?.serversTransport, config.http.serversTransports ?? {}, opts.transportDefaults ?? BUILTIN_TRANSPORT, readFile)
+    const resolve = (): Transport | string => transportOf(lb?.serversTransport || DEFAULT_TRANSPORT)
     let transport = lb?.serversTransport || lb?.healthCheck?.scheme === 'https' ? resolve() : undefined
     /** Per server of mine: reached with the transport (https, or a named transport); else plain with the pool defaults. */
     const uses: boolean[] = []
@@ -168,7 +181,7 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
     if (bad) continue
     if (transport !== undefined) {
       report.transports[name] = transport
-      const json = JSON.stringify(transport)
+      const json = transportJson.get(transport)!
       mine.forEach((m, i) => uses[i] && (m.transport = json))
     }
     serviceIndex.set(name, services.length)

@@ -55,9 +55,9 @@ function pem(value: string, what: string, readFile: (path: string) => string): s
   return text
 }
 
-/** The transport named (undefined: the default), or why it cannot be used. */
+/** The transport named (DEFAULT_TRANSPORT: the static one), or why it cannot be used. */
 export function resolveTransport(
-  name: string | undefined,
+  name: string,
   defined: Record<string, ServersTransport>,
   defaults: TransportDefaults,
   readFile: (path: string) => string,
@@ -78,7 +78,7 @@ export function resolveTransport(
     maxConns: d.maxIdleConnsPerHost,
   }
   try {
-    if (name === undefined || name === DEFAULT_TRANSPORT) {
+    if (name === DEFAULT_TRANSPORT) {
       base.ca = d.rootCAs.map((c) => pem(c, 'serversTransport.rootCAs', readFile))
       return base
     }
@@ -101,7 +101,7 @@ export function resolveTransport(
       maxConns: t.maxIdleConnsPerHost ?? d.maxIdleConnsPerHost,
     }
   } catch (err) {
-    return `serversTransport ${JSON.stringify(name ?? DEFAULT_TRANSPORT)}: ${(err as Error).message}`
+    return `serversTransport ${JSON.stringify(name)}: ${(err as Error).message}`
   }
 }
 
