@@ -1,13 +1,14 @@
 // Every static configuration key pier accepts, in Traefik's spelling, with
 // what it does to the draft. Keys match case-insensitively (Traefik lower-cases
 // them); `<name>` stands for a user-chosen name such as an entrypoint's.
-import type { Draft, EngineDraft, TrustDraft } from './draft.js'
+import type { Draft, EngineDraft, TrustDraft, V1EntryPointDraft } from './draft.js'
 import type { ClientLimits } from './static.js'
 import * as V from './values.js'
 import type { Value } from './values.js'
 import { ConfigError, ConfigErrorCode } from './errors.js'
 import { nearest } from './suggest.js'
 import { defineTlsKeys, epHttp } from './keys-tls.js'
+import { defineV1Keys } from './keys-v1.js'
 
 export interface KeySpec {
   /** Display spelling, e.g. entryPoints.<name>.address */
@@ -43,8 +44,39 @@ def('entryPoints.<name>.http.middlewares', false, (d, v, name) => {
 })
 // v1: --entryPoints='Name:http Address::80'
 def('entryPoints', false, (d, v) => {
+  d.v1 = true
   for (const { name, address, words } of V.v1EntryPoints(v)) setEntryPoint(d, name, { raw: address, at: v.at }, words)
 })
+
+// v1 TOML: compress = true, [entryPoints.<name>.whiteList] sourceRange / useXForwardedFor (and whitelistSourceRange before it)
+const v1ep = (d: Draft, name: string, v: Value): V1EntryPointDraft => {
+  const key = name.toLowerCase()
+  let e = d.epV1.get(key)
+  if (!e) d.epV1.set(key, (e = { auth: {}, at: v.at }))
+  return e
+}
+def('entryPoints.<name>.compress', true, (d, v, name) => (v1ep(d, name, v).compress = V.bool(v)))
+def('entryPoints.<name>.whiteList.sourceRange', false, (d, v, name) => (v1ep(d, name, v).whiteList = V.ipList(v)))
+def('entryPoints.<name>.whitelistSourceRange', false, (d, v, name) => (v1ep(d, name, v).whiteList = V.ipList(v)))
+def('entryPoints.<name>.whiteList.useXForwardedFor', true, (d, v, name) => (v1ep(d, name, v).useXForwardedFor = V.bool(v)))
+// v1 [entryPoints.<name>.auth]: basic, digest or forward auth on every router of the entrypoint
+const list = (v: Value): string[] => V.str(v).split(',').map((s) => s.trim()).filter((s) => s !== '')
+const auth = (kind: 'basic' | 'digest' | 'forward', path: string[], read: (v: Value) => unknown): Apply => (d, v, name) => {
+  let at: Record<string, unknown> = (v1ep(d, name, v).auth[kind] ??= {})
+  for (const p of path.slice(0, -1)) at = (at[p] ??= {}) as Record<string, unknown>
+  at[path[path.length - 1]!] = read(v)
+}
+for (const kind of ['basic', 'digest'] as const) {
+  def(`entryPoints.<name>.auth.${kind}.users`, false, auth(kind, ['users'], list))
+  def(`entryPoints.<name>.auth.${kind}.usersFile`, false, auth(kind, ['usersFile'], V.str))
+  def(`entryPoints.<name>.auth.${kind}.removeHeader`, true, auth(kind, ['removeHeader'], V.bool))
+}
+def('entryPoints.<name>.auth.forward.address', false, auth('forward', ['address'], V.str))
+def('entryPoints.<name>.auth.forward.trustForwardHeader', true, auth('forward', ['trustForwardHeader'], V.bool))
+def('entryPoints.<name>.auth.forward.authResponseHeaders', false, auth('forward', ['authResponseHeaders'], list))
+for (const k of ['ca', 'cert', 'key']) def(`entryPoints.<name>.auth.forward.tls.${k}`, false, auth('forward', ['tls', k], V.str))
+for (const k of ['caOptional', 'insecureSkipVerify']) def(`entryPoints.<name>.auth.forward.tls.${k}`, true, auth('forward', ['tls', k], V.bool))
+def('entryPoints.<name>.auth.headerField', false, (d, v, name) => (v1ep(d, name, v).auth.headerField = V.str(v)))
 
 // client connections of an entrypoint
 const limit = (d: Draft, name: string, v: Value): Partial<ClientLimits> => {
@@ -90,6 +122,11 @@ def('providersThrottleDuration', false, (d, v) => (d.throttleMs = V.duration(v))
 def('providers.file.filename', false, (d, v) => ((d.file.filename = V.str(v)), (d.file.touched = true)))
 def('providers.file.directory', false, (d, v) => ((d.file.directory = V.str(v)), (d.file.touched = true)))
 def('providers.file.watch', true, (d, v) => ((d.file.watch = V.bool(v)), (d.file.touched = true)))
+// v1: --file and [file]; its frontends and backends may follow in the same traefik.toml
+def('file', true, (d, v) => ((d.file.on = V.bool(v)), (d.file.v1 = true)))
+def('file.filename', false, (d, v) => ((d.file.filename = V.str(v)), (d.file.touched = d.file.v1 = true)))
+def('file.directory', false, (d, v) => ((d.file.directory = V.str(v)), (d.file.touched = d.file.v1 = true)))
+def('file.watch', true, (d, v) => ((d.file.watch = V.bool(v)), (d.file.touched = d.file.v1 = true)))
 
 // The options the docker and swarm providers share, under one prefix.
 function engineKeys(prefix: string, section: (d: Draft) => EngineDraft, v1 = false): void {
@@ -179,19 +216,41 @@ def('lifecycle.graceTimeOut', false, (d, v) => (d.graceTimeOutMs = V.duration(v)
 def('api', true, (d, v) => (d.api.on = V.bool(v)))
 def('api.insecure', true, (d, v) => ((d.api.insecure = V.bool(v)), (d.api.touched = true)))
 def('api.dashboard', true, (d, v) => ((d.api.dashboard = V.bool(v)), (d.api.touched = true)))
+// v1 [api] entryPoint: pier serves the v1 API on the traefik entrypoint only
+def('api.entryPoint', false, (d, v) => {
+  if (V.str(v) !== 'traefik') throw new ConfigError(ConfigErrorCode.BAD_VALUE, `${V.describe(v.at)}: pier serves the Traefik 1.x API on the entrypoint named traefik only (set entryPoints.traefik.address instead)`)
+  d.v1 = true
+  d.api.touched = true
+})
+// cosmetic: pier's dashboard has no ad and one name
+def('api.disableDashboardAd', true, (d, v) => (V.bool(v), (d.api.touched = true)))
+def('api.dashboardName', false, (d, v) => (V.str(v), (d.api.touched = true)))
+// pier serves the API and dashboard at the root only
+def('api.basePath', false, (d, v) => {
+  if (V.str(v) !== '/') throw new ConfigError(ConfigErrorCode.UNSUPPORTED, `${V.describe(v.at)}: pier serves the API and dashboard at / only (put a stripPrefix middleware on the router to serve them under a path)`)
+  d.api.touched = true
+})
+def('api.debug', true, (d, v) => ((d.api.debug = V.bool(v)), (d.api.touched = true)))
 // v1 --web: the API and dashboard on :8080, with /ping as Traefik 1.x's web provider served it
 def('web', true, (d, v) => {
   const on = V.bool(v)
   d.api.on = on
   d.api.insecure = on
-  d.ping ??= on
+  d.ping.on ??= on
+  d.v1 = true
 })
 def('web.address', false, (d, v) => {
   setEntryPoint(d, 'traefik', v)
   d.api.insecure = true
   d.api.touched = true
+  d.v1 = true
 })
-def('ping', true, (d, v) => (d.ping = V.bool(v)))
+// v1: the REST provider's writes were off; pier's API is read-only anyway
+def('web.readOnly', true, (d, v) => (V.bool(v), (d.v1 = true)))
+def('ping', true, (d, v) => (d.ping.on = V.bool(v)))
+def('ping.entryPoint', false, (d, v) => ((d.ping.entryPoint = V.str(v)), (d.ping.entryPointAt = v.at), (d.ping.touched = true)))
+def('ping.manualRouting', true, (d, v) => ((d.ping.manualRouting = V.bool(v)), (d.ping.touched = true)))
+def('ping.terminatingStatusCode', false, (d, v) => ((d.ping.terminatingStatusCode = V.int(v, 100, 599)), (d.ping.touched = true)))
 
 // metrics
 def('metrics.prometheus', true, (d, v) => (d.prometheus.on = V.bool(v)))
@@ -201,6 +260,7 @@ def('metrics.prometheus.entryPoint', false, (d, v) => {
   d.prometheus.entryPointAt = v.at
   d.prometheus.touched = true
 })
+def('metrics.prometheus.manualRouting', true, (d, v) => ((d.prometheus.manualRouting = V.bool(v)), (d.prometheus.touched = true)))
 // Traefik's label switches: accepted so Traefik flags load; pier always
 // exports the entrypoint, router and service series.
 for (const k of ['addEntryPointsLabels', 'addRoutersLabels', 'addServicesLabels']) {
@@ -234,6 +294,7 @@ def('accessLog.fields.headers.names.<name>', false, accessLog((a, v, name) => (f
 def('accessLog.fields.queryParameters.defaultMode', false, accessLog((a, v) => (fields(a).queryParameters = V.fieldMode(v, false))))
 
 defineTlsKeys(def)
+defineV1Keys(def)
 
 // Traefik's phone-home switches: accepted so Traefik files load; pier never phones home.
 def('global.checkNewVersion', true, (_d, v) => V.bool(v))
@@ -256,6 +317,10 @@ function epHttpTls(d: Draft, name: string, t: V.V1TlsWords): void {
   if (t.redirectTo) h.redirect.to = t.redirectTo
   if (t.redirectPermanent !== undefined) h.redirect.permanent = t.redirectPermanent
   const at = { label: '--entryPoints', where: undefined }
+  if (t.compress !== undefined) v1ep(d, name, { raw: true, at }).compress = t.compress
+  if (t.whiteList) v1ep(d, name, { raw: true, at }).whiteList = t.whiteList
+  if (t.whiteListXff !== undefined) v1ep(d, name, { raw: true, at }).useXForwardedFor = t.whiteListXff
+  if (t.auth) Object.assign(v1ep(d, name, { raw: true, at }).auth, t.auth)
   if (t.forwardedTrusted || t.forwardedInsecure !== undefined) {
     const tr = trust(d, name, { raw: true, at })
     if (t.forwardedTrusted) tr.forwardedTrusted = t.forwardedTrusted
@@ -292,14 +357,15 @@ const unsupported: Array<[string, string]> = [
   ['providers.docker', 'of the docker provider, pier supports endpoint, tls, exposedByDefault, network, defaultRule, watch, constraints, allowEmptyServices, useBindPortIP, swarmMode, swarmModeRefreshSeconds'],
   ['providers.swarm', 'of the swarm provider, pier supports endpoint, tls, exposedByDefault, network, defaultRule, watch, constraints, allowEmptyServices, refreshSeconds'],
   ['docker', 'the v1 --docker.* spellings take the same options as providers.docker, plus domain'],
-  ['file', 'the Traefik v1 file provider (frontends/backends) is not supported; use --providers.file with the v2 format'],
+  ['file', 'of the Traefik v1 file provider, pier supports filename, directory and watch'],
   ['log', 'of logs, pier supports level, format, filePath, noColor, maxSize, maxBackups, maxAge and compress'],
   ['traefikLog', 'of the v1 traefikLog section, pier supports filePath and format'],
   ['accessLog', 'of the access log, pier supports filePath, format, bufferingSize, filters and fields'],
   ['metrics', 'only Prometheus metrics are supported'],
-  ['metrics.prometheus', 'of Prometheus metrics, pier supports buckets and entryPoint (and always adds entrypoint, router and service labels)'],
-  ['api', 'of the API, pier supports insecure and dashboard'],
-  ['ping', 'ping is served on the traefik entrypoint; no ping options are supported'],
+  ['metrics.prometheus', 'of Prometheus metrics, pier supports buckets, entryPoint and manualRouting (and always adds entrypoint, router and service labels)'],
+  ['api', 'of the API, pier supports insecure, dashboard, debug, basePath (/ only), dashboardName and disableDashboardAd'],
+  ['ping', 'of ping, pier supports entryPoint, manualRouting and terminatingStatusCode'],
+  ['web', 'of Traefik 1.x --web, pier supports address and readOnly; for auth or TLS in front of the API and dashboard, use --api with a router to api@internal (basicAuth middleware, tls)'],
   ['lifecycle', 'of lifecycle, pier supports graceTimeOut'],
   ['global', 'of global, pier accepts checkNewVersion and sendAnonymousUsage'],
 ]

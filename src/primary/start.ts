@@ -5,6 +5,7 @@ import type { StaticConfig } from '../config/static.js'
 import type { Logger } from '../log.js'
 import type { Provider } from '../providers/provider.js'
 import { FileProvider } from '../providers/file/provider.js'
+import { EntryPointMiddlewares } from '../providers/entrypoint-middlewares.js'
 import { Aggregator } from './aggregator.js'
 import { Publisher } from './publisher.js'
 import { RuntimeState } from './state.js'
@@ -18,6 +19,7 @@ import type { TableRef } from '../worker/messages.js'
 import { CertificateStore } from '../tls/store.js'
 import type { Resolvers } from '../tls/acme/resolvers.js'
 import { workerEntryPoints } from './entrypoints.js'
+import { INTERNAL_PROVIDER, internalConfig } from '../config/internal-services.js'
 
 /** uWS 20.30's fixed idle timeout for HTTP connections. */
 const UWS_IDLE_MS = 10_000
@@ -67,7 +69,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
       pool?.publish(table)
     },
     store && { options: (c) => store.compileOptions(c), compiled: (c, report) => store.compiled(c, report) },
-    { entryPointMiddlewares, transportDefaults: config.serversTransport },
+    { entryPointMiddlewares, ownEntryPoints: internal, transportDefaults: config.serversTransport },
   )
   latest = publisher.initial()
 
@@ -79,7 +81,11 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
     },
   })
 
+  // Traefik's internal provider: api@internal and the rest, for the routers that name them
+  aggregator.update(INTERNAL_PROVIDER, internalConfig(config, observe.internal.sockets, observe.internal.failure))
+
   const providers: Provider[] = []
+  if (config.entryPointMiddlewares) providers.push(new EntryPointMiddlewares(config.entryPointMiddlewares))
   if (config.providers.file) providers.push(new FileProvider(config.providers.file))
   if (config.providers.docker) {
     // Loaded only when asked for: dockerode and its HTTP/TLS stack, a few MB (its
@@ -148,6 +154,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
     recycleWorker: () => running.recycleOne(),
     reopenAccessLog: () => observe.reopenAccessLog(),
     async stop() {
+      observe.terminating()
       aggregator.close()
       resolvers?.stop()
       await Promise.all(providers.map((p) => p.stop().catch((err: Error) => log.warn('provider did not stop cleanly', { providerName: p.name, error: err.message }))))

@@ -6,6 +6,7 @@
 // like an ordinary response, and the connection closes after it.
 import { connect, type Socket } from 'node:net'
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
+import { dialTarget } from './address.js'
 import { ErrorCode, UpstreamError } from './errors.js'
 import type { Head } from './head.js'
 import { ResponseParser, type ParserSink } from './parser.js'
@@ -88,7 +89,7 @@ export class Tunnel implements ParserSink, RequestController, Tickable {
       this.socket.on('data', (chunk: Buffer) => void this.onRead(chunk, chunk.length))
       this.socket.on('secureConnect', () => this.onConnect())
     } else {
-      this.socket = connect({ host: opts.host, port: opts.port, noDelay: true, onread: { buffer: READ_BUFFER, callback: (n: number, buf: Buffer) => this.onRead(buf, n) } })
+      this.socket = connect({ ...dialTarget(opts.host, opts.port), onread: { buffer: READ_BUFFER, callback: (n: number, buf: Buffer) => this.onRead(buf, n) } })
       this.socket.on('connect', () => this.onConnect())
     }
     // UTF-8, as pool.ts explains.

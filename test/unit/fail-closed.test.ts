@@ -88,7 +88,6 @@ const disablingV1: [string, Record<string, string>, RegExp][] = [
   ['unknown frontend option', { 'traefik.frontend.foo': 'x' }, /frontend option "foo" is not known to pier/],
   ['stickiness', { 'traefik.backend.loadbalancer.stickiness': 'true' }, /sticky sessions are not supported yet/],
   ['a connection limit of nothing', { 'traefik.backend.maxconn.amount': '0' }, /^middleware "r-maxconn@docker": amount must be at least 1$/],
-  ['segment labels', { 'traefik.admin.frontend.auth.basic.users': 'u:x', 'traefik.admin.port': '8080' }, /Traefik v1 segment labels \(traefik\.<segment>\.\*\) are not supported yet/],
 ]
 
 for (const [what, labels, error] of disablingV1) {

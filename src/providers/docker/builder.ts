@@ -9,11 +9,12 @@ import { boundAddress, containerIp } from './address.js'
 import type { ContainerInfo } from './container.js'
 import { normalize, type RuleTemplate } from './default-rule.js'
 import { parseLabels, type ParsedLabels, type V2Router, type V2Service } from './labels.js'
+import { v1Segment } from './v1-labels.js'
 import { translateV1Rule, V1RuleError } from './v1-rule.js'
 import type { BuildWarning, WarningCode } from './warning.js'
 import { readDefinition } from '../../middlewares/definition.js'
 import type { LabelTree } from '../../middlewares/schema.js'
-import { finishV1Middlewares } from './v1-middlewares.js'
+import { finishV1Middlewares, inV1Order } from './v1-middlewares.js'
 
 export interface BuildOptions {
   exposedByDefault: boolean
@@ -21,10 +22,14 @@ export interface BuildOptions {
   defaultRule: RuleTemplate
   /** Compiled --providers.docker.constraints; absent means every container. */
   constraint?: (labels: Record<string, string>) => boolean
+  /** Lower-cased keys the constraints read (traefik.constraint-label...): there for the constraint, so not warned about. */
+  constraintLabels?: ReadonlySet<string>
   allowEmptyServices: boolean
   useBindPortIP: boolean
   /** v1 --docker.domain, for v1 default rules. */
   domain?: string
+  /** v1 [healthcheck] interval in ms: for v1 health checks whose labels name none */
+  v1HealthIntervalMs?: number
   /** v1 flags were used: label-less containers get v1 default rules. */
   v1: boolean
   /** The engine runs on this host, so 0.0.0.0 bindings are reachable on 127.0.0.1. */
@@ -125,7 +130,7 @@ export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOpt
     const serving = c.state === 'running' && c.health !== 'starting' && c.health !== 'unhealthy'
     const used = enabled && (!opts.constraint || opts.constraint(c.labels)) && (serving || opts.allowEmptyServices)
     // Bad labels of a container that is not used are logged, but concern no router or service.
-    for (const [label, code, message] of labelWarnings) warn(code, message, label, ...(used ? labelParts(label, v2, v1Name(c, labels)) : []))
+    for (const [label, code, message] of labelWarnings) if (!(code === 'DOCKER_UNSUPPORTED_LABEL' && opts.constraintLabels?.has(label.toLowerCase()))) warn(code, message, label, ...(used ? labelParts(label, v2, v1Name(c, labels)) : []))
     if (!used) continue
     const ctx: Ctx = { c, labels, opts, serving, warn, checkRule, lookup }
     const frag = v2 ? v2Fragment(ctx) : v1Fragment(ctx)
@@ -306,18 +311,45 @@ function v2Fragment(ctx: Ctx): Fragment {
   return frag
 }
 
+/**
+ * A v1 container's router and service; with segments, one of each per
+ * segment, named as Traefik 1.7 named them: service `<service>-<segment's
+ * backend or name>`, router `<segment>-<that>`. A segment's labels fall back
+ * to the container's unsegmented ones.
+ */
 function v1Fragment(ctx: Ctx): Fragment {
+  const segments = ctx.labels.v1Segments
+  if (segments.size === 0) return v1Unit(ctx, v1Name(ctx.c, ctx.labels), v1Name(ctx.c, ctx.labels))
+  const defaults = Object.fromEntries(Object.entries(ctx.c.labels).filter(([k]) => v1Segment(k) === undefined))
+  const frag: Fragment = { routers: new Map(), services: new Map(), middlewares: new Map() }
+  for (const [segment, own] of [...segments].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    // The container's own labels were reported once already; only the segment's are reported here, by their real keys.
+    const labels = parseLabels({ ...defaults, ...own }, (label, code, message) => {
+      if (Object.hasOwn(own, label)) ctx.warn(code, message, `traefik.${segment}.${label.slice('traefik.'.length)}`)
+    })
+    const service = normalize(`${baseName(ctx.c)}-${labels.v1.backend ?? segment}`)
+    const part = v1Unit({ ...ctx, labels }, normalize(`${segment}-${service}`), service)
+    for (const [k, v] of part.routers) frag.routers.set(k, v)
+    for (const [k, v] of part.services) frag.services.set(k, v)
+    for (const [k, v] of part.middlewares ?? []) frag.middlewares!.set(k, v)
+  }
+  return frag
+}
+
+function v1Unit(ctx: Ctx, name: string, serviceName: string): Fragment {
   const { c, opts, warn } = ctx
   const v1 = ctx.labels.v1
   const frag: Fragment = { routers: new Map(), services: new Map() }
   if (v1.passHostHeader === null || v1.priority === null) return frag
-  const name = v1Name(c, ctx.labels)
-  const parts = { router: { kind: 'router', name }, service: { kind: 'service', name } } as const
+  const parts = { router: { kind: 'router', name }, service: { kind: 'service', name: serviceName } } as const
   const def: ServiceDef = { servers: [] }
   if (v1.passHostHeader !== undefined) def.passHostHeader = v1.passHostHeader
-  if (v1.healthCheck) def.healthCheck = v1.healthCheck
+  if (v1.healthCheck) {
+    const ms = v1.healthInterval ? undefined : opts.v1HealthIntervalMs
+    def.healthCheck = ms === undefined ? v1.healthCheck : { ...v1.healthCheck, interval: ms, unhealthyInterval: ms }
+  }
   if (v1.unsupportedService) def.unsupported = v1.unsupportedService
-  frag.services.set(name, def)
+  frag.services.set(serviceName, def)
   if (ctx.serving && v1.port !== null && v1.weight !== null) {
     const addr = serverAddress(ctx, v1.port, 'traefik.port', parts.service)
     if (addr) {
@@ -335,6 +367,7 @@ function v1Fragment(ctx: Ctx): Fragment {
       const t = translateV1Rule(v1.rule)
       rule = t.rule
       if (t.strip.length > 0) middlewares.set(`${name}-strip`, { type: 'stripPrefix', options: { prefixes: t.strip } })
+      for (const [suffix, body] of t.modifiers ?? []) middlewares.set(`${name}-${suffix}`, middlewareFromLabels('traefik.frontend.rule', body as LabelTree, (label, message) => warn('DOCKER_UNSUPPORTED_LABEL', message, label)))
     } catch (err) {
       if (!(err instanceof V1RuleError)) throw err
       warn('DOCKER_BAD_RULE', `${err.message} (rule ${JSON.stringify(v1.rule)})`, 'traefik.frontend.rule', parts.router)
@@ -357,7 +390,7 @@ function v1Fragment(ctx: Ctx): Fragment {
     if (errors && typeof errors.service === 'string') errors.service = normalize(errors.service)
     middlewares.set(`${name}-${suffix}`, middlewareFromLabels('traefik.frontend', tree, (label, message) => warn('DOCKER_UNSUPPORTED_LABEL', message, label)))
   }
-  frag.routers.set(name, router(rule, name, { entryPoints: v1.entryPoints, priority: v1.priority, unsupported, middlewares: [...middlewares.keys()] }))
+  frag.routers.set(name, router(rule, serviceName, { entryPoints: v1.entryPoints, priority: v1.priority, unsupported, middlewares: inV1Order([...middlewares.keys()], name) }))
   return frag
 }
 

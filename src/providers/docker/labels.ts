@@ -57,6 +57,8 @@ export interface ParsedLabels {
   tcpRouters: Map<string, StreamRouter>
   udpRouters: Map<string, StreamRouter>
   v1: V1Labels
+  /** Traefik 1.7 segments: name -> their labels, spelled as the unsegmented labels they stand for (traefik.port). */
+  v1Segments: Map<string, Record<string, string>>
 }
 
 /** lbswarm, as v3, v2 and v1 spell it. */
@@ -74,7 +76,7 @@ const SERVICE_IGNORED = ['loadbalancer.strategy', 'loadbalancer.server.preservep
 const DOMAIN = /^tls\.domains\[(\d+)\]\.(main|sans)$/
 
 export function parseLabels(labels: Record<string, string>, warn: Sink): ParsedLabels {
-  const out: ParsedLabels = { isV2: false, isV1: false, routers: new Map(), services: new Map(), middlewares: new Map(), tcpRouters: new Map(), udpRouters: new Map(), v1: {} }
+  const out: ParsedLabels = { isV2: false, isV1: false, routers: new Map(), services: new Map(), middlewares: new Map(), tcpRouters: new Map(), udpRouters: new Map(), v1: {}, v1Segments: new Map() }
   const health = new HealthLabels()
   for (const [key, rawValue] of Object.entries(labels)) {
     const lower = key.toLowerCase()
@@ -107,9 +109,10 @@ export function parseLabels(labels: Record<string, string>, warn: Sink): ParsedL
       out.isV1 = true
     } else if (readV1(lower, key, value, out.v1, warn)) {
       out.isV1 = true
-    } else if (v1Segment(lparts)) {
+    } else if (v1Segment(key)) {
       out.isV1 = true
-      ;(out.v1.unsupportedRouter ??= []).push(`label ${key}: Traefik v1 segment labels (traefik.<segment>.*) are not supported yet`)
+      const [segment, label] = v1Segment(key)!
+      mapEntry(out.v1Segments, segment, {})[label] = rawValue
     } else {
       warn(key, 'DOCKER_UNSUPPORTED_LABEL', 'label not supported by pier; ignored')
     }
