@@ -19,6 +19,8 @@ export class RouteTable {
   /** Per server: its configured URL, host and port, decoded once. */
   readonly serverUrls: string[]
   readonly serverHosts: string[]
+  /** Per server: its transport as JSON (table/transports.ts), '' for plain http on the static serversTransport. */
+  readonly serverTransports: string[]
   readonly middlewareCount: number
   /** Per middleware: qualified name, type and options JSON, decoded once. */
   readonly middlewareNames: string[]
@@ -87,10 +89,12 @@ export class RouteTable {
     for (let s = 0; s < this.serviceCount; s++) this.serviceNames.push(this.str(this.servicesOff + s * L.SERVICE_SLOTS + L.S_NAME_CHAR))
     this.serverUrls = []
     this.serverHosts = []
+    this.serverTransports = []
     for (let v = 0; v < this.serverCount; v++) {
       const o = this.serversOff + v * L.SERVER_SLOTS
       this.serverUrls.push(this.str(o + L.V_URL_CHAR))
       this.serverHosts.push(this.str(o + L.V_HOST_CHAR))
+      this.serverTransports.push(this.str(o + L.V_TRANSPORT_CHAR))
     }
     const hostsOff = h[L.H_HOSTS_OFF]!
     for (let e = 0; e < h[L.H_HOST_COUNT]!; e++) this.exactHosts.set(this.str(hostsOff + e * L.HOST_SLOTS + L.E_HOST_CHAR), e)

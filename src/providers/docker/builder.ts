@@ -70,6 +70,7 @@ interface ServiceDef {
   healthCheck?: HealthCheck
   passiveHealthCheck?: PassiveHealthCheck
   responseForwarding?: { flushInterval: string }
+  serversTransport?: string
   servers: Server[]
   unsupported?: string[]
 }
@@ -280,6 +281,7 @@ function v2Fragment(ctx: Ctx): Fragment {
     if (s.healthCheck) def.healthCheck = s.healthCheck
     if (s.passiveHealthCheck) def.passiveHealthCheck = s.passiveHealthCheck
     if (s.flushInterval !== undefined) def.responseForwarding = { flushInterval: s.flushInterval }
+    if (s.serversTransport !== undefined) def.serversTransport = s.serversTransport
     if (s.unsupported) def.unsupported = s.unsupported
     frag.services.set(svc, def)
     if (!ctx.serving || s.port === null || s.weight === null) continue
