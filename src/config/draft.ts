@@ -73,7 +73,7 @@ export interface Draft {
     fields?: { defaultMode?: 'keep' | 'drop'; names: Record<string, 'keep' | 'drop'>; headersMode?: FieldMode; headers: Record<string, FieldMode>; queryParameters?: 'keep' | 'drop' }
   }
   log: { level?: Level; format?: Format; filePath?: string; maxSize?: number; maxBackups?: number; maxAge?: number; compress?: boolean }
-  transport: { responseHeaderTimeoutMs?: number; dialTimeoutMs?: number; idleConnTimeoutMs?: number; maxIdleConnsPerHost?: number; maxResponseHeaderBytes?: number }
+  transport: { responseHeaderTimeoutMs?: number; dialTimeoutMs?: number; idleConnTimeoutMs?: number; maxIdleConnsPerHost?: number; maxResponseHeaderBytes?: number; insecureSkipVerify?: boolean; rootCAs?: string[] }
   graceTimeOutMs?: number
   /** lower-cased entrypoint name -> its http.tls and http.redirections keys */
   epHttp: Map<string, EntryPointHttpDraft>

@@ -21,6 +21,31 @@ export interface HttpConfig {
   services: Record<string, Service>
   /** Middleware definitions by name. */
   middlewares?: Record<string, Middleware>
+  /** How pier connects to backends (TLS, timeouts, pool size), by name; services name one in loadBalancer.serversTransport. */
+  serversTransports?: Record<string, ServersTransport>
+}
+
+/** Traefik's http.serversTransports.<name>, as written (times in ms). */
+export interface ServersTransport {
+  /** SNI and the name the certificate must carry; default: the server url's host (no SNI for an IP). */
+  serverName?: string
+  insecureSkipVerify?: boolean
+  /** CA certificates to trust instead of the system roots: file paths or PEM text. */
+  rootCAs?: string[]
+  /** Client certificates presented to the backend (mTLS): a path or the PEM each. */
+  certificates?: { certFile: string; keyFile: string }[]
+  /** Connections per server and worker (pier's pool bound). */
+  maxIdleConnsPerHost?: number
+  forwardingTimeouts?: { dialTimeout?: number; responseHeaderTimeout?: number; idleConnTimeout?: number }
+  /** Accepted: pier speaks HTTP/1.1 to backends anyway. */
+  disableHTTP2?: boolean
+  /** The backend certificate must carry this URI SAN (checked instead of the host name). */
+  peerCertURI?: string
+  /** VersionTLS12 and the like (Traefik's names). */
+  minVersion?: string
+  maxVersion?: string
+  /** What pier cannot honour (cipherSuites, peerCertSANs...): the services using it are disabled. */
+  unsupported?: string[]
 }
 
 /** One middleware definition: Traefik's type key and its options. */
@@ -78,6 +103,8 @@ export interface LoadBalancer {
   passiveHealthCheck?: PassiveHealthCheck
   /** Traefik's sticky sessions; without a cookie (Traefik's `sticky: {}`) the service is not sticky. */
   sticky?: Sticky
+  /** A serversTransports name; unqualified names resolve within the service's provider. Absent: the static serversTransport. */
+  serversTransport?: string
 }
 
 export interface Sticky {
@@ -106,6 +133,8 @@ export interface HealthCheck {
   method: string
   /** 0: any 2xx or 3xx is healthy (Traefik); else exactly this status */
   status: number
+  /** Probe with this scheme instead of the server url's (https: with the service's transport) */
+  scheme?: 'http' | 'https'
   /** Probe this port instead of the server's (0: the server's) */
   port: number
   /** Host header of the probe ('' : the server's address) */
@@ -127,7 +156,7 @@ export interface PassiveHealthCheck {
 }
 
 export interface Server {
-  /** http://host:port (https is rejected by the compiler for now). */
+  /** http://host:port or https://host:port */
   url: string
   /** Smooth WRR weight, default 1; 0 takes the server out of rotation. */
   weight?: number

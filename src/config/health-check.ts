@@ -1,8 +1,8 @@
 // Traefik's loadBalancer.healthCheck and passiveHealthCheck options, read
 // the same way from a file section (typed values) and from labels (strings):
 // keys case-insensitive, Traefik's defaults filled in, every problem a
-// message naming the option. An option pier cannot honour (mode grpc,
-// scheme https) is `refused`: the service is disabled rather than probed
+// message naming the option. An option pier cannot honour (mode grpc)
+// is `refused`: the service is disabled rather than probed
 // some other way.
 import type { HealthCheck, PassiveHealthCheck } from './dynamic.js'
 import { parseDuration } from './duration.js'
@@ -81,8 +81,8 @@ export function readHealthCheck(raw: Record<string, unknown>, prefix: string): R
       case 'port': hc.port = integer(v, name(k), 1, 65535, errors) ?? 0; break
       case 'scheme': {
         const s = text(v, name(k), errors)?.toLowerCase()
-        if (s === 'https') refused.push(`${name(k)}: https health checks are not supported yet`)
-        else if (s !== undefined && s !== '' && s !== 'http') errors.push(`${name(k)} must be http or https, not ${show(s)}`)
+        if (s === 'https' || s === 'http') hc.scheme = s
+        else if (s !== undefined && s !== '') errors.push(`${name(k)} must be http or https, not ${show(s)}`)
         break
       }
       case 'mode': {

@@ -180,6 +180,11 @@ function refresh(v: Value): number {
   return ms
 }
 
+/** CA certificates for https backends: file paths (or PEM texts) separated by commas. */
+function caList(v: Value): string[] {
+  return V.str(v).split(',').map((s) => s.trim()).filter((s) => s !== '')
+}
+
 // logs; v1 spelled the section traefikLog (and traefikLogsFile before it)
 for (const prefix of ['log', 'traefikLog']) {
   def(`${prefix}.level`, false, (d, v) => (d.log.level = V.level(v)))
@@ -200,6 +205,10 @@ def('serversTransport.forwardingTimeouts.responseHeaderTimeout', false, (d, v) =
 def('serversTransport.forwardingTimeouts.dialTimeout', false, (d, v) => (d.transport.dialTimeoutMs = V.duration(v)))
 def('serversTransport.forwardingTimeouts.idleConnTimeout', false, (d, v) => (d.transport.idleConnTimeoutMs = V.duration(v)))
 def('serversTransport.maxIdleConnsPerHost', false, (d, v) => (d.transport.maxIdleConnsPerHost = V.int(v, 1, 100_000)))
+def('serversTransport.insecureSkipVerify', true, (d, v) => (d.transport.insecureSkipVerify = V.bool(v)))
+def('serversTransport.rootCAs', false, (d, v) => (d.transport.rootCAs = caList(v)))
+def('InsecureSkipVerify', true, (d, v) => (d.transport.insecureSkipVerify = V.bool(v))) // v1
+def('RootCAs', false, (d, v) => (d.transport.rootCAs = caList(v))) // v1
 def('serversTransport.maxResponseHeaderBytes', false, (d, v) => (d.transport.maxResponseHeaderBytes = V.int(v, 1024, 1 << 24)))
 def('lifecycle.graceTimeOut', false, (d, v) => (d.graceTimeOutMs = V.duration(v)))
 
@@ -342,7 +351,7 @@ const unsupported: Array<[string, string]> = [
   ['spiffe', 'SPIFFE is not supported'],
   ['ocsp', 'OCSP stapling is not supported'],
   ['tcpServersTransport', 'static TCP serversTransport options are not supported (pier dials TCP servers with Traefik\'s default 30 s dial timeout)'],
-  ['serversTransport', 'of serversTransport, pier supports forwardingTimeouts (responseHeaderTimeout, dialTimeout, idleConnTimeout), maxIdleConnsPerHost and maxResponseHeaderBytes'],
+  ['serversTransport', 'of serversTransport, pier supports insecureSkipVerify, rootCAs, forwardingTimeouts (responseHeaderTimeout, dialTimeout, idleConnTimeout), maxIdleConnsPerHost and maxResponseHeaderBytes'],
   ['providers', 'pier has the file, docker and swarm providers'],
   ['providers.file', 'of the file provider, pier supports filename, directory and watch'],
   ['providers.docker', 'of the docker provider, pier supports endpoint, tls, exposedByDefault, network, defaultRule, watch, constraints, allowEmptyServices, useBindPortIP, swarmMode, swarmModeRefreshSeconds'],

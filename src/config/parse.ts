@@ -111,6 +111,8 @@ function finish(d: Draft, env: NodeJS.ProcessEnv, configFile: string | undefined
       idleConnTimeoutMs: d.transport.idleConnTimeoutMs ?? 90_000,
       maxIdleConnsPerHost: d.transport.maxIdleConnsPerHost ?? 64,
       maxResponseHeaderBytes: d.transport.maxResponseHeaderBytes ?? 16_384,
+      insecureSkipVerify: d.transport.insecureSkipVerify ?? false,
+      rootCAs: d.transport.rootCAs ?? [],
     },
     lifecycle: { graceTimeOutMs: d.graceTimeOutMs ?? 10_000 },
     webSocket: { maxMessageSize: d.webSocket.maxMessageSize ?? DEFAULT_WEBSOCKET_MAX_MESSAGE, compression: d.webSocket.compression ?? false },

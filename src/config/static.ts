@@ -266,6 +266,10 @@ export interface StaticConfig {
     maxResponseHeaderBytes: number
     /** keep-alive connections per server per worker; default 64 */
     maxIdleConnsPerHost: number
+    /** https backends of services naming no serversTransport: accept any certificate; default false */
+    insecureSkipVerify: boolean
+    /** ... and trust these CAs (paths or PEM) instead of the system roots; default none */
+    rootCAs: string[]
   }
   lifecycle: {
     /** ms; default 10000 */

@@ -7,6 +7,8 @@ import type { DynamicConfig, HealthCheck } from '../config/dynamic.js'
 import type { Logger } from '../log.js'
 import { HealthBoard, healthKey, ACTIVE_DOWN } from '../balancer/health-board.js'
 import { parseServerUrl } from '../table/compile.js'
+import { tlsOptions, type Transport } from '../table/transports.js'
+import type { ConnectionOptions } from 'node:tls'
 import { probe } from './probe.js'
 import type { RuntimeState } from './state.js'
 
@@ -18,6 +20,7 @@ interface Target {
   url: string
   host: string
   port: number
+  tls?: ConnectionOptions
   hc: HealthCheck
   timer: NodeJS.Timeout | null
   /** Last probe result: undefined while never probed. */
@@ -40,26 +43,30 @@ export class HealthMonitor {
     this.sweeper.unref()
   }
 
-  /** A new configuration was published (its servers already hold board slots). */
-  configure(config: DynamicConfig): void {
+  /** A new configuration was published (its servers already hold board slots); transports: the compiler's, by service. */
+  configure(config: DynamicConfig, transports: Record<string, Transport> = {}): void {
     const next = new Map<string, Target>()
     for (const [service, s] of Object.entries(config.http.services)) {
       const hc = s.loadBalancer.healthCheck
       if (!hc || s.unsupported) continue
       for (const { url } of s.loadBalancer.servers) {
-        let addr: { host: string; port: number }
+        let addr: { host: string; port: number; tls: boolean }
         try {
           addr = parseServerUrl(url)
         } catch {
           continue // the compiler reports it
         }
-        const key = `${healthKey(service, url)} ${JSON.stringify(hc)}`
+        const tls = (hc.scheme ?? (addr.tls ? 'https' : 'http')) === 'https'
+        const transport = transports[service]
+        if (tls && !transport) continue // the compiler disabled the service
+        const key = `${healthKey(service, url)} ${JSON.stringify(hc)} ${tls ? JSON.stringify(transport) : ''}`
         const had = this.targets.get(key)
         if (had) {
           next.set(key, had)
           continue
         }
         const t: Target = { service, url, host: addr.host, port: addr.port, hc, timer: null, stopped: false }
+        if (tls) t.tls = tlsOptions(transport!, addr.host)
         next.set(key, t)
         this.schedule(t, hc.interval)
       }
@@ -89,7 +96,7 @@ export class HealthMonitor {
 
   private async check(t: Target): Promise<void> {
     t.timer = null
-    const why = await probe({ host: t.host, port: t.port }, t.hc)
+    const why = await probe({ host: t.host, port: t.port, tls: t.tls }, t.hc)
     if (t.stopped) return
     const up = why === undefined
     const slot = this.board.slot(healthKey(t.service, t.url))

@@ -3,8 +3,8 @@
 // service without `@` lives in the router's provider; with `@` it is a
 // cross-provider reference and is kept as written. Middleware names (a
 // router's list, a chain's members) and the names a middleware refers to
-// resolve the same way. Annotations are qualified the same way.
-import type { DynamicConfig, Middleware, Router, Service, StreamSection, TlsConfig } from '../config/dynamic.js'
+// resolve the same way, and so does a service's serversTransport. Annotations are qualified the same way.
+import type { DynamicConfig, Middleware, Router, ServersTransport, Service, StreamSection, TlsConfig } from '../config/dynamic.js'
 import type { Annotation } from '../providers/annotation.js'
 import { qualifyDefinition } from '../middlewares/definition.js'
 
@@ -22,6 +22,7 @@ export function mergeConfigs(byProvider: ReadonlyMap<string, DynamicConfig>): { 
   const routers: Record<string, Router> = {}
   const services: Record<string, Service> = {}
   const middlewares: Record<string, Middleware> = {}
+  const transports: Record<string, ServersTransport> = {}
   const stream: Record<'tcp' | 'udp', Required<StreamSection>> = { tcp: { routers: {}, services: {} }, udp: { routers: {}, services: {} } }
   let servers = 0
   for (const [provider, cfg] of byProvider) {
@@ -32,10 +33,12 @@ export function mergeConfigs(byProvider: ReadonlyMap<string, DynamicConfig>): { 
       routers[qualify(name, provider)] = q
     }
     for (const [name, s] of Object.entries(cfg.http.services)) {
-      services[qualify(name, provider)] = s
+      const t = s.loadBalancer.serversTransport
+      services[qualify(name, provider)] = t ? { ...s, loadBalancer: { ...s.loadBalancer, serversTransport: ref(t) } } : s
       servers += s.loadBalancer.servers.length
     }
     for (const [name, m] of Object.entries(cfg.http.middlewares ?? {})) middlewares[qualify(name, provider)] = qualifyDefinition(m, ref)
+    for (const [name, t] of Object.entries(cfg.http.serversTransports ?? {})) transports[qualify(name, provider)] = t
     for (const kind of ['tcp', 'udp'] as const) {
       for (const [name, r] of Object.entries(cfg[kind]?.routers ?? {})) stream[kind].routers[qualify(name, provider)] = r.service ? { ...r, service: ref(r.service) } : r
       for (const [name, sv] of Object.entries(cfg[kind]?.services ?? {})) stream[kind].services[qualify(name, provider)] = sv
@@ -43,6 +46,7 @@ export function mergeConfigs(byProvider: ReadonlyMap<string, DynamicConfig>): { 
   }
   const config: DynamicConfig = { http: { routers, services } }
   if (Object.keys(middlewares).length > 0) config.http.middlewares = middlewares
+  if (Object.keys(transports).length > 0) config.http.serversTransports = transports
   const tls = mergeTls(byProvider)
   if (tls) config.tls = tls
   for (const kind of ['tcp', 'udp'] as const) {

@@ -3,7 +3,9 @@
 // extra headers, a deadline for the whole exchange, redirects followed (up
 // to 10, as Go's client does) unless followRedirects is false. Healthy: the
 // configured status, else any status from 200 to 399.
-import { request } from 'node:http'
+import { request as httpRequest } from 'node:http'
+import { request as httpsRequest } from 'node:https'
+import type { ConnectionOptions } from 'node:tls'
 import type { HealthCheck } from '../config/dynamic.js'
 
 const MAX_REDIRECTS = 10
@@ -11,22 +13,25 @@ const MAX_REDIRECTS = 10
 export interface ProbeTarget {
   host: string
   port: number
+  /** An https server: the service's transport (verification, SNI, client certificate), as live traffic uses it. */
+  tls?: ConnectionOptions
 }
 
 /** Resolves with undefined when healthy, else with why not. */
 export function probe(target: ProbeTarget, hc: HealthCheck): Promise<string | undefined> {
   const deadline = Date.now() + hc.timeout
-  const url = new URL(`http://${target.host.includes(':') ? `[${target.host}]` : target.host}:${hc.port || target.port}${hc.path}`)
+  const url = new URL(`${target.tls ? 'https' : 'http'}://${target.host.includes(':') ? `[${target.host}]` : target.host}:${hc.port || target.port}${hc.path}`)
   const host = hc.hostname || url.host
-  return attempt(url, host, hc, deadline, 0)
+  return attempt(url, host, hc, deadline, 0, target.tls)
 }
 
-function attempt(url: URL, host: string, hc: HealthCheck, deadline: number, redirects: number): Promise<string | undefined> {
+function attempt(url: URL, host: string, hc: HealthCheck, deadline: number, redirects: number, tls: ConnectionOptions | undefined): Promise<string | undefined> {
   return new Promise((resolve) => {
     const left = deadline - Date.now()
     if (left <= 0) return resolve(`no answer within ${hc.timeout} ms`)
+    const request = tls ? httpsRequest : httpRequest
     const req = request(
-      { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || 80, path: `${url.pathname}${url.search}`, method: hc.method, headers: { ...hc.headers, host, 'user-agent': 'pier health check' }, agent: false, setHost: false },
+      { ...tls, host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || (tls ? 443 : 80), path: `${url.pathname}${url.search}`, method: hc.method, headers: { ...hc.headers, host, 'user-agent': 'pier health check' }, agent: false, setHost: false },
       (res) => {
         res.resume()
         clearTimeout(timer)
@@ -40,8 +45,8 @@ function attempt(url: URL, host: string, hc: HealthCheck, deadline: number, redi
           } catch {
             return resolve(`bad redirect Location ${JSON.stringify(location)}`)
           }
-          if (next.protocol !== 'http:') return resolve(`redirected to ${next.protocol} (only http is probed)`)
-          return resolve(attempt(next, next.host === url.host ? host : next.host, hc, deadline, redirects + 1))
+          if (next.protocol !== url.protocol) return resolve(`redirected to ${next.protocol} from ${url.protocol} (the transport is kept: same scheme only)`)
+          return resolve(attempt(next, next.host === url.host ? host : next.host, hc, deadline, redirects + 1, tls))
         }
         if (hc.status !== 0 ? status === hc.status : status >= 200 && status < 400) return resolve(undefined)
         resolve(hc.status !== 0 ? `status ${status}, expected ${hc.status}` : `status ${status}`)

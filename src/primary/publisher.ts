@@ -77,7 +77,7 @@ export class Publisher {
     const plan = this.planStream(config)
     this.publish(this.ref(buffer))
     this.stream?.apply(plan)
-    this.health.configure(config)
+    this.health.configure(config, report.transports)
     this.log.debug('route table published', {
       version: this.version,
       routers: report.routers,

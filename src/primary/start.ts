@@ -85,7 +85,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
       pool?.publish(table)
     },
     store && { options: (c) => store.compileOptions(c), compiled: (c, report) => store.compiled(c, report) },
-    { entryPointMiddlewares, ownEntryPoints: internal },
+    { entryPointMiddlewares, ownEntryPoints: internal, transportDefaults: config.serversTransport },
     stream,
   )
   latest = publisher.initial()

@@ -1,6 +1,7 @@
 // Turns the merged dynamic configuration into an immutable RouteTable in a
 // SharedArrayBuffer, and reports which routers and services could not be
 // used and why (the API shows those errors). Runs on the primary only.
+import { readFileSync } from 'node:fs'
 import type { DynamicConfig, RouterTLS } from '../config/dynamic.js'
 import { parseRule, indexHosts, rulePriority, type RuleNode } from '../rules/index.js'
 import * as L from './layout.js'
@@ -9,6 +10,7 @@ import { MiddlewarePlanner } from './middlewares.js'
 import { healthKey } from '../balancer/health-board.js'
 import { DEFAULT_FAILURE_WINDOW_MS } from '../config/health-check.js'
 import { place, type EntryPointKind } from './placement.js'
+import { DEFAULT_TRANSPORT, resolveTransport, type Transport, type TransportDefaults } from './transports.js'
 import { INTERNAL_PROVIDER, missingInternalService, socketOf } from '../config/internal-services.js'
 import { cookieAttributes, cookieName, cookieValue } from '../balancer/sticky-cookie.js'
 
@@ -24,6 +26,8 @@ export interface CompileReport {
   priorities: Record<string, number>
   /** Routers in the table that are served over TLS: their TLS settings and Host names (null: no Host in the rule). */
   tlsRouters: Record<string, { tls: RouterTLS; hosts: string[] | null }>
+  /** Services in the table reached with a transport other than plain http on the static one (health checks use it). */
+  transports: Record<string, Transport>
   routers: number
   services: number
   servers: number
@@ -43,7 +47,11 @@ export interface CompileOptions {
   ownEntryPoints?: ReadonlySet<string>
   /** Why a TLS router cannot be served with these settings (unknown options, a refused resolver...) */
   checkTls?(router: string, tls: RouterTLS): string[]
+  /** The static serversTransport: services naming no serversTransport use it */
+  transportDefaults?: TransportDefaults
 }
+
+const BUILTIN_TRANSPORT: TransportDefaults = { insecureSkipVerify: false, rootCAs: [], dialTimeoutMs: 30_000, responseHeaderTimeoutMs: 60_000, idleConnTimeoutMs: 90_000, maxIdleConnsPerHost: 64 }
 
 export interface CompiledTable {
   buffer: SharedArrayBuffer
@@ -58,6 +66,8 @@ interface ServerIn {
   service: string
   /** The sticky cookie value naming it, when its service is sticky. */
   cookie?: string
+  /** Transport JSON, '' for plain http on the static transport. */
+  transport: string
 }
 
 interface ServiceIn {
@@ -89,24 +99,25 @@ interface RouterIn {
   chains: number[][]
 }
 
-/** Parses a server URL into host and port; throws a message on anything but http://host[:port][/]. */
-export function parseServerUrl(url: string): { host: string; port: number } {
+/** Parses a server URL into host and port; throws a message on anything but http(s)://host[:port][/]. */
+export function parseServerUrl(url: string): { host: string; port: number; tls: boolean } {
   let u: URL
   try {
     u = new URL(url)
   } catch {
     throw new Error(`invalid server url ${JSON.stringify(url)}`)
   }
-  if (u.protocol !== 'http:') throw new Error(`server url ${JSON.stringify(url)}: scheme ${u.protocol.slice(0, -1)} is not supported (http only)`)
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`server url ${JSON.stringify(url)}: scheme ${u.protocol.slice(0, -1)} is not supported (http and https only)`)
   if (u.pathname !== '/' && u.pathname !== '') throw new Error(`server url ${JSON.stringify(url)}: a path is not supported`)
   const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname
-  return { host, port: u.port ? Number(u.port) : 80 }
+  const tls = u.protocol === 'https:'
+  return { host, port: u.port ? Number(u.port) : tls ? 443 : 80, tls }
 }
 
 /** An internal service's socket (port 0: see upstream/address.ts); any other server's host and port. */
-function serverAddress(service: string, url: string): { host: string; port: number } {
+function serverAddress(service: string, url: string): { host: string; port: number; tls: boolean } {
   const socket = service.endsWith(`@${INTERNAL_PROVIDER}`) ? socketOf(url) : undefined
-  return socket !== undefined ? { host: socket, port: 0 } : parseServerUrl(url)
+  return socket !== undefined ? { host: socket, port: 0, tls: false } : parseServerUrl(url)
 }
 
 function isHostOnly(node: RuleNode): boolean {
@@ -129,8 +140,22 @@ function pushErr(map: Record<string, string[]>, name: string, msg: string): void
 const inProvider = (name: string, router: string): string => (name.includes('@') ? name : `${name}${router.slice(router.lastIndexOf('@'))}`)
 
 export function compileTable(config: DynamicConfig, entryPoints: string[], version: number, healthSlots: HealthSlots = sequentialSlots, opts: CompileOptions = {}): CompiledTable {
-  const report: CompileReport = { routerErrors: {}, routerWarnings: {}, serviceErrors: {}, middlewareErrors: {}, priorities: {}, tlsRouters: {}, routers: 0, services: 0, servers: 0, middlewares: 0 }
+  const report: CompileReport = { routerErrors: {}, routerWarnings: {}, serviceErrors: {}, middlewareErrors: {}, priorities: {}, tlsRouters: {}, transports: {}, routers: 0, services: 0, servers: 0, middlewares: 0 }
   const kinds = opts.kinds ?? new Map<string, EntryPointKind>()
+  const readFile = opts.readFile ?? ((path: string) => readFileSync(path, 'utf8'))
+
+  // Each transport resolved (its files read) once per table, and its JSON made once.
+  const transports = new Map<string, Transport | string>()
+  const transportJson = new Map<Transport, string>()
+  const transportOf = (ref: string): Transport | string => {
+    let t = transports.get(ref)
+    if (t === undefined) {
+      t = resolveTransport(ref, config.http.serversTransports ?? {}, opts.transportDefaults ?? BUILTIN_TRANSPORT, readFile)
+      transports.set(ref, t)
+      if (typeof t !== 'string') transportJson.set(t, JSON.stringify(t))
+    }
+    return t
+  }
 
   // Services, sorted by name so equal configs give equal tables.
   const serviceNames = Object.keys(config.http.services).sort()
@@ -146,18 +171,34 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
       pushErr(report.serviceErrors, name, why)
       bad = true
     }
+    // The transport: named, or the static one when TLS needs its settings (a server or the health check is https).
+    const resolve = (): Transport | string => transportOf(lb?.serversTransport || DEFAULT_TRANSPORT)
+    let transport = lb?.serversTransport || lb?.healthCheck?.scheme === 'https' ? resolve() : undefined
+    /** Per server of mine: reached with the transport (https, or a named transport); else plain with the pool defaults. */
+    const uses: boolean[] = []
     for (const s of lb?.servers ?? []) {
       try {
-        const { host, port } = serverAddress(name, s.url)
+        const { host, port, tls } = serverAddress(name, s.url)
         const weight = s.weight ?? 1
         if (!Number.isInteger(weight) || weight < 0) throw new Error(`server ${s.url}: weight must be a non-negative integer, got ${weight}`)
-        mine.push({ weight, host, port, url: s.url, service: name })
+        if (tls) transport ??= resolve()
+        mine.push({ weight, host, port, url: s.url, service: name, transport: '' })
+        uses.push(tls || Boolean(lb.serversTransport))
       } catch (err) {
         pushErr(report.serviceErrors, name, (err as Error).message)
         bad = true
       }
     }
+    if (typeof transport === 'string') {
+      pushErr(report.serviceErrors, name, transport)
+      continue
+    }
     if (bad) continue
+    if (transport !== undefined) {
+      report.transports[name] = transport
+      const json = transportJson.get(transport)!
+      mine.forEach((m, i) => uses[i] && (m.transport = json))
+    }
     serviceIndex.set(name, services.length)
     const passive = lb?.passiveHealthCheck
     const cookie = lb?.sticky?.cookie
@@ -378,6 +419,7 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
     putStr(o + L.V_HOST_CHAR, s.host)
     putStr(o + L.V_URL_CHAR, s.url)
     putStr(o + L.V_COOKIE_CHAR, s.cookie ?? '')
+    putStr(o + L.V_TRANSPORT_CHAR, s.transport)
   })
   let h = 0
   let routeAt = 0

@@ -89,10 +89,13 @@ export const V_URL_CHAR = 4 // the configured URL: the key state survives swaps 
 export const V_URL_LEN = 5
 /** The server's slot on the health board (balancer/health-board.ts). */
 export const V_HEALTH = 6
+/** JSON of the server's transport (table/transports.ts); empty: plain http with the static serversTransport. */
+export const V_TRANSPORT_CHAR = 7
+export const V_TRANSPORT_LEN = 8
 /** The sticky cookie value naming this server (derived from its URL; empty unless the service is sticky). */
-export const V_COOKIE_CHAR = 7
-export const V_COOKIE_LEN = 8
-export const SERVER_SLOTS = 9
+export const V_COOKIE_CHAR = 9
+export const V_COOKIE_LEN = 10
+export const SERVER_SLOTS = 11
 
 /** Middleware record; its options are canonical JSON in the string pool. */
 export const M_TYPE_CHAR = 0

@@ -26,6 +26,8 @@ export class RouteTable {
   readonly setCookies: string[]
   /** Sticky services: per server, the older forms Traefik still honours, COMPAT_FORMS each (balancer/sticky-cookie.ts). */
   readonly cookieCompat: string[]
+  /** Per server: its transport as JSON (table/transports.ts), '' for plain http on the static serversTransport. */
+  readonly serverTransports: string[]
   readonly middlewareCount: number
   /** Per middleware: qualified name, type and options JSON, decoded once. */
   readonly middlewareNames: string[]
@@ -95,11 +97,13 @@ export class RouteTable {
     this.serverUrls = []
     this.serverHosts = []
     this.cookieValues = []
+    this.serverTransports = []
     for (let v = 0; v < this.serverCount; v++) {
       const o = this.serversOff + v * L.SERVER_SLOTS
       this.serverUrls.push(this.str(o + L.V_URL_CHAR))
       this.serverHosts.push(this.str(o + L.V_HOST_CHAR))
       this.cookieValues.push(this.str(o + L.V_COOKIE_CHAR))
+      this.serverTransports.push(this.str(o + L.V_TRANSPORT_CHAR))
     }
     this.cookieNames = []
     this.setCookies = Array<string>(this.serverCount).fill('')

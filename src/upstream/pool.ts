@@ -38,7 +38,7 @@ function optionError(message: string): TypeError {
   return Object.assign(new TypeError(`invalid upstream pool options: ${message}`), { code: 'UPSTREAM_BAD_OPTIONS' })
 }
 
-function validate(opts: PoolOptions): Required<Omit<PoolOptions, 'tls'>> & Pick<PoolOptions, 'tls'> {
+function validate(opts: PoolOptions): Required<Omit<PoolOptions, 'tls' | 'headersTimeoutMs'>> & Pick<PoolOptions, 'tls'> & { headersTimeoutMs: number } {
   if (typeof opts.host !== 'string' || opts.host === '') throw optionError('host must be a non-empty string')
   if (!isSocketPath(opts.host, opts.port) && (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535)) throw optionError(`port must be an integer 1-65535 (or 0 with a socket path), got ${opts.port}`)
   if (!Number.isInteger(opts.maxConnections) || opts.maxConnections < 1) throw optionError(`maxConnections must be an integer >= 1, got ${opts.maxConnections}`)
@@ -47,7 +47,9 @@ function validate(opts: PoolOptions): Required<Omit<PoolOptions, 'tls'>> & Pick<
   if (!(idle > 0)) throw optionError(`idleTimeoutMs must be > 0, got ${idle}`)
   const maxHead = opts.maxHeadBytes ?? DEFAULT_MAX_HEAD_BYTES
   if (!Number.isInteger(maxHead) || maxHead < 64) throw optionError(`maxHeadBytes must be an integer >= 64, got ${maxHead}`)
-  return { host: opts.host, port: opts.port, maxConnections: opts.maxConnections, dialTimeoutMs: opts.dialTimeoutMs, idleTimeoutMs: idle, maxHeadBytes: maxHead, tls: opts.tls }
+  const headers = opts.headersTimeoutMs ?? -1
+  if (!(headers >= -1)) throw optionError(`headersTimeoutMs must be >= 0, got ${headers}`)
+  return { host: opts.host, port: opts.port, maxConnections: opts.maxConnections, dialTimeoutMs: opts.dialTimeoutMs, idleTimeoutMs: idle, maxHeadBytes: maxHead, tls: opts.tls, headersTimeoutMs: headers }
 }
 
 export class UpstreamPool implements ConnectionOwner, RequestOwner, Tickable {
@@ -67,7 +69,8 @@ export class UpstreamPool implements ConnectionOwner, RequestOwner, Tickable {
   }
 
   request(head: string, body: BodyMode, handler: ResponseHandler, opts: RequestOptions): RequestController {
-    const req = new Request(this, head, body, handler, opts.headersTimeoutMs, opts.isHead, opts.idempotent)
+    const headersTimeoutMs = this.opts.headersTimeoutMs >= 0 ? this.opts.headersTimeoutMs : opts.headersTimeoutMs
+    const req = new Request(this, head, body, handler, headersTimeoutMs, opts.isHead, opts.idempotent)
     if (this.destroyed) {
       req.state = DONE
       process.nextTick(failClosed, req)
@@ -88,7 +91,8 @@ export class UpstreamPool implements ConnectionOwner, RequestOwner, Tickable {
    * its own, outside maxConnections: it never returns to the pool.
    */
   upgrade(head: string, handler: UpgradeHandler, headersTimeoutMs: number): RequestController {
-    return new Tunnel(head, handler, { host: this.opts.host, port: this.opts.port, dialTimeoutMs: this.opts.dialTimeoutMs, headersTimeoutMs, maxHeadBytes: this.opts.maxHeadBytes })
+    const o = this.opts
+    return new Tunnel(head, handler, { host: o.host, port: o.port, dialTimeoutMs: o.dialTimeoutMs, headersTimeoutMs: o.headersTimeoutMs >= 0 ? o.headersTimeoutMs : headersTimeoutMs, maxHeadBytes: o.maxHeadBytes, tls: o.tls })
   }
 
   stats(): PoolStats {

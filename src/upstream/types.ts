@@ -15,8 +15,10 @@ export interface PoolOptions {
   idleTimeoutMs?: number
   /** Largest response head, and trailer section, accepted (default 16384): UPSTREAM_BAD_RESPONSE HEADERS_TOO_LARGE beyond. */
   maxHeadBytes?: number
-  /** Speak TLS to the server with these options (servername, ca, ...); absent: plain TCP. */
+  /** Speak TLS to the server with these options (servername, ca, ...); absent: plain TCP. Upgrades too. */
   tls?: ConnectionOptions
+  /** Replaces every request's headersTimeoutMs (a serversTransport's responseHeaderTimeout); absent: the request's own. */
+  headersTimeoutMs?: number
 }
 
 /**

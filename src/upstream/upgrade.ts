@@ -5,6 +5,7 @@
 // 404, a 200 from a server that ignored the upgrade) streams to the handler
 // like an ordinary response, and the connection closes after it.
 import { connect, type Socket } from 'node:net'
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
 import { dialTarget } from './address.js'
 import { ErrorCode, UpstreamError } from './errors.js'
 import type { Head } from './head.js'
@@ -26,6 +27,8 @@ export interface UpgradeOptions {
   headersTimeoutMs: number
   /** Largest response head accepted. */
   maxHeadBytes: number
+  /** TLS to the backend (wss), as the pool's. */
+  tls?: ConnectionOptions
 }
 
 /** Receives the bytes of a switched connection. */
@@ -79,10 +82,18 @@ export class Tunnel implements ParserSink, RequestController, Tickable {
     this.dialDeadline = Date.now() + opts.dialTimeoutMs
     this.parser = new ResponseParser(this, opts.maxHeadBytes)
     this.parser.reset(false, true)
-    this.socket = connect({ ...dialTarget(opts.host, opts.port), onread: { buffer: READ_BUFFER, callback: (n: number, buf: Buffer) => this.onRead(buf, n) } })
+    if (opts.tls) {
+      // TLS sockets have no onread: their decrypted chunks take the same path.
+      this.socket = tlsConnect({ host: opts.host, port: opts.port, ...opts.tls })
+      this.socket.setNoDelay(true)
+      this.socket.on('data', (chunk: Buffer) => void this.onRead(chunk, chunk.length))
+      this.socket.on('secureConnect', () => this.onConnect())
+    } else {
+      this.socket = connect({ ...dialTarget(opts.host, opts.port), onread: { buffer: READ_BUFFER, callback: (n: number, buf: Buffer) => this.onRead(buf, n) } })
+      this.socket.on('connect', () => this.onConnect())
+    }
     // UTF-8, as pool.ts explains.
     this.socket.write(head, 'utf8')
-    this.socket.on('connect', () => this.onConnect())
     this.socket.on('error', (err: Error) => (this.sysError = err))
     this.socket.on('end', () => this.onEnd())
     this.socket.on('close', () => this.onClose())

@@ -1,8 +1,10 @@
-// Upstream connection pools of one worker, keyed by server address so that
-// open keep-alive connections outlive table swaps. A pool whose server left
-// the table is destroyed once it has nothing in flight.
+// Upstream connection pools of one worker, keyed by server address and
+// transport so that open keep-alive connections outlive table swaps, and two
+// transports (TLS settings, timeouts) never share a connection. A pool whose
+// server left the table is destroyed once it has nothing in flight.
 import { UpstreamPool } from '../upstream/pool.js'
 import type { RouteTable } from '../table/reader.js'
+import { tlsOptions, type Transport } from '../table/transports.js'
 
 export interface PoolSettings {
   maxConnsPerServer: number
@@ -25,9 +27,11 @@ export class Pools {
     for (let v = 0; v < table.serverCount; v++) {
       const host = table.serverHosts[v]!
       const port = table.port(v)
-      const key = `${host}:${port}`
+      const transport = table.serverTransports[v]!
+      const tls = table.serverUrls[v]!.startsWith('https:')
+      const key = `${tls ? 'https' : 'http'} ${host}:${port} ${transport}`
       let pool = next.get(key) ?? this.byAddress.get(key)
-      if (!pool) pool = this.create(host, port)
+      if (!pool) pool = transport === '' ? this.create(host, port) : this.withTransport(host, port, JSON.parse(transport) as Transport, tls)
       next.set(key, pool)
       list.push(pool)
     }
@@ -40,6 +44,19 @@ export class Pools {
   private create(host: string, port: number): UpstreamPool {
     const s = this.settings
     return new UpstreamPool({ host, port, maxConnections: s.maxConnsPerServer, dialTimeoutMs: s.dialTimeoutMs, idleTimeoutMs: s.idleConnTimeoutMs, maxHeadBytes: s.maxResponseHeaderBytes })
+  }
+
+  private withTransport(host: string, port: number, t: Transport, tls: boolean): UpstreamPool {
+    return new UpstreamPool({
+      host,
+      port,
+      maxConnections: t.maxConns,
+      dialTimeoutMs: t.dialTimeoutMs,
+      idleTimeoutMs: t.idleConnTimeoutMs,
+      headersTimeoutMs: t.headersTimeoutMs,
+      maxHeadBytes: this.settings.maxResponseHeaderBytes,
+      ...(tls ? { tls: tlsOptions(t, host) } : {}),
+    })
   }
 
   private sweep(): void {

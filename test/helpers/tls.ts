@@ -1,6 +1,7 @@
 // A test CA issuing ECDSA P-256 certificates (made in memory with
 // @peculiar/x509), and TLS requests that report what the server presented.
 import { webcrypto, randomBytes, createHash, X509Certificate } from 'node:crypto'
+import { isIP } from 'node:net'
 import { connect, type ConnectionOptions, type TLSSocket, type PeerCertificate } from 'node:tls'
 import * as x509 from '@peculiar/x509'
 
@@ -17,7 +18,8 @@ export interface Issued {
 
 export interface TestCA {
   cert: string
-  issue(names: string[], opts?: { cn?: string; days?: number }): Promise<Issued>
+  /** names: DNS names, IP addresses or URIs (SANs of each type); client: usable as a client certificate too. */
+  issue(names: string[], opts?: { cn?: string; days?: number; client?: boolean }): Promise<Issued>
 }
 
 const serial = (): string => randomBytes(8).toString('hex').replace(/^[89a-f]/, '1')
@@ -52,8 +54,8 @@ export async function makeCA(cn = 'pier test CA'): Promise<TestCA> {
           publicKey: leafKeys.publicKey,
           signingAlgorithm: alg,
           extensions: [
-            new x509.SubjectAlternativeNameExtension(names.map((value) => ({ type: 'dns' as const, value }))),
-            new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+            new x509.SubjectAlternativeNameExtension(names.map((value) => ({ type: isIP(value) ? ('ip' as const) : value.includes('://') ? ('url' as const) : ('dns' as const), value }))),
+            new x509.ExtendedKeyUsageExtension(opts.client ? [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth] : [x509.ExtendedKeyUsage.serverAuth]),
           ],
         },
         crypto,

@@ -168,3 +168,14 @@ t.test("without --configFile, traefik.{toml,yaml,yml} is found where Traefik loo
   t.chdir(dir)
   t.same(level({}), ['INFO', undefined], 'none found: defaults, no file')
 })
+
+t.test('HTTPS backends: serversTransport in YAML, and the v1 TOML top-level keys', async (t) => {
+  const dir = t.testdir({
+    'pier.yml': 'serversTransport:\n  insecureSkipVerify: true\n  rootCAs:\n    - /etc/ssl/a.crt\n    - /etc/ssl/b.crt\n  maxIdleConnsPerHost: 7\n',
+    'traefik.toml': 'InsecureSkipVerify = true\nRootCAs = [ "/etc/ssl/proxmox.crt" ]\n',
+  })
+  const y = parseStaticConfig([`--configFile=${join(dir, 'pier.yml')}`], {})
+  t.match(y.serversTransport, { insecureSkipVerify: true, rootCAs: ['/etc/ssl/a.crt', '/etc/ssl/b.crt'], maxIdleConnsPerHost: 7 })
+  const v1 = parseStaticConfig([`--configFile=${join(dir, 'traefik.toml')}`], {})
+  t.match(v1.serversTransport, { insecureSkipVerify: true, rootCAs: ['/etc/ssl/proxmox.crt'] })
+})

@@ -29,7 +29,7 @@ t.test('defaults', async (t) => {
   t.equal(c.accessLog, undefined)
   t.same(c.log, { level: 'INFO', format: 'common', maxSize: 0, maxBackups: 0, maxAge: 0, compress: false })
   t.equal(c.workers, availableParallelism())
-  t.same(c.serversTransport, { responseHeaderTimeoutMs: 60000, dialTimeoutMs: 30000, idleConnTimeoutMs: 90000, maxIdleConnsPerHost: 64, maxResponseHeaderBytes: 16384 })
+  t.same(c.serversTransport, { responseHeaderTimeoutMs: 60000, dialTimeoutMs: 30000, idleConnTimeoutMs: 90000, maxIdleConnsPerHost: 64, maxResponseHeaderBytes: 16384, insecureSkipVerify: false, rootCAs: [] })
   t.same(c.lifecycle, { graceTimeOutMs: 10000 })
   t.same(c.clientLimits, { web: { readTimeoutMs: 60000, writeTimeoutMs: 0, idleTimeoutMs: 180000, maxHeaderBytes: 16384, maxRequestLineBytes: 8192 } })
 })
@@ -74,6 +74,11 @@ const cases: Array<[string, string[], NodeJS.ProcessEnv, (c: StaticConfig) => un
   ],
   ['limits of the default web entrypoint', ['--entrypoints.web.transport.respondingTimeouts.readTimeout=42'], {}, (c) => c.clientLimits.web?.readTimeoutMs, 42000],
   ['maxIdleConnsPerHost', ['--serversTransport.maxIdleConnsPerHost=8'], {}, (c) => c.serversTransport.maxIdleConnsPerHost, 8],
+  ['https backends: insecureSkipVerify', ['--serversTransport.insecureSkipVerify'], {}, (c) => c.serversTransport.insecureSkipVerify, true],
+  ['https backends: rootCAs', ['--serversTransport.rootCAs=/etc/ca/a.crt,/etc/ca/b.crt'], {}, (c) => c.serversTransport.rootCAs, ['/etc/ca/a.crt', '/etc/ca/b.crt']],
+  ['https backends: v1 InsecureSkipVerify', ['--InsecureSkipVerify=true'], {}, (c) => c.serversTransport.insecureSkipVerify, true],
+  ['https backends: v1 RootCAs', ['--RootCAs=/ca.pem'], {}, (c) => c.serversTransport.rootCAs, ['/ca.pem']],
+  ['https backends: env', [], { TRAEFIK_SERVERSTRANSPORT_INSECURESKIPVERIFY: 'true' }, (c) => c.serversTransport.insecureSkipVerify, true],
   ['graceTimeOut', ['--lifecycle.graceTimeOut=2.5s'], {}, (c) => c.lifecycle.graceTimeOutMs, 2500],
   ['webSocket defaults', [], {}, (c) => c.webSocket, { maxMessageSize: 16 << 20, compression: false }],
   ['webSocket sizes', ['--webSocket.maxMessageSize=64KiB', '--websocket.compression'], {}, (c) => c.webSocket, { maxMessageSize: 65536, compression: true }],

@@ -61,9 +61,8 @@ const disabling: [string, Record<string, string>, RegExp][] = [
   ['v2 bad health check interval', { 'traefik.http.services.r.loadbalancer.healthcheck.interval': 'often' }, /label traefik\.http\.services\.r\.loadbalancer\.healthcheck\.interval must be a positive duration such as 10s or 500ms, not "often"/],
   ['v2 sticky cookie with a bad max age', { 'traefik.http.services.r.loadbalancer.sticky.cookie.maxage': 'long' }, /label traefik\.http\.services\.r\.loadbalancer\.sticky\.cookie\.maxAge must be a whole number of seconds, not "long"/],
   ['v2 sticky with an unknown option', { 'traefik.http.services.r.loadbalancer.sticky.kookie': 'true' }, /label traefik\.http\.services\.r\.loadbalancer\.sticky\.kookie: not a sticky option/],
-  ['v2 serversTransport', { 'traefik.http.services.r.loadbalancer.serverstransport': 'insecure@file' }, /serversTransports are not supported yet/],
+  ['v2 serversTransport that does not exist', { 'traefik.http.services.r.loadbalancer.serverstransport': 'insecure@file' }, /service "r@docker" is disabled: serversTransport "insecure@file" does not exist/],
   ['v2 unknown service field', { 'traefik.http.services.r.loadbalancer.servr.port': '80' }, /service field "loadbalancer\.servr\.port" is not known to pier/],
-  ['v2 https server', { 'traefik.http.services.r.loadbalancer.server.scheme': 'https' }, /scheme https is not supported/],
 ]
 
 for (const [what, labels, error] of disabling) {

@@ -32,7 +32,8 @@ t.test('health check options: Traefik defaults, any key case, typed or text valu
     'hc.headers: "Bad Name" is not a header name',
     'hc.mode must be http or grpc, not "tcp"',
   ])
-  t.same(readHealthCheck({ mode: 'grpc', scheme: 'https' }, 'hc.').refused, ['hc.mode: gRPC health checks are not supported', 'hc.scheme: https health checks are not supported yet'])
+  t.same(readHealthCheck({ mode: 'grpc', scheme: 'https' }, 'hc.').refused, ['hc.mode: gRPC health checks are not supported'])
+  t.equal(readHealthCheck({ scheme: 'HTTPS' }, 'hc.').value?.scheme, 'https', 'an https probe, with the service transport')
   t.same(readPassiveHealthCheck({}, 'p.').value, { failureWindow: 10_000, maxFailedAttempts: 1 })
   t.same(readPassiveHealthCheck({ failurewindow: '3s', maxFailedAttempts: '3' }, 'p.').value, { failureWindow: 3000, maxFailedAttempts: 3 })
   t.same(readPassiveHealthCheck({ maxFailedAttempts: 0 }, 'p.').errors, ['p.maxFailedAttempts must be an integer from 1 to 1000000, not 0'])

@@ -72,6 +72,7 @@ interface ServiceDef {
   passiveHealthCheck?: PassiveHealthCheck
   sticky?: Sticky
   responseForwarding?: { flushInterval: string }
+  serversTransport?: string
   servers: Server[]
   unsupported?: string[]
 }
@@ -283,6 +284,7 @@ function v2Fragment(ctx: Ctx): Fragment {
     if (s.passiveHealthCheck) def.passiveHealthCheck = s.passiveHealthCheck
     if (s.sticky) def.sticky = s.sticky
     if (s.flushInterval !== undefined) def.responseForwarding = { flushInterval: s.flushInterval }
+    if (s.serversTransport !== undefined) def.serversTransport = s.serversTransport
     if (s.unsupported) def.unsupported = s.unsupported
     frag.services.set(svc, def)
     if (!ctx.serving || s.port === null || s.weight === null) continue

@@ -37,6 +37,8 @@ export interface V2Service {
   passiveHealthCheck?: PassiveHealthCheck
   sticky?: Sticky
   flushInterval?: string
+  /** loadbalancer.serverstransport: a serversTransports name (usually name@file). */
+  serversTransport?: string
   unsupported?: string[]
 }
 
@@ -65,12 +67,8 @@ export interface ParsedLabels {
 /** lbswarm, as v3, v2 and v1 spell it. */
 const LB_SWARM = new Set(['traefik.swarm.lbswarm', 'traefik.docker.lbswarm', 'traefik.backend.loadbalancer.swarm'])
 
-const SERVICE_FIELDS = new Set(['loadbalancer.server.port', 'loadbalancer.server.scheme', 'loadbalancer.server.url', 'loadbalancer.server.weight', 'loadbalancer.passhostheader', 'loadbalancer.responseforwarding.flushinterval'])
+const SERVICE_FIELDS = new Set(['loadbalancer.server.port', 'loadbalancer.server.scheme', 'loadbalancer.server.url', 'loadbalancer.server.weight', 'loadbalancer.passhostheader', 'loadbalancer.responseforwarding.flushinterval', 'loadbalancer.serverstransport'])
 
-/** Service fields that change who is served, by prefix, with why pier refuses them. */
-const SERVICE_REFUSED: [prefix: string, why: string][] = [
-  ['loadbalancer.serverstransport', 'serversTransports are not supported yet'],
-]
 /** Service fields that change nothing about who is served: ignored with a warning. */
 const SERVICE_IGNORED = ['loadbalancer.strategy', 'loadbalancer.server.preservepath']
 
@@ -157,6 +155,7 @@ function serviceLabel(out: ParsedLabels, name: string, field: string, key: strin
     else if (field === 'loadbalancer.server.scheme') s.scheme = value.toLowerCase()
     else if (field === 'loadbalancer.server.url') s.url = value
     else if (field === 'loadbalancer.server.weight') s.weight = int(key, value, warn, 0)
+    else if (field === 'loadbalancer.serverstransport') s.serversTransport = value
     else if (field === 'loadbalancer.responseforwarding.flushinterval') {
       // Changes nothing about who is served: a bad value is dropped with a warning.
       if (parseSignedDuration(value) !== undefined) s.flushInterval = value
@@ -165,8 +164,7 @@ function serviceLabel(out: ParsedLabels, name: string, field: string, key: strin
     return
   }
   if (SERVICE_IGNORED.some((p) => field.startsWith(p))) return warn(key, 'DOCKER_UNSUPPORTED_LABEL', `service field "${field}" is not supported by pier; label ignored`)
-  const refused = SERVICE_REFUSED.find(([p]) => field.startsWith(p))
-  ;(s.unsupported ??= []).push(`label ${key}: ${refused ? refused[1] : `service field "${field}" is not known to pier`}`)
+  ;(s.unsupported ??= []).push(`label ${key}: service field "${field}" is not known to pier`)
 }
 
 function mapEntry<T>(map: Map<string, T>, name: string, fresh: T): T {

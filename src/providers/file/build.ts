@@ -33,6 +33,7 @@ export function buildFileConfig(sources: SourceFile[], opts: { v1HealthInterval?
   const routerFile = new Map<string, string>()
   const serviceFile = new Map<string, string>()
   const middlewareFile = new Map<string, string>()
+  const transportFile = new Map<string, string>()
   const lineOf = new Map<string, LineOf>()
   for (const { file, text, static: isStatic } of sources) {
     const parsed = parseText(file, text)
@@ -72,6 +73,12 @@ export function buildFileConfig(sources: SourceFile[], opts: { v1HealthInterval?
       else middlewareFile.set(name, file)
       ;(config.http.middlewares ??= {})[name] = m
     }
+    for (const [name, t] of Object.entries(v.config.http.serversTransports ?? {})) {
+      const other = transportFile.get(name)
+      if (other !== undefined) errors.push({ file, serversTransport: name, code: FileProblem.DUPLICATE, message: `is also defined in ${other}` })
+      else transportFile.set(name, file)
+      ;(config.http.serversTransports ??= {})[name] = t
+    }
     for (const kind of ['tcp', 'udp'] as const) {
       const sec = v.config[kind]
       if (!sec) continue
@@ -94,6 +101,7 @@ export function buildFileConfig(sources: SourceFile[], opts: { v1HealthInterval?
     if (p.router !== undefined) p.line = at('routers', p.router)
     else if (p.service !== undefined) p.line = at('services', p.service)
     else if (p.middleware !== undefined) p.line = at('middlewares', p.middleware)
+    else if (p.serversTransport !== undefined) p.line = at('serverstransports', p.serversTransport)
   }
   return errors.length > 0 ? { errors, warnings } : { config, errors, warnings }
 }

@@ -33,6 +33,7 @@ export interface Problem {
   router?: string
   service?: string
   middleware?: string
+  serversTransport?: string
   code: FileProblemCode
   message: string
 }
@@ -40,6 +41,6 @@ export interface Problem {
 /** One line for logs and tests: `routes.yml line 4: router "whoami": bad rule ...`. */
 export function formatProblem(p: Problem): string {
   const who =
-    p.router !== undefined ? `router ${JSON.stringify(p.router)}: ` : p.service !== undefined ? `service ${JSON.stringify(p.service)}: ` : p.middleware !== undefined ? `middleware ${JSON.stringify(p.middleware)}: ` : ''
+    p.router !== undefined ? `router ${JSON.stringify(p.router)}: ` : p.service !== undefined ? `service ${JSON.stringify(p.service)}: ` : p.middleware !== undefined ? `middleware ${JSON.stringify(p.middleware)}: ` : p.serversTransport !== undefined ? `serversTransport ${JSON.stringify(p.serversTransport)}: ` : ''
   return `${p.file}${p.line !== undefined ? ` line ${p.line}` : ''}: ${who}${p.message}`
 }

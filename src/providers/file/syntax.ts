@@ -12,7 +12,7 @@ export function isDynamicFile(name: string): boolean {
 }
 
 /** The line where a router, service or middleware is defined, when the format tells (YAML). */
-export type LineOf = (section: 'routers' | 'services' | 'middlewares', name: string) => number | undefined
+export type LineOf = (section: 'routers' | 'services' | 'middlewares' | 'serverstransports', name: string) => number | undefined
 
 export function parseText(file: string, text: string): { data: unknown; lineOf?: LineOf } | { error: Problem } {
   const ext = extname(file).toLowerCase()

@@ -1,7 +1,7 @@
 // Validates one parsed dynamic configuration file (Traefik's shape) and builds
 // the DynamicConfig it describes. Pure: no I/O. Keys match case-insensitively,
 // as Traefik's decoder does; names (routers, services) are kept as written.
-import type { DynamicConfig, Middleware, Router, RouterTLS, Service, Server, StreamRouter, StreamSection, StreamService, StreamServer } from '../../config/dynamic.js'
+import type { DynamicConfig, Middleware, Router, RouterTLS, Service, Server, ServersTransport, StreamRouter, StreamSection, StreamService, StreamServer } from '../../config/dynamic.js'
 import { nearest } from '../../config/suggest.js'
 import { parseSignedDuration } from '../../config/duration.js'
 import { parseRule, RuleError } from '../../rules/index.js'
@@ -10,6 +10,7 @@ import { FileProblem, type FileProblemCode, type Problem } from './problems.js'
 import { readDefinition } from '../../middlewares/definition.js'
 import { validateTls } from './tls.js'
 import { readSticky } from '../../config/sticky.js'
+import { readServersTransport } from '../../config/servers-transport.js'
 
 export interface Validated {
   config: DynamicConfig
@@ -23,7 +24,7 @@ interface Ctx {
   warnings: Problem[]
 }
 
-type Who = { router?: string; service?: string; middleware?: string }
+type Who = { router?: string; service?: string; middleware?: string; serversTransport?: string }
 
 function fail(ctx: Ctx, who: Who, code: FileProblemCode, message: string): void {
   ctx.errors.push({ file: ctx.file, ...who, code, message })
@@ -47,16 +48,13 @@ interface Shape {
 
 const shapes = {
   top: { known: ['http', 'tcp', 'udp', 'tls'], ignored: [] },
-  http: { known: ['routers', 'services', 'middlewares'], ignored: ['serversTransports'] },
+  http: { known: ['routers', 'services', 'middlewares', 'serversTransports'], ignored: [] },
   router: { known: ['rule', 'service', 'entryPoints', 'priority', 'middlewares', 'tls', 'ruleSyntax'], ignored: ['observability'] },
   tls: { known: ['certResolver', 'domains', 'options'], ignored: [] },
   domain: { known: ['main', 'sans'], ignored: [] },
   service: { known: ['loadBalancer'], ignored: [] },
   loadBalancer: {
-    known: ['servers', 'passHostHeader', 'healthCheck', 'passiveHealthCheck', 'responseForwarding', 'sticky'],
-    disabling: {
-      serversTransport: 'serversTransports are not supported yet',
-    },
+    known: ['servers', 'passHostHeader', 'healthCheck', 'passiveHealthCheck', 'responseForwarding', 'serversTransport', 'sticky'],
     ignored: ['strategy'],
   },
   responseForwarding: { known: ['flushInterval'], ignored: [] },
@@ -115,7 +113,7 @@ function section(ctx: Ctx, value: unknown, path: string, who: Who = {}): Record<
   return undefined
 }
 
-function checkName(ctx: Ctx, kind: 'router' | 'service' | 'middleware', name: string): boolean {
+function checkName(ctx: Ctx, kind: 'router' | 'service' | 'middleware' | 'serversTransport', name: string): boolean {
   if (name.includes('@')) {
     fail(ctx, { [kind]: name }, FileProblem.BAD_VALUE, 'the name may not contain "@" (it separates a name from its provider)')
     return false
@@ -232,8 +230,8 @@ function routerTLS(ctx: Ctx, who: Who, v: unknown): RouterTLS | undefined {
   return tls
 }
 
-/** What is wrong with a server url, if anything: http://host[:port][/] only; https is `later`. */
-function serverUrl(v: unknown): { message: string; later?: boolean } | undefined {
+/** What is wrong with a server url, if anything: http(s)://host[:port][/] only. */
+function serverUrl(v: unknown): { message: string } | undefined {
   if (typeof v !== 'string' || v === '') return { message: `url must be text such as http://127.0.0.1:8080, not ${kindOf(v)}` }
   let u: URL
   try {
@@ -241,8 +239,7 @@ function serverUrl(v: unknown): { message: string; later?: boolean } | undefined
   } catch {
     return { message: `url ${JSON.stringify(v)} is not a valid URL (expected http://host:port)` }
   }
-  if (u.protocol === 'https:') return { message: `url ${JSON.stringify(v)}: https backends are not supported yet`, later: true }
-  if (u.protocol !== 'http:') return { message: `url ${JSON.stringify(v)}: scheme ${u.protocol.slice(0, -1)} is not supported (expected http://host:port)` }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return { message: `url ${JSON.stringify(v)}: scheme ${u.protocol.slice(0, -1)} is not supported (expected http://host:port or https://host:port)` }
   if (u.hostname === '') return { message: `url ${JSON.stringify(v)} has no host` }
   if (u.username || u.password) return { message: `url ${JSON.stringify(v)}: credentials in the url are not supported` }
   if ((u.pathname !== '/' && u.pathname !== '') || u.search || u.hash) return { message: `url ${JSON.stringify(v)}: a path or query is not supported (expected http://host:port)` }
@@ -282,10 +279,7 @@ function service(ctx: Ctx, name: string, raw: unknown): Service | undefined {
       if (!so) return
       const sf = pick(ctx, so, shapes.server, `${at}.`, who)
       const bad = serverUrl(sf.get('url'))
-      if (bad?.later) {
-        refused.push(`${at}: ${bad.message}`)
-        warn(ctx, who, FileProblem.UNSUPPORTED, `${at}: ${bad.message}; disabled`)
-      } else if (bad) fail(ctx, who, FileProblem.BAD_VALUE, `${at}: ${bad.message}`)
+      if (bad) fail(ctx, who, FileProblem.BAD_VALUE, `${at}: ${bad.message}`)
       const server: Server = { url: sf.get('url') as string }
       const w = sf.get('weight')
       if (w !== undefined && w !== null) {
@@ -297,6 +291,11 @@ function service(ctx: Ctx, name: string, raw: unknown): Service | undefined {
     })
   }
   const loadBalancer: Service['loadBalancer'] = { servers }
+  const st = l.get('serversTransport')
+  if (st !== undefined && st !== null && st !== '') {
+    if (typeof st !== 'string' || st.trim() === '') fail(ctx, who, FileProblem.BAD_VALUE, `loadBalancer.serversTransport must be a serversTransports name, not ${kindOf(st)}`)
+    else loadBalancer.serversTransport = st.trim()
+  }
   const phh = l.get('passHostHeader')
   if (phh !== undefined && phh !== null) {
     const b = boolean(phh)
@@ -354,6 +353,19 @@ function middleware(ctx: Ctx, name: string, raw: unknown): Middleware | undefine
   for (const key of read.ignored) warn(ctx, who, FileProblem.UNSUPPORTED, `${key} is not supported by pier and is ignored`)
   if (read.def?.unsupported) warn(ctx, who, FileProblem.UNSUPPORTED, `${read.def.unsupported.join('; ')}: the routers that use it are disabled`)
   return read.errors.length > 0 ? undefined : read.def
+}
+
+/** One http.serversTransports entry; what pier cannot honour disables the services that use it. */
+function serversTransport(ctx: Ctx, name: string, raw: unknown): ServersTransport | undefined {
+  const who = { serversTransport: name }
+  const obj = raw === null || raw === undefined ? {} : section(ctx, raw, `http.serversTransports.${name}`, who)
+  if (!obj) return undefined
+  const read = readServersTransport(obj, '')
+  for (const e of read.errors) fail(ctx, who, e.startsWith('unknown') ? FileProblem.UNKNOWN_KEY : FileProblem.BAD_VALUE, e)
+  for (const key of read.ignored) warn(ctx, who, FileProblem.UNSUPPORTED, `${key} is for HTTP/2, which pier does not speak to backends; ignored`)
+  for (const r of read.refused) warn(ctx, who, FileProblem.UNSUPPORTED, `${r}: the services that use it are disabled`)
+  if (!read.value) return undefined
+  return read.refused.length > 0 ? { ...read.value, unsupported: read.refused } : read.value
 }
 
 /** A tcp or udp section: routers and services (UDP routers are kept to be shown disabled). */
@@ -461,6 +473,12 @@ export function validateDynamic(file: string, data: unknown): Validated {
     if (!checkName(ctx, 'middleware', name)) continue
     const m = middleware(ctx, name, raw)
     if (m) (config.http.middlewares ??= {})[name] = m
+  }
+  const transports = section(ctx, h.get('serversTransports'), 'http.serversTransports')
+  for (const [name, raw] of Object.entries(transports ?? {})) {
+    if (!checkName(ctx, 'serversTransport', name)) continue
+    const t = serversTransport(ctx, name, raw)
+    if (t) (config.http.serversTransports ??= {})[name] = t
   }
   return { config, ...ctx }
 }
