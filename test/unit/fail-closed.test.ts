@@ -87,7 +87,6 @@ const disablingV1: [string, Record<string, string>, RegExp][] = [
   ['a bad rate limit extractor', { 'traefik.frontend.rateLimit.extractorFunc': 'client.mood' }, /extractorFunc "client\.mood" is not client\.ip/],
   ['an unknown header option', { 'traefik.frontend.headers.fooBar': 'x' }, /frontend option "headers\.foobar" is not known to pier/],
   ['unknown frontend option', { 'traefik.frontend.foo': 'x' }, /frontend option "foo" is not known to pier/],
-  ['https health check', { 'traefik.backend.healthcheck.scheme': 'https' }, /service "r@docker" is disabled: label traefik\.backend\.healthcheck\.scheme: https health checks are not supported yet/],
   ['stickiness that is neither true nor false', { 'traefik.backend.loadbalancer.stickiness': 'yes' }, /label traefik\.backend\.loadbalancer\.stickiness: "yes" is not true or false/],
   ['a connection limit of nothing', { 'traefik.backend.maxconn.amount': '0' }, /^middleware "r-maxconn@docker": amount must be at least 1$/],
 ]
