@@ -43,6 +43,7 @@ export function serviceInfo(s: ServiceState): Record<string, unknown> {
       servers: s.servers.map((srv) => ({ url: srv.url, weight: srv.weight })),
       passHostHeader: s.passHostHeader,
       ...(s.flushInterval !== undefined ? { responseForwarding: { flushInterval: s.flushInterval } } : {}),
+      ...(s.sticky ? { sticky: s.sticky } : {}),
     },
   }
   if (s.errors.length > 0) out.error = s.errors

@@ -101,8 +101,29 @@ export interface LoadBalancer {
   healthCheck?: HealthCheck
   /** Traefik 3's passiveHealthCheck: failures seen on live traffic take a server out for a while. */
   passiveHealthCheck?: PassiveHealthCheck
+  /** Traefik's sticky sessions; without a cookie (Traefik's `sticky: {}`) the service is not sticky. */
+  sticky?: Sticky
   /** A serversTransports name; unqualified names resolve within the service's provider. Absent: the static serversTransport. */
   serversTransport?: string
+}
+
+export interface Sticky {
+  cookie?: StickyCookie
+}
+
+/** Traefik's loadBalancer.sticky.cookie, as written (defaults are applied by the table compiler). */
+export interface StickyCookie {
+  /** Default: Traefik's name derived from the qualified service name (`_` and 5 hex digits of a SHA-1). */
+  name?: string
+  secure?: boolean
+  httpOnly?: boolean
+  /** none, lax or strict (any case); anything else sets no SameSite attribute, as Traefik. */
+  sameSite?: string
+  /** Seconds; 0: a session cookie, negative: Max-Age=0. */
+  maxAge?: number
+  /** Default '/'; '' sets no Path attribute. */
+  path?: string
+  domain?: string
 }
 
 /** Traefik's loadBalancer.healthCheck, defaults filled in (times in ms). */

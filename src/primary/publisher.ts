@@ -10,6 +10,7 @@ import type { TableRef } from '../worker/messages.js'
 import { HealthMonitor } from './health.js'
 import type { Logger } from '../log.js'
 import type { Annotation } from '../providers/annotation.js'
+import { cookieName } from '../balancer/sticky-cookie.js'
 import { compileTable, type CompileOptions, type CompileReport } from '../table/compile.js'
 import type { RuntimeState, RouterState, ServiceState, StreamRouterState, MiddlewareState } from './state.js'
 
@@ -125,6 +126,8 @@ export class Publisher {
       }
       const flush = s.loadBalancer?.responseForwarding?.flushInterval
       if (flush !== undefined) services[name]!.flushInterval = flush
+      const sticky = s.loadBalancer?.sticky
+      if (sticky) services[name]!.sticky = sticky.cookie ? { cookie: { ...sticky.cookie, name: cookieName(sticky.cookie, name) } } : {}
     }
     for (const name of dropped('service')) {
       services[name] = { name, provider: providerOf(name), passHostHeader: true, servers: [], status: 'disabled', errors: said.service.get(name)!, usedBy: [] }

@@ -2,7 +2,7 @@
 // dashboard and metrics read it. The primary replaces `routers`/`services`
 // wholesale on every applied configuration and emits 'change'.
 import { EventEmitter } from 'node:events'
-import type { DynamicConfig, RouterTLS } from '../config/dynamic.js'
+import type { DynamicConfig, RouterTLS, Sticky } from '../config/dynamic.js'
 import type { StaticConfig } from '../config/static.js'
 
 export type Status = 'enabled' | 'warning' | 'disabled'
@@ -50,6 +50,8 @@ export interface ServiceState {
   passHostHeader: boolean
   /** As configured (Traefik's responseForwarding), when it was. */
   flushInterval?: string
+  /** As configured, the cookie's name filled in as the table uses it (Traefik's API shows it so). */
+  sticky?: Sticky
   servers: ServerState[]
   status: Status
   /** Why it is disabled (also when its provider dropped it: then it has no servers) or warned about */

@@ -12,6 +12,7 @@ import { DEFAULT_FAILURE_WINDOW_MS } from '../config/health-check.js'
 import { place, type EntryPointKind } from './placement.js'
 import { DEFAULT_TRANSPORT, resolveTransport, type Transport, type TransportDefaults } from './transports.js'
 import { INTERNAL_PROVIDER, missingInternalService, socketOf } from '../config/internal-services.js'
+import { cookieAttributes, cookieName, cookieValue } from '../balancer/sticky-cookie.js'
 
 export interface CompileReport {
   /** Errors per qualified router name; a router with errors is not in the table. */
@@ -63,6 +64,8 @@ interface ServerIn {
   port: number
   url: string
   service: string
+  /** The sticky cookie value naming it, when its service is sticky. */
+  cookie?: string
   /** Transport JSON, '' for plain http on the static transport. */
   transport: string
 }
@@ -74,6 +77,9 @@ interface ServiceIn {
   flags: number
   failureWindow: number
   maxFailures: number
+  /** Sticky: the cookie's name and Set-Cookie attributes ('' when not sticky). */
+  cookieName: string
+  cookieAttrs: string
 }
 
 /** Health board slots for servers keyed `service url`, in order (balancer/health-board.ts). */
@@ -195,8 +201,19 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
     }
     serviceIndex.set(name, services.length)
     const passive = lb?.passiveHealthCheck
-    const flags = (lb?.passHostHeader !== false ? L.SF_PASS_HOST : 0) | (lb?.healthCheck ? L.SF_ACTIVE_HEALTH : 0) | (passive ? L.SF_PASSIVE_HEALTH : 0)
-    services.push({ name, first: servers.length, count: mine.length, flags, failureWindow: passive?.failureWindow ?? DEFAULT_FAILURE_WINDOW_MS, maxFailures: passive?.maxFailedAttempts ?? 1 })
+    const cookie = lb?.sticky?.cookie
+    if (cookie) for (const m of mine) m.cookie = cookieValue(m.url)
+    const flags = (lb?.passHostHeader !== false ? L.SF_PASS_HOST : 0) | (lb?.healthCheck ? L.SF_ACTIVE_HEALTH : 0) | (passive ? L.SF_PASSIVE_HEALTH : 0) | (cookie ? L.SF_STICKY : 0)
+    services.push({
+      name,
+      first: servers.length,
+      count: mine.length,
+      flags,
+      failureWindow: passive?.failureWindow ?? DEFAULT_FAILURE_WINDOW_MS,
+      maxFailures: passive?.maxFailedAttempts ?? 1,
+      cookieName: cookie ? cookieName(cookie, name) : '',
+      cookieAttrs: cookie ? cookieAttributes(cookie) : '',
+    })
     servers.push(...mine)
   }
 
@@ -390,6 +407,8 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
     ints[o + L.S_FAILURE_WINDOW] = s.failureWindow
     ints[o + L.S_MAX_FAILURES] = s.maxFailures
     putStr(o + L.S_NAME_CHAR, s.name)
+    putStr(o + L.S_COOKIE_NAME_CHAR, s.cookieName)
+    putStr(o + L.S_COOKIE_ATTRS_CHAR, s.cookieAttrs)
   })
   const boardSlots = healthSlots(servers.map((s) => healthKey(s.service, s.url)))
   servers.forEach((s, i) => {
@@ -399,6 +418,7 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
     ints[o + L.V_PORT] = s.port
     putStr(o + L.V_HOST_CHAR, s.host)
     putStr(o + L.V_URL_CHAR, s.url)
+    putStr(o + L.V_COOKIE_CHAR, s.cookie ?? '')
     putStr(o + L.V_TRANSPORT_CHAR, s.transport)
   })
   let h = 0

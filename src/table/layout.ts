@@ -66,12 +66,19 @@ export const S_NAME_LEN = 4
 /** Passive health: failures within this many ms take a server out for as long. */
 export const S_FAILURE_WINDOW = 5
 export const S_MAX_FAILURES = 6
-export const SERVICE_SLOTS = 7
+/** Sticky services: the cookie's name, and what follows `name=value` in its Set-Cookie header. */
+export const S_COOKIE_NAME_CHAR = 7
+export const S_COOKIE_NAME_LEN = 8
+export const S_COOKIE_ATTRS_CHAR = 9
+export const S_COOKIE_ATTRS_LEN = 10
+export const SERVICE_SLOTS = 11
 export const SF_PASS_HOST = 1
 /** The service has an active health check: it alone brings a server back. */
 export const SF_ACTIVE_HEALTH = 2
 /** passiveHealthCheck is configured: 5xx responses count as failures too (Traefik), not only connection failures. */
 export const SF_PASSIVE_HEALTH = 4
+/** loadBalancer.sticky.cookie: a request's cookie picks its server; only these services read the Cookie header. */
+export const SF_STICKY = 8
 
 /** Server record. */
 export const V_WEIGHT = 0
@@ -85,7 +92,10 @@ export const V_HEALTH = 6
 /** JSON of the server's transport (table/transports.ts); empty: plain http with the static serversTransport. */
 export const V_TRANSPORT_CHAR = 7
 export const V_TRANSPORT_LEN = 8
-export const SERVER_SLOTS = 9
+/** The sticky cookie value naming this server (derived from its URL; empty unless the service is sticky). */
+export const V_COOKIE_CHAR = 9
+export const V_COOKIE_LEN = 10
+export const SERVER_SLOTS = 11
 
 /** Middleware record; its options are canonical JSON in the string pool. */
 export const M_TYPE_CHAR = 0

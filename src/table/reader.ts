@@ -5,6 +5,7 @@ import { parseRule, compileRule, type MatchRequest } from '../rules/index.js'
 import * as L from './layout.js'
 import { hashHost, hostEnd, lowerCode } from './hash.js'
 import { HealthView, newHealthBuffer } from '../balancer/health-board.js'
+import { COMPAT_FORMS, compatValues } from '../balancer/sticky-cookie.js'
 
 type Predicate = (req: MatchRequest) => boolean
 
@@ -19,6 +20,12 @@ export class RouteTable {
   /** Per server: its configured URL, host and port, decoded once. */
   readonly serverUrls: string[]
   readonly serverHosts: string[]
+  /** Sticky services: per service the cookie's name, per server the value naming it and the Set-Cookie header that sets it ('' elsewhere). */
+  readonly cookieNames: string[]
+  readonly cookieValues: string[]
+  readonly setCookies: string[]
+  /** Sticky services: per server, the older forms Traefik still honours, COMPAT_FORMS each (balancer/sticky-cookie.ts). */
+  readonly cookieCompat: string[]
   /** Per server: its transport as JSON (table/transports.ts), '' for plain http on the static serversTransport. */
   readonly serverTransports: string[]
   readonly middlewareCount: number
@@ -89,12 +96,29 @@ export class RouteTable {
     for (let s = 0; s < this.serviceCount; s++) this.serviceNames.push(this.str(this.servicesOff + s * L.SERVICE_SLOTS + L.S_NAME_CHAR))
     this.serverUrls = []
     this.serverHosts = []
+    this.cookieValues = []
     this.serverTransports = []
     for (let v = 0; v < this.serverCount; v++) {
       const o = this.serversOff + v * L.SERVER_SLOTS
       this.serverUrls.push(this.str(o + L.V_URL_CHAR))
       this.serverHosts.push(this.str(o + L.V_HOST_CHAR))
+      this.cookieValues.push(this.str(o + L.V_COOKIE_CHAR))
       this.serverTransports.push(this.str(o + L.V_TRANSPORT_CHAR))
+    }
+    this.cookieNames = []
+    this.setCookies = Array<string>(this.serverCount).fill('')
+    this.cookieCompat = Array<string>(this.serverCount * COMPAT_FORMS).fill('')
+    for (let s = 0; s < this.serviceCount; s++) {
+      const o = this.servicesOff + s * L.SERVICE_SLOTS
+      const name = this.str(o + L.S_COOKIE_NAME_CHAR)
+      this.cookieNames.push(name)
+      if (name === '') continue
+      const attrs = this.str(o + L.S_COOKIE_ATTRS_CHAR)
+      const first = this.firstServer(s)
+      for (let v = first; v < first + this.serverCountOf(s); v++) {
+        this.setCookies[v] = `${name}=${this.cookieValues[v]}${attrs}`
+        compatValues(this.serverUrls[v]!).forEach((c, i) => (this.cookieCompat[v * COMPAT_FORMS + i] = c))
+      }
     }
     const hostsOff = h[L.H_HOSTS_OFF]!
     for (let e = 0; e < h[L.H_HOST_COUNT]!; e++) this.exactHosts.set(this.str(hostsOff + e * L.HOST_SLOTS + L.E_HOST_CHAR), e)
@@ -246,6 +270,11 @@ export class RouteTable {
 
   healthSlot(server: number): number {
     return this.i32[this.serversOff + server * L.SERVER_SLOTS + L.V_HEALTH]!
+  }
+
+  /** loadBalancer.sticky.cookie is on for the service. */
+  sticky(service: number): boolean {
+    return (this.i32[this.servicesOff + service * L.SERVICE_SLOTS + L.S_FLAGS]! & L.SF_STICKY) !== 0
   }
 
   serviceFlags(service: number): number {

@@ -120,6 +120,8 @@ export class Exchange implements ResponseHandler, Finished, Timed {
   options: RequestOptions | null = null
   idempotent = false
   private failover: Failover | null = null
+  /** A sticky service's Set-Cookie for the server that answers, after the backend's own ('' for none). */
+  setCookie = ''
   /** The middleware chain this exchange serves, if any. */
   chain: UpstreamChain | null = null
   private readonly isHead: boolean
@@ -305,6 +307,7 @@ export class Exchange implements ResponseHandler, Finished, Timed {
       res.writeHeader(name, this.obsText ? asBytes(h[i + 1]!) : h[i + 1]!)
       if (captured !== null) captured.header('downstream_', name, h[i + 1]!)
     }
+    if (this.setCookie !== '') res.writeHeader('set-cookie', this.setCookie)
   }
 
   onData(chunk: Buffer): boolean {

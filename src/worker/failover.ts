@@ -104,6 +104,8 @@ export class Failover {
     for (const chunk of body.chunks) flowing = ctl.write(chunk) && flowing
     if (body.ended) ctl.end()
     x.moveTo(r.table, service, next, ctl, head)
+    // A sticky client is told of the server that now answers it.
+    x.setCookie = r.table.sticky(service) ? r.table.setCookies[next]! : ''
     // The first attempt may have paused the client's upload; if this one took the body at once, no drain will come to resume it.
     if (flowing && x.bodyMode !== 0) x.onRequestDrain()
   }

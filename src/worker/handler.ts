@@ -19,6 +19,7 @@ import { redirectLocation, redirectStatus, type EntryPointRedirect } from './red
 import { CHALLENGE_PREFIX, challengeAnswer } from './acme-challenges.js'
 import type { Chains } from '../middlewares/chains.js'
 import { startFlow, type FlowContext } from '../middlewares/flow.js'
+import { ServerChoice } from '../balancer/sticky.js'
 import type { HeaderPlan } from '../accesslog/header-capture.js'
 
 /** What an entrypoint does besides routing. */
@@ -90,6 +91,7 @@ export type Handler = (res: HttpResponse, req: HttpRequest, context?: us_socket_
 export function createHandler(ctx: HandlerContext, ep: number, epPort: number, epOptions: EntryPointOptions): Handler {
   const { redirect, acmeChallenge, limits, trust } = epOptions
   const view = new RequestView(trust)
+  const choice = new ServerChoice()
   // A request pier answers itself (404, 503, an upgrade it refuses), reported like an exchange.
   const own: Finished = { table: ctx.routing().table, ep, router: -1, service: -1, server: -1, status: 0, method: '', startedAt: 0, headersAt: -1, bytesOut: 0, bytesIn: 0, attempts: 0, log: null }
   /** ctx.requests when pier last answered itself: a failure after that must not answer twice. */
@@ -166,7 +168,7 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, e
       pass(flow) {
         if (!flow.retarget(ctx.routing())) return void flow.error(404, '404 page not found')
         const { table, wrr, pools } = flow.routing
-        const server = wrr.pick(flow.service)
+        const server = choice.pick(table, wrr, flow.service, flow)
         if (server < 0) return void flow.answer(503, [], 'Service Unavailable')
         // The chain may have edited headers and target: they are read (and checked) again, as they will go.
         const head = readRequest(flow, flow.method, flow.path, flow.query, limits)
@@ -181,11 +183,12 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, e
         const x = flow.x
         if (flow.upgrade !== null) {
           // The chain let a WebSocket upgrade through: the upgrade takes the client from here.
-          const refused = startUpgrade(ctx, flow.res, flow, flow.upgrade, upstream, head.body, table, ep, flow.router, flow.service, server, x.startedAt, x.log, pools[server]!)
+          const refused = startUpgrade(ctx, flow.res, flow, flow.upgrade, upstream, head.body, table, ep, flow.router, flow.service, server, x.startedAt, x.log, pools[server]!, choice.cookie)
           if (refused !== null) return void flow.answer(Number(refused.status.slice(0, 3)), refused.header ? [...refused.header] : [], refused.reason)
           return x.handOff()
         }
         x.server = server
+        x.setCookie = choice.cookie
         x.chain = flow
         x.send(pools[server]!, upstream, head.body, optionsFor(flow.method, head.body), IDEMPOTENT.has(flow.method), ctx.failover)
         if (flow.retry !== null && flow.retry.keepBody !== 0) x.upstream()!.keepBody(flow.retry.keepBody)
@@ -224,7 +227,7 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, e
         return startFlow(flows, res, req, routing, router, view, startedAt, client, head.forwarded && !trust.forwardedFrom(client), context !== undefined && isUpgradeRequest(req) ? context : null)
       }
       const service = table.serviceOf(router)
-      const server = wrr.pick(service)
+      const server = choice.pick(table, wrr, service, req)
       if (server < 0) return reply(res, req, router, service, '503 Service Unavailable', 'Service Unavailable', ctx.sink.closing, startedAt)
       const method = view.method
       const clientIP = trust.client(res)
@@ -234,11 +237,12 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, e
       const body = head.body
       const log: AccessFields | null = ctx.logging ? { clientIP, target: fwd.target, host: view.host, userAgent: head.userAgent, referer: head.referer, headers: ctx.headers?.request(req) ?? null } : null
       if (fwd.upgrade) {
-        const refused = startUpgrade(ctx, res, req, context!, upstreamHead(fwd), body, table, ep, router, service, server, startedAt, log, pools[server]!)
+        const refused = startUpgrade(ctx, res, req, context!, upstreamHead(fwd), body, table, ep, router, service, server, startedAt, log, pools[server]!, choice.cookie)
         if (refused !== null) reply(res, req, router, service, refused.status, refused.reason, ctx.sink.closing, startedAt, refused.header)
         return
       }
       x = new Exchange(res, table, ep, method, router, service, server, startedAt, log, ctx.sink)
+      x.setCookie = choice.cookie
       x.send(pools[server]!, upstreamHead(fwd), body, optionsFor(method, body), IDEMPOTENT.has(method), ctx.failover)
       watch(x, body)
       if (body !== BODY_NONE) {

@@ -68,6 +68,7 @@ export class UpgradeExchange extends Exchange implements UpgradeHandler, BridgeO
       for (let i = 0; i < h.length; i += 2) {
         if (!isDroppedResponseHeader(h[i]!) && !writtenByUws(h[i]!)) res.writeHeader(h[i]!, head.obsText ? asBytes(h[i + 1]!) : h[i + 1]!)
       }
+      if (this.setCookie !== '') res.writeHeader('set-cookie', this.setCookie)
       res.upgrade<Slot>({ bridge }, this.client.key, check.protocol, extensions, this.client.context)
     })
   }

@@ -38,6 +38,8 @@ export function startUpgrade(
   startedAt: number,
   log: AccessFields | null,
   pool: UpstreamPool,
+  /** The sticky cookie the 101 sets ('' for none). */
+  setCookie: string,
 ): Refusal | null {
   if (req.getHeader('sec-websocket-version') !== '13') return { status: '426 Upgrade Required', reason: 'WebSocket version 13 only', header: ['sec-websocket-version', '13'] }
   const key = req.getHeader('sec-websocket-key')
@@ -45,6 +47,7 @@ export function startUpgrade(
   if (body !== BODY_NONE) return { status: '400 Bad Request', reason: 'an upgrade request has no body' }
   const client = { key, protocols: req.getHeader('sec-websocket-protocol'), extensions: req.getHeader('sec-websocket-extensions'), context }
   const x = new UpgradeExchange(res, table, ep, router, service, server, startedAt, log, ctx.sink, client, ctx.webSocket, ctx.log)
+  x.setCookie = setCookie
   x.ctl = pool.upgrade(head, x, ctx.headersTimeoutMs)
   return null
 }

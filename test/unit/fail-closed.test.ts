@@ -59,7 +59,8 @@ const disabling: [string, Record<string, string>, RegExp][] = [
   ['v2 unknown router field (a typo of middlewares)', { 'traefik.http.routers.r.middleware': 'auth' }, /^label traefik\.http\.routers\.r\.middleware: router field "middleware" is not known to pier$/],
   ['v2 gRPC health check', { 'traefik.http.services.r.loadbalancer.healthcheck.mode': 'grpc' }, /service "r@docker" is disabled: label traefik\.http\.services\.r\.loadbalancer\.healthcheck\.mode: gRPC health checks are not supported/],
   ['v2 bad health check interval', { 'traefik.http.services.r.loadbalancer.healthcheck.interval': 'often' }, /label traefik\.http\.services\.r\.loadbalancer\.healthcheck\.interval must be a positive duration such as 10s or 500ms, not "often"/],
-  ['v2 sticky cookie', { 'traefik.http.services.r.loadbalancer.sticky.cookie.name': 's' }, /sticky sessions are not supported yet/],
+  ['v2 sticky cookie with a bad max age', { 'traefik.http.services.r.loadbalancer.sticky.cookie.maxage': 'long' }, /label traefik\.http\.services\.r\.loadbalancer\.sticky\.cookie\.maxAge must be a whole number of seconds, not "long"/],
+  ['v2 sticky with an unknown option', { 'traefik.http.services.r.loadbalancer.sticky.kookie': 'true' }, /label traefik\.http\.services\.r\.loadbalancer\.sticky\.kookie: not a sticky option/],
   ['v2 serversTransport that does not exist', { 'traefik.http.services.r.loadbalancer.serverstransport': 'insecure@file' }, /service "r@docker" is disabled: serversTransport "insecure@file" does not exist/],
   ['v2 unknown service field', { 'traefik.http.services.r.loadbalancer.servr.port': '80' }, /service field "loadbalancer\.servr\.port" is not known to pier/],
 ]
@@ -86,7 +87,7 @@ const disablingV1: [string, Record<string, string>, RegExp][] = [
   ['a bad rate limit extractor', { 'traefik.frontend.rateLimit.extractorFunc': 'client.mood' }, /extractorFunc "client\.mood" is not client\.ip/],
   ['an unknown header option', { 'traefik.frontend.headers.fooBar': 'x' }, /frontend option "headers\.foobar" is not known to pier/],
   ['unknown frontend option', { 'traefik.frontend.foo': 'x' }, /frontend option "foo" is not known to pier/],
-  ['stickiness', { 'traefik.backend.loadbalancer.stickiness': 'true' }, /sticky sessions are not supported yet/],
+  ['stickiness that is neither true nor false', { 'traefik.backend.loadbalancer.stickiness': 'yes' }, /label traefik\.backend\.loadbalancer\.stickiness: "yes" is not true or false/],
   ['a connection limit of nothing', { 'traefik.backend.maxconn.amount': '0' }, /^middleware "r-maxconn@docker": amount must be at least 1$/],
 ]
 

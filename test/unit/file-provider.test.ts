@@ -170,7 +170,6 @@ udp:
   t.ok(b.warnings.every((w) => w.code === 'FILE_UNSUPPORTED'))
   t.same(warningsOf(b).sort(), [
     'r.yml line 6: router "a": observability is not supported by pier and is ignored',
-    'r.yml line 10: service "s": loadBalancer.sticky: sticky sessions are not supported yet; disabled rather than served without it',
     'r.yml line 18: service "w": weighted services are not supported yet (only loadBalancer); disabled',
   ].sort())
   const c = b.config!
@@ -178,7 +177,8 @@ udp:
   t.same(c.http.middlewares, { strip: { type: 'stripPrefix', options: { prefixes: ['/api'] } } })
   t.same(c.http.routers.b!.tls, { certResolver: 'le', domains: [{ main: 'b.example', sans: ['www.b.example'] }] })
   t.same(c.http.routers.c, { rule: 'Host(`c`)', service: 'h' }, 'ruleSyntax v2 is read by the same parser')
-  t.same(c.http.services.s!.unsupported, ['loadBalancer.sticky: sticky sessions are not supported yet'])
+  t.same(c.http.services.s!.unsupported, undefined)
+  t.same(c.http.services.s!.loadBalancer.sticky, { cookie: {} }, 'sticky sessions are honoured')
   t.same(c.http.services.s!.loadBalancer.healthCheck?.scheme, 'https', 'an https health check is honoured')
   t.same(c.http.services.h, { loadBalancer: { servers: [{ url: 'https://127.0.0.1:443' }] } }, 'an https server is honoured')
   t.same(c.http.services.w, { loadBalancer: { servers: [] }, unsupported: ['weighted services are not supported yet (only loadBalancer)'] })

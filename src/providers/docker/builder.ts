@@ -3,11 +3,12 @@
 // compose service (or v1 backend) share one service, conflicting definitions
 // are dropped. Pure: no I/O, no clock; problems come back as warnings to log,
 // and as annotations on the routers and services they concern, for the API.
-import type { DynamicConfig, HealthCheck, Middleware, PassiveHealthCheck, Router, Server, StreamSection, StreamService } from '../../config/dynamic.js'
+import type { DynamicConfig, HealthCheck, Middleware, PassiveHealthCheck, Router, Server, Sticky, StreamSection, StreamService } from '../../config/dynamic.js'
 import type { Annotation } from '../annotation.js'
 import { boundAddress, containerIp } from './address.js'
 import type { ContainerInfo } from './container.js'
 import { normalize, type RuleTemplate } from './default-rule.js'
+import { defaultCookieName } from '../../balancer/sticky-cookie.js'
 import { parseLabels, type ParsedLabels, type V2Router, type V2Service } from './labels.js'
 import { v1Segment } from './v1-labels.js'
 import { translateV1Rule, V1RuleError } from './v1-rule.js'
@@ -69,6 +70,7 @@ interface ServiceDef {
   passHostHeader?: boolean
   healthCheck?: HealthCheck
   passiveHealthCheck?: PassiveHealthCheck
+  sticky?: Sticky
   responseForwarding?: { flushInterval: string }
   serversTransport?: string
   servers: Server[]
@@ -280,6 +282,7 @@ function v2Fragment(ctx: Ctx): Fragment {
     if (s.passHostHeader !== undefined) def.passHostHeader = s.passHostHeader
     if (s.healthCheck) def.healthCheck = s.healthCheck
     if (s.passiveHealthCheck) def.passiveHealthCheck = s.passiveHealthCheck
+    if (s.sticky) def.sticky = s.sticky
     if (s.flushInterval !== undefined) def.responseForwarding = { flushInterval: s.flushInterval }
     if (s.serversTransport !== undefined) def.serversTransport = s.serversTransport
     if (s.unsupported) def.unsupported = s.unsupported
@@ -355,6 +358,8 @@ function v1Unit(ctx: Ctx, name: string, serviceName: string): Fragment {
     const ms = v1.healthInterval ? undefined : opts.v1HealthIntervalMs
     def.healthCheck = ms === undefined ? v1.healthCheck : { ...v1.healthCheck, interval: ms, unhealthyInterval: ms }
   }
+  // Traefik 1.7 named the cookie after `backend-<name>`: a client keeps its 1.7 cookie.
+  if (v1.sticky) def.sticky = v1.sticky.cookie && !v1.sticky.cookie.name ? { cookie: { ...v1.sticky.cookie, name: defaultCookieName(`backend-${serviceName}`) } } : v1.sticky
   if (v1.unsupportedService) def.unsupported = v1.unsupportedService
   frag.services.set(serviceName, def)
   if (ctx.serving && v1.port !== null && v1.weight !== null) {

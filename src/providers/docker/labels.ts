@@ -5,9 +5,10 @@
 // reason on its router or service, which is then disabled: fail closed,
 // never served without it. Middleware definitions are kept as label trees,
 // decoded by the builder against the kinds' schemas.
-import type { HealthCheck, PassiveHealthCheck, RouterTLS } from '../../config/dynamic.js'
+import type { HealthCheck, PassiveHealthCheck, RouterTLS, Sticky } from '../../config/dynamic.js'
 import { emptyStreamLabels, streamLabel, type StreamLabels } from './stream-labels.js'
 import { HealthLabels } from './health-labels.js'
+import { StickyLabels } from './sticky-labels.js'
 import { bool, int, list, type Sink } from './label-values.js'
 import { readV1, v1Segment, type V1Labels } from './v1-labels.js'
 import { putLabel, type LabelTree } from '../../middlewares/schema.js'
@@ -34,6 +35,7 @@ export interface V2Service {
   passHostHeader?: boolean | null
   healthCheck?: HealthCheck
   passiveHealthCheck?: PassiveHealthCheck
+  sticky?: Sticky
   flushInterval?: string
   /** loadbalancer.serverstransport: a serversTransports name (usually name@file). */
   serversTransport?: string
@@ -67,10 +69,6 @@ const LB_SWARM = new Set(['traefik.swarm.lbswarm', 'traefik.docker.lbswarm', 'tr
 
 const SERVICE_FIELDS = new Set(['loadbalancer.server.port', 'loadbalancer.server.scheme', 'loadbalancer.server.url', 'loadbalancer.server.weight', 'loadbalancer.passhostheader', 'loadbalancer.responseforwarding.flushinterval', 'loadbalancer.serverstransport'])
 
-/** Service fields that change who is served, by prefix, with why pier refuses them. */
-const SERVICE_REFUSED: [prefix: string, why: string][] = [
-  ['loadbalancer.sticky', 'sticky sessions are not supported yet'],
-]
 /** Service fields that change nothing about who is served: ignored with a warning. */
 const SERVICE_IGNORED = ['loadbalancer.strategy', 'loadbalancer.server.preservepath']
 
@@ -79,6 +77,7 @@ const DOMAIN = /^tls\.domains\[(\d+)\]\.(main|sans)$/
 export function parseLabels(labels: Record<string, string>, warn: Sink): ParsedLabels {
   const out: ParsedLabels = { isV2: false, isV1: false, routers: new Map(), services: new Map(), middlewares: new Map(), tcp: emptyStreamLabels(), udp: emptyStreamLabels(), v1: {}, v1Segments: new Map() }
   const health = new HealthLabels()
+  const sticky = new StickyLabels()
   for (const [key, rawValue] of Object.entries(labels)) {
     const lower = key.toLowerCase()
     if (!lower.startsWith('traefik.')) continue
@@ -93,7 +92,7 @@ export function parseLabels(labels: Record<string, string>, warn: Sink): ParsedL
       const name = parts[3]!
       const field = lparts.slice(4).join('.')
       if (lparts[2] === 'routers') routerLabel(out, name, field, key, value, warn)
-      else if (!health.take(name, field, parts.slice(4), value)) serviceLabel(out, name, field, key, value, warn)
+      else if (!health.take(name, field, parts.slice(4), value) && !sticky.take(name, field, parts.slice(4), value)) serviceLabel(out, name, field, key, value, warn)
     } else if (lparts[1] === 'http' && lparts[2] === 'middlewares' && parts.length >= 5) {
       out.isV2 = true
       const bad = putLabel(mapEntry(out.middlewares, parts[3]!, {}), parts.slice(4), value)
@@ -102,7 +101,7 @@ export function parseLabels(labels: Record<string, string>, warn: Sink): ParsedL
       // read
     } else if (lparts[1] === 'tcp' || lparts[1] === 'udp' || lparts[1] === 'http' || lparts[1] === 'tls') {
       warn(key, 'DOCKER_UNSUPPORTED_LABEL', 'label not supported by pier; ignored')
-    } else if (health.takeV1(lower, value)) {
+    } else if (health.takeV1(lower, value) || sticky.takeV1(lower, value)) {
       out.isV1 = true
     } else if (readV1(lower, key, value, out.v1, warn)) {
       out.isV1 = true
@@ -114,6 +113,7 @@ export function parseLabels(labels: Record<string, string>, warn: Sink): ParsedL
       warn(key, 'DOCKER_UNSUPPORTED_LABEL', 'label not supported by pier; ignored')
     }
   }
+  sticky.apply(out, warn)
   health.apply(out)
   return out
 }
@@ -164,8 +164,7 @@ function serviceLabel(out: ParsedLabels, name: string, field: string, key: strin
     return
   }
   if (SERVICE_IGNORED.some((p) => field.startsWith(p))) return warn(key, 'DOCKER_UNSUPPORTED_LABEL', `service field "${field}" is not supported by pier; label ignored`)
-  const refused = SERVICE_REFUSED.find(([p]) => field.startsWith(p))
-  ;(s.unsupported ??= []).push(`label ${key}: ${refused ? refused[1] : `service field "${field}" is not known to pier`}`)
+  ;(s.unsupported ??= []).push(`label ${key}: service field "${field}" is not known to pier`)
 }
 
 function mapEntry<T>(map: Map<string, T>, name: string, fresh: T): T {

@@ -3,9 +3,9 @@
 // options pier honours fill them (frontend auth, redirects, headers, allow
 // lists, rate limits and error pages become middlewares: v1-middlewares.ts);
 // options that decide who is served and how that pier does not honour
-// (stickiness, connection limits...) are kept as reasons, and the router or
+// (connection limits...) are kept as reasons, and the router or
 // service is disabled until pier honours them.
-import type { HealthCheck } from '../../config/dynamic.js'
+import type { HealthCheck, Sticky } from '../../config/dynamic.js'
 import { bool, int, list, type Sink } from './label-values.js'
 import { readV1BackendMiddleware, readV1Middleware, type V1Middlewares } from './v1-middlewares.js'
 
@@ -26,6 +26,8 @@ export interface V1Labels {
   /** Backend labels pier does not honour: the service is disabled. */
   unsupportedService?: string[]
   healthCheck?: HealthCheck
+  /** traefik.backend.loadbalancer.sticky / .stickiness (sticky-labels.ts) */
+  sticky?: Sticky
   /** traefik.backend.healthcheck.interval was given (else [healthcheck] interval applies) */
   healthInterval?: boolean
 }
@@ -36,11 +38,6 @@ const FRONTEND_REFUSED: [prefix: string, why: string][] = [
   ['passtlsclientcert', 'passing TLS client certificates is not supported yet'],
 ]
 
-/** Backend options by prefix (after `traefik.backend.`). */
-const BACKEND_REFUSED: [prefix: string, why: string][] = [
-  ['loadbalancer.sticky', 'sticky sessions are not supported yet'],
-  ['loadbalancer.stickiness', 'sticky sessions are not supported yet'],
-]
 /** Backend options that change nothing about who is served. */
 const BACKEND_IGNORED = ['loadbalancer.method', 'responseforwarding.']
 
@@ -80,8 +77,7 @@ export function readV1(lower: string, key: string, value: string, v1: V1Labels, 
       warn(key, 'DOCKER_UNSUPPORTED_LABEL', `backend option "${opt}" is not supported by pier; label ignored`)
       return true
     }
-    const refused = BACKEND_REFUSED.find(([p]) => opt.startsWith(p))
-    ;(v1.unsupportedService ??= []).push(`label ${key}: ${refused ? refused[1] : `backend option "${opt}" is not known to pier`}`)
+    ;(v1.unsupportedService ??= []).push(`label ${key}: backend option "${opt}" is not known to pier`)
     return true
   }
   return false

@@ -9,6 +9,7 @@ import { readHealthCheck, readPassiveHealthCheck } from '../../config/health-che
 import { FileProblem, type FileProblemCode, type Problem } from './problems.js'
 import { readDefinition } from '../../middlewares/definition.js'
 import { validateTls } from './tls.js'
+import { readSticky } from '../../config/sticky.js'
 import { readServersTransport } from '../../config/servers-transport.js'
 
 export interface Validated {
@@ -53,10 +54,7 @@ const shapes = {
   domain: { known: ['main', 'sans'], ignored: [] },
   service: { known: ['loadBalancer'], ignored: [] },
   loadBalancer: {
-    known: ['servers', 'passHostHeader', 'healthCheck', 'passiveHealthCheck', 'responseForwarding', 'serversTransport'],
-    disabling: {
-      sticky: 'sticky sessions are not supported yet',
-    },
+    known: ['servers', 'passHostHeader', 'healthCheck', 'passiveHealthCheck', 'responseForwarding', 'serversTransport', 'sticky'],
     ignored: ['strategy'],
   },
   responseForwarding: { known: ['flushInterval'], ignored: [] },
@@ -320,6 +318,12 @@ function service(ctx: Ctx, name: string, raw: unknown): Service | undefined {
       warn(ctx, who, FileProblem.UNSUPPORTED, `${r}; disabled rather than served without it`)
     }
     if (got.value) Object.assign(loadBalancer, { [key]: got.value })
+  }
+  if (l.has('sticky')) {
+    const got = readSticky(l.get('sticky'), 'loadBalancer.sticky.')
+    for (const e of got.errors) fail(ctx, who, FileProblem.BAD_VALUE, e)
+    for (const w of got.warnings) warn(ctx, who, FileProblem.BAD_VALUE, w)
+    if (got.value) loadBalancer.sticky = got.value
   }
   const rf = section(ctx, l.get('responseForwarding'), 'loadBalancer.responseForwarding', who)
   const fi = rf ? pick(ctx, rf, shapes.responseForwarding, 'loadBalancer.responseForwarding.', who).get('flushInterval') : undefined
