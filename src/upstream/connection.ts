@@ -8,6 +8,7 @@ import { ErrorCode, UpstreamError } from './errors.js'
 import type { Head } from './head.js'
 import { ResponseParser, type ParserSink } from './parser.js'
 import { ACTIVE, DONE, type Request } from './request.js'
+import { writeHead } from './head-write.js'
 
 /** Reads of every connection in this thread land here; each is parsed before the next read happens. */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024)
@@ -74,6 +75,8 @@ export class Connection implements ParserSink {
   private eofPending = false
   private sysError: Error | null = null
   private timedOut = false
+  /** Plain TCP: a bodyless request's head may go straight to the handle (head-write.ts). */
+  private readonly plain: boolean
 
   constructor(
     private readonly owner: ConnectionOwner,
@@ -85,6 +88,7 @@ export class Connection implements ParserSink {
   ) {
     this.since = now
     this.parser = new ResponseParser(this, maxHeadBytes)
+    this.plain = !tls
     if (tls) {
       // TLS sockets have no onread: their decrypted chunks take the same path.
       this.socket = tlsConnect({ host, port, ...tls })
@@ -127,7 +131,8 @@ export class Connection implements ParserSink {
     req.wrote = true
     const s = this.socket
     if (req.bodyMode === 0) {
-      s.write(req.head, 'utf8')
+      if (this.plain) writeHead(s, req.head)
+      else s.write(req.head, 'utf8')
       req.armHeadersTimeout(now)
       return
     }

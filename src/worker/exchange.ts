@@ -323,6 +323,14 @@ export class Exchange implements ResponseHandler, Finished, Timed {
     // uWS counts body bytes per response: before the first chunk the offset is 0, no need to ask.
     const first = this.bytesOut === 0
     this.bytesOut += chunk.length
+    if (first && chunk.length === this.length && this.writeDeadline === 0) {
+      // The whole body at once (the usual small response): end() takes it all,
+      // keeping what the socket cannot take yet, with no tuple to allocate.
+      // Under a write timeout, tryEnd's path keeps the unsent rest in sight.
+      this.res.end(chunk)
+      this.finish()
+      return true
+    }
     if (this.length >= 0) {
       const offset = first ? 0 : this.res.getWriteOffset()
       const [sent, done] = this.res.tryEnd(chunk, this.length)
@@ -330,17 +338,21 @@ export class Exchange implements ResponseHandler, Finished, Timed {
       else if (!sent) {
         this.pending = Buffer.from(chunk)
         this.pendingOffset = offset
-        this.res.onWritable(this.retryEnd)
+        this.res.onWritable((this.retryEndFn ??= (offset) => this.retryEnd(offset)))
         return false
       }
       return true
     }
     if (this.res.write(chunk)) return true
-    this.res.onWritable(this.resumeUpstream)
+    this.res.onWritable((this.resumeFn ??= () => this.resumeUpstream()))
     return false
   }
 
-  private retryEnd = (offset: number): boolean => {
+  /** onWritable callbacks, made on the first backpressure only (most exchanges never see one). */
+  private retryEndFn: ((offset: number) => boolean) | null = null
+  private resumeFn: (() => boolean) | null = null
+
+  private retryEnd(offset: number): boolean {
     const [sent, done] = this.res.tryEnd(this.pending!.subarray(offset - this.pendingOffset), this.length)
     if (done) this.finish()
     if (sent || done) {
@@ -350,7 +362,7 @@ export class Exchange implements ResponseHandler, Finished, Timed {
     return sent
   }
 
-  private resumeUpstream = (): boolean => {
+  private resumeUpstream(): boolean {
     this.ctl?.resume()
     return true
   }
