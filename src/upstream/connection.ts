@@ -10,8 +10,12 @@ import { ResponseParser, type ParserSink } from './parser.js'
 import { ACTIVE, DONE, type Request } from './request.js'
 import { writeHead } from './head-write.js'
 
-/** Reads of every connection in this thread land here; each is parsed before the next read happens. */
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024)
+/**
+ * Reads of every connection in this thread land here; each is parsed before
+ * the next read happens. Large enough for a 64 KiB body and its head in one
+ * read, so that it reaches the client in one write.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(256 * 1024)
 
 /**
  * A connection is retired this long before the server's announced

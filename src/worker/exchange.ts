@@ -76,6 +76,24 @@ export function asBytes(s: string): string | Buffer {
   return s
 }
 
+/**
+ * The last status line written, as bytes, reused while backends keep
+ * answering the same (the parser hands back the same reason string): uWS
+ * copies a string argument through a fresh UTF-8 buffer, bytes it takes as
+ * they are. latin1 gives obs-text its own bytes.
+ */
+let lastStatus = 0
+let lastReason = ''
+let lastLine = Buffer.alloc(0)
+function statusLine(status: number, reason: string): Buffer {
+  if (status !== lastStatus || reason !== lastReason) {
+    lastStatus = status
+    lastReason = reason
+    lastLine = Buffer.from(reason ? `${status} ${reason}` : String(status), 'latin1')
+  }
+  return lastLine
+}
+
 let corking: Exchange | null = null
 let corkChunk: Buffer | null = null
 let corkOk = true
@@ -281,8 +299,7 @@ export class Exchange implements ResponseHandler, Finished, Timed {
   private writeHead(): void {
     this.headWritten = true
     const res = this.res
-    const line = this.statusText ? `${this.status} ${this.statusText}` : String(this.status)
-    res.writeStatus(this.obsText ? asBytes(line) : line)
+    res.writeStatus(statusLine(this.status, this.statusText))
     // uWS closes the connection only when end() is told to, and the other
     // endings cannot be: the client is asked to, and a retiring thread closes
     // what is left when it ends.
