@@ -1,6 +1,7 @@
 // The primary's side of metrics, access log and API in one place: the store
-// workers' snapshots merge into, the access log writer, and the `traefik`
-// entrypoint server (plus a metrics-only one) when the static config asks.
+// workers' snapshots merge into, the access log writer, the `traefik`
+// entrypoint server when the static config asks, and the internal services'
+// sockets (api@internal and the rest) for the workers.
 import { AccessLogWriter } from '../accesslog/writer.js'
 import type { Logger } from '../log.js'
 import type { MetricsSnapshot } from '../metrics/snapshot.js'
@@ -8,6 +9,7 @@ import { MetricsStore } from '../metrics/store.js'
 import type { RuntimeState } from '../primary/state.js'
 import { servedOn, startApi, type ApiServer } from './server.js'
 import { internalEntryPoints } from '../config/static.js'
+import { startInternalServices, type InternalServices } from './internal-services.js'
 
 export interface Observability {
   metrics: MetricsStore
@@ -18,6 +20,10 @@ export interface Observability {
   onAccessLog(lines: string, count: number): void
   /** Reopens the access log file (SIGUSR1, after logrotate). */
   reopenAccessLog(): Promise<void>
+  /** The internal services' sockets, for the `internal` provider's configuration. */
+  internal: InternalServices
+  /** pier is stopping: ping answers its terminating status from now on. */
+  terminating(): void
   close(): Promise<void>
 }
 
@@ -29,16 +35,22 @@ export async function startObservability(state: RuntimeState, log: Logger): Prom
     : undefined
   if (accessLog) metrics.accessLog = accessLog
   const servers: ApiServer[] = []
+  let stopping = false
+  const isStopping = (): boolean => stopping
+  if (sc.api?.debug) log.warn('api.debug: pier has no Go debug endpoints (/debug/vars, /debug/pprof); nothing more is served')
+  let internal: InternalServices | undefined
   try {
+    internal = await startInternalServices(state, metrics, log.with({ component: 'internal' }), isStopping)
     for (const name of internalEntryPoints(sc)) {
       const serves = servedOn(sc, name)
       if (!Object.values(serves).some(Boolean)) continue
       const ep = sc.entryPoints[name]
       if (!ep) throw Object.assign(new Error(`the API, ping or metrics need the "${name}" entrypoint, which is not defined`), { code: 'API_NO_ENTRYPOINT' })
-      servers.push(await startApi({ state, metrics, log: log.with({ component: 'api', entryPointName: name }), host: ep.host, port: ep.port, serves }))
+      servers.push(await startApi({ state, metrics, log: log.with({ component: 'api', entryPointName: name }), host: ep.host, port: ep.port, serves, stopping: isStopping }))
     }
   } catch (err) {
     await Promise.all(servers.map((s) => s.close()))
+    await internal?.close()
     await accessLog?.close()
     throw err
   }
@@ -54,8 +66,11 @@ export async function startObservability(state: RuntimeState, log: Logger): Prom
     },
     onAccessLog: (lines, count) => accessLog?.write(lines, count),
     reopenAccessLog: async () => accessLog?.reopen(),
+    internal,
+    terminating: () => (stopping = true),
     close: async () => {
       await Promise.all(servers.map((s) => s.close()))
+      await internal.close()
       await accessLog?.close()
     },
   }

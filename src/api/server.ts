@@ -1,11 +1,12 @@
 // The `traefik` entrypoint, served by the primary with node:http (never the
 // proxy's hot path): the Traefik-compatible API, /ping, /metrics, the
 // dashboard and pier's latency report. Only what the static config enables.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+// The same handler serves api@internal to the workers (api/internal-services.ts).
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { dashboardAsset } from '../dashboard/assets.js'
 import type { Logger } from '../log.js'
-import { API_ENTRYPOINT, metricsEntryPoint, type StaticConfig } from '../config/static.js'
+import { API_ENTRYPOINT, metricsOnTraefik, pingOnTraefik, type StaticConfig } from '../config/static.js'
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../metrics/prometheus.js'
 import type { MetricsStore } from '../metrics/store.js'
 import type { RuntimeState } from '../primary/state.js'
@@ -20,8 +21,10 @@ export interface ApiOptions {
   log: Logger
   host: string
   port: number
-  /** What this entrypoint serves (the traefik entrypoint, or a metrics-only one). */
+  /** What this entrypoint (the traefik one) serves. */
   serves: Served
+  /** Whether pier is stopping (ping answers its terminating status then). */
+  stopping?: () => boolean
 }
 
 export interface Served {
@@ -32,14 +35,14 @@ export interface Served {
 }
 
 /**
- * What the static config asks of internal entrypoint `name`: the traefik one
- * serves the API, dashboard, ping and metrics as enabled; the one named by
- * metrics.prometheus.entryPoint serves /metrics.
+ * What the static config asks of internal entrypoint `name` (the traefik one):
+ * the API and dashboard when insecure, ping and metrics when they are on there
+ * and not on manual routing.
  */
 export function servedOn(sc: StaticConfig, name: string): Served {
   const traefik = name === API_ENTRYPOINT
   const api = traefik && sc.api?.insecure === true
-  return { api, dashboard: api && sc.api?.dashboard !== false, ping: traefik && sc.ping, metrics: metricsEntryPoint(sc) === name }
+  return { api, dashboard: api && sc.api?.dashboard !== false, ping: traefik && pingOnTraefik(sc), metrics: traefik && metricsOnTraefik(sc) }
 }
 
 export interface ApiServer {
@@ -47,20 +50,57 @@ export interface ApiServer {
   port: number
 }
 
-interface Reply {
+export interface Reply {
   status: number
   type: string
   body: string | Buffer
   headers?: Record<string, string>
 }
 
+const TEXT = 'text/plain; charset=utf-8'
 const JSON_TYPE = 'application/json'
 const json = (body: unknown, status = 200, headers?: Record<string, string>): Reply => ({ status, type: JSON_TYPE, body: JSON.stringify(body), headers })
 const apiError = (status: number, code: string, message: string): Reply => json({ message, code }, status)
-const notFound = (): Reply => ({ status: 404, type: 'text/plain; charset=utf-8', body: '404 page not found\n' })
-const redirect = (to: string, status = 302): Reply => ({ status, type: 'text/plain; charset=utf-8', body: '', headers: { Location: to } })
+export const notFound = (): Reply => ({ status: 404, type: TEXT, body: '404 page not found\n' })
+const redirect = (to: string, status = 302): Reply => ({ status, type: TEXT, body: '', headers: { Location: to } })
+export const methodNotAllowed = (): Reply => ({ status: 405, type: TEXT, body: 'Method Not Allowed\n', headers: { Allow: 'GET, HEAD' } })
+/** Traefik's ping: 200, or the terminating status while pier stops, with its reason phrase as the body. */
+export function pingReply(sc: StaticConfig, stopping: boolean): Reply {
+  const status = stopping && sc.ping !== false ? sc.ping.terminatingStatusCode : 200
+  return { status, type: TEXT, body: STATUS_CODES[status] ?? '' }
+}
+export const metricsReply = (metrics: MetricsStore, state: RuntimeState): Reply => ({ status: 200, type: PROMETHEUS_CONTENT_TYPE, body: renderPrometheus(metrics, state) })
+/** A dashboard file by its name ('' is the page itself). */
+export const assetReply = (file: string): Reply => {
+  const asset = dashboardAsset(file)
+  return asset ? { status: 200, type: asset.type, body: asset.body, headers: { 'Cache-Control': 'no-cache' } } : notFound()
+}
 
-export async function startApi(opts: ApiOptions): Promise<ApiServer> {
+/**
+ * X-Forwarded-Prefix (a stripPrefix in front of api@internal set it) as a
+ * path to put before /dashboard/, as Traefik does; anything but a plain path
+ * (a scheme, a host, `//`) is ignored, so it cannot redirect elsewhere.
+ */
+function forwardedPrefix(req: IncomingMessage): string {
+  const p = req.headers['x-forwarded-prefix']
+  if (typeof p !== 'string' || !p.startsWith('/') || p.startsWith('//') || /[\\\s]/.test(p)) return ''
+  return p.endsWith('/') ? p.slice(0, -1) : p
+}
+
+/** Answers reply on res (no body for HEAD). */
+export function send(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
+  const headers: Record<string, string | number> = { 'Content-Type': reply.type, 'Content-Length': Buffer.byteLength(reply.body), ...reply.headers }
+  res.writeHead(reply.status, headers)
+  res.end(req.method === 'HEAD' ? undefined : reply.body)
+}
+
+export interface ApiHandler {
+  handle(req: IncomingMessage, res: ServerResponse): void
+  close(): void
+}
+
+/** The request handler of the traefik entrypoint (or of api@internal): what serves says, nothing more. */
+export function apiHandler(opts: Omit<ApiOptions, 'host' | 'port'>): ApiHandler {
   const { state, metrics, log } = opts
   const sc = state.staticConfig
   const { api, dashboard, ping, metrics: prometheus } = opts.serves
@@ -71,16 +111,13 @@ export async function startApi(opts: ApiOptions): Promise<ApiServer> {
     return json(page.items.map(show), 200, { [NEXT_PAGE_HEADER]: String(page.nextPage) })
   }
 
-  const route = (path: string, query: URLSearchParams, res: ServerResponse): Reply | undefined => {
-    if (path === '/ping' && ping) return { status: 200, type: 'text/plain; charset=utf-8', body: 'OK' }
-    if (path === '/metrics' && prometheus) return { status: 200, type: PROMETHEUS_CONTENT_TYPE, body: renderPrometheus(metrics, state) }
+  const route = (path: string, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Reply | undefined => {
+    if (path === '/ping' && ping) return pingReply(sc, opts.stopping?.() === true)
+    if (path === '/metrics' && prometheus) return metricsReply(metrics, state)
     if (dashboard) {
-      if (path === '/') return redirect('/dashboard/')
-      if (path === '/dashboard') return redirect('/dashboard/', 301)
-      if (path.startsWith('/dashboard/')) {
-        const asset = dashboardAsset(path.slice('/dashboard/'.length))
-        return asset ? { status: 200, type: asset.type, body: asset.body, headers: { 'Cache-Control': 'no-cache' } } : notFound()
-      }
+      if (path === '/') return redirect(`${forwardedPrefix(req)}/dashboard/`)
+      if (path === '/dashboard') return redirect(`${forwardedPrefix(req)}/dashboard/`, 301)
+      if (path.startsWith('/dashboard/')) return assetReply(path.slice('/dashboard/'.length))
     }
     if (!api || !path.startsWith('/api/')) return notFound()
     const parts = path.slice('/api/'.length).split('/').map(decodeURIComponent)
@@ -143,10 +180,10 @@ export async function startApi(opts: ApiOptions): Promise<ApiServer> {
     let reply: Reply | undefined
     try {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
-        reply = { status: 405, type: 'text/plain; charset=utf-8', body: 'Method Not Allowed\n', headers: { Allow: 'GET, HEAD' } }
+        reply = methodNotAllowed()
       } else {
         const url = new URL(req.url ?? '/', 'http://pier')
-        reply = route(url.pathname, url.searchParams, res)
+        reply = route(url.pathname, url.searchParams, req, res)
       }
     } catch (err) {
       if (err instanceof QueryError) reply = apiError(400, err.code, err.message)
@@ -157,28 +194,43 @@ export async function startApi(opts: ApiOptions): Promise<ApiServer> {
         reply = apiError(500, 'API_INTERNAL', 'internal error')
       }
     }
-    if (reply === undefined) return // a live stream took the response
-    const headers: Record<string, string | number> = { 'Content-Type': reply.type, 'Content-Length': Buffer.byteLength(reply.body), ...reply.headers }
-    res.writeHead(reply.status, headers)
-    res.end(req.method === 'HEAD' ? undefined : reply.body)
+    if (reply !== undefined) send(req, res, reply) // else a live stream took the response
   }
+  return { handle, close: () => events.close() }
+}
 
-  const server = createServer(handle)
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(Object.assign(new Error(`API entrypoint cannot listen on ${opts.host || '*'}:${opts.port}: ${err.message}`), { code: 'API_LISTEN_FAILED', cause: err })),
-    )
-    server.listen(opts.port, opts.host || undefined, () => resolve())
+/** Listens on a port, or (a string) a Unix socket path; the error names the address. */
+export function listen(server: Server, at: { host: string; port: number } | string): Promise<void> {
+  const where = typeof at === 'string' ? `internal service cannot listen on ${at}` : `API entrypoint cannot listen on ${at.host || '*'}:${at.port}`
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => reject(Object.assign(new Error(`${where}: ${err.message}`), { code: 'API_LISTEN_FAILED', cause: err })))
+    if (typeof at === 'string') server.listen(at, () => resolve())
+    else server.listen(at.port, at.host || undefined, () => resolve())
   })
+}
+
+/** Closes server and every connection it has. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve())
+    server.closeAllConnections()
+  })
+}
+
+export async function startApi(opts: ApiOptions): Promise<ApiServer> {
+  const { log } = opts
+  const { api, dashboard, ping, metrics: prometheus } = opts.serves
+  const handler = apiHandler(opts)
+  const server = createServer(handler.handle)
+  await listen(server, opts)
   const port = (server.address() as AddressInfo).port
-  log.info('API listening', { address: `${opts.host}:${port}`, api, dashboard, ping: sc.ping, prometheus })
+  log.info('API listening', { address: `${opts.host}:${port}`, api, dashboard, ping, prometheus })
   return {
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        events.close()
-        server.close(() => resolve())
-        server.closeAllConnections()
-      }),
+    close: () => {
+      handler.close()
+      return closeServer(server)
+    },
   }
 }
+

@@ -1,9 +1,9 @@
 // `pier healthcheck`, as `traefik healthcheck`: reads the static configuration
 // from the same flags, TRAEFIK_* environment and file as pier itself, asks the
-// running instance for /ping on the traefik entrypoint (a HEAD request, 5 s at
+// running instance for /ping on ping's entrypoint (traefik by default) (a HEAD request, 5 s at
 // most) and tells whether it answered 200. The images' HEALTHCHECK runs it.
 import { request } from 'node:http'
-import { API_ENTRYPOINT, type StaticConfig } from '../config/static.js'
+import type { StaticConfig } from '../config/static.js'
 
 export interface HealthResult {
   ok: boolean
@@ -16,8 +16,8 @@ const TIMEOUT_MS = 5000
 /** The /ping URL the configuration serves, or why there is none. */
 export function pingUrl(c: StaticConfig): { url: string } | { error: string } {
   if (!c.ping) return { error: 'please enable `ping` to use health check' }
-  const ep = c.entryPoints[API_ENTRYPOINT]
-  if (ep === undefined) return { error: `ping: missing ${API_ENTRYPOINT} entry point` }
+  const ep = c.entryPoints[c.ping.entryPoint]
+  if (ep === undefined) return { error: `ping: missing ${c.ping.entryPoint} entry point` }
   // An entrypoint on every address (":8080", 0.0.0.0, ::) is reached on loopback.
   const host = ep.host === '' || ep.host === '0.0.0.0' ? '127.0.0.1' : ep.host === '::' ? '::1' : ep.host
   return { url: `http://${host.includes(':') ? `[${host}]` : host}:${ep.port}/ping` }

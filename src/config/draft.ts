@@ -42,9 +42,11 @@ export interface Draft {
     swarmMode?: boolean
   }
   swarm: EngineDraft
-  api: Section & { insecure?: boolean; dashboard?: boolean }
-  ping?: boolean
-  prometheus: Section & { buckets?: number[]; entryPoint?: string; entryPointAt?: Origin }
+  api: Section & { insecure?: boolean; dashboard?: boolean; debug?: boolean }
+  ping: Section & { entryPoint?: string; entryPointAt?: Origin; manualRouting?: boolean; terminatingStatusCode?: number }
+  prometheus: Section & { buckets?: number[]; entryPoint?: string; entryPointAt?: Origin; manualRouting?: boolean }
+  /** A spelling only Traefik 1.x had was used (--docker, --web, v1 entrypoint words...): a bare --api means 1.7's API on :8080 */
+  v1?: boolean
   accessLog: Section & {
     filePath?: string
     format?: AccessLogFormat
@@ -121,6 +123,7 @@ export function emptyDraft(): Draft {
     docker: { tls: {} },
     swarm: { tls: {} },
     api: {},
+    ping: {},
     prometheus: {},
     accessLog: {},
     log: {},

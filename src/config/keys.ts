@@ -43,6 +43,7 @@ def('entryPoints.<name>.http.middlewares', false, (d, v, name) => {
 })
 // v1: --entryPoints='Name:http Address::80'
 def('entryPoints', false, (d, v) => {
+  d.v1 = true
   for (const { name, address, words } of V.v1EntryPoints(v)) setEntryPoint(d, name, { raw: address, at: v.at }, words)
 })
 
@@ -170,19 +171,41 @@ def('lifecycle.graceTimeOut', false, (d, v) => (d.graceTimeOutMs = V.duration(v)
 def('api', true, (d, v) => (d.api.on = V.bool(v)))
 def('api.insecure', true, (d, v) => ((d.api.insecure = V.bool(v)), (d.api.touched = true)))
 def('api.dashboard', true, (d, v) => ((d.api.dashboard = V.bool(v)), (d.api.touched = true)))
+// v1 [api] entryPoint: pier serves the v1 API on the traefik entrypoint only
+def('api.entryPoint', false, (d, v) => {
+  if (V.str(v) !== 'traefik') throw new ConfigError(ConfigErrorCode.BAD_VALUE, `${V.describe(v.at)}: pier serves the Traefik 1.x API on the entrypoint named traefik only (set entryPoints.traefik.address instead)`)
+  d.v1 = true
+  d.api.touched = true
+})
+// cosmetic: pier's dashboard has no ad and one name
+def('api.disableDashboardAd', true, (d, v) => (V.bool(v), (d.api.touched = true)))
+def('api.dashboardName', false, (d, v) => (V.str(v), (d.api.touched = true)))
+// pier serves the API and dashboard at the root only
+def('api.basePath', false, (d, v) => {
+  if (V.str(v) !== '/') throw new ConfigError(ConfigErrorCode.UNSUPPORTED, `${V.describe(v.at)}: pier serves the API and dashboard at / only (put a stripPrefix middleware on the router to serve them under a path)`)
+  d.api.touched = true
+})
+def('api.debug', true, (d, v) => ((d.api.debug = V.bool(v)), (d.api.touched = true)))
 // v1 --web: the API and dashboard on :8080, with /ping as Traefik 1.x's web provider served it
 def('web', true, (d, v) => {
   const on = V.bool(v)
   d.api.on = on
   d.api.insecure = on
-  d.ping ??= on
+  d.ping.on ??= on
+  d.v1 = true
 })
 def('web.address', false, (d, v) => {
   setEntryPoint(d, 'traefik', v)
   d.api.insecure = true
   d.api.touched = true
+  d.v1 = true
 })
-def('ping', true, (d, v) => (d.ping = V.bool(v)))
+// v1: the REST provider's writes were off; pier's API is read-only anyway
+def('web.readOnly', true, (d, v) => (V.bool(v), (d.v1 = true)))
+def('ping', true, (d, v) => (d.ping.on = V.bool(v)))
+def('ping.entryPoint', false, (d, v) => ((d.ping.entryPoint = V.str(v)), (d.ping.entryPointAt = v.at), (d.ping.touched = true)))
+def('ping.manualRouting', true, (d, v) => ((d.ping.manualRouting = V.bool(v)), (d.ping.touched = true)))
+def('ping.terminatingStatusCode', false, (d, v) => ((d.ping.terminatingStatusCode = V.int(v, 100, 599)), (d.ping.touched = true)))
 
 // metrics
 def('metrics.prometheus', true, (d, v) => (d.prometheus.on = V.bool(v)))
@@ -192,6 +215,7 @@ def('metrics.prometheus.entryPoint', false, (d, v) => {
   d.prometheus.entryPointAt = v.at
   d.prometheus.touched = true
 })
+def('metrics.prometheus.manualRouting', true, (d, v) => ((d.prometheus.manualRouting = V.bool(v)), (d.prometheus.touched = true)))
 // Traefik's label switches: accepted so Traefik flags load; pier always
 // exports the entrypoint, router and service series.
 for (const k of ['addEntryPointsLabels', 'addRoutersLabels', 'addServicesLabels']) {
@@ -288,9 +312,10 @@ const unsupported: Array<[string, string]> = [
   ['traefikLog', 'of the v1 traefikLog section, pier supports filePath and format'],
   ['accessLog', 'of the access log, pier supports filePath, format, bufferingSize, filters and fields'],
   ['metrics', 'only Prometheus metrics are supported'],
-  ['metrics.prometheus', 'of Prometheus metrics, pier supports buckets and entryPoint (and always adds entrypoint, router and service labels)'],
-  ['api', 'of the API, pier supports insecure and dashboard'],
-  ['ping', 'ping is served on the traefik entrypoint; no ping options are supported'],
+  ['metrics.prometheus', 'of Prometheus metrics, pier supports buckets, entryPoint and manualRouting (and always adds entrypoint, router and service labels)'],
+  ['api', 'of the API, pier supports insecure, dashboard, debug, basePath (/ only), dashboardName and disableDashboardAd'],
+  ['ping', 'of ping, pier supports entryPoint, manualRouting and terminatingStatusCode'],
+  ['web', 'of Traefik 1.x --web, pier supports address and readOnly; for auth or TLS in front of the API and dashboard, use --api with a router to api@internal (basicAuth middleware, tls)'],
   ['lifecycle', 'of lifecycle, pier supports graceTimeOut'],
   ['global', 'of global, pier accepts checkNewVersion and sendAnonymousUsage'],
 ]

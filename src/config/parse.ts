@@ -13,7 +13,7 @@ import { readEnv } from './env.js'
 import { loadConfigFile } from './file.js'
 import { findConfigFile } from './find-file.js'
 import { findKey, isSection, unknownKeyError } from './keys.js'
-import { describe, str } from './values.js'
+import { describe, str, type Origin } from './values.js'
 import { finishTls } from './finish-tls.js'
 
 export { ConfigError, ConfigErrorCode } from './errors.js'
@@ -90,7 +90,7 @@ function finish(d: Draft, env: NodeJS.ProcessEnv): StaticConfig {
     clientLimits: {},
     clientTrust: {},
     providers: { throttleMs: d.throttleMs ?? 100 },
-    ping: d.ping ?? false,
+    ping: false,
     log: {
       level: d.log.level ?? 'INFO',
       format: d.log.format ?? 'common',
@@ -133,20 +133,29 @@ function finish(d: Draft, env: NodeJS.ProcessEnv): StaticConfig {
     cfg.providers.swarm = { ...engine(d.swarm, env), name: 'swarm', refreshMs: d.swarm.refreshMs ?? DEFAULT_SWARM_REFRESH_MS }
   }
 
+  // Traefik 1.x: a bare --api served the API and dashboard on :8080 (1.7's `traefik` entrypoint);
+  // from 2.0 on only api.insecure does, else only routers to api@internal serve it.
+  const v1 = d.v1 || d.docker.v1 || d.defaultEntryPoints !== undefined
   if (isOn(d.api)) {
-    cfg.api = { insecure: d.api.insecure ?? false, dashboard: d.api.dashboard ?? true }
+    cfg.api = { insecure: d.api.insecure ?? v1, dashboard: d.api.dashboard ?? true, debug: d.api.debug ?? false }
     if (cfg.api.insecure) needTraefik()
   }
-  if (cfg.ping) needTraefik()
-
+  // ping and metrics are served on their entrypoint unless manualRouting; the named one must exist
+  const servedOn = (name: string | undefined, at: Origin | undefined, what: string): string => {
+    const entryPoint = name ?? 'traefik'
+    if (entryPoint.toLowerCase() === 'traefik') return 'traefik'
+    const ep = d.entryPoints.get(entryPoint.toLowerCase())
+    if (!ep) throw new ConfigError(ConfigErrorCode.BAD_VALUE, `${describe(at!)}: no entrypoint named ${JSON.stringify(entryPoint)} for ${what} (entrypoints: ${Object.keys(entryPoints).join(', ')})`)
+    return ep.name
+  }
+  if (isOn(d.ping)) {
+    cfg.ping = { entryPoint: servedOn(d.ping.entryPoint, d.ping.entryPointAt, 'ping'), manualRouting: d.ping.manualRouting ?? false, terminatingStatusCode: d.ping.terminatingStatusCode ?? 503 }
+    if (cfg.ping.entryPoint === 'traefik' && !cfg.ping.manualRouting) needTraefik()
+  }
   if (isOn(d.prometheus)) {
-    const entryPoint = d.prometheus.entryPoint ?? 'traefik'
-    if (entryPoint.toLowerCase() === 'traefik') needTraefik()
-    else if (!d.entryPoints.has(entryPoint.toLowerCase())) {
-      const known = Object.keys(entryPoints).join(', ')
-      throw new ConfigError(ConfigErrorCode.BAD_VALUE, `${describe(d.prometheus.entryPointAt!)}: no entrypoint named ${JSON.stringify(entryPoint)} (entrypoints: ${known})`)
-    }
-    cfg.metrics = { prometheus: { buckets: d.prometheus.buckets ?? [...DEFAULT_BUCKETS], entryPoint: d.entryPoints.get(entryPoint.toLowerCase())?.name ?? entryPoint } }
+    const prometheus = { buckets: d.prometheus.buckets ?? [...DEFAULT_BUCKETS], entryPoint: servedOn(d.prometheus.entryPoint, d.prometheus.entryPointAt, 'metrics'), manualRouting: d.prometheus.manualRouting ?? false }
+    if (prometheus.entryPoint === 'traefik' && !prometheus.manualRouting) needTraefik()
+    cfg.metrics = { prometheus }
   }
 
   if (isOn(d.accessLog)) {

@@ -6,14 +6,33 @@ import type { AccessLogFormat } from '../accesslog/format.js'
 import type { AccessLogFilters } from '../accesslog/filters.js'
 import type { AccessLogFields } from '../accesslog/fields.js'
 
-/** The entrypoint the API, dashboard, ping and metrics are served on; never proxied. */
+/** The entrypoint the primary serves the API (api.insecure), ping and metrics on, never proxied then; else an ordinary one. */
 export const API_ENTRYPOINT = 'traefik'
 
-/** The entrypoint serving /metrics, when Prometheus metrics are on. */
-export const metricsEntryPoint = (c: StaticConfig): string | undefined => (c.metrics?.prometheus ? (c.metrics.prometheus.entryPoint ?? API_ENTRYPOINT) : undefined)
+/** Prometheus metrics are on and served on the traefik entrypoint by the primary (not only through a router). */
+export const metricsOnTraefik = (c: StaticConfig): boolean => c.metrics?.prometheus !== undefined && !c.metrics.prometheus.manualRouting && c.metrics.prometheus.entryPoint === API_ENTRYPOINT
 
-/** Entrypoints the primary serves itself (API, ping, metrics): the workers never proxy them. */
-export const internalEntryPoints = (c: StaticConfig): Set<string> => new Set([API_ENTRYPOINT, metricsEntryPoint(c) ?? API_ENTRYPOINT])
+/** ping is on and served on the traefik entrypoint by the primary (not only through a router). */
+export const pingOnTraefik = (c: StaticConfig): boolean => c.ping !== false && !c.ping.manualRouting && c.ping.entryPoint === API_ENTRYPOINT
+
+/**
+ * Entrypoints the primary serves itself, never proxied: `traefik` when the API
+ * is insecure or ping or metrics are served there. Otherwise `traefik` is an
+ * ordinary entrypoint, as in Traefik; ping and metrics on another entrypoint
+ * are routers of the `internal` provider there (config/internal-services.ts).
+ */
+export function internalEntryPoints(c: StaticConfig): Set<string> {
+  return new Set(c.api?.insecure || pingOnTraefik(c) || metricsOnTraefik(c) ? [API_ENTRYPOINT] : [])
+}
+
+export interface PingConfig {
+  /** default traefik */
+  entryPoint: string
+  /** default false: true serves /ping only through a router to ping@internal */
+  manualRouting: boolean
+  /** the answer while pier stops; default 503 */
+  terminatingStatusCode: number
+}
 
 export interface EntryPoint {
   /** Bind host; '' means every address (Traefik's ":80"). */
@@ -206,15 +225,19 @@ export interface StaticConfig {
     insecure: boolean
     /** default true when the API is on */
     dashboard: boolean
+    /** --api.debug: accepted; pier has no Go debug endpoints to add (a warning says so) */
+    debug: boolean
   }
-  /** --ping: serve /ping on the traefik entrypoint; default false */
-  ping: boolean
+  /** --ping; default off */
+  ping: false | PingConfig
   metrics?: {
     prometheus?: {
       /** seconds; Traefik's default [0.1, 0.3, 1.2, 5] */
       buckets: number[]
       /** default 'traefik' */
       entryPoint: string
+      /** default false: true serves /metrics only through a router to prometheus@internal */
+      manualRouting: boolean
     }
   }
   accessLog?: AccessLogConfig

@@ -18,6 +18,7 @@ import type { TableRef } from '../worker/messages.js'
 import { CertificateStore } from '../tls/store.js'
 import type { Resolvers } from '../tls/acme/resolvers.js'
 import { workerEntryPoints } from './entrypoints.js'
+import { INTERNAL_PROVIDER, internalConfig } from '../config/internal-services.js'
 
 /** uWS 20.30's fixed idle timeout for HTTP connections. */
 const UWS_IDLE_MS = 10_000
@@ -67,7 +68,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
       pool?.publish(table)
     },
     store && { options: (c) => store.compileOptions(c), compiled: (c, report) => store.compiled(c, report) },
-    { entryPointMiddlewares },
+    { entryPointMiddlewares, ownEntryPoints: internal },
   )
   latest = publisher.initial()
 
@@ -78,6 +79,9 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
       publisher.apply(merged, annotations)
     },
   })
+
+  // Traefik's internal provider: api@internal and the rest, for the routers that name them
+  aggregator.update(INTERNAL_PROVIDER, internalConfig(config, observe.internal.sockets, observe.internal.failure))
 
   const providers: Provider[] = []
   if (config.providers.file) providers.push(new FileProvider(config.providers.file))
@@ -148,6 +152,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
     recycleWorker: () => running.recycleOne(),
     reopenAccessLog: () => observe.reopenAccessLog(),
     async stop() {
+      observe.terminating()
       aggregator.close()
       resolvers?.stop()
       await Promise.all(providers.map((p) => p.stop().catch((err: Error) => log.warn('provider did not stop cleanly', { providerName: p.name, error: err.message }))))

@@ -9,6 +9,7 @@ import { MiddlewarePlanner } from './middlewares.js'
 import { healthKey } from '../balancer/health-board.js'
 import { DEFAULT_FAILURE_WINDOW_MS } from '../config/health-check.js'
 import { place, type EntryPointKind } from './placement.js'
+import { INTERNAL_PROVIDER, missingInternalService, socketOf } from '../config/internal-services.js'
 
 export interface CompileReport {
   /** Errors per qualified router name; a router with errors is not in the table. */
@@ -37,6 +38,8 @@ export interface CompileOptions {
   kinds?: ReadonlyMap<string, EntryPointKind>
   /** v1 defaultEntryPoints: where routers naming none are served (else every entrypoint) */
   defaultEntryPoints?: string[]
+  /** Entrypoints the primary serves itself (api.insecure, ping, metrics): a router naming one is told so */
+  ownEntryPoints?: ReadonlySet<string>
   /** Why a TLS router cannot be served with these settings (unknown options, a refused resolver...) */
   checkTls?(router: string, tls: RouterTLS): string[]
 }
@@ -94,6 +97,12 @@ export function parseServerUrl(url: string): { host: string; port: number } {
   return { host, port: u.port ? Number(u.port) : 80 }
 }
 
+/** An internal service's socket (port 0: see upstream/address.ts); any other server's host and port. */
+function serverAddress(service: string, url: string): { host: string; port: number } {
+  const socket = service.endsWith(`@${INTERNAL_PROVIDER}`) ? socketOf(url) : undefined
+  return socket !== undefined ? { host: socket, port: 0 } : parseServerUrl(url)
+}
+
 function isHostOnly(node: RuleNode): boolean {
   if (node.kind === 'matcher') return node.name === 'Host'
   if (node.kind === 'or') return isHostOnly(node.left) && isHostOnly(node.right)
@@ -133,7 +142,7 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
     }
     for (const s of lb?.servers ?? []) {
       try {
-        const { host, port } = parseServerUrl(s.url)
+        const { host, port } = serverAddress(name, s.url)
         const weight = s.weight ?? 1
         if (!Number.isInteger(weight) || weight < 0) throw new Error(`server ${s.url}: weight must be a non-negative integer, got ${weight}`)
         mine.push({ weight, host, port, url: s.url, service: name })
@@ -163,7 +172,10 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
     }
     const svc = serviceIndex.get(r.service)
     if (svc === undefined) {
-      pushErr(report.routerErrors, name, config.http.services[r.service] ? `service ${JSON.stringify(r.service)} is disabled: ${(report.serviceErrors[r.service] ?? []).join('; ')}` : `the service ${JSON.stringify(r.service)} does not exist`)
+      const why = config.http.services[r.service]
+        ? `service ${JSON.stringify(r.service)} is disabled: ${(report.serviceErrors[r.service] ?? []).join('; ')}`
+        : (missingInternalService(r.service) ?? `the service ${JSON.stringify(r.service)} does not exist`)
+      pushErr(report.routerErrors, name, why)
       continue
     }
     let node: RuleNode
@@ -185,7 +197,7 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
       const i = epIndex.get(ep)
       if (i === undefined) {
         unknown = true
-        pushErr(report.routerErrors, name, `entryPoint ${JSON.stringify(ep)} doesn't exist`)
+        pushErr(report.routerErrors, name, opts.ownEntryPoints?.has(ep) ? `entryPoint ${JSON.stringify(ep)} is served by pier itself (api.insecure, ping or metrics there), not by routers` : `entryPoint ${JSON.stringify(ep)} doesn't exist`)
       } else mask |= 1 << i
     }
     if (mask === 0) {

@@ -4,6 +4,7 @@
 // is the connection itself, so a request allocates no closures here.
 import { connect, type Socket } from 'node:net'
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
+import { dialTarget } from './address.js'
 import { ErrorCode, UpstreamError } from './errors.js'
 import type { Head } from './head.js'
 import { ResponseParser, type ParserSink } from './parser.js'
@@ -101,9 +102,7 @@ export class Connection implements ParserSink {
       this.socket.on('secureConnect', () => this.onConnect())
     } else {
       this.socket = connect({
-        host,
-        port,
-        noDelay: true,
+        ...dialTarget(host, port),
         onread: { buffer: READ_BUFFER, callback: (n: number, buf: Buffer) => this.onRead(n, buf) },
       })
       this.socket.on('connect', () => this.onConnect())

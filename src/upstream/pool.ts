@@ -13,6 +13,7 @@
 // onComplete or onError: see types.ts); the controller writes the request
 // body and applies backpressure both ways. Deadlines (dial, response headers,
 // idle) are checked by one coarse per-thread timer (ticker.ts).
+import { isSocketPath } from './address.js'
 import { Connection, type ConnectionOwner } from './connection.js'
 import { DEFAULT_MAX_HEAD_BYTES } from './parser.js'
 import { ErrorCode, UpstreamError } from './errors.js'
@@ -39,7 +40,7 @@ function optionError(message: string): TypeError {
 
 function validate(opts: PoolOptions): Required<Omit<PoolOptions, 'tls'>> & Pick<PoolOptions, 'tls'> {
   if (typeof opts.host !== 'string' || opts.host === '') throw optionError('host must be a non-empty string')
-  if (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535) throw optionError(`port must be an integer 1-65535, got ${opts.port}`)
+  if (!isSocketPath(opts.host, opts.port) && (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535)) throw optionError(`port must be an integer 1-65535 (or 0 with a socket path), got ${opts.port}`)
   if (!Number.isInteger(opts.maxConnections) || opts.maxConnections < 1) throw optionError(`maxConnections must be an integer >= 1, got ${opts.maxConnections}`)
   if (!(opts.dialTimeoutMs > 0)) throw optionError(`dialTimeoutMs must be > 0, got ${opts.dialTimeoutMs}`)
   const idle = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS

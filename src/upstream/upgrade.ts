@@ -5,6 +5,7 @@
 // 404, a 200 from a server that ignored the upgrade) streams to the handler
 // like an ordinary response, and the connection closes after it.
 import { connect, type Socket } from 'node:net'
+import { dialTarget } from './address.js'
 import { ErrorCode, UpstreamError } from './errors.js'
 import type { Head } from './head.js'
 import { ResponseParser, type ParserSink } from './parser.js'
@@ -78,7 +79,7 @@ export class Tunnel implements ParserSink, RequestController, Tickable {
     this.dialDeadline = Date.now() + opts.dialTimeoutMs
     this.parser = new ResponseParser(this, opts.maxHeadBytes)
     this.parser.reset(false, true)
-    this.socket = connect({ host: opts.host, port: opts.port, noDelay: true, onread: { buffer: READ_BUFFER, callback: (n: number, buf: Buffer) => this.onRead(buf, n) } })
+    this.socket = connect({ ...dialTarget(opts.host, opts.port), onread: { buffer: READ_BUFFER, callback: (n: number, buf: Buffer) => this.onRead(buf, n) } })
     // UTF-8, as pool.ts explains.
     this.socket.write(head, 'utf8')
     this.socket.on('connect', () => this.onConnect())

@@ -15,7 +15,7 @@ function staticConfig(over: Partial<StaticConfig> = {}): StaticConfig {
     entryPoints: { web: { host: '', port: 80 }, traefik: { host: '127.0.0.1', port: 8080 } },
     providers: { throttleMs: 100, docker: { endpoint: 'unix:///var/run/docker.sock', exposedByDefault: true, defaultRule: 'Host(`{{ normalize .Name }}`)', watch: true, allowEmptyServices: false, useBindPortIP: false, v1: false }, file: { filename: 'routes.yml', watch: true } },
     api: { insecure: true, dashboard: true },
-    ping: true,
+    ping: { entryPoint: 'traefik', manualRouting: false, terminatingStatusCode: 503 },
     metrics: { prometheus: { buckets: [0.1, 0.3, 1.2, 5], entryPoint: 'traefik' } },
     log: { level: 'INFO', format: 'common' },
     workers: 2,

@@ -55,9 +55,9 @@ t.test('YAML file in Traefik shape', async (t) => {
   t.same(c.providers.file, { filename: 'routes.yml', directory: undefined, watch: false })
   t.equal(c.providers.docker?.exposedByDefault, false)
   t.equal(c.providers.docker?.endpoint, 'unix:///var/run/docker.sock')
-  t.same(c.api, { insecure: true, dashboard: true })
-  t.equal(c.ping, true)
-  t.same(c.metrics, { prometheus: { buckets: [0.01, 0.1, 1], entryPoint: 'traefik' } })
+  t.same(c.api, { insecure: true, dashboard: true, debug: false })
+  t.same(c.ping, { entryPoint: 'traefik', manualRouting: false, terminatingStatusCode: 503 })
+  t.same(c.metrics, { prometheus: { buckets: [0.01, 0.1, 1], entryPoint: 'traefik', manualRouting: false } })
   t.same(c.accessLog, { format: 'json', bufferingSize: 0 })
   t.equal(c.log.level, 'DEBUG')
   t.equal(c.serversTransport.dialTimeoutMs, 5000)
@@ -97,7 +97,7 @@ exposedByDefault = false
   const c = parseStaticConfig([`--configfile=${join(dir, 'traefik.toml')}`], {})
   t.same(c.entryPoints, { http: { host: '', port: 8001 }, traefik: { host: '', port: 8081 } })
   t.equal(c.log.level, 'DEBUG')
-  t.same(c.api, { insecure: true, dashboard: true })
+  t.same(c.api, { insecure: true, dashboard: true, debug: false })
   t.same(c.providers.docker, {
     endpoint: 'tcp://127.0.0.1:2375',
     exposedByDefault: false,
