@@ -80,7 +80,7 @@ export class Connection implements ParserSink {
   private eofPending = false
   private sysError: Error | null = null
   private timedOut = false
-  /** Plain TCP: a bodyless request's head may go straight to the handle (head-write.ts). */
+  /** Not TLS: a bodyless request's head may go straight to the handle (head-write.ts). */
   private readonly plain: boolean
 
   constructor(

@@ -1,4 +1,4 @@
-// Writes a request head straight to a plain TCP socket's libuv handle, past
+// Writes a request head straight to a plain (TCP or Unix) socket's libuv handle, past
 // net.Socket's Writable (per write: a WriteWrap, the stream's bookkeeping and
 // a nextTick for its callback). Taken only when the stream has nothing
 // queued, so bytes still leave in order; libuv queues whatever the kernel

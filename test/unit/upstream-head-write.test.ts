@@ -4,12 +4,16 @@
 import t from 'tap'
 import { createServer, connect, type Socket } from 'node:net'
 import { once } from 'node:events'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { writeHead } from '../../src/upstream/head-write.js'
 
 /** A loopback server that collects everything one client sends until it ends; and that client, connected. */
-async function pair(): Promise<{ client: Socket; received: Promise<string> }> {
+async function pair(path?: string): Promise<{ client: Socket; received: Promise<string> }> {
   const server = createServer()
-  server.listen(0, '127.0.0.1')
+  if (path) server.listen(path)
+  else server.listen(0, '127.0.0.1')
   await once(server, 'listening')
   const received = new Promise<string>((resolve) => {
     server.once('connection', (s) => {
@@ -21,7 +25,7 @@ async function pair(): Promise<{ client: Socket; received: Promise<string> }> {
       })
     })
   })
-  const client = connect((server.address() as { port: number }).port, '127.0.0.1')
+  const client = path ? connect(path) : connect((server.address() as { port: number }).port, '127.0.0.1')
   await once(client, 'connect')
   return { client, received }
 }
@@ -32,6 +36,16 @@ t.test('heads written one after another arrive whole and in order, UTF-8 encoded
   for (const h of heads) writeHead(client, h)
   client.end()
   t.equal(await received, heads.join(''))
+})
+
+t.test('over a Unix socket too (internal services)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'head-write-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const { client, received } = await pair(join(dir, 's.sock'))
+  writeHead(client, 'one ')
+  writeHead(client, 'two')
+  client.end()
+  t.equal(await received, 'one two')
 })
 
 t.test('a head larger than the kernel takes at once is queued, and later writes follow it', async (t) => {
