@@ -54,14 +54,14 @@ export class AccessLogBuffer {
   push(
     clientIp: string, method: string, path: string, protocol: string, status: number, size: number,
     router: string, service: string, upstream: string, durationMs: number, startMs: number,
-    userAgent: string, referer: string, entryPoint = '', host = '', attempts = 0,
+    userAgent: string, referer: string, entryPoint = '', host = '', attempts = 0, headers?: [string, string][],
   ): void {
     // Every request takes a number, logged or not (Traefik's RequestCount).
     const count = this.#counter.next()
     if (this.#keep !== null && !this.#keep(status, durationMs, attempts)) return
     // A fresh young object: filling a long-lived one costs a write barrier per string field.
     const e: AccessLogEntry = {
-      count, clientIp, method, path, protocol, status, size, router, service, upstream, durationMs, startMs, userAgent, referer, entryPoint, host, attempts,
+      count, clientIp, method, path, protocol, status, size, router, service, upstream, durationMs, startMs, userAgent, referer, entryPoint, host, attempts, headers,
     }
     this.#batch += this.#format(e)
     this.#lines++

@@ -24,6 +24,15 @@ export interface TrustDraft {
   proxyTrusted?: string[]
 }
 
+export interface V1EntryPointDraft {
+  compress?: boolean
+  whiteList?: string[]
+  useXForwardedFor?: boolean
+  /** auth.basic / .digest / .forward options in Traefik's file shape, and auth.headerField */
+  auth: { basic?: Record<string, unknown>; digest?: Record<string, unknown>; forward?: Record<string, unknown>; headerField?: string }
+  at: Origin
+}
+
 export interface Draft {
   /** lower-cased name -> entrypoint with the name as first spelled */
   entryPoints: Map<string, EntryPoint & { name: string }>
@@ -33,9 +42,18 @@ export interface Draft {
   clientTrust: Map<string, TrustDraft>
   /** lower-cased entrypoint name -> its http.middlewares, and where they were given */
   epMiddlewares: Map<string, { names: string[]; at: Origin }>
+  /** v1 [healthcheck] interval, as written (a Go duration) */
+  v1HealthInterval?: string
+  /** v1 [retry] */
+  v1Retry?: { attempts?: number }
+  /** v1 global respondingTimeouts: every entrypoint's unless its own says otherwise */
+  v1Responding?: Partial<ClientLimits>
+  /** lower-cased entrypoint name -> v1 Compress and WhiteList, which become middlewares on it */
+  epV1: Map<string, V1EntryPointDraft>
   workers?: number
   throttleMs?: number
-  file: Section & { filename?: string; directory?: string; watch?: boolean }
+  /** v1: the [file] section or --file, which with no filename reads the traefik.toml itself */
+  file: Section & { filename?: string; directory?: string; watch?: boolean; v1?: boolean }
   docker: EngineDraft & {
     useBindPortIP?: boolean
     /** v1/v2 swarmMode: the docker provider reads Swarm services instead of containers */
@@ -119,6 +137,7 @@ export function emptyDraft(): Draft {
     clientLimits: new Map(),
     clientTrust: new Map(),
     epMiddlewares: new Map(),
+    epV1: new Map(),
     file: {},
     docker: { tls: {} },
     swarm: { tls: {} },

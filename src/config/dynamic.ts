@@ -11,9 +11,9 @@ export interface DynamicConfig {
   http: HttpConfig
   /** Certificates, stores and TLS options (the file provider's `tls` section). */
   tls?: TlsConfig
-  /** TCP and UDP routers: shown in the API, disabled (pier routes HTTP only). */
-  tcp?: { routers: Record<string, StreamRouter> }
-  udp?: { routers: Record<string, StreamRouter> }
+  /** TCP routers and services (src/tcp); UDP routers are shown in the API, disabled. */
+  tcp?: StreamSection
+  udp?: StreamSection
 }
 
 export interface HttpConfig {
@@ -144,11 +144,35 @@ export interface TlsOptionsConfig {
   clientAuth?: unknown
 }
 
-/** A TCP or UDP router, kept only to be shown (disabled) in the API. */
+/** The tcp or udp section of a configuration. */
+export interface StreamSection {
+  routers: Record<string, StreamRouter>
+  services?: Record<string, StreamService>
+}
+
+/** A TCP or UDP router (UDP routers have no rule, priority or tls). */
 export interface StreamRouter {
   rule?: string
   service?: string
   entryPoints?: string[]
+  priority?: number
+  /** passthrough: the TLS connection goes to the server as it came; without it pier would terminate TLS (refused) */
+  tls?: { passthrough?: boolean; certResolver?: string; options?: string }
+  /** What the router asks for that pier does not honour: it is disabled, with these reasons. */
+  unsupported?: string[]
+}
+
+export interface StreamServer {
+  /** host:port */
+  address: string
+  weight?: number
+}
+
+/** A TCP or UDP service: a load balancer over servers (weighted services are refused through unsupported). */
+export interface StreamService {
+  loadBalancer?: { servers: StreamServer[]; proxyProtocol?: { version: number } }
+  /** What the service asks for that pier does not honour: its routers are disabled. */
+  unsupported?: string[]
 }
 
 export function emptyDynamicConfig(): DynamicConfig {

@@ -79,6 +79,8 @@ function yamlEntries(file: string, text: string): FileEntry[] {
   return out
 }
 
+const V1_DYNAMIC = ['frontends', 'backends', 'tls']
+
 function tomlEntries(file: string, text: string): FileEntry[] {
   const { parse: parseToml, TomlError } = toml()
   let data: Record<string, unknown>
@@ -90,6 +92,8 @@ function tomlEntries(file: string, text: string): FileEntry[] {
   }
   const out: FileEntry[] = []
   const walk = (value: unknown, path: string[]): void => {
+    // Traefik 1.x dynamic sections inline in traefik.toml: the file provider reads them
+    if (path.length === 1 && V1_DYNAMIC.includes(path[0]!.toLowerCase())) return
     const key = path.join('.')
     if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date)) && isSection(`${key}[0]`)) {
       const last = path[path.length - 1]!

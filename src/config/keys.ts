@@ -1,13 +1,14 @@
 // Every static configuration key pier accepts, in Traefik's spelling, with
 // what it does to the draft. Keys match case-insensitively (Traefik lower-cases
 // them); `<name>` stands for a user-chosen name such as an entrypoint's.
-import type { Draft, EngineDraft, TrustDraft } from './draft.js'
+import type { Draft, EngineDraft, TrustDraft, V1EntryPointDraft } from './draft.js'
 import type { ClientLimits } from './static.js'
 import * as V from './values.js'
 import type { Value } from './values.js'
 import { ConfigError, ConfigErrorCode } from './errors.js'
 import { nearest } from './suggest.js'
 import { defineTlsKeys, epHttp } from './keys-tls.js'
+import { defineV1Keys } from './keys-v1.js'
 
 export interface KeySpec {
   /** Display spelling, e.g. entryPoints.<name>.address */
@@ -46,6 +47,36 @@ def('entryPoints', false, (d, v) => {
   d.v1 = true
   for (const { name, address, words } of V.v1EntryPoints(v)) setEntryPoint(d, name, { raw: address, at: v.at }, words)
 })
+
+// v1 TOML: compress = true, [entryPoints.<name>.whiteList] sourceRange / useXForwardedFor (and whitelistSourceRange before it)
+const v1ep = (d: Draft, name: string, v: Value): V1EntryPointDraft => {
+  const key = name.toLowerCase()
+  let e = d.epV1.get(key)
+  if (!e) d.epV1.set(key, (e = { auth: {}, at: v.at }))
+  return e
+}
+def('entryPoints.<name>.compress', true, (d, v, name) => (v1ep(d, name, v).compress = V.bool(v)))
+def('entryPoints.<name>.whiteList.sourceRange', false, (d, v, name) => (v1ep(d, name, v).whiteList = V.ipList(v)))
+def('entryPoints.<name>.whitelistSourceRange', false, (d, v, name) => (v1ep(d, name, v).whiteList = V.ipList(v)))
+def('entryPoints.<name>.whiteList.useXForwardedFor', true, (d, v, name) => (v1ep(d, name, v).useXForwardedFor = V.bool(v)))
+// v1 [entryPoints.<name>.auth]: basic, digest or forward auth on every router of the entrypoint
+const list = (v: Value): string[] => V.str(v).split(',').map((s) => s.trim()).filter((s) => s !== '')
+const auth = (kind: 'basic' | 'digest' | 'forward', path: string[], read: (v: Value) => unknown): Apply => (d, v, name) => {
+  let at: Record<string, unknown> = (v1ep(d, name, v).auth[kind] ??= {})
+  for (const p of path.slice(0, -1)) at = (at[p] ??= {}) as Record<string, unknown>
+  at[path[path.length - 1]!] = read(v)
+}
+for (const kind of ['basic', 'digest'] as const) {
+  def(`entryPoints.<name>.auth.${kind}.users`, false, auth(kind, ['users'], list))
+  def(`entryPoints.<name>.auth.${kind}.usersFile`, false, auth(kind, ['usersFile'], V.str))
+  def(`entryPoints.<name>.auth.${kind}.removeHeader`, true, auth(kind, ['removeHeader'], V.bool))
+}
+def('entryPoints.<name>.auth.forward.address', false, auth('forward', ['address'], V.str))
+def('entryPoints.<name>.auth.forward.trustForwardHeader', true, auth('forward', ['trustForwardHeader'], V.bool))
+def('entryPoints.<name>.auth.forward.authResponseHeaders', false, auth('forward', ['authResponseHeaders'], list))
+for (const k of ['ca', 'cert', 'key']) def(`entryPoints.<name>.auth.forward.tls.${k}`, false, auth('forward', ['tls', k], V.str))
+for (const k of ['caOptional', 'insecureSkipVerify']) def(`entryPoints.<name>.auth.forward.tls.${k}`, true, auth('forward', ['tls', k], V.bool))
+def('entryPoints.<name>.auth.headerField', false, (d, v, name) => (v1ep(d, name, v).auth.headerField = V.str(v)))
 
 // client connections of an entrypoint
 const limit = (d: Draft, name: string, v: Value): Partial<ClientLimits> => {
@@ -91,6 +122,11 @@ def('providersThrottleDuration', false, (d, v) => (d.throttleMs = V.duration(v))
 def('providers.file.filename', false, (d, v) => ((d.file.filename = V.str(v)), (d.file.touched = true)))
 def('providers.file.directory', false, (d, v) => ((d.file.directory = V.str(v)), (d.file.touched = true)))
 def('providers.file.watch', true, (d, v) => ((d.file.watch = V.bool(v)), (d.file.touched = true)))
+// v1: --file and [file]; its frontends and backends may follow in the same traefik.toml
+def('file', true, (d, v) => ((d.file.on = V.bool(v)), (d.file.v1 = true)))
+def('file.filename', false, (d, v) => ((d.file.filename = V.str(v)), (d.file.touched = d.file.v1 = true)))
+def('file.directory', false, (d, v) => ((d.file.directory = V.str(v)), (d.file.touched = d.file.v1 = true)))
+def('file.watch', true, (d, v) => ((d.file.watch = V.bool(v)), (d.file.touched = d.file.v1 = true)))
 
 // The options the docker and swarm providers share, under one prefix.
 function engineKeys(prefix: string, section: (d: Draft) => EngineDraft, v1 = false): void {
@@ -249,6 +285,7 @@ def('accessLog.fields.headers.names.<name>', false, accessLog((a, v, name) => (f
 def('accessLog.fields.queryParameters.defaultMode', false, accessLog((a, v) => (fields(a).queryParameters = V.fieldMode(v, false))))
 
 defineTlsKeys(def)
+defineV1Keys(def)
 
 // Traefik's phone-home switches: accepted so Traefik files load; pier never phones home.
 def('global.checkNewVersion', true, (_d, v) => V.bool(v))
@@ -271,6 +308,10 @@ function epHttpTls(d: Draft, name: string, t: V.V1TlsWords): void {
   if (t.redirectTo) h.redirect.to = t.redirectTo
   if (t.redirectPermanent !== undefined) h.redirect.permanent = t.redirectPermanent
   const at = { label: '--entryPoints', where: undefined }
+  if (t.compress !== undefined) v1ep(d, name, { raw: true, at }).compress = t.compress
+  if (t.whiteList) v1ep(d, name, { raw: true, at }).whiteList = t.whiteList
+  if (t.whiteListXff !== undefined) v1ep(d, name, { raw: true, at }).useXForwardedFor = t.whiteListXff
+  if (t.auth) Object.assign(v1ep(d, name, { raw: true, at }).auth, t.auth)
   if (t.forwardedTrusted || t.forwardedInsecure !== undefined) {
     const tr = trust(d, name, { raw: true, at })
     if (t.forwardedTrusted) tr.forwardedTrusted = t.forwardedTrusted
@@ -300,14 +341,14 @@ const unsupported: Array<[string, string]> = [
   ['pilot', 'Traefik Pilot is not supported'],
   ['spiffe', 'SPIFFE is not supported'],
   ['ocsp', 'OCSP stapling is not supported'],
-  ['tcpServersTransport', 'TCP routing is not supported'],
+  ['tcpServersTransport', 'static TCP serversTransport options are not supported (pier dials TCP servers with Traefik\'s default 30 s dial timeout)'],
   ['serversTransport', 'of serversTransport, pier supports forwardingTimeouts (responseHeaderTimeout, dialTimeout, idleConnTimeout), maxIdleConnsPerHost and maxResponseHeaderBytes'],
   ['providers', 'pier has the file, docker and swarm providers'],
   ['providers.file', 'of the file provider, pier supports filename, directory and watch'],
   ['providers.docker', 'of the docker provider, pier supports endpoint, tls, exposedByDefault, network, defaultRule, watch, constraints, allowEmptyServices, useBindPortIP, swarmMode, swarmModeRefreshSeconds'],
   ['providers.swarm', 'of the swarm provider, pier supports endpoint, tls, exposedByDefault, network, defaultRule, watch, constraints, allowEmptyServices, refreshSeconds'],
   ['docker', 'the v1 --docker.* spellings take the same options as providers.docker, plus domain'],
-  ['file', 'the Traefik v1 file provider (frontends/backends) is not supported; use --providers.file with the v2 format'],
+  ['file', 'of the Traefik v1 file provider, pier supports filename, directory and watch'],
   ['log', 'of logs, pier supports level, format, filePath, noColor, maxSize, maxBackups, maxAge and compress'],
   ['traefikLog', 'of the v1 traefikLog section, pier supports filePath and format'],
   ['accessLog', 'of the access log, pier supports filePath, format, bufferingSize, filters and fields'],

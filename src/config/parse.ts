@@ -5,7 +5,7 @@
 // Throws ConfigError with a message naming the flag or file.
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
-import type { StaticConfig, DockerTLS, EngineProviderConfig, EntryPoint, ClientLimits } from './static.js'
+import type { StaticConfig, DockerTLS, EngineProviderConfig, EntryPoint, ClientLimits, MiddlewareBody } from './static.js'
 import { ConfigError, ConfigErrorCode } from './errors.js'
 import { emptyDraft, type Draft, type EngineDraft } from './draft.js'
 import { readFlags } from './flags.js'
@@ -15,6 +15,9 @@ import { findConfigFile } from './find-file.js'
 import { findKey, isSection, unknownKeyError } from './keys.js'
 import { describe, str, type Origin } from './values.js'
 import { finishTls } from './finish-tls.js'
+
+/** The provider the v1 entrypoint middlewares come from: `<entrypoint>-compress@entrypoints`. */
+export const ENTRYPOINT_PROVIDER = 'entrypoints'
 
 export { ConfigError, ConfigErrorCode } from './errors.js'
 
@@ -35,7 +38,7 @@ export function parseStaticConfig(argv: string[], env: NodeJS.ProcessEnv): Stati
   configFile ??= findConfigFile(env, process.cwd())
   if (configFile !== undefined) applyFile(d, configFile)
   for (const f of [...fromEnv, ...flags]) f.spec.apply(d, f.value, f.name, f.index)
-  const cfg = finish(d, env)
+  const cfg = finish(d, env, configFile)
   if (configFile !== undefined) cfg.configFile = configFile
   return cfg
 }
@@ -57,16 +60,18 @@ function isOn(s: { on?: boolean; touched?: boolean }): boolean {
   return s.on ?? s.touched ?? false
 }
 
-function finish(d: Draft, env: NodeJS.ProcessEnv): StaticConfig {
+function finish(d: Draft, env: NodeJS.ProcessEnv, configFile: string | undefined): StaticConfig {
   const entryPoints: Record<string, EntryPoint> = {}
-  for (const ep of d.entryPoints.values()) entryPoints[ep.name] = { host: ep.host, port: ep.port }
+  for (const ep of d.entryPoints.values()) entryPoints[ep.name] = ep.udp ? { host: ep.host, port: ep.port, udp: true } : { host: ep.host, port: ep.port }
   for (const [key, { names, at }] of d.epMiddlewares) {
     const ep = d.entryPoints.get(key)
     if (!ep) throw new ConfigError(ConfigErrorCode.BAD_VALUE, `${describe(at)}: the entrypoint has no address (set entryPoints.<name>.address too)`)
     if (names.length > 0) entryPoints[ep.name]!.middlewares = names
   }
+  const v1Defs = v1EntryPointMiddlewares(d, entryPoints)
   // Traefik: with no entrypoint of the user's own, one default web entrypoint
   if (![...d.entryPoints.keys()].some((k) => k !== 'traefik')) entryPoints.web = { host: '', port: 80 }
+  v1Retry(d, entryPoints, v1Defs)
   const needTraefik = (): void => {
     if (!d.entryPoints.has('traefik')) entryPoints.traefik = { host: '', port: 8080 }
   }
@@ -77,9 +82,9 @@ function finish(d: Draft, env: NodeJS.ProcessEnv): StaticConfig {
     const l = d.clientLimits.get(name.toLowerCase())
     const D = DEFAULT_CLIENT_LIMITS
     return {
-      readTimeoutMs: l?.readTimeoutMs ?? D.readTimeoutMs,
-      writeTimeoutMs: l?.writeTimeoutMs ?? D.writeTimeoutMs,
-      idleTimeoutMs: l?.idleTimeoutMs ?? D.idleTimeoutMs,
+      readTimeoutMs: l?.readTimeoutMs ?? d.v1Responding?.readTimeoutMs ?? D.readTimeoutMs,
+      writeTimeoutMs: l?.writeTimeoutMs ?? d.v1Responding?.writeTimeoutMs ?? D.writeTimeoutMs,
+      idleTimeoutMs: l?.idleTimeoutMs ?? d.v1Responding?.idleTimeoutMs ?? D.idleTimeoutMs,
       maxHeaderBytes: l?.maxHeaderBytes ?? D.maxHeaderBytes,
       maxRequestLineBytes: l?.maxRequestLineBytes ?? D.maxRequestLineBytes,
     }
@@ -111,26 +116,33 @@ function finish(d: Draft, env: NodeJS.ProcessEnv): StaticConfig {
     webSocket: { maxMessageSize: d.webSocket.maxMessageSize ?? DEFAULT_WEBSOCKET_MAX_MESSAGE, compression: d.webSocket.compression ?? false },
     certificatesResolvers: {},
   }
+  if (Object.keys(v1Defs).length > 0) cfg.entryPointMiddlewares = v1Defs
 
   if (isOn(d.file)) {
     const { filename, directory } = d.file
-    if (filename && directory) throw new ConfigError(ConfigErrorCode.CONFLICT, 'providers.file: give either filename or directory, not both')
-    if (!filename && !directory) throw new ConfigError(ConfigErrorCode.MISSING_VALUE, 'providers.file needs filename or directory')
-    cfg.providers.file = { filename, directory, watch: d.file.watch ?? true }
+    const section = d.file.v1 ? 'file' : 'providers.file'
+    if (filename && directory) throw new ConfigError(ConfigErrorCode.CONFLICT, `${section}: give either filename or directory, not both`)
+    if (!filename && !directory) {
+      // Traefik 1.7: a [file] section naming no file reads the rules that follow it in traefik.toml
+      if (!d.file.v1 || configFile === undefined || !configFile.toLowerCase().endsWith('.toml')) throw new ConfigError(ConfigErrorCode.MISSING_VALUE, `${section} needs filename or directory${d.file.v1 ? ' (or a traefik.toml config file holding the [frontends] and [backends])' : ''}`)
+      cfg.providers.file = { filename: configFile, watch: d.file.watch ?? true, traefikFile: true }
+    } else cfg.providers.file = { filename, directory, watch: d.file.watch ?? true }
   }
+
+  if (cfg.providers.file && d.v1HealthInterval !== undefined) cfg.providers.file.v1HealthInterval = d.v1HealthInterval
 
   if (isOn(d.docker)) {
     const dk = d.docker
     if (dk.swarmMode) {
       if (dk.useBindPortIP) throw new ConfigError(ConfigErrorCode.CONFLICT, `${dk.v1 ? 'docker' : 'providers.docker'}.useBindPortIP does not apply to swarmMode: Swarm services are reached on their networks`)
-      cfg.providers.swarm = { ...engine(dk, env), name: 'docker', refreshMs: dk.refreshMs ?? DEFAULT_SWARM_REFRESH_MS }
+      cfg.providers.swarm = { ...engine(dk, env, d.v1HealthInterval), name: 'docker', refreshMs: dk.refreshMs ?? DEFAULT_SWARM_REFRESH_MS }
     } else {
-      cfg.providers.docker = { ...engine(dk, env), useBindPortIP: dk.useBindPortIP ?? false }
+      cfg.providers.docker = { ...engine(dk, env, d.v1HealthInterval), useBindPortIP: dk.useBindPortIP ?? false }
     }
   }
   if (isOn(d.swarm)) {
     if (cfg.providers.swarm) throw new ConfigError(ConfigErrorCode.CONFLICT, 'providers.docker.swarmMode (v2) and providers.swarm (v3) both ask for the Swarm provider; keep providers.swarm, and providers.docker without swarmMode for containers')
-    cfg.providers.swarm = { ...engine(d.swarm, env), name: 'swarm', refreshMs: d.swarm.refreshMs ?? DEFAULT_SWARM_REFRESH_MS }
+    cfg.providers.swarm = { ...engine(d.swarm, env, d.v1HealthInterval), name: 'swarm', refreshMs: d.swarm.refreshMs ?? DEFAULT_SWARM_REFRESH_MS }
   }
 
   // Traefik 1.x: a bare --api served the API and dashboard on :8080 (1.7's `traefik` entrypoint);
@@ -183,8 +195,45 @@ function finish(d: Draft, env: NodeJS.ProcessEnv): StaticConfig {
   return cfg
 }
 
+/**
+ * v1 Compress and WhiteList on an entrypoint: middlewares of the
+ * `entrypoints` provider that run first on every router it serves.
+ */
+function v1EntryPointMiddlewares(d: Draft, entryPoints: Record<string, EntryPoint>): Record<string, MiddlewareBody> {
+  const defs: Record<string, MiddlewareBody> = {}
+  for (const [key, e] of d.epV1) {
+    const ep = d.entryPoints.get(key)
+    if (!ep) throw new ConfigError(ConfigErrorCode.BAD_VALUE, `${describe(e.at)}: no entrypoint named ${JSON.stringify(key)} has an address`)
+    if (e.useXForwardedFor) throw new ConfigError(ConfigErrorCode.UNSUPPORTED, `${describe(e.at)}: whiteList.useXForwardedFor lets any address written in X-Forwarded-For through; pier does not honour it (trust a proxy with forwardedHeaders.trustedIPs instead)`)
+    const names: string[] = []
+    const add = (suffix: string, body: MiddlewareBody): void => {
+      defs[`${ep.name}-${suffix}`] = body
+      names.push(`${ep.name}-${suffix}@${ENTRYPOINT_PROVIDER}`)
+    }
+    // Traefik 1.7's order on an entrypoint: auth, compress, allow list, then the frontend's own
+    const { headerField, ...kinds } = e.auth
+    for (const [kind, type] of [['basic', 'basicAuth'], ['digest', 'digestAuth'], ['forward', 'forwardAuth']] as const) {
+      const opts = kinds[kind]
+      if (opts) add(kind === 'basic' ? 'auth' : `auth-${kind}`, { [type]: headerField !== undefined && kind !== 'forward' ? { ...opts, headerField } : opts })
+    }
+    if (e.compress) add('compress', { compress: {} })
+    if (e.whiteList) add('whitelist', { ipWhiteList: { sourceRange: e.whiteList } })
+    const own = entryPoints[ep.name]!
+    if (names.length > 0) own.middlewares = [...names, ...(own.middlewares ?? [])]
+  }
+  return defs
+}
+
+/** v1 [retry] attempts = N: a retry middleware last on every entrypoint's list, closest to the balancer as in 1.7. */
+function v1Retry(d: Draft, entryPoints: Record<string, EntryPoint>, defs: Record<string, MiddlewareBody>): void {
+  const attempts = d.v1Retry?.attempts
+  if (!attempts) return
+  defs.retry = { retry: { attempts } }
+  for (const [name, ep] of Object.entries(entryPoints)) if (name !== 'traefik') ep.middlewares = [...(ep.middlewares ?? []), `retry@${ENTRYPOINT_PROVIDER}`]
+}
+
 /** The settings the docker and swarm providers share, defaults filled in. */
-function engine(e: EngineDraft, env: NodeJS.ProcessEnv): EngineProviderConfig {
+function engine(e: EngineDraft, env: NodeJS.ProcessEnv, v1HealthInterval?: string): EngineProviderConfig {
   const c: EngineProviderConfig = {
     endpoint: e.endpoint ?? (env.DOCKER_HOST || DEFAULT_DOCKER_ENDPOINT),
     exposedByDefault: e.exposedByDefault ?? true,
@@ -198,6 +247,7 @@ function engine(e: EngineDraft, env: NodeJS.ProcessEnv): EngineProviderConfig {
   if (e.network !== undefined) c.network = e.network
   if (e.constraints !== undefined) c.constraints = e.constraints
   if (e.domain !== undefined) c.domain = e.domain
+  if (v1HealthInterval !== undefined) c.v1HealthInterval = v1HealthInterval
   return c
 }
 

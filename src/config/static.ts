@@ -34,10 +34,15 @@ export interface PingConfig {
   terminatingStatusCode: number
 }
 
+/** A middleware definition in Traefik's file shape ({ compress: {} }), decoded by the provider that serves it. */
+export type MiddlewareBody = Record<string, Record<string, unknown>>
+
 export interface EntryPoint {
   /** Bind host; '' means every address (Traefik's ":80"). */
   host: string
   port: number
+  /** `:53/udp`: a UDP entrypoint (no HTTP is served there; UDP routers are refused) */
+  udp?: boolean
   /** Middlewares every router on this entrypoint runs before its own (entryPoints.<name>.http.middlewares). */
   middlewares?: string[]
   /** http.tls: every router on this entrypoint is a TLS router, with these defaults */
@@ -130,6 +135,10 @@ export interface FileProviderConfig {
   directory?: string
   /** Re-read on change (default true). */
   watch: boolean
+  /** v1 [healthcheck] interval: for v1 backends whose healthCheck names none */
+  v1HealthInterval?: string
+  /** v1: filename is the traefik.toml itself ([file] naming no file): only its frontends, backends and tls are read. */
+  traefikFile?: boolean
 }
 
 export interface DockerTLS {
@@ -159,6 +168,8 @@ export interface EngineProviderConfig {
   /** v1 --docker.domain: suffix for v1 default rules; default '' */
   domain?: string
   /** Which label generation a v1 flag set implies; labels of both forms are read either way. */
+  /** v1 [healthcheck] interval: for v1 labels' health checks that name none */
+  v1HealthInterval?: string
   v1: boolean
 }
 
@@ -269,6 +280,8 @@ export interface StaticConfig {
   }
   /** certificatesResolvers.<name>.acme */
   certificatesResolvers: Record<string, AcmeResolver>
+  /** v1 Compress, WhiteList, Auth and retry on entrypoints, by unqualified name; provided as `<name>@entrypoints`. */
+  entryPointMiddlewares?: Record<string, MiddlewareBody>
   /** v1 --defaultEntryPoints: entrypoints of routers that name none */
   defaultEntryPoints?: string[]
   /** v1 entrypoint certificates, served like the file provider's tls.certificates */

@@ -9,6 +9,7 @@ import type { AccessLogFormat } from '../accesslog/format.js'
 import type { FieldMode } from '../accesslog/fields.js'
 import { parseStatusCodes } from '../accesslog/filters.js'
 import { parseNet } from '../rules/ip.js'
+import type { V1EntryPointDraft } from './draft.js'
 
 /** A raw value: text, or true for a bare flag / an empty section in a file. */
 export type Raw = string | true
@@ -87,12 +88,12 @@ export function duration(v: Value): number {
   return ms
 }
 
-/** `[host]:port`, Traefik's entrypoint address (an optional `/tcp` suffix is accepted). */
+/** `[host]:port`, Traefik's entrypoint address, with an optional `/tcp` or `/udp` suffix. */
 export function address(v: Value): EntryPoint {
-  const expected = 'an address [host]:port such as :80, 0.0.0.0:8000 or [::1]:8080'
+  const expected = 'an address [host]:port such as :80, 0.0.0.0:8000, [::1]:8080 or :53/udp'
   let s = text(v, expected)
-  if (/\/udp$/i.test(s)) throw badValue(v, 'a TCP address (UDP entrypoints are not supported)')
-  s = s.replace(/\/tcp$/i, '')
+  const udp = /\/udp$/i.test(s)
+  s = s.replace(/\/(tcp|udp)$/i, '')
   const colon = s.lastIndexOf(':')
   if (colon < 0) throw badValue(v, expected)
   let host = s.slice(0, colon)
@@ -104,7 +105,7 @@ export function address(v: Value): EntryPoint {
     throw badValue(v, expected)
   }
   if (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65535) throw badValue(v, `${expected}, with a port from 1 to 65535`)
-  return { host, port: Number(port) }
+  return udp ? { host, port: Number(port), udp } : { host, port: Number(port) }
 }
 
 const levels: Record<string, Level> = {
@@ -189,6 +190,11 @@ export interface V1TlsWords {
   forwardedInsecure?: boolean
   proxyTrusted?: string[]
   proxyInsecure?: boolean
+  compress?: boolean
+  whiteList?: string[]
+  whiteListXff?: boolean
+  /** Auth.Basic.Users:u:hash,u2:hash2 and the other Auth.* words, in the draft's shape */
+  auth?: V1EntryPointDraft['auth']
 }
 
 /** IPs and CIDRs, v4 or v6, separated by commas (trustedIPs). */
@@ -204,8 +210,29 @@ export function ipList(v: Value): string[] {
  * `TLS:cert.pem,key.pem`, `Redirect.EntryPoint:https` and
  * `Redirect.Permanent:true`; several joined by commas.
  */
+const V1_AUTH_WORDS = ['auth.basic.users', 'auth.basic.removeheader', 'auth.digest.users', 'auth.digest.removeheader', 'auth.forward.address', 'auth.forward.trustforwardheader', 'auth.forward.authresponseheaders', 'auth.headerfield']
+
+/** The Auth.* words of a v1 entrypoint flag, as the TOML form gives them. */
+function v1AuthWords(fields: Map<string, string>, word: (k: string) => Value): V1EntryPointDraft['auth'] | undefined {
+  const auth: V1EntryPointDraft['auth'] = {}
+  const split = (k: string): string[] => fields.get(k)!.split(',').map((s) => s.trim()).filter((s) => s !== '')
+  for (const kind of ['basic', 'digest'] as const) {
+    if (!fields.has(`auth.${kind}.users`)) continue
+    auth[kind] = { users: split(`auth.${kind}.users`) }
+    if (fields.has(`auth.${kind}.removeheader`)) auth[kind]!.removeHeader = bool(word(`auth.${kind}.removeheader`))
+  }
+  if (fields.has('auth.forward.address')) {
+    const f: Record<string, unknown> = { address: fields.get('auth.forward.address') }
+    if (fields.has('auth.forward.trustforwardheader')) f.trustForwardHeader = bool(word('auth.forward.trustforwardheader'))
+    if (fields.has('auth.forward.authresponseheaders')) f.authResponseHeaders = split('auth.forward.authresponseheaders')
+    auth.forward = f
+  }
+  if (fields.has('auth.headerfield')) auth.headerField = fields.get('auth.headerfield')
+  return Object.keys(auth).length > 0 ? auth : undefined
+}
+
 export function v1EntryPoints(v: Value): Array<{ name: string; address: string; words: V1TlsWords }> {
-  const expected = 'Traefik v1 form Name:<name> Address:[host]:port [TLS[:cert,key]] [Redirect.EntryPoint:<name>] [ForwardedHeaders.TrustedIPs:<ips>] [ProxyProtocol.TrustedIPs:<ips>], several separated by commas (other v1 entrypoint options are not supported)'
+  const expected = 'Traefik v1 form Name:<name> Address:[host]:port [TLS[:cert,key]] [Redirect.EntryPoint:<name>] [ForwardedHeaders.TrustedIPs:<ips>] [ProxyProtocol.TrustedIPs:<ips>] [Compress:true] [WhiteList.SourceRange:<ips>] [Auth.Basic.Users:<user:hash,...>] [Auth.Digest.Users:...] [Auth.Forward.Address:<url>] [Auth.HeaderField:<header>], several separated by commas (other v1 entrypoint options are not supported)'
   return text(v, expected)
     .split(/,(?=\s*name:)/i)
     .map((one) => {
@@ -242,7 +269,15 @@ export function v1EntryPoints(v: Value): Array<{ name: string; address: string; 
       if (pt) words.proxyTrusted = ipList(pt)
       const pi = word('proxyprotocol.insecure')
       if (pi) words.proxyInsecure = bool(pi)
-      const known = ['name', 'address', 'tls', 'redirect.entrypoint', 'redirect.permanent', 'forwardedheaders.trustedips', 'forwardedheaders.insecure', 'proxyprotocol.trustedips', 'proxyprotocol.insecure']
+      const co = word('compress')
+      if (co) words.compress = bool(co)
+      const wl = word('whitelist.sourcerange') ?? word('whitelistsourcerange')
+      if (wl) words.whiteList = ipList(wl)
+      const wx = word('whitelist.usexforwardedfor')
+      if (wx) words.whiteListXff = bool(wx)
+      const auth = v1AuthWords(fields, (k) => word(k)!)
+      if (auth) words.auth = auth
+      const known = [...V1_AUTH_WORDS, 'name', 'address', 'tls', 'redirect.entrypoint', 'redirect.permanent', 'forwardedheaders.trustedips', 'forwardedheaders.insecure', 'proxyprotocol.trustedips', 'proxyprotocol.insecure', 'compress', 'whitelist.sourcerange', 'whitelistsourcerange', 'whitelist.usexforwardedfor']
       if (!name || !address || [...fields.keys()].some((k) => !known.includes(k))) throw badValue(v, expected)
       return { name, address, words }
     })

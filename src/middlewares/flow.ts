@@ -26,6 +26,7 @@ import { statusText } from './status-text.js'
 import type { RetryPolicy } from './retry.js'
 import * as H from './headers-list.js'
 import type { Logger } from '../log.js'
+import type { HeaderPlan } from '../accesslog/header-capture.js'
 
 /** What takes the request once every middleware has let it pass. */
 export interface Terminal {
@@ -48,6 +49,8 @@ export interface FlowContext {
   sink: ExchangeSink
   /** The access log is on. */
   logging: boolean
+  /** The header fields its lines carry, or null */
+  headers: HeaderPlan | null
 }
 
 /** The request as the handler read it. */
@@ -61,7 +64,7 @@ export interface RequestFields {
 
 /** Runs the router's chain on a request the handler matched (the router's chain phases are not 0). */
 export function startFlow(ctx: FlowContext, res: HttpResponse, req: HttpRequest, routing: Routing, router: number, r: RequestFields, startedAt: number, clientIP: string, untrusted: boolean, upgrade: us_socket_context_t | null = null): void {
-  const log: AccessFields | null = ctx.logging ? { clientIP, target: r.target(), host: r.host, userAgent: req.getHeader('user-agent'), referer: req.getHeader('referer') } : null
+  const log: AccessFields | null = ctx.logging ? { clientIP, target: r.target(), host: r.host, userAgent: req.getHeader('user-agent'), referer: req.getHeader('referer'), headers: ctx.headers?.request(req) ?? null } : null
   const service = routing.table.serviceOf(router)
   const x = new Exchange(res, routing.table, ctx.ep, r.method, router, service, -1, startedAt, log, ctx.sink)
   const flow = new Flow(ctx, res, req, x, routing, router, service, clientIP, routing.chains.of(router, ctx.ep), r.method, r.host, r.path, r.query)

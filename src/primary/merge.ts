@@ -4,7 +4,7 @@
 // cross-provider reference and is kept as written. Middleware names (a
 // router's list, a chain's members) and the names a middleware refers to
 // resolve the same way. Annotations are qualified the same way.
-import type { DynamicConfig, Middleware, Router, Service, StreamRouter, TlsConfig } from '../config/dynamic.js'
+import type { DynamicConfig, Middleware, Router, Service, StreamSection, TlsConfig } from '../config/dynamic.js'
 import type { Annotation } from '../providers/annotation.js'
 import { qualifyDefinition } from '../middlewares/definition.js'
 
@@ -22,7 +22,7 @@ export function mergeConfigs(byProvider: ReadonlyMap<string, DynamicConfig>): { 
   const routers: Record<string, Router> = {}
   const services: Record<string, Service> = {}
   const middlewares: Record<string, Middleware> = {}
-  const stream = { tcp: {} as Record<string, StreamRouter>, udp: {} as Record<string, StreamRouter> }
+  const stream: Record<'tcp' | 'udp', Required<StreamSection>> = { tcp: { routers: {}, services: {} }, udp: { routers: {}, services: {} } }
   let servers = 0
   for (const [provider, cfg] of byProvider) {
     const ref = (name: string): string => (name.includes('@') ? name : qualify(name, provider))
@@ -37,14 +37,18 @@ export function mergeConfigs(byProvider: ReadonlyMap<string, DynamicConfig>): { 
     }
     for (const [name, m] of Object.entries(cfg.http.middlewares ?? {})) middlewares[qualify(name, provider)] = qualifyDefinition(m, ref)
     for (const kind of ['tcp', 'udp'] as const) {
-      for (const [name, r] of Object.entries(cfg[kind]?.routers ?? {})) stream[kind][qualify(name, provider)] = r.service ? { ...r, service: ref(r.service) } : r
+      for (const [name, r] of Object.entries(cfg[kind]?.routers ?? {})) stream[kind].routers[qualify(name, provider)] = r.service ? { ...r, service: ref(r.service) } : r
+      for (const [name, sv] of Object.entries(cfg[kind]?.services ?? {})) stream[kind].services[qualify(name, provider)] = sv
     }
   }
   const config: DynamicConfig = { http: { routers, services } }
   if (Object.keys(middlewares).length > 0) config.http.middlewares = middlewares
   const tls = mergeTls(byProvider)
   if (tls) config.tls = tls
-  for (const kind of ['tcp', 'udp'] as const) if (Object.keys(stream[kind]).length > 0) config[kind] = { routers: stream[kind] }
+  for (const kind of ['tcp', 'udp'] as const) {
+    const { routers: r, services: sv } = stream[kind]
+    if (Object.keys(r).length > 0 || Object.keys(sv).length > 0) config[kind] = Object.keys(sv).length > 0 ? { routers: r, services: sv } : { routers: r }
+  }
   return { config, counts: { routers: Object.keys(routers).length, services: Object.keys(services).length, servers } }
 }
 

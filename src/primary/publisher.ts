@@ -3,7 +3,9 @@
 // configuration that cannot be compiled at all leaves the last good table.
 // Providers' annotations only reach the RuntimeState: what they dropped is
 // shown disabled, problems with what they kept as warnings.
-import type { DynamicConfig, StreamRouter } from '../config/dynamic.js'
+import type { DynamicConfig } from '../config/dynamic.js'
+import type { EntryPoint } from '../config/static.js'
+import { planStream, type StreamPlan } from '../tcp/plan.js'
 import type { TableRef } from '../worker/messages.js'
 import { HealthMonitor } from './health.js'
 import type { Logger } from '../log.js'
@@ -13,20 +15,14 @@ import type { RuntimeState, RouterState, ServiceState, StreamRouterState, Middle
 
 const providerOf = (name: string): string => name.slice(name.lastIndexOf('@') + 1)
 
-function streamRouters(routers: Record<string, StreamRouter> | undefined, kind: string, entryPoints: string[]): Record<string, StreamRouterState> {
-  const out: Record<string, StreamRouterState> = {}
-  for (const [name, r] of Object.entries(routers ?? {})) {
-    out[name] = {
-      name,
-      provider: providerOf(name),
-      rule: r.rule ?? '',
-      service: r.service ?? '',
-      entryPoints: r.entryPoints?.length ? r.entryPoints : [...entryPoints],
-      status: 'disabled',
-      errors: [`${kind} routers are not supported by pier (it routes HTTP only)`],
-    }
-  }
-  return out
+/** Where TCP routers may be served, and who is told of the plan (start.ts: the relay thread and the HTTP workers). */
+export interface StreamHook {
+  entryPoints: ReadonlyArray<[string, EntryPoint]>
+  /** Entrypoints that serve HTTP whatever the routers (a redirection, ACME http-01) */
+  httpOnly: ReadonlySet<string>
+  /** Entrypoints with settings the TCP relay does not honour, with why */
+  refused: ReadonlyMap<string, string>
+  apply(plan: StreamPlan): void
 }
 
 export class Publisher {
@@ -41,6 +37,7 @@ export class Publisher {
     /** How routers are placed on TLS and plain entrypoints, and told of what was compiled (the certificate store listens). */
     private readonly tls: { options(config: DynamicConfig): CompileOptions; compiled(config: DynamicConfig, report: CompileReport): void } | null = null,
     private readonly options: CompileOptions = {},
+    private readonly stream: StreamHook | null = null,
   ) {
     this.health = new HealthMonitor(state, log)
   }
@@ -76,7 +73,9 @@ export class Publisher {
     this.logChanges('service', report.serviceErrors)
     this.logChanges('middleware', report.middlewareErrors)
     this.tls?.compiled(config, report)
+    const plan = this.planStream(config)
     this.publish(this.ref(buffer))
+    this.stream?.apply(plan)
     this.health.configure(config)
     this.log.debug('route table published', {
       version: this.version,
@@ -90,12 +89,12 @@ export class Publisher {
   }
 
   /** What was logged as disabled, so an unchanged reason is logged once, not on every table. */
-  private said = { router: new Map<string, string>(), service: new Map<string, string>(), middleware: new Map<string, string>() }
+  private said = { router: new Map<string, string>(), service: new Map<string, string>(), middleware: new Map<string, string>(), 'TCP router': new Map<string, string>(), 'UDP router': new Map<string, string>() }
 
-  private logChanges(kind: 'router' | 'service' | 'middleware', errors: Record<string, string[]>): void {
+  private logChanges(kind: keyof Publisher['said'], errors: Record<string, string[]>): void {
     const now = new Map(Object.entries(errors).map(([name, errs]) => [name, errs.join('; ')]))
     for (const [name, error] of now) {
-      if (this.said[kind].get(name) !== error) this.log.error(`${kind} disabled`, { [`${kind}Name`]: name, error })
+      if (this.said[kind].get(name) !== error) this.log.error(`${kind} disabled`, { [kind.endsWith('router') ? 'routerName' : `${kind}Name`]: name, error })
     }
     this.said[kind] = now
   }
@@ -153,9 +152,19 @@ export class Publisher {
     this.state.middlewares = this.middlewareStates(config, report)
     this.state.routers = routers
     this.state.services = services
-    this.state.tcpRouters = streamRouters(config.tcp?.routers, 'TCP', this.entryPoints)
-    this.state.udpRouters = streamRouters(config.udp?.routers, 'UDP', this.entryPoints)
     this.state.raw = config
+  }
+
+  /** TCP routers served where they can be; UDP routers disabled. */
+  private planStream(config: DynamicConfig): StreamPlan {
+    const eps = this.stream?.entryPoints ?? this.entryPoints.map((n): [string, EntryPoint] => [n, { host: '', port: 0 }])
+    const plan = planStream(config, eps, this.stream?.httpOnly, this.stream?.refused)
+    this.state.tcpRouters = plan.tcp
+    this.state.udpRouters = plan.udp
+    const errors = (m: Record<string, StreamRouterState>) => Object.fromEntries(Object.values(m).filter((r) => r.errors.length > 0).map((r) => [r.name, r.errors]))
+    this.logChanges('TCP router', errors(plan.tcp))
+    this.logChanges('UDP router', errors(plan.udp))
+    return plan
   }
 
   private middlewareStates(config: DynamicConfig, report: CompileReport): Record<string, MiddlewareState> {

@@ -5,8 +5,10 @@ import type { StaticConfig } from '../config/static.js'
 import type { Logger } from '../log.js'
 import type { Provider } from '../providers/provider.js'
 import { FileProvider } from '../providers/file/provider.js'
+import { EntryPointMiddlewares } from '../providers/entrypoint-middlewares.js'
 import { Aggregator } from './aggregator.js'
-import { Publisher } from './publisher.js'
+import { Publisher, type StreamHook } from './publisher.js'
+import { TcpRelay } from '../tcp/thread.js'
 import { RuntimeState } from './state.js'
 import { WorkerPool } from './workers.js'
 import { startObservability } from '../api/observability.js'
@@ -35,7 +37,9 @@ export interface Running {
 
 export async function start(config: StaticConfig, log: Logger): Promise<Running> {
   const internal = internalEntryPoints(config)
-  const proxied = Object.entries(config.entryPoints).filter(([name]) => !internal.has(name))
+  const proxiedAll = Object.entries(config.entryPoints).filter(([name]) => !internal.has(name))
+  // UDP entrypoints serve no HTTP: the worker threads and the route table leave them out.
+  const proxied = proxiedAll.filter(([, ep]) => !ep.udp)
   const epNames = proxied.map(([name]) => name)
   for (const name of epNames) {
     const idle = config.clientLimits[name]!.idleTimeoutMs
@@ -59,6 +63,19 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
     const r = resolvers
     store.onRouters = (routers) => r.update(routers)
   }
+  const relay = new TcpRelay(log)
+  let released: string[] = []
+  const stream: StreamHook = {
+    entryPoints: proxiedAll,
+    httpOnly: new Set(workerEntryPoints(config, proxied).filter((ep) => ep.redirect || ep.acmeChallenge).map((ep) => ep.name)),
+    // Who the client is would be read from a PROXY header the relay does not parse (ClientIP rules, the header passed on as data).
+    refused: new Map(proxied.filter(([name]) => config.clientTrust[name]?.proxyProtocol).map(([name]) => [name, `proxyProtocol (a PROXY header from the client) is not supported on TCP entrypoints yet; remove entryPoints.${name}.proxyProtocol or route HTTP there`])),
+    apply(plan) {
+      released = plan.listeners.map((l) => l.name)
+      pool?.release(released)
+      relay.update(plan.listeners, plan.udpListeners)
+    },
+  }
   const publisher = new Publisher(
     state,
     epNames,
@@ -69,6 +86,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
     },
     store && { options: (c) => store.compileOptions(c), compiled: (c, report) => store.compiled(c, report) },
     { entryPointMiddlewares, ownEntryPoints: internal },
+    stream,
   )
   latest = publisher.initial()
 
@@ -84,6 +102,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
   aggregator.update(INTERNAL_PROVIDER, internalConfig(config, observe.internal.sockets, observe.internal.failure))
 
   const providers: Provider[] = []
+  if (config.entryPointMiddlewares) providers.push(new EntryPointMiddlewares(config.entryPointMiddlewares))
   if (config.providers.file) providers.push(new FileProvider(config.providers.file))
   if (config.providers.docker) {
     // Loaded only when asked for: dockerode and its HTTP/TLS stack, a few MB (its
@@ -111,6 +130,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
       entryPoints: workerEntryPoints(config, proxied),
       tls,
       challenges: resolvers?.challenges.all(),
+      released,
       log: { level: config.log.level, format: config.log.format, toPrimary: config.log.filePath !== undefined },
       transport: {
         responseHeaderTimeoutMs: config.serversTransport.responseHeaderTimeoutMs,
@@ -156,7 +176,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
       aggregator.close()
       resolvers?.stop()
       await Promise.all(providers.map((p) => p.stop().catch((err: Error) => log.warn('provider did not stop cleanly', { providerName: p.name, error: err.message }))))
-      const clean = await running.drain(config.lifecycle.graceTimeOutMs)
+      const [clean] = await Promise.all([running.drain(config.lifecycle.graceTimeOutMs), relay.drain(config.lifecycle.graceTimeOutMs)])
       publisher.health.close()
       await observe.close()
       return clean

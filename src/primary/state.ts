@@ -26,14 +26,14 @@ export interface RouterState {
   tls?: RouterTLS
 }
 
-/** A TCP or UDP router: always disabled (pier routes HTTP only). */
+/** A TCP router (served by src/tcp when enabled) or a UDP router (always disabled). */
 export interface StreamRouterState {
   name: string
   provider: string
   rule: string
   service: string
   entryPoints: string[]
-  status: 'disabled'
+  status: 'enabled' | 'disabled'
   errors: string[]
 }
 

@@ -148,6 +148,13 @@ export class WorkerPool {
     )
   }
 
+  /** The entrypoints the TCP relay owns: serving threads stop listening there (and threads started later never do). */
+  release(names: string[]): void {
+    if (JSON.stringify(names) === JSON.stringify(this.settings.released ?? [])) return
+    this.settings.released = names
+    this.broadcast({ type: 'release', names })
+  }
+
   /** Hands a new table to every thread, retiring ones included (their clients are still served). */
   publish(table: TableRef): void {
     this.table = table

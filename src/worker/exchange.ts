@@ -6,6 +6,7 @@ import type { BodyMode, RequestController, RequestOptions, ResponseHandler, Upst
 import type { Failover, Failure } from './failover.js'
 import type { RetryPolicy } from '../middlewares/retry.js'
 import { isDroppedResponseHeader, connectionListed, announcedLength } from './response-head.js'
+import type { CapturedHeaders } from '../accesslog/header-capture.js'
 import type { RouteTable } from '../table/reader.js'
 import type { Deadlines, Timed } from './deadlines.js'
 
@@ -37,6 +38,8 @@ export interface AccessFields {
   host: string
   userAgent: string
   referer: string
+  /** Header fields the access log's fields ask for (accessLog.fields.headers), or null */
+  headers: CapturedHeaders | null
 }
 
 /** Told when an exchange starts and ends (drain accounting), and of every finished request (metrics, logs). */
@@ -311,11 +314,13 @@ export class Exchange implements ResponseHandler, Finished, Timed {
       if (n >= 0) res.writeHeader('content-length', String(n))
     }
     const listed = connectionListed(h)
+    const captured = this.log?.headers ?? null
     for (let i = 0; i < h.length; i += 2) {
       const name = h[i]!
       if (isDroppedResponseHeader(name)) continue
       if (listed !== null && listed.includes(name.toLowerCase())) continue
       res.writeHeader(name, this.obsText ? asBytes(h[i + 1]!) : h[i + 1]!)
+      if (captured !== null) captured.header('downstream_', name, h[i + 1]!)
     }
   }
 

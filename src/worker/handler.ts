@@ -19,6 +19,7 @@ import { redirectLocation, redirectStatus, type EntryPointRedirect } from './red
 import { CHALLENGE_PREFIX, challengeAnswer } from './acme-challenges.js'
 import type { Chains } from '../middlewares/chains.js'
 import { startFlow, type FlowContext } from '../middlewares/flow.js'
+import type { HeaderPlan } from '../accesslog/header-capture.js'
 
 /** What an entrypoint does besides routing. */
 export interface EntryPointOptions {
@@ -52,6 +53,8 @@ export interface HandlerContext {
   requests: number
   /** The access log is on: keep what its lines need. */
   logging: boolean
+  /** The header fields its lines carry (accessLog.fields.headers), or null: none captured */
+  headers: HeaderPlan | null
   webSocket: WebSocketSettings
   /** Sends failed requests to another server, and keeps passive health. */
   failover: Failover
@@ -93,7 +96,7 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, e
   let repliedTo = -1
   const ownLog = (res: HttpResponse, req: HttpRequest): AccessFields | null =>
     // The access log reads the client address, which uWS forbids once the response ended.
-    ctx.logging ? { clientIP: trust.client(res), target: view.target(), host: view.host, userAgent: req.getHeader('user-agent'), referer: req.getHeader('referer') } : null
+    ctx.logging ? { clientIP: trust.client(res), target: view.target(), host: view.host, userAgent: req.getHeader('user-agent'), referer: req.getHeader('referer'), headers: ctx.headers?.request(req) ?? null } : null
   const reply = (res: HttpResponse, req: HttpRequest, router: number, service: number, status: string, body: string, close: boolean, startedAt: number, header?: [string, string]): void => {
     own.log = ownLog(res, req)
     own.table = ctx.routing().table
@@ -158,6 +161,7 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, e
     log: ctx.log,
     sink: ctx.sink,
     logging: ctx.logging,
+    headers: ctx.headers,
     terminal: {
       pass(flow) {
         if (!flow.retarget(ctx.routing())) return void flow.error(404, '404 page not found')
@@ -228,7 +232,7 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, e
       fwd.trusted = head.forwarded && trust.forwardedFrom(clientIP)
       fwd.upgrade = context !== undefined && isUpgradeRequest(req)
       const body = head.body
-      const log: AccessFields | null = ctx.logging ? { clientIP, target: fwd.target, host: view.host, userAgent: head.userAgent, referer: head.referer } : null
+      const log: AccessFields | null = ctx.logging ? { clientIP, target: fwd.target, host: view.host, userAgent: head.userAgent, referer: head.referer, headers: ctx.headers?.request(req) ?? null } : null
       if (fwd.upgrade) {
         const refused = startUpgrade(ctx, res, req, context!, upstreamHead(fwd), body, table, ep, router, service, server, startedAt, log, pools[server]!)
         if (refused !== null) reply(res, req, router, service, refused.status, refused.reason, ctx.sink.closing, startedAt, refused.header)

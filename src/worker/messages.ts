@@ -53,6 +53,8 @@ export interface ServeInput {
   tls?: TlsSnapshot
   /** ACME http-01 answers in force when the worker starts. */
   challenges?: Record<string, string>
+  /** Entrypoints whose port the TCP relay owns (src/tcp): not listened on. */
+  released?: string[]
 }
 
 // primary -> worker
@@ -82,7 +84,12 @@ export interface ChallengesMessage {
   version: number
   tokens: Record<string, string>
 }
-export type ToWorker = TableMessage | DrainMessage | RetireMessage | TlsAddMessage | ChallengesMessage
+/** The entrypoints whose port the TCP relay owns now (the whole set): stop listening there, listen again on the others. */
+export interface ReleaseMessage {
+  type: 'release'
+  names: string[]
+}
+export type ToWorker = TableMessage | DrainMessage | RetireMessage | TlsAddMessage | ChallengesMessage | ReleaseMessage
 
 // worker -> primary
 export interface ListeningMessage {

@@ -30,6 +30,7 @@ import { SecureApp } from './secure-app.js'
 import { setChallenges } from './acme-challenges.js'
 import { webSocketBehavior } from './websocket-behavior.js'
 import { closeAllWebSockets } from './websocket-bridge.js'
+import { headerPlan } from '../accesslog/header-capture.js'
 
 /** App.close() is in uWS.js 20.30 (closes the listen socket and every connection) but not in its type declarations. */
 type ClosableApp = uWS.TemplatedApp & { close(): void }
@@ -87,7 +88,7 @@ export default async function serve(input: ServeInput): Promise<void> {
     recorder.record(f.ep, router, service, f.status, (now - f.startedAt) * 1e6, f.headersAt < 0 ? -1 : (f.headersAt - f.startedAt) * 1e6, methodIndex(f.method), f.bytesOut, f.bytesIn)
     if (accessLog && f.log) {
       const l = f.log
-      accessLog.push(l.clientIP, f.method, l.target, 'HTTP/1.1', f.status, f.bytesOut, f.router >= 0 ? t.routerNames[f.router]! : '', f.service >= 0 ? t.serviceNames[f.service]! : '', f.server >= 0 ? t.serverUrls[f.server]! : '', now - f.startedAt, timeOrigin + f.startedAt, l.userAgent, l.referer, t.entryPoints[f.ep], l.host, f.attempts)
+      accessLog.push(l.clientIP, f.method, l.target, 'HTTP/1.1', f.status, f.bytesOut, f.router >= 0 ? t.routerNames[f.router]! : '', f.service >= 0 ? t.serviceNames[f.service]! : '', f.server >= 0 ? t.serverUrls[f.server]! : '', now - f.startedAt, timeOrigin + f.startedAt, l.userAgent, l.referer, t.entryPoints[f.ep], l.host, f.attempts, l.headers?.fields)
     }
   }
   let inflight = 0
@@ -114,47 +115,72 @@ export default async function serve(input: ServeInput): Promise<void> {
     log,
     requests: 0,
     logging: accessLog !== undefined,
+    headers: input.observe.accessLog ? headerPlan(input.observe.accessLog.format, input.observe.accessLog.fields) : null,
     webSocket: input.webSocket,
     failover: new Failover(() => routing, new PassiveHealth()),
   }
 
-  const sockets: uWS.us_listen_socket[] = []
+  // Listen sockets by entrypoint; null where the TCP relay owns the port (or it is not open yet).
+  const sockets: (uWS.us_listen_socket | null)[] = input.entryPoints.map(() => null)
   const apps: ClosableApp[] = []
   const secure: SecureApp[] = []
   if (input.challenges) setChallenges(input.challenges)
+  const listen = (i: number, done: (err: Error | null) => void): void => {
+    const ep = input.entryPoints[i]!
+    const cb = (ls: uWS.us_listen_socket | false): void => {
+      if (!ls) return done(new Error(`cannot listen on ${ep.host || '*'}:${ep.port} for entrypoint ${ep.name} (address in use or not permitted)`))
+      sockets[i] = ls
+      done(null)
+    }
+    if (ep.host) apps[i]!.listen(ep.host, ep.port, cb)
+    else apps[i]!.listen(ep.port, cb)
+  }
+  let released = new Set(input.released ?? [])
+  input.entryPoints.forEach((ep, i) => {
+    const handler = createHandler(ctx, i, ep.port, { proto: ep.secure ? 'https' : 'http', redirect: ep.redirect ?? null, acmeChallenge: ep.acmeChallenge === true, limits: ep.limits, trust: new ClientTrustRules(ep.trust) })
+    const routes = (a: uWS.TemplatedApp): uWS.TemplatedApp => a.ws('/*', webSocketBehavior(input.webSocket, handler)).any('/*', handler)
+    let app: uWS.TemplatedApp
+    if (ep.secure) {
+      const s = new SecureApp(input.tls ?? { version: 0, fallback: null, names: [] }, routes)
+      secure.push(s)
+      app = s.app
+    } else app = routes(uWS.App())
+    apps.push(app as ClosableApp)
+  })
   await Promise.all(
-    input.entryPoints.map(
-      (ep, i) =>
-        new Promise<void>((resolve, reject) => {
-          const handler = createHandler(ctx, i, ep.port, { proto: ep.secure ? 'https' : 'http', redirect: ep.redirect ?? null, acmeChallenge: ep.acmeChallenge === true, limits: ep.limits, trust: new ClientTrustRules(ep.trust) })
-          const routes = (a: uWS.TemplatedApp): uWS.TemplatedApp => a.ws('/*', webSocketBehavior(input.webSocket, handler)).any('/*', handler)
-          let app: uWS.TemplatedApp
-          if (ep.secure) {
-            const s = new SecureApp(input.tls ?? { version: 0, fallback: null, names: [] }, routes)
-            secure.push(s)
-            app = s.app
-          } else app = routes(uWS.App())
-          apps.push(app as ClosableApp)
-          const cb = (ls: uWS.us_listen_socket | false): void => {
-            if (!ls) return reject(new Error(`cannot listen on ${ep.host || '*'}:${ep.port} for entrypoint ${ep.name} (address in use or not permitted)`))
-            sockets.push(ls)
-            resolve()
-          }
-          if (ep.host) app.listen(ep.host, ep.port, cb)
-          else app.listen(ep.port, cb)
-        }),
-    ),
+    input.entryPoints.map((ep, i) => new Promise<void>((resolve, reject) => (released.has(ep.name) ? resolve() : listen(i, (err) => (err ? reject(err) : resolve()))))),
   ).catch((err: Error) => {
-    for (const ls of sockets) uWS.us_listen_socket_close(ls)
+    for (const ls of sockets) if (ls) uWS.us_listen_socket_close(ls)
     post({ type: 'failed', id: input.id, code: 'LISTEN_FAILED', message: err.message })
     throw err
   })
+  /** A port the TCP relay hands back may still be open there a moment: tried this often, this many times. */
+  const relisten = (i: number, tries: number): void => {
+    if (sink.closing || released.has(input.entryPoints[i]!.name) || sockets[i]) return
+    listen(i, (err) => {
+      if (!err) return
+      if (tries > 1) setTimeout(() => relisten(i, tries - 1), 100).unref()
+      else log.error('entrypoint not served: its port did not come free', { entryPointName: input.entryPoints[i]!.name, error: err.message })
+    })
+  }
+  const release = (names: string[]): void => {
+    released = new Set(names)
+    input.entryPoints.forEach((ep, i) => {
+      const ls = sockets[i]
+      if (released.has(ep.name) && ls) {
+        uWS.us_listen_socket_close(ls)
+        sockets[i] = null
+      } else if (!released.has(ep.name) && !ls) relisten(i, 100)
+    })
+  }
   post({ type: 'listening', id: input.id })
 
   const stopAccepting = (): void => {
     sink.closing = true
-    for (const ls of sockets) uWS.us_listen_socket_close(ls)
-    sockets.length = 0
+    sockets.forEach((ls, i) => {
+      if (ls) uWS.us_listen_socket_close(ls)
+      sockets[i] = null
+    })
   }
 
   return new Promise<void>((resolve) => {
@@ -232,6 +258,7 @@ export default async function serve(input: ServeInput): Promise<void> {
         setChallenges(m.tokens)
         post({ type: 'applied', id: input.id, what: 'challenges', version: m.version })
       }
+      else if (m.type === 'release') release(m.names)
       else if (m.type === 'drain') {
         drainAsked = true
         stopAccepting()

@@ -94,3 +94,53 @@ t.test('filters and fields honoured end to end; pier log in a file, worker lines
   t.ok(all.every((o) => o.DownstreamStatus === 404 && o.ClientHost === undefined && /^\/q\/\d+$/.test(o.RequestPath) && o['request_User-Agent'] === 'pier-test/1'), JSON.stringify(all[0]))
   t.ok(lines.length >= 5)
 })
+
+t.test('fields.headers: request_ and downstream_ fields kept, redacted or dropped, with and without a middleware chain', async (t) => {
+  const backend = await startBackend('hello', (req, res) => {
+    req.resume()
+    res.setHeader('content-type', 'text/plain')
+    res.setHeader('x-backend-secret', 'backend-s3cret')
+    res.setHeader('x-internal', 'dropped')
+    res.end('hi')
+  })
+  const dir = mkdtempSync(join(tmpdir(), 'pier-accesslog-'))
+  const routes = join(dir, 'routes.yml')
+  const file = join(dir, 'access.log')
+  const lb = { loadBalancer: { servers: [{ url: backend.url }] } }
+  writeFileSync(routes, JSON.stringify({
+    http: {
+      routers: { plain: { rule: 'Host(`plain.local`)', service: 'app' }, chained: { rule: 'Host(`chained.local`)', service: 'app', middlewares: ['tag'] } },
+      middlewares: { tag: { headers: { customResponseHeaders: { 'X-Tagged': 'yes' } } } },
+      services: { app: lb },
+    },
+  }))
+  const web = await freePort()
+  const pier = await startPier([
+    `--entrypoints.web.address=127.0.0.1:${web}`, `--providers.file.filename=${routes}`, '--workers=1', `--accesslog.filepath=${file}`, '--accesslog.format=json',
+    '--accesslog.fields.headers.defaultMode=drop', '--accesslog.fields.headers.names.X-Request-Id=keep', '--accesslog.fields.headers.names.Authorization=redact',
+    '--accesslog.fields.headers.names.Content-Type=keep', '--accesslog.fields.headers.names.X-Backend-Secret=redact', '--accesslog.fields.headers.names.X-Tagged=keep',
+  ])
+  t.teardown(async () => {
+    await pier.stop()
+    await backend.close()
+  })
+  const headers = { 'x-request-id': 'req-42', authorization: 'Bearer client-s3cret', cookie: 'session=c00kie' }
+  for (const host of ['plain.local', 'chained.local']) await waitFor(async () => (await get(web, host, '/', { headers })).status === 200, 10_000, host)
+  const lines = await waitFor(() => {
+    const l = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((x) => JSON.parse(x)) : []
+    const by = (r: string) => l.find((o) => o.RouterName === r && o.DownstreamStatus === 200)
+    return by('plain@file') && by('chained@file') ? [by('plain@file'), by('chained@file')] : undefined
+  }, 10_000, 'a line per router')
+  for (const o of lines) {
+    t.equal(o['request_X-Request-Id'], 'req-42', `${o.RouterName}: kept request header`)
+    t.equal(o.request_Authorization, 'REDACTED', `${o.RouterName}: redacted request header`)
+    t.equal(o.request_Cookie, undefined, `${o.RouterName}: dropped request header absent`)
+    t.equal(o['request_User-Agent'], undefined, `${o.RouterName}: headers default drop`)
+    t.equal(o['downstream_Content-Type'], 'text/plain', `${o.RouterName}: kept response header`)
+    t.equal(o['downstream_X-Backend-Secret'], 'REDACTED', `${o.RouterName}: redacted response header`)
+    t.equal(o['downstream_X-Internal'], undefined, `${o.RouterName}: dropped response header absent`)
+    const text = JSON.stringify(o)
+    t.notOk(/s3cret|c00kie/.test(text), `${o.RouterName}: no secret in the line`)
+  }
+  t.equal(lines[1]['downstream_X-Tagged'], 'yes', "a middleware's response header is downstream")
+})

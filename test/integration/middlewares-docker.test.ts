@@ -100,5 +100,5 @@ http:
   const apiGet = async (path: string): Promise<any> => (await fetch(`http://127.0.0.1:${api}${path}`)).json()
   t.match(await apiGet(`/api/http/middlewares/${a}-strip@docker`), { stripPrefix: { prefixes: ['/app'] }, status: 'enabled', usedBy: [`${a}@docker`], provider: 'docker', type: 'stripprefix' })
   t.match(await apiGet('/api/http/middlewares/auth@file'), { status: 'enabled', usedBy: [`${f}@docker`] })
-  t.match(await apiGet(`/api/http/routers/${v}@docker`), { status: 'enabled', middlewares: [`${v}-strip`, `${v}-auth`] })
+  t.match(await apiGet(`/api/http/routers/${v}@docker`), { status: 'enabled', middlewares: [`${v}-auth`, `${v}-strip`] })
 })

@@ -18,6 +18,8 @@ t.test('v1 frontend rules translate to the v2 rule language', async (t) => {
     ['host:a.example', 'Host(`a.example`)', []],
     ['Headers:X-Env,prod', 'Header(`X-Env`,`prod`)', []],
     ['Host:a.example;', 'Host(`a.example`)', []],
+    ['HeadersRegexp:X-Env,^pro', 'HeaderRegexp(`X-Env`,`^pro`)', []],
+    ['Host:a.example;Query:page=1,debug', 'Host(`a.example`) && Query(`page`,`1`) && Query(`debug`)', []],
   ]
   for (const [v1, rule, strip] of cases) {
     t.same(translateV1Rule(v1), { rule, strip }, v1)
@@ -25,11 +27,18 @@ t.test('v1 frontend rules translate to the v2 rule language', async (t) => {
   }
 })
 
+t.test('v1 path modifiers become middlewares', async (t) => {
+  t.same(translateV1Rule('Host:a.example;AddPrefix:/v2'), { rule: 'Host(`a.example`)', strip: [], modifiers: [['addprefix', { addPrefix: { prefix: '/v2' } }]] })
+  t.same(translateV1Rule('ReplacePath:/health'), { rule: 'PathPrefix(`/`)', strip: [], modifiers: [['replacepath', { replacePath: { path: '/health' } }]] }, 'only modifiers: every request')
+  t.same(translateV1Rule('PathPrefix:/api;ReplacePathRegex: ^/api/(.*) /$1'), { rule: 'PathPrefix(`/api`)', strip: [], modifiers: [['replacepathregex', { replacePathRegex: { regex: '^/api/(.*)', replacement: '/$1' } }]] })
+})
+
 t.test('bad v1 rules throw a coded error naming the part', async (t) => {
   const cases: [string, RegExp][] = [
     ['', /empty rule/],
     ['whoami.docker.localhost', /"whoami.docker.localhost" is not Matcher:value/],
-    ['Query:a=b', /matcher "Query" is not supported/],
+    ['PathPrefixStripRegex:/api/{id:[0-9]+}', /matcher "PathPrefixStripRegex" is not supported/],
+    ['ReplacePathRegex:^/a/(.*)', /ReplacePathRegex takes "<regex> <replacement>"/],
     ['Host:a,,b', /empty value in "Host:a,,b"/],
     ['Host:a`b', /backquote/],
     ['Headers:X-Only', /Headers takes name,value/],

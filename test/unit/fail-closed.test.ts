@@ -90,7 +90,6 @@ const disablingV1: [string, Record<string, string>, RegExp][] = [
   ['https health check', { 'traefik.backend.healthcheck.scheme': 'https' }, /service "r@docker" is disabled: label traefik\.backend\.healthcheck\.scheme: https health checks are not supported yet/],
   ['stickiness', { 'traefik.backend.loadbalancer.stickiness': 'true' }, /sticky sessions are not supported yet/],
   ['a connection limit of nothing', { 'traefik.backend.maxconn.amount': '0' }, /^middleware "r-maxconn@docker": amount must be at least 1$/],
-  ['segment labels', { 'traefik.admin.frontend.auth.basic.users': 'u:x', 'traefik.admin.port': '8080' }, /Traefik v1 segment labels \(traefik\.<segment>\.\*\) are not supported yet/],
 ]
 
 for (const [what, labels, error] of disablingV1) {
@@ -148,11 +147,11 @@ t.test('a label-less router reference is not a TLS or middleware request', async
   t.equal(p.state.routers['r@docker']!.status, 'enabled')
 })
 
-t.test('TCP and UDP routers are listed disabled and counted', async (t) => {
+t.test('TCP routers on an entrypoint pier lacks, and UDP routers, are listed disabled and counted', async (t) => {
   const p = primary(t)
   p.docker([ctr('db', { labels: { 'traefik.tcp.routers.pg.rule': 'HostSNI(`*`)', 'traefik.tcp.routers.pg.entrypoints': 'pg', 'traefik.udp.routers.dns.service': 'dns' } })])
-  t.match(p.state.tcpRouters['pg@docker'], { status: 'disabled', rule: 'HostSNI(`*`)', entryPoints: ['pg'], errors: [/TCP routers are not supported by pier/] })
-  t.match(p.state.udpRouters['dns@docker'], { status: 'disabled', service: 'dns@docker' })
+  t.match(p.state.tcpRouters['pg@docker'], { status: 'disabled', rule: 'HostSNI(`*`)', entryPoints: ['pg'], errors: [/entrypoint "pg" does not exist/] })
+  t.match(p.state.udpRouters['dns@docker'], { status: 'disabled', service: 'dns@docker', errors: [/the service "dns@docker" does not exist/, /there is no UDP entrypoint/] })
   t.match(overview(p.state), { tcp: { routers: { total: 1, errors: 1 } }, udp: { routers: { total: 1, errors: 1 } } })
   t.match(rawData(p.state), { tcpRouters: { 'pg@docker': { status: 'disabled' } }, udpRouters: { 'dns@docker': { status: 'disabled' } } })
 })

@@ -174,8 +174,6 @@ udp:
     'r.yml line 10: service "s": loadBalancer.sticky: sticky sessions are not supported yet; disabled rather than served without it',
     'r.yml line 15: service "h": loadBalancer.servers[0]: url "https://127.0.0.1:443": https backends are not supported yet; disabled',
     'r.yml line 18: service "w": weighted services are not supported yet (only loadBalancer); disabled',
-    'r.yml: router "db": TCP routers are not supported by pier (HTTP only); disabled',
-    'r.yml: router "dns": UDP routers are not supported by pier (HTTP only); disabled',
   ].sort())
   const c = b.config!
   t.same(c.http.routers.a, { rule: 'Host(`a`)', service: 's', middlewares: ['strip', 'auth@docker'], tls: {} })

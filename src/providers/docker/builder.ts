@@ -3,17 +3,19 @@
 // compose service (or v1 backend) share one service, conflicting definitions
 // are dropped. Pure: no I/O, no clock; problems come back as warnings to log,
 // and as annotations on the routers and services they concern, for the API.
-import type { DynamicConfig, HealthCheck, Middleware, PassiveHealthCheck, Router, Server, StreamRouter } from '../../config/dynamic.js'
+import type { DynamicConfig, HealthCheck, Middleware, PassiveHealthCheck, Router, Server, StreamSection, StreamService } from '../../config/dynamic.js'
 import type { Annotation } from '../annotation.js'
 import { boundAddress, containerIp } from './address.js'
 import type { ContainerInfo } from './container.js'
 import { normalize, type RuleTemplate } from './default-rule.js'
 import { parseLabels, type ParsedLabels, type V2Router, type V2Service } from './labels.js'
+import { v1Segment } from './v1-labels.js'
 import { translateV1Rule, V1RuleError } from './v1-rule.js'
 import type { BuildWarning, WarningCode } from './warning.js'
 import { readDefinition } from '../../middlewares/definition.js'
 import type { LabelTree } from '../../middlewares/schema.js'
-import { finishV1Middlewares } from './v1-middlewares.js'
+import { finishV1Middlewares, inV1Order } from './v1-middlewares.js'
+import type { StreamServiceLabels } from './stream-labels.js'
 
 export interface BuildOptions {
   exposedByDefault: boolean
@@ -21,10 +23,14 @@ export interface BuildOptions {
   defaultRule: RuleTemplate
   /** Compiled --providers.docker.constraints; absent means every container. */
   constraint?: (labels: Record<string, string>) => boolean
+  /** Lower-cased keys the constraints read (traefik.constraint-label...): there for the constraint, so not warned about. */
+  constraintLabels?: ReadonlySet<string>
   allowEmptyServices: boolean
   useBindPortIP: boolean
   /** v1 --docker.domain, for v1 default rules. */
   domain?: string
+  /** v1 [healthcheck] interval in ms: for v1 health checks whose labels name none */
+  v1HealthIntervalMs?: number
   /** v1 flags were used: label-less containers get v1 default rules. */
   v1: boolean
   /** The engine runs on this host, so 0.0.0.0 bindings are reachable on 127.0.0.1. */
@@ -109,7 +115,7 @@ export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOpt
   const routers = new Map<string, Merged<Router>>()
   const services = new Map<string, Merged<ServiceDef>>()
   const middlewares = new Map<string, Merged<Middleware>>()
-  const stream: Record<StreamKind, Record<string, StreamRouter>> = { tcp: {}, udp: {} }
+  const stream: Record<StreamKind, Required<StreamSection>> = { tcp: { routers: {}, services: {} }, udp: { routers: {}, services: {} } }
   const sorted = [...containers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   for (const c of sorted) {
     const warn = (code: WarningCode, message: string, label?: string, ...about: Part[]): void => {
@@ -124,9 +130,13 @@ export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOpt
     const serving = c.state === 'running' && c.health !== 'starting' && c.health !== 'unhealthy'
     const used = enabled && (!opts.constraint || opts.constraint(c.labels)) && (serving || opts.allowEmptyServices)
     // Bad labels of a container that is not used are logged, but concern no router or service.
-    for (const [label, code, message] of labelWarnings) warn(code, message, label, ...(used ? labelParts(label, v2, v1Name(c, labels)) : []))
+    for (const [label, code, message] of labelWarnings) if (!(code === 'DOCKER_UNSUPPORTED_LABEL' && opts.constraintLabels?.has(label.toLowerCase()))) warn(code, message, label, ...(used ? labelParts(label, v2, v1Name(c, labels)) : []))
     if (!used) continue
     const ctx: Ctx = { c, labels, opts, serving, warn, checkRule, lookup }
+    for (const kind of ['tcp', 'udp'] as const) streamFragment(ctx, kind, stream[kind])
+    // Traefik: a container with TCP or UDP labels and no HTTP ones gets no HTTP router or service.
+    const streamOnly = [labels.tcp, labels.udp].some((l) => l.routers.size + l.services.size > 0) && labels.routers.size + labels.services.size + labels.middlewares.size === 0
+    if (streamOnly) continue
     const frag = v2 ? v2Fragment(ctx) : v1Fragment(ctx)
     for (const [name, r] of frag.routers) mergeInto(routers, name, r, JSON.stringify(r), origin(c))
     for (const [name, tree] of labels.middlewares) {
@@ -134,7 +144,6 @@ export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOpt
       mergeInto(middlewares, name, m, JSON.stringify(m), origin(c))
     }
     for (const [name, m] of frag.middlewares ?? []) mergeInto(middlewares, name, m, JSON.stringify(m), origin(c))
-    for (const [kind, found] of [['tcp', labels.tcpRouters], ['udp', labels.udpRouters]] as const) for (const [name, r] of found) stream[kind][name] ??= r
     for (const [name, s] of frag.services) {
       const { servers: _, ...definition } = s
       const key = JSON.stringify(definition)
@@ -199,7 +208,10 @@ export function buildConfig(containers: readonly ContainerInfo[], opts: BuildOpt
     }
     ;(config.http.middlewares ??= {})[name] = m.value
   }
-  for (const kind of ['tcp', 'udp'] as const) if (Object.keys(stream[kind]).length > 0) config[kind] = { routers: stream[kind] }
+  for (const kind of ['tcp', 'udp'] as const) {
+    const { routers: r, services: sv } = stream[kind]
+    if (Object.keys(r).length > 0 || Object.keys(sv).length > 0) config[kind] = { routers: r, services: sv }
+  }
 
   const annotations: Annotation[] = []
   for (const [key, c] of concerns) {
@@ -304,18 +316,45 @@ function v2Fragment(ctx: Ctx): Fragment {
   return frag
 }
 
+/**
+ * A v1 container's router and service; with segments, one of each per
+ * segment, named as Traefik 1.7 named them: service `<service>-<segment's
+ * backend or name>`, router `<segment>-<that>`. A segment's labels fall back
+ * to the container's unsegmented ones.
+ */
 function v1Fragment(ctx: Ctx): Fragment {
+  const segments = ctx.labels.v1Segments
+  if (segments.size === 0) return v1Unit(ctx, v1Name(ctx.c, ctx.labels), v1Name(ctx.c, ctx.labels))
+  const defaults = Object.fromEntries(Object.entries(ctx.c.labels).filter(([k]) => v1Segment(k) === undefined))
+  const frag: Fragment = { routers: new Map(), services: new Map(), middlewares: new Map() }
+  for (const [segment, own] of [...segments].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    // The container's own labels were reported once already; only the segment's are reported here, by their real keys.
+    const labels = parseLabels({ ...defaults, ...own }, (label, code, message) => {
+      if (Object.hasOwn(own, label)) ctx.warn(code, message, `traefik.${segment}.${label.slice('traefik.'.length)}`)
+    })
+    const service = normalize(`${baseName(ctx.c)}-${labels.v1.backend ?? segment}`)
+    const part = v1Unit({ ...ctx, labels }, normalize(`${segment}-${service}`), service)
+    for (const [k, v] of part.routers) frag.routers.set(k, v)
+    for (const [k, v] of part.services) frag.services.set(k, v)
+    for (const [k, v] of part.middlewares ?? []) frag.middlewares!.set(k, v)
+  }
+  return frag
+}
+
+function v1Unit(ctx: Ctx, name: string, serviceName: string): Fragment {
   const { c, opts, warn } = ctx
   const v1 = ctx.labels.v1
   const frag: Fragment = { routers: new Map(), services: new Map() }
   if (v1.passHostHeader === null || v1.priority === null) return frag
-  const name = v1Name(c, ctx.labels)
-  const parts = { router: { kind: 'router', name }, service: { kind: 'service', name } } as const
+  const parts = { router: { kind: 'router', name }, service: { kind: 'service', name: serviceName } } as const
   const def: ServiceDef = { servers: [] }
   if (v1.passHostHeader !== undefined) def.passHostHeader = v1.passHostHeader
-  if (v1.healthCheck) def.healthCheck = v1.healthCheck
+  if (v1.healthCheck) {
+    const ms = v1.healthInterval ? undefined : opts.v1HealthIntervalMs
+    def.healthCheck = ms === undefined ? v1.healthCheck : { ...v1.healthCheck, interval: ms, unhealthyInterval: ms }
+  }
   if (v1.unsupportedService) def.unsupported = v1.unsupportedService
-  frag.services.set(name, def)
+  frag.services.set(serviceName, def)
   if (ctx.serving && v1.port !== null && v1.weight !== null) {
     const addr = serverAddress(ctx, v1.port, 'traefik.port', parts.service)
     if (addr) {
@@ -333,6 +372,7 @@ function v1Fragment(ctx: Ctx): Fragment {
       const t = translateV1Rule(v1.rule)
       rule = t.rule
       if (t.strip.length > 0) middlewares.set(`${name}-strip`, { type: 'stripPrefix', options: { prefixes: t.strip } })
+      for (const [suffix, body] of t.modifiers ?? []) middlewares.set(`${name}-${suffix}`, middlewareFromLabels('traefik.frontend.rule', body as LabelTree, (label, message) => warn('DOCKER_UNSUPPORTED_LABEL', message, label)))
     } catch (err) {
       if (!(err instanceof V1RuleError)) throw err
       warn('DOCKER_BAD_RULE', `${err.message} (rule ${JSON.stringify(v1.rule)})`, 'traefik.frontend.rule', parts.router)
@@ -355,7 +395,7 @@ function v1Fragment(ctx: Ctx): Fragment {
     if (errors && typeof errors.service === 'string') errors.service = normalize(errors.service)
     middlewares.set(`${name}-${suffix}`, middlewareFromLabels('traefik.frontend', tree, (label, message) => warn('DOCKER_UNSUPPORTED_LABEL', message, label)))
   }
-  frag.routers.set(name, router(rule, name, { entryPoints: v1.entryPoints, priority: v1.priority, unsupported, middlewares: [...middlewares.keys()] }))
+  frag.routers.set(name, router(rule, serviceName, { entryPoints: v1.entryPoints, priority: v1.priority, unsupported, middlewares: inV1Order([...middlewares.keys()], name) }))
   return frag
 }
 
@@ -384,11 +424,33 @@ function router(rule: string, service: string, from: Omit<V2Router, 'rule' | 'se
 }
 
 /** "ip:port" for a server of `service`, or undefined after a warning saying what to fix. */
-function serverAddress(ctx: Ctx, labelPort: number | undefined, portLabel: string, service: Part): string | undefined {
+/** A container's TCP or UDP services (its name's when it labels none) and routers; a router naming no service takes the only one. */
+function streamFragment(ctx: Ctx, kind: StreamKind, into: Required<StreamSection>): void {
+  const sl = ctx.labels[kind]
+  if (sl.routers.size === 0 && sl.services.size === 0) return
+  const services = sl.services.size > 0 ? sl.services : new Map([[normalize(baseName(ctx.c)), {} as StreamServiceLabels]])
+  for (const [name, s] of services) {
+    const lb: NonNullable<StreamService['loadBalancer']> = { servers: [] }
+    if (s.proxyProtocol !== undefined) lb.proxyProtocol = { version: s.proxyProtocol }
+    if (ctx.serving && s.port !== null && s.weight !== null) {
+      const address = serverAddress(ctx, s.port, `traefik.${kind}.services.${name}.loadbalancer.server.port`)
+      if (address) lb.servers.push(s.weight === undefined ? { address } : { address, weight: s.weight })
+    }
+    const prev = into.services[name]
+    if (prev?.loadBalancer) {
+      for (const srv of lb.servers) if (!prev.loadBalancer.servers.some((p) => p.address === srv.address)) prev.loadBalancer.servers.push(srv)
+      if (s.unsupported) prev.unsupported = [...(prev.unsupported ?? []), ...s.unsupported]
+    } else into.services[name] = s.unsupported ? { loadBalancer: lb, unsupported: s.unsupported } : { loadBalancer: lb }
+  }
+  const only = services.size === 1 ? [...services.keys()][0]! : undefined
+  for (const [name, r] of sl.routers) into.routers[name] ??= r.service === undefined && only !== undefined ? { ...r, service: only } : r
+}
+
+function serverAddress(ctx: Ctx, labelPort: number | undefined, portLabel: string, service?: Part): string | undefined {
   const { c, opts, warn } = ctx
   const port = labelPort ?? c.exposedPorts[0]
   if (port === undefined) {
-    warn('DOCKER_NO_PORT', `${c.swarmService !== undefined ? 'a Swarm service has no port pier can see' : 'exposes no port'}; add the label ${ctx.labels.isV2 || (!ctx.labels.isV1 && !opts.v1) ? portLabel : 'traefik.port'}=<port>`, undefined, service)
+    warn('DOCKER_NO_PORT', `${c.swarmService !== undefined ? 'a Swarm service has no port pier can see' : 'exposes no port'}; add the label ${ctx.labels.isV2 || (!ctx.labels.isV1 && !opts.v1) ? portLabel : 'traefik.port'}=<port>`, undefined, ...(service ? [service] : []))
     return undefined
   }
   if (opts.useBindPortIP) {
@@ -397,7 +459,7 @@ function serverAddress(ctx: Ctx, labelPort: number | undefined, portLabel: strin
   }
   const addr = containerIp(c, ctx.labels.network ?? opts.network, ctx.lookup)
   if ('error' in addr) {
-    warn(addr.code, addr.error, undefined, service)
+    warn(addr.code, addr.error, undefined, ...(service ? [service] : []))
     return undefined
   }
   return hostPort(addr.ip, port)

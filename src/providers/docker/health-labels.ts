@@ -47,6 +47,7 @@ export class HealthLabels {
       out.services.set(name, s)
       s.passiveHealthCheck = settle(readPassiveHealthCheck(raw, `traefik.http.services.${name}.loadbalancer.passivehealthcheck.`), (s.unsupported ??= []))
     }
+    if (this.v1?.interval !== undefined) out.v1.healthInterval = true
     if (this.v1) out.v1.healthCheck = settle(readHealthCheck(this.v1, 'traefik.backend.healthcheck.'), (out.v1.unsupportedService ??= []))
     for (const s of out.services.values()) if (s.unsupported?.length === 0) delete s.unsupported
     if (out.v1.unsupportedService?.length === 0) delete out.v1.unsupportedService

@@ -5,7 +5,8 @@
 // reason on its router or service, which is then disabled: fail closed,
 // never served without it. Middleware definitions are kept as label trees,
 // decoded by the builder against the kinds' schemas.
-import type { HealthCheck, PassiveHealthCheck, RouterTLS, StreamRouter } from '../../config/dynamic.js'
+import type { HealthCheck, PassiveHealthCheck, RouterTLS } from '../../config/dynamic.js'
+import { emptyStreamLabels, streamLabel, type StreamLabels } from './stream-labels.js'
 import { HealthLabels } from './health-labels.js'
 import { bool, int, list, type Sink } from './label-values.js'
 import { readV1, v1Segment, type V1Labels } from './v1-labels.js'
@@ -51,10 +52,12 @@ export interface ParsedLabels {
   services: Map<string, V2Service>
   /** traefik.http.middlewares.<name>.<type>.<option>: a tree per name, keyed by type then option path. */
   middlewares: Map<string, LabelTree>
-  /** traefik.tcp.routers.* and traefik.udp.routers.*: shown disabled. */
-  tcpRouters: Map<string, StreamRouter>
-  udpRouters: Map<string, StreamRouter>
+  /** traefik.tcp.* and traefik.udp.* routers and services (UDP routers are shown disabled). */
+  tcp: StreamLabels
+  udp: StreamLabels
   v1: V1Labels
+  /** Traefik 1.7 segments: name -> their labels, spelled as the unsegmented labels they stand for (traefik.port). */
+  v1Segments: Map<string, Record<string, string>>
 }
 
 /** lbswarm, as v3, v2 and v1 spell it. */
@@ -73,7 +76,7 @@ const SERVICE_IGNORED = ['loadbalancer.strategy', 'loadbalancer.server.preservep
 const DOMAIN = /^tls\.domains\[(\d+)\]\.(main|sans)$/
 
 export function parseLabels(labels: Record<string, string>, warn: Sink): ParsedLabels {
-  const out: ParsedLabels = { isV2: false, isV1: false, routers: new Map(), services: new Map(), middlewares: new Map(), tcpRouters: new Map(), udpRouters: new Map(), v1: {} }
+  const out: ParsedLabels = { isV2: false, isV1: false, routers: new Map(), services: new Map(), middlewares: new Map(), tcp: emptyStreamLabels(), udp: emptyStreamLabels(), v1: {}, v1Segments: new Map() }
   const health = new HealthLabels()
   for (const [key, rawValue] of Object.entries(labels)) {
     const lower = key.toLowerCase()
@@ -94,21 +97,18 @@ export function parseLabels(labels: Record<string, string>, warn: Sink): ParsedL
       out.isV2 = true
       const bad = putLabel(mapEntry(out.middlewares, parts[3]!, {}), parts.slice(4), value)
       if (bad) warn(key, 'DOCKER_BAD_LABEL', `${bad}; label ignored`)
-    } else if ((lparts[1] === 'tcp' || lparts[1] === 'udp') && lparts[2] === 'routers' && parts.length >= 5) {
-      const r = mapEntry(lparts[1] === 'tcp' ? out.tcpRouters : out.udpRouters, parts[3]!, {})
-      const field = lparts.slice(4).join('.')
-      if (field === 'rule') r.rule = value
-      else if (field === 'service') r.service = value
-      else if (field === 'entrypoints') r.entryPoints = list(value)
+    } else if ((lparts[1] === 'tcp' || lparts[1] === 'udp') && parts.length >= 5 && streamLabel(out[lparts[1]], lparts[2]!, parts[3]!, lparts.slice(4).join('.'), key, value, warn)) {
+      // read
     } else if (lparts[1] === 'tcp' || lparts[1] === 'udp' || lparts[1] === 'http' || lparts[1] === 'tls') {
       warn(key, 'DOCKER_UNSUPPORTED_LABEL', 'label not supported by pier; ignored')
     } else if (health.takeV1(lower, value)) {
       out.isV1 = true
     } else if (readV1(lower, key, value, out.v1, warn)) {
       out.isV1 = true
-    } else if (v1Segment(lparts)) {
+    } else if (v1Segment(key)) {
       out.isV1 = true
-      ;(out.v1.unsupportedRouter ??= []).push(`label ${key}: Traefik v1 segment labels (traefik.<segment>.*) are not supported yet`)
+      const [segment, label] = v1Segment(key)!
+      mapEntry(out.v1Segments, segment, {})[label] = rawValue
     } else {
       warn(key, 'DOCKER_UNSUPPORTED_LABEL', 'label not supported by pier; ignored')
     }

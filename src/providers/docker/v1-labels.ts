@@ -26,6 +26,8 @@ export interface V1Labels {
   /** Backend labels pier does not honour: the service is disabled. */
   unsupportedService?: string[]
   healthCheck?: HealthCheck
+  /** traefik.backend.healthcheck.interval was given (else [healthcheck] interval applies) */
+  healthInterval?: boolean
 }
 
 /** Frontend options by prefix (after `traefik.frontend.`), with why pier refuses them. */
@@ -42,9 +44,8 @@ const BACKEND_REFUSED: [prefix: string, why: string][] = [
 /** Backend options that change nothing about who is served. */
 const BACKEND_IGNORED = ['loadbalancer.method', 'responseforwarding.']
 
-/** Words after `traefik.` that are not v1 segment names. */
-const NOT_SEGMENTS = new Set(['frontend', 'backend', 'port', 'protocol', 'weight', 'enable', 'domain', 'docker', 'tags', 'http', 'tcp', 'udp', 'tls'])
-const SEGMENT_FIELDS = new Set(['frontend', 'backend', 'port', 'protocol', 'weight'])
+/** traefik.<segment>.<property>, as Traefik 1.7 split them (the segment may hold dots). */
+const SEGMENT = /^traefik\.(.+?)\.(port|portindex|portname|weight|protocol|backend|frontend\..+)$/
 
 /** Reads one v1 label into v1; false when the key is not a v1 label. */
 export function readV1(lower: string, key: string, value: string, v1: V1Labels, warn: Sink): boolean {
@@ -58,8 +59,7 @@ export function readV1(lower: string, key: string, value: string, v1: V1Labels, 
     case 'traefik.frontend.priority': v1.priority = int(key, value, warn, 0); return true
     case 'traefik.frontend.entrypoints': v1.entryPoints = list(value); return true
     case 'traefik.domain': v1.domain = value; return true
-    case 'traefik.tags':
-      warn(key, 'DOCKER_UNSUPPORTED_LABEL', 'v1 tags are not supported (use --providers.docker.constraints with Label); label ignored')
+    case 'traefik.tags': // read by v1 constraints (tag==...) only
       return true
   }
   if (lower.startsWith('traefik.frontend.')) {
@@ -87,7 +87,15 @@ export function readV1(lower: string, key: string, value: string, v1: V1Labels, 
   return false
 }
 
-/** traefik.<segment>.frontend.* / .port / ...: Traefik 1.7's named segments. */
-export function v1Segment(lparts: string[]): boolean {
-  return lparts.length >= 3 && !NOT_SEGMENTS.has(lparts[1]!) && SEGMENT_FIELDS.has(lparts[2]!)
+/**
+ * traefik.<segment>.frontend.* / .port / ...: Traefik 1.7's named segments,
+ * as [segment, the label it stands for (traefik.<property>)], or undefined.
+ */
+export function v1Segment(key: string): [segment: string, label: string] | undefined {
+  const lower = key.toLowerCase()
+  if (lower.startsWith('traefik.frontend.') || lower.startsWith('traefik.backend.')) return undefined
+  const m = SEGMENT.exec(lower)
+  if (!m) return undefined
+  const segment = key.slice('traefik.'.length, 'traefik.'.length + m[1]!.length)
+  return [segment, `traefik.${key.slice('traefik.'.length + segment.length + 1)}`]
 }

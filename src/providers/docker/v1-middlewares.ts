@@ -2,15 +2,22 @@
 // redirect, headers, whiteList, rateLimit, errors. Each label goes into the
 // v2 label tree of a middleware named after the frontend, so the v2 schemas
 // read and check it like any traefik.http.middlewares label. Applied in v1's
-// order: path strip, error pages, allow list, redirect, headers, auth, rate
-// limits.
+// order: error pages, allow list, redirect, headers, auth, rate limits, then
+// the rule's path modifiers (strip, add prefix, replace path), which 1.7 ran
+// next to the backend.
 import { putLabel, type LabelTree } from '../../middlewares/schema.js'
 
 /** The middlewares of one v1 frontend: suffix -> v2 label tree ({ type: options }). */
 export type V1Middlewares = Map<string, LabelTree>
 
 /** In the order Traefik 1.7 stacked them (the backend's last, around its load balancer). */
-export const V1_ORDER = ['strip', 'errors', 'allowlist', 'redirect', 'headers', 'auth', 'ratelimit', 'maxconn', 'breaker', 'buffering']
+export const V1_ORDER = ['errors', 'allowlist', 'redirect', 'headers', 'auth', 'ratelimit', 'strip', 'addprefix', 'replacepathregex', 'replacepath', 'maxconn', 'breaker', 'buffering']
+
+/** Middleware names `<frontend>-<suffix>` in V1_ORDER. */
+export function inV1Order(names: string[], frontend: string): string[] {
+  const rank = (n: string): number => V1_ORDER.indexOf(n.slice(frontend.length + 1).replace(/-.*$/, ''))
+  return [...names].sort((a, b) => rank(a) - rank(b))
+}
 
 /** v1 header maps: `Name:value||Name2:value2`. */
 function headerMap(value: string): Record<string, string> {

@@ -6,6 +6,7 @@ import type { DynamicConfig, TlsConfig } from '../../config/dynamic.js'
 import { FileProblem, type Problem } from './problems.js'
 import { parseText, type LineOf } from './syntax.js'
 import { validateDynamic } from './validate.js'
+import { isV1Dynamic, translateV1Dynamic } from './v1-dynamic.js'
 
 export const PROVIDER_NAME = 'file'
 
@@ -13,6 +14,8 @@ export interface SourceFile {
   /** Path as shown in messages */
   file: string
   text: string
+  /** A v1 traefik.toml read for its inline [frontends] and [backends]: its static sections are skipped. */
+  static?: boolean
 }
 
 export interface Built {
@@ -22,7 +25,8 @@ export interface Built {
   warnings: Problem[]
 }
 
-export function buildFileConfig(sources: SourceFile[]): Built {
+/** v1HealthInterval: [healthcheck] interval, for v1 backends whose healthCheck names none. */
+export function buildFileConfig(sources: SourceFile[], opts: { v1HealthInterval?: string } = {}): Built {
   const errors: Problem[] = []
   const warnings: Problem[] = []
   const config: DynamicConfig = { http: { routers: {}, services: {} } }
@@ -30,14 +34,23 @@ export function buildFileConfig(sources: SourceFile[]): Built {
   const serviceFile = new Map<string, string>()
   const middlewareFile = new Map<string, string>()
   const lineOf = new Map<string, LineOf>()
-  for (const { file, text } of sources) {
+  for (const { file, text, static: isStatic } of sources) {
     const parsed = parseText(file, text)
     if ('error' in parsed) {
       errors.push(parsed.error)
       continue
     }
     if (parsed.lineOf) lineOf.set(file, parsed.lineOf)
-    const v = validateDynamic(file, parsed.data)
+    const v1 = isStatic || isV1Dynamic(parsed.data) ? translateV1Dynamic(file, (parsed.data ?? {}) as Record<string, unknown>, isStatic, opts.v1HealthInterval) : undefined
+    const v = validateDynamic(file, v1 ? v1.data : parsed.data)
+    if (v1) {
+      errors.push(...v1.errors)
+      warnings.push(...v1.warnings)
+      for (const [name, why] of v1.refused) {
+        const r = v.config.http.routers[name]
+        if (r) r.unsupported = [...(r.unsupported ?? []), ...why]
+      }
+    }
     errors.push(...v.errors)
     warnings.push(...v.warnings)
     if (v.config.tls) mergeTls(config, v.config.tls)
@@ -60,8 +73,11 @@ export function buildFileConfig(sources: SourceFile[]): Built {
       ;(config.http.middlewares ??= {})[name] = m
     }
     for (const kind of ['tcp', 'udp'] as const) {
-      const routers = v.config[kind]?.routers
-      if (routers) Object.assign((config[kind] ??= { routers: {} }).routers, routers)
+      const sec = v.config[kind]
+      if (!sec) continue
+      const into = (config[kind] ??= { routers: {} })
+      Object.assign(into.routers, sec.routers)
+      if (sec.services) into.services = { ...into.services, ...sec.services }
     }
   }
   // a service refused above already has its own error; do not call it missing too

@@ -76,7 +76,7 @@ export class FileProvider implements Provider {
     const read = await readSources(this.#cfg)
     if (this.#stopped) return
     if ('error' in read) return this.#refuse(log, [read.error])
-    const built = buildFileConfig(read.sources)
+    const built = buildFileConfig(read.sources, this.#cfg)
     for (const w of built.warnings) {
       const key = formatProblem({ ...w, line: undefined })
       if (this.#warned.has(key)) continue

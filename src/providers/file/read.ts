@@ -24,7 +24,8 @@ export async function readSources(cfg: FileProviderConfig): Promise<{ sources: S
   const sources: SourceFile[] = []
   for (const file of files) {
     try {
-      sources.push({ file, text: await readFile(file, 'utf8') })
+      const text = await readFile(file, 'utf8')
+      sources.push(cfg.traefikFile ? { file, text, static: true } : { file, text })
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code
       // a file removed between readdir and read is simply gone

@@ -1,7 +1,7 @@
 // Validates one parsed dynamic configuration file (Traefik's shape) and builds
 // the DynamicConfig it describes. Pure: no I/O. Keys match case-insensitively,
 // as Traefik's decoder does; names (routers, services) are kept as written.
-import type { DynamicConfig, Middleware, Router, RouterTLS, Service, Server, StreamRouter } from '../../config/dynamic.js'
+import type { DynamicConfig, Middleware, Router, RouterTLS, Service, Server, StreamRouter, StreamSection, StreamService, StreamServer } from '../../config/dynamic.js'
 import { nearest } from '../../config/suggest.js'
 import { parseSignedDuration } from '../../config/duration.js'
 import { parseRule, RuleError } from '../../rules/index.js'
@@ -61,7 +61,14 @@ const shapes = {
   },
   responseForwarding: { known: ['flushInterval'], ignored: [] },
   server: { known: ['url', 'weight'], ignored: ['preservePath'] },
-  streamRouter: { known: ['rule', 'service', 'entryPoints'], ignored: ['middlewares', 'tls', 'priority', 'ruleSyntax'] },
+  stream: { known: ['routers', 'services'], ignored: ['middlewares', 'serversTransports'] },
+  tcpRouter: { known: ['rule', 'service', 'entryPoints', 'priority', 'tls'], disabling: { middlewares: 'TCP middlewares (inFlightConn, ipAllowList) are not supported by pier' }, ignored: ['ruleSyntax'] },
+  tcpTls: { known: ['passthrough', 'certResolver', 'options'], ignored: ['domains'] },
+  udpRouter: { known: ['service', 'entryPoints'], ignored: [] },
+  streamService: { known: ['loadBalancer'], disabling: { weighted: 'weighted TCP/UDP services are not supported by pier yet' }, ignored: [] },
+  streamLoadBalancer: { known: ['servers', 'proxyProtocol'], disabling: { serversTransport: 'TCP serversTransports are not supported by pier' }, ignored: ['terminationDelay'] },
+  streamServer: { known: ['address', 'weight'], disabling: { tls: 'TLS toward TCP servers is not supported by pier' }, ignored: [] },
+  proxyProtocol: { known: ['version'], ignored: [] },
 } satisfies Record<string, Shape>
 
 const serviceKinds = ['weighted', 'mirroring', 'failover']
@@ -343,24 +350,72 @@ function middleware(ctx: Ctx, name: string, raw: unknown): Middleware | undefine
   return read.errors.length > 0 ? undefined : read.def
 }
 
-/** The routers of a tcp or udp section: kept to be shown disabled (pier routes HTTP only). */
-function streamRouters(ctx: Ctx, kind: 'tcp' | 'udp', v: unknown): Record<string, StreamRouter> {
-  const out: Record<string, StreamRouter> = {}
+/** A tcp or udp section: routers and services (UDP routers are kept to be shown disabled). */
+function streamSection(ctx: Ctx, kind: 'tcp' | 'udp', v: unknown): StreamSection | undefined {
   const sec = section(ctx, v, kind)
-  if (!sec) return out
-  for (const [key, val] of Object.entries(sec)) {
-    if (key.toLowerCase() !== 'routers') continue // services and middlewares serve no one without a router
-    for (const [name, raw] of Object.entries(section(ctx, val, `${kind}.routers`) ?? {})) {
-      const who = { router: name }
-      const f = pick(ctx, section(ctx, raw, `${kind}.routers.${name}`, who) ?? {}, shapes.streamRouter, '', who)
-      const r: StreamRouter = {}
-      if (typeof f.get('rule') === 'string') r.rule = f.get('rule') as string
-      if (typeof f.get('service') === 'string') r.service = f.get('service') as string
-      const eps = names(ctx, who, 'entryPoints', f.get('entryPoints'), 'entrypoint')
-      if (eps) r.entryPoints = eps
-      out[name] = r
-      warn(ctx, who, FileProblem.UNSUPPORTED, `${kind.toUpperCase()} routers are not supported by pier (HTTP only); disabled`)
+  if (!sec) return undefined
+  const f = pick(ctx, sec, shapes.stream, `${kind}.`, {})
+  const out: StreamSection = { routers: {} }
+  for (const [name, raw] of Object.entries(section(ctx, f.get('routers'), `${kind}.routers`) ?? {})) {
+    if (!checkName(ctx, 'router', name)) continue
+    const who = { router: name }
+    const refused: string[] = []
+    const rf = pick(ctx, section(ctx, raw, `${kind}.routers.${name}`, who) ?? {}, kind === 'tcp' ? shapes.tcpRouter : shapes.udpRouter, '', who, refused)
+    const r: StreamRouter = {}
+    if (typeof rf.get('rule') === 'string') r.rule = rf.get('rule') as string
+    if (typeof rf.get('service') === 'string') r.service = rf.get('service') as string
+    const eps = names(ctx, who, 'entryPoints', rf.get('entryPoints'), 'entrypoint')
+    if (eps) r.entryPoints = eps
+    if (rf.has('priority')) {
+      const p = integer(rf.get('priority'))
+      if (p === undefined) fail(ctx, who, FileProblem.BAD_VALUE, `priority must be a whole number, not ${kindOf(rf.get('priority'))}`)
+      else r.priority = p
     }
+    if (rf.has('tls') && rf.get('tls') !== false) {
+      const t = pick(ctx, section(ctx, rf.get('tls') === true || rf.get('tls') === null ? {} : rf.get('tls'), 'tls', who) ?? {}, shapes.tcpTls, 'tls.', who)
+      const pass = t.has('passthrough') ? boolean(t.get('passthrough')) : false
+      if (pass === undefined) fail(ctx, who, FileProblem.BAD_VALUE, `tls.passthrough must be true or false, not ${kindOf(t.get('passthrough'))}`)
+      r.tls = { passthrough: pass === true }
+      if (typeof t.get('certResolver') === 'string') r.tls.certResolver = t.get('certResolver') as string
+      if (typeof t.get('options') === 'string') r.tls.options = t.get('options') as string
+    }
+    if (refused.length > 0) r.unsupported = refused
+    out.routers[name] = r
+  }
+  for (const [name, raw] of Object.entries(section(ctx, f.get('services'), `${kind}.services`) ?? {})) {
+    if (!checkName(ctx, 'service', name)) continue
+    const who = { service: name }
+    const refused: string[] = []
+    const sf = pick(ctx, section(ctx, raw, `${kind}.services.${name}`, who) ?? {}, shapes.streamService, '', who, refused)
+    const svc: StreamService = {}
+    const lbRaw = section(ctx, sf.get('loadBalancer'), 'loadBalancer', who)
+    if (lbRaw) {
+      const lf = pick(ctx, lbRaw, shapes.streamLoadBalancer, 'loadBalancer.', who, refused)
+      const servers: StreamServer[] = []
+      const list = lf.get('servers')
+      if (list !== undefined && !Array.isArray(list)) fail(ctx, who, FileProblem.BAD_VALUE, `loadBalancer.servers must be a list, not ${kindOf(list)}`)
+      for (const [i, rawServer] of (Array.isArray(list) ? list : []).entries()) {
+        const at = `loadBalancer.servers[${i}]`
+        const vf = pick(ctx, section(ctx, rawServer, at, who) ?? {}, shapes.streamServer, `${at}.`, who, refused)
+        if (!requiredText(ctx, who, `${at}.address`, vf.get('address'))) continue
+        const server: StreamServer = { address: (vf.get('address') as string).trim() }
+        if (vf.has('weight')) {
+          const w = integer(vf.get('weight'))
+          if (w === undefined || w < 0) fail(ctx, who, FileProblem.BAD_VALUE, `${at}.weight must be a whole number of 0 or more`)
+          else server.weight = w
+        }
+        servers.push(server)
+      }
+      svc.loadBalancer = { servers }
+      const pp = lf.get('proxyProtocol')
+      if (pp !== undefined) {
+        const pf = pick(ctx, section(ctx, pp, 'loadBalancer.proxyProtocol', who) ?? {}, shapes.proxyProtocol, 'loadBalancer.proxyProtocol.', who)
+        // Traefik's default version is 2
+        svc.loadBalancer.proxyProtocol = { version: pf.has('version') ? (integer(pf.get('version')) ?? NaN) : 2 }
+      }
+    }
+    if (refused.length > 0) svc.unsupported = refused
+    ;(out.services ??= {})[name] = svc
   }
   return out
 }
@@ -374,8 +429,8 @@ export function validateDynamic(file: string, data: unknown): Validated {
   if (!top) return { config, ...ctx }
   const t = pick(ctx, top, shapes.top, '', {})
   for (const kind of ['tcp', 'udp'] as const) {
-    const routers = streamRouters(ctx, kind, t.get(kind))
-    if (Object.keys(routers).length > 0) config[kind] = { routers }
+    const sec = streamSection(ctx, kind, t.get(kind))
+    if (sec && (Object.keys(sec.routers).length > 0 || sec.services)) config[kind] = sec
   }
   const tls = validateTls(t.get('tls'))
   for (const i of tls.issues) (i.warning ? warn : fail)(ctx, {}, i.code, i.message)
