@@ -9,9 +9,14 @@ import { ErrorCode, UpstreamError } from './errors.js'
 import type { Head } from './head.js'
 import { ResponseParser, type ParserSink } from './parser.js'
 import { ACTIVE, DONE, type Request } from './request.js'
+import { writeHead } from './head-write.js'
 
-/** Reads of every connection in this thread land here; each is parsed before the next read happens. */
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024)
+/**
+ * Reads of every connection in this thread land here; each is parsed before
+ * the next read happens. Large enough for a 64 KiB body and its head in one
+ * read, so that it reaches the client in one write.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(256 * 1024)
 
 /**
  * A connection is retired this long before the server's announced
@@ -75,6 +80,8 @@ export class Connection implements ParserSink {
   private eofPending = false
   private sysError: Error | null = null
   private timedOut = false
+  /** Not TLS: a bodyless request's head may go straight to the handle (head-write.ts). */
+  private readonly plain: boolean
 
   constructor(
     private readonly owner: ConnectionOwner,
@@ -86,6 +93,7 @@ export class Connection implements ParserSink {
   ) {
     this.since = now
     this.parser = new ResponseParser(this, maxHeadBytes)
+    this.plain = !tls
     if (tls) {
       // TLS sockets have no onread: their decrypted chunks take the same path.
       this.socket = tlsConnect({ host, port, ...tls })
@@ -126,7 +134,8 @@ export class Connection implements ParserSink {
     req.wrote = true
     const s = this.socket
     if (req.bodyMode === 0) {
-      s.write(req.head, 'utf8')
+      if (this.plain) writeHead(s, req.head)
+      else s.write(req.head, 'utf8')
       req.armHeadersTimeout(now)
       return
     }

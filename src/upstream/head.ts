@@ -8,6 +8,7 @@
 // leniency cannot reach the client. A CR anywhere else is an error.
 import { ASCII_FIELD, CR, FIELD, HTAB, LF, SP, TOKEN, bytes, eqLower, latin1 } from './chars.js'
 import { BadResponse, badResponse, type UpstreamError } from './errors.js'
+import { text } from './text-cache.js'
 
 const HTTP_1 = bytes('HTTP/1.')
 const CONTENT_LENGTH = bytes('content-length')
@@ -123,7 +124,7 @@ function statusLine(buf: Buffer, p: number, end: number, out: Head): number {
     const rs = ++q
     q = fieldEnd(buf, q, le, out)
     if (q !== le) return fail(out, badResponse(BadResponse.STATUS_LINE, 'invalid character in the reason phrase'))
-    out.statusText = le > rs ? latin1(buf, rs, le) : ''
+    out.statusText = le > rs ? text(buf, rs, le) : ''
   }
   out.started = true
   return lf + 1
@@ -175,8 +176,8 @@ export function parseFields(
     else if (buf[p + 1] !== LF) return fail(head, badResponse(reason, `invalid character in the value of ${what} ${latin1(buf, ns, ne)}`))
     else p += 2
     while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HTAB)) ve--
-    const name = latin1(buf, ns, ne)
-    const value = ve > vs ? latin1(buf, vs, ve) : ''
+    const name = text(buf, ns, ne)
+    const value = ve > vs ? text(buf, vs, ve) : ''
     list.push(name, value)
     if (reason !== BadResponse.HEADER) continue
     const nlen = ne - ns

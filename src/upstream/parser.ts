@@ -28,6 +28,9 @@ const TRAILERS = 10
 const DONE = 11
 const ERROR = 12
 
+/** The trailers of every response that has none (most): one frozen list, not one per response. */
+const NO_TRAILERS: string[] = Object.freeze([]) as unknown as string[]
+
 /** Receives the parsed response. A false return stops execute() right after the call. */
 export interface ParserSink {
   /** The final (non-1xx) head; contentLength as in ResponseHandler.onHeaders. */
@@ -39,8 +42,8 @@ export class ResponseParser {
   readonly head = new Head()
   /** Set when execute() returned -1 or finish() failed. */
   error: UpstreamError | null = null
-  /** Trailer fields of the completed response (flat name/value pairs). */
-  trailers: string[] = []
+  /** Trailer fields of the completed response (flat name/value pairs; the shared empty list when none: read-only). */
+  trailers: string[] = NO_TRAILERS
   /** Whether the connection may carry another request once this response is done. */
   keepAlive = false
   /** How long the server keeps an idle connection (Keep-Alive: timeout=N), in ms; -1 unknown. */
@@ -91,7 +94,7 @@ export class ResponseParser {
     this.head.reset()
     this.pendingLen = 0
     this.headBytes = 0
-    this.trailers = []
+    this.trailers = NO_TRAILERS
     this.trailerBytes = null
     this.keepAlive = false
     this.started = false
@@ -364,6 +367,7 @@ export class ResponseParser {
       const raw = Buffer.from(acc)
       const th = this.trailerHead
       th.reset()
+      this.trailers = []
       if (parseFields(raw, 0, raw.length, th, this.trailers, BadResponse.TRAILER) !== raw.length) {
         return this.fail(th.error ?? badResponse(BadResponse.TRAILER, 'malformed trailer section'))
       }

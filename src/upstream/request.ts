@@ -29,7 +29,7 @@ export class Request implements RequestController {
   /** The head went to a connected socket. */
   wrote = false
   /** Copies of body bytes already written, while they fit RETAIN_BODY_BYTES and no response came; null once dropped. */
-  sentBody: Buffer[] | null = []
+  sentBody: Buffer[] | null
   private sentBytes = 0
   /** Most body bytes kept; with keepPastHead, kept after the response head too (a retry on status). */
   private retainLimit = RETAIN_BODY_BYTES
@@ -55,6 +55,7 @@ export class Request implements RequestController {
     readonly idempotent: boolean,
   ) {
     this.bodyEnded = bodyMode === 0
+    this.sentBody = bodyMode === 0 ? null : []
   }
 
   /** Copies chunk (the caller may reuse or neuter its memory after return). */

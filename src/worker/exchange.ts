@@ -79,6 +79,24 @@ export function asBytes(s: string): string | Buffer {
   return s
 }
 
+/**
+ * The last status line written, as bytes, reused while backends keep
+ * answering the same (the parser hands back the same reason string): uWS
+ * copies a string argument through a fresh UTF-8 buffer, bytes it takes as
+ * they are. latin1 gives obs-text its own bytes.
+ */
+let lastStatus = 0
+let lastReason = ''
+let lastLine = Buffer.alloc(0)
+function statusLine(status: number, reason: string): Buffer {
+  if (status !== lastStatus || reason !== lastReason) {
+    lastStatus = status
+    lastReason = reason
+    lastLine = Buffer.from(reason ? `${status} ${reason}` : String(status), 'latin1')
+  }
+  return lastLine
+}
+
 let corking: Exchange | null = null
 let corkChunk: Buffer | null = null
 let corkOk = true
@@ -286,8 +304,7 @@ export class Exchange implements ResponseHandler, Finished, Timed {
   private writeHead(): void {
     this.headWritten = true
     const res = this.res
-    const line = this.statusText ? `${this.status} ${this.statusText}` : String(this.status)
-    res.writeStatus(this.obsText ? asBytes(line) : line)
+    res.writeStatus(statusLine(this.status, this.statusText))
     // uWS closes the connection only when end() is told to, and the other
     // endings cannot be: the client is asked to, and a retiring thread closes
     // what is left when it ends.
@@ -331,6 +348,14 @@ export class Exchange implements ResponseHandler, Finished, Timed {
     // uWS counts body bytes per response: before the first chunk the offset is 0, no need to ask.
     const first = this.bytesOut === 0
     this.bytesOut += chunk.length
+    if (first && chunk.length === this.length && this.writeDeadline === 0) {
+      // The whole body at once (the usual small response): end() takes it all,
+      // keeping what the socket cannot take yet, with no tuple to allocate.
+      // Under a write timeout, tryEnd's path keeps the unsent rest in sight.
+      this.res.end(chunk)
+      this.finish()
+      return true
+    }
     if (this.length >= 0) {
       const offset = first ? 0 : this.res.getWriteOffset()
       const [sent, done] = this.res.tryEnd(chunk, this.length)
@@ -338,17 +363,21 @@ export class Exchange implements ResponseHandler, Finished, Timed {
       else if (!sent) {
         this.pending = Buffer.from(chunk)
         this.pendingOffset = offset
-        this.res.onWritable(this.retryEnd)
+        this.res.onWritable((this.retryEndFn ??= (offset) => this.retryEnd(offset)))
         return false
       }
       return true
     }
     if (this.res.write(chunk)) return true
-    this.res.onWritable(this.resumeUpstream)
+    this.res.onWritable((this.resumeFn ??= () => this.resumeUpstream()))
     return false
   }
 
-  private retryEnd = (offset: number): boolean => {
+  /** onWritable callbacks, made on the first backpressure only (most exchanges never see one). */
+  private retryEndFn: ((offset: number) => boolean) | null = null
+  private resumeFn: (() => boolean) | null = null
+
+  private retryEnd(offset: number): boolean {
     const [sent, done] = this.res.tryEnd(this.pending!.subarray(offset - this.pendingOffset), this.length)
     if (done) this.finish()
     if (sent || done) {
@@ -358,7 +387,7 @@ export class Exchange implements ResponseHandler, Finished, Timed {
     return sent
   }
 
-  private resumeUpstream = (): boolean => {
+  private resumeUpstream(): boolean {
     this.ctl?.resume()
     return true
   }
