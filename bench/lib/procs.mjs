@@ -2,7 +2,7 @@
 // readiness, RSS of a whole process tree, and stopping by pid.
 import { spawn } from 'node:child_process'
 import { readFileSync, readdirSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { connect, createServer } from 'node:net'
 import { codedError } from './hdr.mjs'
 
 /**
@@ -114,4 +114,18 @@ export function freePort() {
       srv.close(() => resolve(port))
     })
   })
+}
+
+/** Resolves once port accepts a connection (nginx, HAProxy and Caddy print nothing when ready). */
+export async function listening(port, proc, ms = 30_000) {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const ok = await new Promise((resolve) => {
+      const s = connect(port, '127.0.0.1', () => (s.destroy(), resolve(true)))
+      s.on('error', () => resolve(false))
+    })
+    if (ok) return
+    if (!proc.alive() || Date.now() > deadline) throw new Error(`${proc.name} is not listening on ${port}:\n${proc.output().slice(-2000)}`)
+    await sleep(50)
+  }
 }

@@ -15,8 +15,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { connect } from 'node:net'
-import { freePort, start, sleep } from '../lib/procs.mjs'
+import { freePort, listening, start } from '../lib/procs.mjs'
 import { parseWrk } from '../lib/wrk.mjs'
 import { perRequestUs, treeCpu } from '../lib/cpu.mjs'
 
@@ -130,19 +129,6 @@ https://:${port} {
   },
 }
 
-/** Resolves once port accepts a connection (nginx, HAProxy and Caddy print nothing when ready). */
-async function listening(port, proc, ms = 30_000) {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const ok = await new Promise((resolve) => {
-      const s = connect(port, '127.0.0.1', () => (s.destroy(), resolve(true)))
-      s.on('error', () => resolve(false))
-    })
-    if (ok) return
-    if (!proc.alive() || Date.now() > deadline) throw new Error(`${proc.name} is not listening on ${port}:\n${proc.output().slice(-2000)}`)
-    await sleep(50)
-  }
-}
 
 function wrk(port, scenario, durationS) {
   const args = ['-t1', `-c${connections}`, `-d${durationS}s`, '--latency', '-H', `Host: ${HOST}`]

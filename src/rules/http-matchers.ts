@@ -4,7 +4,7 @@
 import { RuleError } from './errors.js'
 import { HOST_END, type GoRegexOptions } from './goregex.js'
 import { hostEquals, hostLength, hostPartEquals, hostProblem, normalizeHost } from './host.js'
-import { ipInNets, parseNet, type IPNet } from './ip.js'
+import { clientNets, ipInNets } from './ip.js'
 import { queryEquals, queryMatches } from './query.js'
 import { regexArg, regexError } from './regex-arg.js'
 import type { MatchRequest } from './request.js'
@@ -219,11 +219,7 @@ const clientIP: MatcherSpec<MatchRequest> = {
   name: 'ClientIP',
   arity: atLeastOne,
   build(args, at) {
-    const nets: IPNet[] = args.map((a, i) => {
-      const net = parseNet(a.trim())
-      if (!net) throw new RuleError('RULE_BAD_CIDR', `invalid IP or CIDR '${a}' in ClientIP`, at(i))
-      return net
-    })
+    const nets = clientNets(args, at)
     return (r) => ipInNets(r.clientIP(), nets)
   },
 }

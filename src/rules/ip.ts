@@ -3,6 +3,9 @@
 // buffer so matching allocates nothing. As in Go's net.IPNet.Contains, an
 // IPv4 client (or an IPv4-mapped IPv6 one) matches only IPv4 networks.
 
+import { RuleError } from './errors.js'
+import type { ArgPosition } from './spec.js'
+
 export interface IPNet {
   addr: Uint8Array
   bits: number
@@ -151,4 +154,13 @@ export function ipInNets(text: string, nets: IPNet[]): boolean {
   if (family === 0) return false
   for (let i = 0; i < nets.length; i++) if (contains(nets[i]!, scratch, family)) return true
   return false
+}
+
+/** ClientIP's arguments as networks (HTTP and TCP rules alike). */
+export function clientNets(args: string[], at: ArgPosition): IPNet[] {
+  return args.map((a, i) => {
+    const net = parseNet(a.trim())
+    if (!net) throw new RuleError('RULE_BAD_CIDR', `invalid IP or CIDR '${a}' in ClientIP`, at(i))
+    return net
+  })
 }

@@ -8,7 +8,7 @@ import { compileExpression } from '../rules/compile.js'
 import { parseExpression } from '../rules/parser.js'
 import { RuleError } from '../rules/errors.js'
 import { regexArg } from '../rules/regex-arg.js'
-import { parseNet, ipInNets, type IPNet } from '../rules/ip.js'
+import { clientNets, ipInNets } from '../rules/ip.js'
 import { atLeastOne, exactly, language, type MatcherSpec } from '../rules/spec.js'
 
 export interface TcpConnInfo {
@@ -46,11 +46,7 @@ const clientIP: MatcherSpec<TcpConnInfo> = {
   name: 'ClientIP',
   arity: atLeastOne,
   build(args, at) {
-    const nets: IPNet[] = args.map((a, i) => {
-      const net = parseNet(a.trim())
-      if (!net) throw new RuleError('RULE_BAD_CIDR', `invalid IP or CIDR '${a}' in ClientIP`, at(i))
-      return net
-    })
+    const nets = clientNets(args, at)
     return (c) => ipInNets(c.clientIP, nets)
   },
 }
