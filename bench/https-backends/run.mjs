@@ -11,6 +11,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort, listening, start } from '../lib/procs.mjs'
+import { nginxHead } from '../lib/nginx.mjs'
 import { parseWrk } from '../lib/wrk.mjs'
 import { perRequestUs, treeCpu } from '../lib/cpu.mjs'
 import { machine } from '../lib/machine.mjs'
@@ -69,16 +70,7 @@ const TARGETS = {
     mkdirSync(d, { recursive: true })
     writeFileSync(
       join(d, 'nginx.conf'),
-      `worker_processes 1;
-daemon off;
-${process.getuid?.() === 0 ? 'user root;\n' : ''}pid ${d}/nginx.pid;
-error_log ${d}/error.log crit;
-events { worker_connections 16384; }
-http {
-  access_log off;
-  client_body_temp_path ${d}/cb; proxy_temp_path ${d}/p; fastcgi_temp_path ${d}/f; uwsgi_temp_path ${d}/u; scgi_temp_path ${d}/s;
-  keepalive_requests 1000000;
-  upstream plain { server 127.0.0.1:${plainPort}; keepalive 64; }
+      `${nginxHead(d, 1)}  upstream plain { server 127.0.0.1:${plainPort}; keepalive 64; }
   upstream tls { server 127.0.0.1:${tlsPort}; keepalive 64; }
   proxy_http_version 1.1;
   proxy_set_header Connection "";

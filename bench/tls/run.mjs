@@ -16,6 +16,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort, listening, start } from '../lib/procs.mjs'
+import { nginxHead } from '../lib/nginx.mjs'
 import { parseWrk } from '../lib/wrk.mjs'
 import { perRequestUs, treeCpu } from '../lib/cpu.mjs'
 
@@ -62,16 +63,7 @@ const TARGETS = {
     const d = join(dir, 'nginx')
     mkdirSync(d, { recursive: true })
     // the same choices as bench/peers/nginx.conf.tmpl, with TLS on the listener
-    const conf = `worker_processes ${workers};
-daemon off;
-${process.getuid?.() === 0 ? 'user root;\n' : ''}pid ${d}/nginx.pid;
-error_log ${d}/error.log crit;
-events { worker_connections 16384; }
-http {
-  access_log off;
-  client_body_temp_path ${d}/cb; proxy_temp_path ${d}/p; fastcgi_temp_path ${d}/f; uwsgi_temp_path ${d}/u; scgi_temp_path ${d}/s;
-  keepalive_requests 1000000;
-  upstream b { server ${upstream}; keepalive 64; }
+    const conf = `${nginxHead(d, workers)}  upstream b { server ${upstream}; keepalive 64; }
   server {
     listen 127.0.0.1:${port} ssl;
     server_name ${HOST};
