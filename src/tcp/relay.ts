@@ -135,36 +135,34 @@ const listeners = new Map<string, Listener>()
 const udpListeners = new Map<string, UdpListener>()
 const open = new Set<net.Socket>()
 
-function applyUdp(specs: UdpListenerSpec[]): void {
+/** Makes the listeners in `running` the ones `specs` name: new ones started, kept ones updated, the rest stopped. */
+function reconcile<S extends { name: string; host: string; port: number }, L extends { stop(): void }>(
+  running: Map<string, L>,
+  specs: S[],
+  update: (l: L, spec: S) => void,
+  create: (spec: S) => L,
+): void {
   const keep = new Set<string>()
   for (const spec of specs) {
     const key = `${spec.name} ${spec.host}:${spec.port}`
     keep.add(key)
-    const l = udpListeners.get(key)
-    if (l) l.spec = spec
-    else udpListeners.set(key, new UdpListener(spec, log))
+    const l = running.get(key)
+    if (l) update(l, spec)
+    else running.set(key, create(spec))
   }
-  for (const [key, l] of udpListeners) {
+  for (const [key, l] of running) {
     if (keep.has(key)) continue
     l.stop()
-    udpListeners.delete(key)
+    running.delete(key)
   }
 }
 
+function applyUdp(specs: UdpListenerSpec[]): void {
+  reconcile(udpListeners, specs, (l, spec) => (l.spec = spec), (spec) => new UdpListener(spec, log))
+}
+
 function apply(specs: TcpListenerSpec[]): void {
-  const keep = new Set<string>()
-  for (const spec of specs) {
-    const key = `${spec.name} ${spec.host}:${spec.port}`
-    keep.add(key)
-    const l = listeners.get(key)
-    if (l) l.routes(spec)
-    else listeners.set(key, new Listener(spec))
-  }
-  for (const [key, l] of listeners) {
-    if (keep.has(key)) continue
-    l.stop()
-    listeners.delete(key)
-  }
+  reconcile(listeners, specs, (l, spec) => l.routes(spec), (spec) => new Listener(spec))
 }
 
 function drain(graceMs: number): void {
