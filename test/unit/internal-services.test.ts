@@ -55,6 +55,19 @@ function servedBySocket(t: Test, table: RouteTable, router: string, service: str
   t.equal(table.serverHosts[v], `/run/pier-test/${service.slice(0, -'@internal'.length)}.sock`)
 }
 
+/** A want string: the router is enabled and served by that internal service; a pattern: it is disabled with that reason and not routed. */
+function expectRouter(t: Test, p: ReturnType<typeof primary>, router: string, want: string | RegExp): void {
+  const r = p.state.routers[router]!
+  if (typeof want === 'string') {
+    t.equal(r.status, 'enabled', r.errors.join('; '))
+    servedBySocket(t, p.table(), router, want)
+  } else {
+    t.equal(r.status, 'disabled')
+    t.match(r.errors.join('\n'), want)
+    t.notOk(p.table().routerNames.includes(router), 'not routed')
+  }
+}
+
 // The dashboard on the Traefik container's own labels, as in most compose files.
 const dashboardLabels = {
   'traefik.enable': 'true',
@@ -84,15 +97,7 @@ for (const [what, flags, labels, router, want] of labelCases) {
   t.test(`labels: ${what}`, async (t) => {
     const p = primary(t, flags)
     p.docker([ctr('traefik', { labels }), ctr('whoami')])
-    const r = p.state.routers[router]!
-    if (typeof want === 'string') {
-      t.equal(r.status, 'enabled', r.errors.join('; '))
-      servedBySocket(t, p.table(), router, want)
-    } else {
-      t.equal(r.status, 'disabled')
-      t.match(r.errors.join('\n'), want)
-      t.notOk(p.table().routerNames.includes(router), 'not routed')
-    }
+    expectRouter(t, p, router, want)
     t.ok(p.table().routerNames.includes('whoami@docker'), 'other routers still are')
   })
 }
@@ -164,15 +169,7 @@ for (const [what, flags, text, router, want] of fileCases) {
   t.test(`file: ${what}`, async (t) => {
     const p = primary(t, flags)
     p.file(text)
-    const r = p.state.routers[router]!
-    if (typeof want === 'string') {
-      t.equal(r.status, 'enabled', r.errors.join('; '))
-      servedBySocket(t, p.table(), router, want)
-    } else {
-      t.equal(r.status, 'disabled')
-      t.match(r.errors.join('\n'), want)
-      t.notOk(p.table().routerNames.includes(router))
-    }
+    expectRouter(t, p, router, want)
   })
 }
 
