@@ -6,6 +6,11 @@ import { parseStaticConfig, ConfigError } from './config/parse.js'
 import { usage } from './config/usage.js'
 import { createLogger } from './log.js'
 import type { LogFile } from './log-file.js'
+import { setFlagsFromString } from 'node:v8'
+
+// Each isolate (the primary and every worker) otherwise maps its own copy of
+// V8's builtins next to its code: about 0.9 MB of resident pages per isolate.
+setFlagsFromString('--no-short-builtin-calls')
 
 /** Writes to the log file; if that fails (disk full, file gone), to stderr: a log line is not worth a crash. */
 function logLine(file: LogFile): (line: string) => void {

@@ -13,7 +13,7 @@
 // Run natively, or under armhf emulation with
 //   scripts/armhf-run.sh node bench/memory/rss.mjs
 // (there the RSS includes qemu's own memory and code cache: an upper bound
-// for a real Pi). Target: idle RSS with 2 workers under 80 MB.
+// for a real Pi). Target: idle RSS with 2 workers under 70 MB.
 //   usage: node bench/memory/rss.mjs [--workers=1,2,4] [--providers=file,docker]
 //          [--seconds=5] [--connections=50] [--settle=30]
 import { writeFileSync, mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs'
@@ -25,7 +25,7 @@ import autocannon from 'autocannon'
 import { start, sleep, rssSampler, freePort } from '../lib/procs.mjs'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const TARGET_IDLE_2W_MB = 80
+const TARGET_IDLE_2W_MB = 70
 const DOCKER_SOCKET = '/var/run/docker.sock'
 
 const opts = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')))
