@@ -58,10 +58,10 @@ async function stopHandle(h) {
 async function startTarget(name, model, opts, state, workers = opts.workers) {
   const port = await freePort()
   const dir = targetDir(state.work, `${state.scenario}-w${workers}`, name)
-  const ctx = { model, port, workers, dir, cpus: opts.cpus?.proxy, cpuProfDir: opts.cpuProf && state.scenario !== 'idle' ? join(state.profiles, state.scenario) : null, nodeFlags: opts.traceGc ? ['--trace-gc'] : [] }
+  const ctx = { model, port, workers, dir, cpus: opts.cpus?.proxy, cpuProfDir: opts.cpuProf && state.scenario !== 'idle' ? join(state.profiles, state.scenario) : null, nodeFlags: [...opts.pierNodeFlags, ...(opts.traceGc ? ['--trace-gc'] : [])] }
   const launch = async (c) => {
     const h = TARGETS[name].start(c)
-    if (c.nodeFlags.length) h.gc = gcCounter(h.proc)
+    if (opts.traceGc) h.gc = gcCounter(h.proc)
     live.add(h)
     try {
       if (h.readyLine) await h.waitForOutput(h.readyLine, 30000)

@@ -29,7 +29,8 @@ export const USAGE = `usage: node bench/run.mjs [--quick | --smoke | --scoreboar
                         the GET scenarios (post-1m and no-keepalive stay on autocannon;
                         fixed-rate runs always use the open-loop generator)
   --cpu-prof            run pier under node --cpu-prof (every thread) and print where its time goes
-  --trace-gc            run pier under node --trace-gc and print its GCs per run and thread`
+  --trace-gc            run pier under node --trace-gc and print its GCs per run and thread
+  --pier-node-flags=a,b more node flags for pier (e.g. --max-semi-space-size=32)`
 
 const NUMERIC = ['repeats', 'duration', 'warmup', 'rate-duration', 'connections', 'rate-connections', 'workers']
 const LISTS = ['scenarios', 'targets']
@@ -58,6 +59,8 @@ export function parseOptions(argv, { cores = os.availableParallelism(), arch = p
       given[key] = names
     } else if (key === 'out' && !no && value) {
       given.out = value
+    } else if (key === 'pier-node-flags' && !no) {
+      given['pier-node-flags'] = value.split(',').filter(Boolean)
     } else if (key === 'loadgen' && !no) {
       if (value !== 'autocannon' && value !== 'wrk') throw codedError('EUSAGE', `--loadgen is autocannon or wrk (got "${arg}")`)
       given.loadgen = value
@@ -121,6 +124,7 @@ export function parseOptions(argv, { cores = os.availableParallelism(), arch = p
     build: o.build,
     cpuProf: !!o['cpu-prof'],
     traceGc: !!o['trace-gc'],
+    pierNodeFlags: o['pier-node-flags'] ?? [],
     loadgen: o.loadgen,
   }
 }
