@@ -22,6 +22,7 @@ import { selfTimes, readProfiles } from './lib/cpuprofile.mjs'
 import { cpuMeter, cpuList, perRequestUs } from './lib/cpu.mjs'
 import { threadMeter, connectionsPerLoop, threadsPerRequest } from './lib/threads.mjs'
 import { treePids } from './lib/procs.mjs'
+import { gcCounter, gcBetween } from './lib/gc-trace.mjs'
 import { generatorLoad, overheadVerdict } from './lib/limits.mjs'
 
 const BENCH = fileURLToPath(new URL('.', import.meta.url))
@@ -38,6 +39,12 @@ async function startBackends(n) {
   return { h, ports }
 }
 
+/** One run's pier threads (user + sys µs/request) and client connections per event loop, for the run's log line. */
+function fmtThreads(run) {
+  const cpu = run.threads.map((x) => `${x.main ? 'main' : x.tid} ${(x.user + x.system).toFixed(1)}`).join(', ')
+  return `${cpu} µs/req${run.connections ? `, connections ${run.connections.perLoop.join('/')}` : ''}`
+}
+
 async function stopHandle(h) {
   await h.stop()
   live.delete(h)
@@ -51,9 +58,10 @@ async function stopHandle(h) {
 async function startTarget(name, model, opts, state, workers = opts.workers) {
   const port = await freePort()
   const dir = targetDir(state.work, `${state.scenario}-w${workers}`, name)
-  const ctx = { model, port, workers, dir, cpus: opts.cpus?.proxy, cpuProfDir: opts.cpuProf && state.scenario !== 'idle' ? join(state.profiles, state.scenario) : null }
+  const ctx = { model, port, workers, dir, cpus: opts.cpus?.proxy, cpuProfDir: opts.cpuProf && state.scenario !== 'idle' ? join(state.profiles, state.scenario) : null, nodeFlags: [...opts.pierNodeFlags, ...(opts.traceGc ? ['--trace-gc'] : [])] }
   const launch = async (c) => {
     const h = TARGETS[name].start(c)
+    if (opts.traceGc) h.gc = gcCounter(h.proc)
     live.add(h)
     try {
       if (h.readyLine) await h.waitForOutput(h.readyLine, 30000)
@@ -198,6 +206,7 @@ async function runScenario(s, opts, state, lg, sat, names) {
       const stopRss = rssSampler(t.pid)
       const meter = cpuMeter({ target: t.pid, backend: backend.pid }, cpuSets)
       const threads = t.name === 'pier' ? threadMeter(t.pid) : null
+      const gcBefore = t.h.gc?.()
       // connections per event loop, read halfway through while every connection is open
       let connections = null
       const peek = setTimeout(() => (connections = connectionsPerLoop(treePids(t.pid), t.port)), (opts.durationS * 1000) / 2)
@@ -207,11 +216,14 @@ async function runScenario(s, opts, state, lg, sat, names) {
       const run = { ...res, rssMB: stopRss(), cpu: spent.target, backendCpu: spent.backend, loadgen: generatorLoad(res, opts.loadgenProcs), loadgenCpusBusy: busy.loadgen ?? null, proxyCpusBusy: busy.proxy ?? null }
       if (threads) run.threads = threadsPerRequest(threads(), res.ok)
       if (threads && connections) run.connections = connections
+      if (gcBefore) run.gc = gcBetween(gcBefore, t.h.gc())
       t.runs.push(run)
       const cpu = perRequestUs(run.cpu, res.ok)
       log(
         `  ${s.name} ${t.name} run ${r + 1}/${opts.repeats}: ${Math.round(res.rps)} req/s, p99 ${summarize(res.histogram).p99.toFixed(2)} ms, ${res.errors} errors` +
-          `, CPU ${cpu ? `${cpu.user.toFixed(1)} user + ${cpu.system.toFixed(1)} sys µs/req` : 'n/a'}, generator busy ${run.loadgen ? Math.round(run.loadgen.busy * 100) + '%' : 'n/a'}`,
+          `, CPU ${cpu ? `${cpu.user.toFixed(1)} user + ${cpu.system.toFixed(1)} sys µs/req` : 'n/a'}, generator busy ${run.loadgen ? Math.round(run.loadgen.busy * 100) + '%' : 'n/a'}` +
+          (run.gc ? `, GC ${run.gc.map((g) => `${g.scavenges}+${g.majors} in ${g.ms.toFixed(1)} ms (max ${g.maxMs.toFixed(2)})`).join(' / ') || 'none'}` : '') +
+          (run.threads ? `, threads ${fmtThreads(run)}` : ''),
       )
     }
   }

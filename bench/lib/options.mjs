@@ -28,11 +28,13 @@ export const USAGE = `usage: node bench/run.mjs [--quick | --smoke | --scoreboar
   --loadgen=NAME        saturation load generator: autocannon (default) or wrk for
                         the GET scenarios (post-1m and no-keepalive stay on autocannon;
                         fixed-rate runs always use the open-loop generator)
-  --cpu-prof            run pier under node --cpu-prof (every thread) and print where its time goes`
+  --cpu-prof            run pier under node --cpu-prof (every thread) and print where its time goes
+  --trace-gc            run pier under node --trace-gc and print its GCs per run and thread
+  --pier-node-flags=a,b more node flags for pier (e.g. --max-semi-space-size=32)`
 
 const NUMERIC = ['repeats', 'duration', 'warmup', 'rate-duration', 'connections', 'rate-connections', 'workers']
 const LISTS = ['scenarios', 'targets']
-const FLAGS = ['quick', 'smoke', 'scoreboard', 'pin', 'latest', 'install', 'build', 'help', 'cpu-prof']
+const FLAGS = ['quick', 'smoke', 'scoreboard', 'pin', 'latest', 'install', 'build', 'help', 'cpu-prof', 'trace-gc']
 
 /** Parses argv into options, filling defaults; throws EUSAGE naming the bad argument. */
 export function parseOptions(argv, { cores = os.availableParallelism(), arch = process.arch } = {}) {
@@ -57,6 +59,8 @@ export function parseOptions(argv, { cores = os.availableParallelism(), arch = p
       given[key] = names
     } else if (key === 'out' && !no && value) {
       given.out = value
+    } else if (key === 'pier-node-flags' && !no) {
+      given['pier-node-flags'] = value.split(',').filter(Boolean)
     } else if (key === 'loadgen' && !no) {
       if (value !== 'autocannon' && value !== 'wrk') throw codedError('EUSAGE', `--loadgen is autocannon or wrk (got "${arg}")`)
       given.loadgen = value
@@ -119,6 +123,8 @@ export function parseOptions(argv, { cores = os.availableParallelism(), arch = p
     install: o.install,
     build: o.build,
     cpuProf: !!o['cpu-prof'],
+    traceGc: !!o['trace-gc'],
+    pierNodeFlags: o['pier-node-flags'] ?? [],
     loadgen: o.loadgen,
   }
 }
