@@ -206,7 +206,7 @@ async function runScenario(s, opts, state, lg, sat, names) {
       const stopRss = rssSampler(t.pid)
       const meter = cpuMeter({ target: t.pid, backend: backend.pid }, cpuSets)
       const threads = t.name === 'pier' ? threadMeter(t.pid) : null
-      const gcBefore = t.h.gc?.()
+      const gcBefore = t.h?.gc?.()
       // connections per event loop, read halfway through while every connection is open
       let connections = null
       const peek = setTimeout(() => (connections = connectionsPerLoop(treePids(t.pid), t.port)), (opts.durationS * 1000) / 2)
