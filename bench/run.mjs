@@ -61,7 +61,7 @@ async function startTarget(name, model, opts, state, workers = opts.workers) {
   const ctx = { model, port, workers, dir, cpus: opts.cpus?.proxy, cpuProfDir: opts.cpuProf && state.scenario !== 'idle' ? join(state.profiles, state.scenario) : null, nodeFlags: [...opts.pierNodeFlags, ...(opts.traceGc ? ['--trace-gc'] : [])] }
   const launch = async (c) => {
     const h = TARGETS[name].start(c)
-    if (opts.traceGc) h.gc = gcCounter(h.proc)
+    if (opts.traceGc && name === 'pier') h.gc = gcCounter(h.proc)
     live.add(h)
     try {
       if (h.readyLine) await h.waitForOutput(h.readyLine, 30000)

@@ -2,11 +2,11 @@
 // pier's command line: Traefik-style flags (and --configfile) -> static
 // configuration -> start. Bad flags and files exit 2 with one clear line.
 // `pier healthcheck` and `pier version` are Traefik's subcommands of those names.
+import { setFlagsFromString } from 'node:v8'
 import { parseStaticConfig, ConfigError } from './config/parse.js'
 import { usage } from './config/usage.js'
 import { createLogger } from './log.js'
 import type { LogFile } from './log-file.js'
-import { setFlagsFromString } from 'node:v8'
 
 // Each isolate (the primary and every worker) otherwise maps its own copy of
 // V8's builtins next to its code: about 0.9 MB of resident pages per isolate.

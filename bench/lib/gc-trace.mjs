@@ -21,15 +21,16 @@ export function gcCounter(proc) {
       s.pauses.push(Number(m[3]))
     }
   })
-  return () => new Map([...isolates].map(([k, v]) => [k, { scavenges: v.scavenges, majors: v.majors, pauses: v.pauses.length, all: v.pauses }]))
+  // pauses only grows, so a snapshot keeps the array and its counts
+  return () => new Map([...isolates].map(([k, v]) => [k, { scavenges: v.scavenges, majors: v.majors, pauses: v.pauses }]))
 }
 
 /** GCs between two snapshots, per isolate that collected, busiest first. */
 export function gcBetween(before, after) {
   const out = []
   for (const [k, a] of after) {
-    const b = before.get(k) ?? { scavenges: 0, majors: 0, pauses: 0 }
-    const p = a.all.slice(b.pauses, a.pauses)
+    const b = before.get(k) ?? { scavenges: 0, majors: 0 }
+    const p = a.pauses.slice(b.scavenges + b.majors, a.scavenges + a.majors)
     if (p.length) out.push({ isolate: k, scavenges: a.scavenges - b.scavenges, majors: a.majors - b.majors, ms: p.reduce((x, y) => x + y, 0), maxMs: Math.max(...p) })
   }
   return out.sort((x, y) => y.ms - x.ms)
