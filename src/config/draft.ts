@@ -38,6 +38,8 @@ export interface Draft {
   entryPoints: Map<string, EntryPoint & { name: string }>
   /** lower-cased entrypoint name -> limits given for it, and where the first was given */
   clientLimits: Map<string, Partial<ClientLimits> & { at: Origin }>
+  /** lower-cased entrypoint name -> udp.timeout in ms, and where it was given */
+  udpTimeouts: Map<string, { ms: number; at: Origin }>
   /** lower-cased entrypoint name -> forwardedHeaders and proxyProtocol as given */
   clientTrust: Map<string, TrustDraft>
   /** lower-cased entrypoint name -> its http.middlewares, and where they were given */
@@ -135,6 +137,7 @@ export function emptyDraft(): Draft {
   return {
     entryPoints: new Map(),
     clientLimits: new Map(),
+    udpTimeouts: new Map(),
     clientTrust: new Map(),
     epMiddlewares: new Map(),
     epV1: new Map(),

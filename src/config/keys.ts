@@ -90,6 +90,11 @@ def(`${responding}.readTimeout`, false, (d, v, name) => (limit(d, name, v).readT
 def(`${responding}.writeTimeout`, false, (d, v, name) => (limit(d, name, v).writeTimeoutMs = V.duration(v)))
 def(`${responding}.idleTimeout`, false, (d, v, name) => (limit(d, name, v).idleTimeoutMs = V.duration(v)))
 def('entryPoints.<name>.http.maxHeaderBytes', false, (d, v, name) => (limit(d, name, v).maxHeaderBytes = V.int(v, 1024, 1 << 24)))
+def('entryPoints.<name>.udp.timeout', false, (d, v, name) => {
+  const ms = V.duration(v)
+  if (ms <= 0) throw new ConfigError(ConfigErrorCode.BAD_VALUE, `${V.describe(v.at)}: the UDP session timeout must be more than 0 (Traefik's default is 3s)`)
+  d.udpTimeouts.set(name.toLowerCase(), { ms, at: v.at })
+})
 def('entryPoints.<name>.http.maxRequestLineBytes', false, (d, v, name) => (limit(d, name, v).maxRequestLineBytes = V.int(v, 256, 1 << 24)))
 
 // whom an entrypoint believes about the client
@@ -336,7 +341,7 @@ function epHttpTls(d: Draft, name: string, t: V.V1TlsWords): void {
 
 /** Traefik options pier knows of but does not implement (matched by prefix). */
 const unsupported: Array<[string, string]> = [
-  ['entryPoints.<name>', 'of an entrypoint, pier supports address, http.tls, http.redirections.entryPoint, http.middlewares, transport.respondingTimeouts (readTimeout, writeTimeout, idleTimeout), http.maxHeaderBytes, http.maxRequestLineBytes, forwardedHeaders (trustedIPs, insecure, notAppendXForwardedFor, connection) and proxyProtocol (trustedIPs, insecure)'],
+  ['entryPoints.<name>', 'of an entrypoint, pier supports address, http.tls, http.redirections.entryPoint, http.middlewares, transport.respondingTimeouts (readTimeout, writeTimeout, idleTimeout), http.maxHeaderBytes, http.maxRequestLineBytes, forwardedHeaders (trustedIPs, insecure, notAppendXForwardedFor, connection), proxyProtocol (trustedIPs, insecure) and udp.timeout'],
   ['entryPoints.<name>.forwardedHeaders', 'of forwardedHeaders, pier supports trustedIPs, insecure, notAppendXForwardedFor and connection'],
   ['entryPoints.<name>.proxyProtocol', 'of proxyProtocol, pier supports trustedIPs and insecure'],
   ['entryPoints.<name>.http', 'of an entrypoint, pier supports http.tls (certResolver, domains, options), http.redirections.entryPoint, http.middlewares, http.maxHeaderBytes and http.maxRequestLineBytes'],

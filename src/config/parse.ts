@@ -68,6 +68,12 @@ function finish(d: Draft, env: NodeJS.ProcessEnv, configFile: string | undefined
     if (!ep) throw new ConfigError(ConfigErrorCode.BAD_VALUE, `${describe(at)}: the entrypoint has no address (set entryPoints.<name>.address too)`)
     if (names.length > 0) entryPoints[ep.name]!.middlewares = names
   }
+  for (const [key, { ms, at }] of d.udpTimeouts) {
+    const ep = d.entryPoints.get(key)
+    if (!ep) throw new ConfigError(ConfigErrorCode.BAD_VALUE, `${describe(at)}: no entrypoint named ${JSON.stringify(key)} has an address`)
+    // As in Traefik, the key is read for every entrypoint and used only by UDP ones.
+    if (ep.udp) entryPoints[ep.name]!.udpTimeoutMs = ms
+  }
   const v1Defs = v1EntryPointMiddlewares(d, entryPoints)
   // Traefik: with no entrypoint of the user's own, one default web entrypoint
   if (![...d.entryPoints.keys()].some((k) => k !== 'traefik')) entryPoints.web = { host: '', port: 80 }

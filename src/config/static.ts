@@ -43,6 +43,8 @@ export interface EntryPoint {
   port: number
   /** `:53/udp`: a UDP entrypoint (no HTTP is served there; UDP routers are refused) */
   udp?: boolean
+  /** udp.timeout: a UDP session idle this long is closed, in ms; default 3000 (Traefik's 3s) */
+  udpTimeoutMs?: number
   /** Middlewares every router on this entrypoint runs before its own (entryPoints.<name>.http.middlewares). */
   middlewares?: string[]
   /** http.tls: every router on this entrypoint is a TLS router, with these defaults */

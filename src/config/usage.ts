@@ -18,6 +18,7 @@ export const KEY_DOCS: Array<[string, string, string]> = [
   ['entryPoints.<name>.proxyProtocol.trustedIPs', '', 'peers (IPs, CIDRs) whose PROXY v2 header is believed'],
   ['entryPoints.<name>.proxyProtocol.insecure', 'false', 'believe a PROXY v2 header from every peer'],
   ['entryPoints.<name>.http.maxRequestLineBytes', '8192', 'largest request line: method, target, version (414 beyond)'],
+  ['entryPoints.<name>.udp.timeout', '3s', 'a UDP session (one client address) idle this long is closed; more than 0'],
   ['entryPoints.<name>.http.middlewares', '', 'middlewares (name@provider) every router on the entrypoint runs before its own'],
   ['entryPoints.<name>.http.tls', 'false (true for :443 and https redirection targets in all but name)', 'this entrypoint serves TLS, and every router on it is a TLS router'],
   ['entryPoints.<name>.http.tls.certResolver', '', 'ACME resolver for the routers of this entrypoint'],

@@ -38,6 +38,9 @@ export interface TcpListenerSpec {
   routes: TcpRouteSpec[]
 }
 
+/** Traefik's entryPoints.<name>.udp.timeout default. */
+const UDP_TIMEOUT_MS = 3000
+
 /** A UDP entrypoint and the one router it carries (datagrams have no name to route by). */
 export interface UdpListenerSpec {
   name: string
@@ -45,6 +48,8 @@ export interface UdpListenerSpec {
   port: number
   router: string
   servers: TcpServerSpec[]
+  /** entryPoints.<name>.udp.timeout: a session idle this long is closed */
+  idleMs: number
 }
 
 export interface StreamPlan {
@@ -156,7 +161,7 @@ function planUdp(config: DynamicConfig, entryPoints: ReadonlyArray<[string, Entr
     state.status = 'enabled'
     for (const ep of onEps) {
       const e = eps.get(ep)!
-      taken.set(ep, { name: ep, host: e.host, port: e.port, router: name, servers })
+      taken.set(ep, { name: ep, host: e.host, port: e.port, router: name, servers, idleMs: e.udpTimeoutMs ?? UDP_TIMEOUT_MS })
     }
   }
   return { udp, udpListeners: [...taken.values()] }

@@ -31,12 +31,16 @@ async function echo(tag: string): Promise<{ port: number; close(): void; firstBy
   return { port: (server.address() as net.AddressInfo).port, close: () => server.close(), firstBytes }
 }
 
-/** A UDP server that answers each datagram with its tag and the datagram. */
-async function udpEcho(tag: string): Promise<{ port: number; close(): void }> {
+/** A UDP server that answers each datagram with its tag and the datagram, and keeps the source ports it saw. */
+async function udpEcho(tag: string): Promise<{ port: number; peers: Set<number>; close(): void }> {
   const s = dgram.createSocket('udp4')
-  s.on('message', (m, r) => s.send(Buffer.concat([Buffer.from(tag), m]), r.port, r.address))
+  const peers = new Set<number>()
+  s.on('message', (m, r) => {
+    peers.add(r.port)
+    s.send(Buffer.concat([Buffer.from(tag), m]), r.port, r.address)
+  })
   await new Promise<void>((r) => s.bind(0, '127.0.0.1', r))
-  return { port: s.address().port, close: () => s.close() }
+  return { port: s.address().port, peers, close: () => s.close() }
 }
 
 /** A UDP client: each ask() sends one datagram and waits for one reply ('' after 500 ms). */
@@ -185,7 +189,7 @@ t.test('TCP routers through pier', async (t) => {
   const api = await freePort()
   const pier = await startPier([
     `--entrypoints.web.address=127.0.0.1:${web}`, `--entrypoints.pg.address=127.0.0.1:${pg}/tcp`, `--entrypoints.mqtts.address=127.0.0.1:${mqtts}`,
-    `--entrypoints.redis.address=127.0.0.1:${redis}`, `--entrypoints.down.address=127.0.0.1:${down}`, `--entrypoints.pp.address=127.0.0.1:${pp}`, `--entrypoints.dns.address=127.0.0.1:${dns}/udp`, `--entrypoints.mixed.address=127.0.0.1:${mixed}`,
+    `--entrypoints.redis.address=127.0.0.1:${redis}`, `--entrypoints.down.address=127.0.0.1:${down}`, `--entrypoints.pp.address=127.0.0.1:${pp}`, `--entrypoints.dns.address=127.0.0.1:${dns}/udp`, '--entrypoints.dns.udp.timeout=600ms', `--entrypoints.mixed.address=127.0.0.1:${mixed}`,
     `--entrypoints.traefik.address=127.0.0.1:${api}`, '--api.insecure=true', `--providers.file.filename=${routes}`, '--providers.file.watch=true', '--workers=2',
   ])
   t.teardown(async () => {
@@ -265,6 +269,19 @@ t.test('TCP routers through pier', async (t) => {
     for (let i = 0; i < 5; i++) t.equal(await c1.ask(`again${i}`), `${tag1}again${i}`, 'the session stays on its server')
     const second = await c2.ask('q2')
     t.equal(second, `${tag1 === 'U1:' ? 'U2:' : 'U1:'}q2`, 'the next client goes to the other server')
+  })
+
+  await t.test('UDP: a session idle for udp.timeout is closed; the client\'s next datagram opens another', async (t) => {
+    const c = await udpClient(dns)
+    t.teardown(() => c.close())
+    const sockets = (): number => u1.peers.size + u2.peers.size
+    t.match(await waitFor(async () => (await c.ask('a')) || undefined, 5000, 'a UDP reply'), /^U[12]:a$/)
+    const before = sockets()
+    t.match(await c.ask('b'), /^U[12]:b$/)
+    t.equal(sockets(), before, 'within the timeout: the same session and socket')
+    await new Promise((r) => setTimeout(r, 1500))
+    t.match(await c.ask('c'), /^U[12]:c$/)
+    t.equal(sockets(), before + 1, 'after 1.5 s idle (timeout 600ms): a new session, from a new socket')
   })
 
   await t.test('reloads leave established connections alone; new ones follow the new service', async (t) => {

@@ -225,6 +225,15 @@ t.test('durations', async (t) => {
   for (const [s, want] of table) t.equal(parseDuration(s), want, JSON.stringify(s))
 })
 
+t.test('udp.timeout: per UDP entrypoint, before or after the address; read but unused on TCP ones; refused when 0 or without an address', async (t) => {
+  const c = parseStaticConfig(['--entrypoints.dns.udp.timeout=10s', '--entrypoints.dns.address=:53/udp', '--entrypoints.syslog.address=:514/udp', '--entrypoints.web.address=:80', '--entrypoints.web.udp.timeout=1s'], {})
+  t.same(c.entryPoints.dns, { host: '', port: 53, udp: true, udpTimeoutMs: 10000 })
+  t.same(c.entryPoints.syslog, { host: '', port: 514, udp: true }, 'no timeout given: the listener uses Traefik\'s 3 s')
+  t.equal(c.entryPoints.web!.udpTimeoutMs, undefined)
+  t.throws(() => parseStaticConfig(['--entrypoints.dns.address=:53/udp', '--entrypoints.dns.udp.timeout=0'], {}), /--entrypoints\.dns\.udp\.timeout.*: the UDP session timeout must be more than 0/)
+  t.throws(() => parseStaticConfig(['--entrypoints.dns.udp.timeout=5s'], {}), /no entrypoint named "dns" has an address/)
+})
+
 t.test('forwardedHeaders and proxyProtocol per entrypoint, v2 and v1 forms', async (t) => {
   const c = parseStaticConfig([
     '--entrypoints.web.address=:80', '--entrypoints.web.forwardedHeaders.trustedIPs=10.0.0.0/8,fd00::/8', '--entrypoints.web.forwardedHeaders.notAppendXForwardedFor',
