@@ -104,11 +104,6 @@ export interface AcmeResolver {
 }
 
 /**
- * What pier allows a client connection on one entrypoint: Traefik's
- * transport.respondingTimeouts and http.maxHeaderBytes, and pier's own
- * request-line limit. Timeouts in ms, 0 = none.
- */
-/**
  * Whom an entrypoint believes about the client: forwardedHeaders (incoming
  * X-Forwarded-* kept only from these peers) and proxyProtocol (a PROXY v2
  * header's source address taken only from these peers). IPs or CIDRs.
@@ -119,6 +114,11 @@ export interface ClientTrust {
   proxyProtocol: { insecure: boolean; trustedIPs: string[] } | null
 }
 
+/**
+ * What pier allows a client connection on one entrypoint: Traefik's
+ * transport.respondingTimeouts and http.maxHeaderBytes, and pier's own
+ * request-line limit. Timeouts in ms, 0 = none.
+ */
 export interface ClientLimits {
   /** transport.respondingTimeouts.readTimeout: the request (head parsed to body read); default 60000 */
   readTimeoutMs: number
