@@ -48,7 +48,7 @@ export function routerMatches(c: Criterion, r: Pick<RouterState, 'status' | 'rul
   return withStatus(c, r.status) && searchIn(c, r.rule, r.name) && (c.serviceName === '' || c.serviceName === r.service || `${c.serviceName}@${r.provider}` === r.service)
 }
 
-export function serviceMatches(c: Criterion, s: ServiceState): boolean {
+export function serviceMatches(c: Criterion, s: Pick<ServiceState, 'status' | 'name'>): boolean {
   return withStatus(c, s.status) && searchIn(c, s.name)
 }
 

@@ -13,7 +13,7 @@ import type { RuntimeState } from '../primary/state.js'
 import { LiveEvents } from './events.js'
 import { latencyHgrm, latencyReport, NotFoundError } from './latency.js'
 import { criterion, middlewareMatches, NEXT_PAGE_HEADER, paginate, QueryError, routerMatches, serviceMatches } from './paging.js'
-import { entryPointRepresentation, middlewareRepresentation, overview, rawData, routerRepresentation, serviceRepresentation, sortedValues, streamRouterRepresentation, version } from './traefik.js'
+import { entryPointRepresentation, middlewareRepresentation, overview, rawData, routerRepresentation, serviceRepresentation, sortedValues, streamRouterRepresentation, streamServiceRepresentation, version } from './traefik.js'
 
 export interface ApiOptions {
   state: RuntimeState
@@ -143,8 +143,10 @@ export function apiHandler(opts: Omit<ApiOptions, 'host' | 'port'>): ApiHandler 
       case 'http/middlewares':
         return list(sortedValues(state.middlewares).filter((m) => middlewareMatches(c1, m)), query, middlewareRepresentation)
       case 'tcp/services':
-      case 'tcp/middlewares':
+        return list(sortedValues(state.tcpServices).filter((s) => serviceMatches(c1, s)), query, streamServiceRepresentation)
       case 'udp/services':
+        return list(sortedValues(state.udpServices).filter((s) => serviceMatches(c1, s)), query, streamServiceRepresentation)
+      case 'tcp/middlewares':
         return list([], query, (x) => x)
       case 'pier/latency':
         return query.get('format') === 'hgrm' ? { status: 200, type: 'text/plain; charset=utf-8', body: latencyHgrm(metrics, query) } : json(latencyReport(metrics))
@@ -171,6 +173,10 @@ export function apiHandler(opts: Omit<ApiOptions, 'host' | 'port'>): ApiHandler 
     if (parts.length === 3 && (a === 'tcp' || a === 'udp') && b === 'routers') {
       const r = (a === 'tcp' ? state.tcpRouters : state.udpRouters)[c]
       return r ? json(streamRouterRepresentation(r)) : apiError(404, 'ROUTER_NOT_FOUND', `router not found: ${c}`)
+    }
+    if (parts.length === 3 && (a === 'tcp' || a === 'udp') && b === 'services') {
+      const s = (a === 'tcp' ? state.tcpServices : state.udpServices)[c]
+      return s ? json(streamServiceRepresentation(s)) : apiError(404, 'SERVICE_NOT_FOUND', `service not found: ${c}`)
     }
     if (parts.length === 3 && (a === 'http' || a === 'tcp' || a === 'udp')) return apiError(404, 'NOT_FOUND', `${b.replace(/s$/, '')} not found: ${c}`)
     return notFound()

@@ -1,7 +1,7 @@
 // Traefik v2/v3 API shapes for what pier runs, built from the primary's
 // RuntimeState (and the static config for entrypoints and features).
 import type { EntryPoint } from '../config/static.js'
-import type { MiddlewareState, RouterState, RuntimeState, ServiceState, StreamRouterState } from '../primary/state.js'
+import type { MiddlewareState, RouterState, RuntimeState, ServiceState, StreamRouterState, StreamServiceState } from '../primary/state.js'
 import { PIER_VERSION } from '../version.js'
 
 /**
@@ -28,12 +28,27 @@ export function routerRepresentation(r: RouterState): Record<string, unknown> {
   return { ...routerInfo(r), name: r.name, provider: r.provider }
 }
 
-/** A TCP or UDP router as /api/tcp/routers and /api/udp/routers show it: always disabled. */
+/** A TCP or UDP router as /api/tcp/routers and /api/udp/routers show it. */
 export function streamRouterRepresentation(r: StreamRouterState): Record<string, unknown> {
   const out: Record<string, unknown> = { entryPoints: r.entryPoints }
   if (r.service !== '') out.service = localName(r.service, r.provider)
   if (r.rule !== '') out.rule = r.rule
-  return { ...out, error: r.errors, status: r.status, using: [], name: r.name, provider: r.provider }
+  if (r.errors.length > 0) out.error = r.errors
+  return { ...out, status: r.status, using: r.status === 'enabled' ? r.entryPoints : [], name: r.name, provider: r.provider }
+}
+
+/** A TCP or UDP service as /api/rawdata shows it (Traefik's TCPServiceInfo / UDPServiceInfo). */
+export function streamServiceInfo(s: StreamServiceState): Record<string, unknown> {
+  const lb: Record<string, unknown> = { servers: s.servers }
+  if (s.proxyProtocol !== undefined) lb.proxyProtocol = { version: s.proxyProtocol }
+  const out: Record<string, unknown> = { loadBalancer: lb }
+  if (s.errors.length > 0) out.error = s.errors
+  return { ...out, status: s.status, usedBy: s.usedBy }
+}
+
+/** A TCP or UDP service as /api/tcp/services and /api/udp/services show it. */
+export function streamServiceRepresentation(s: StreamServiceState): Record<string, unknown> {
+  return { ...streamServiceInfo(s), name: s.name, provider: s.provider, type: 'loadbalancer' }
 }
 
 /** A service as /api/rawdata shows it (runtime.ServiceInfo plus serverStatus). */
@@ -111,8 +126,8 @@ export function overview(state: RuntimeState): Record<string, unknown> {
       services: counts(Object.values(state.services)),
       middlewares: counts(Object.values(state.middlewares)),
     },
-    tcp: { routers: counts(Object.values(state.tcpRouters)), services: empty, middlewares: empty },
-    udp: { routers: counts(Object.values(state.udpRouters)), services: empty },
+    tcp: { routers: counts(Object.values(state.tcpRouters)), services: counts(Object.values(state.tcpServices)), middlewares: empty },
+    udp: { routers: counts(Object.values(state.udpRouters)), services: counts(Object.values(state.udpServices)) },
     features: { tracing: '', metrics: sc.metrics?.prometheus ? 'Prometheus' : '', accessLog: sc.accessLog !== undefined, hub: false },
     providers,
   }
@@ -127,6 +142,9 @@ export function rawData(state: RuntimeState): Record<string, unknown> {
   const stream = (m: Record<string, StreamRouterState>) => Object.fromEntries(sortedValues(m).map((r) => [r.name, streamRouterRepresentation(r)]))
   if (Object.keys(state.tcpRouters).length > 0) out.tcpRouters = stream(state.tcpRouters)
   if (Object.keys(state.udpRouters).length > 0) out.udpRouters = stream(state.udpRouters)
+  const services = (m: Record<string, StreamServiceState>) => Object.fromEntries(sortedValues(m).map((s) => [s.name, streamServiceInfo(s)]))
+  if (Object.keys(state.tcpServices).length > 0) out.tcpServices = services(state.tcpServices)
+  if (Object.keys(state.udpServices).length > 0) out.udpServices = services(state.udpServices)
   return out
 }
 

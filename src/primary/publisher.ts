@@ -164,6 +164,8 @@ export class Publisher {
     const plan = planStream(config, eps, this.stream?.httpOnly, this.stream?.refused)
     this.state.tcpRouters = plan.tcp
     this.state.udpRouters = plan.udp
+    this.state.tcpServices = plan.tcpServices
+    this.state.udpServices = plan.udpServices
     const errors = (m: Record<string, StreamRouterState>) => Object.fromEntries(Object.values(m).filter((r) => r.errors.length > 0).map((r) => [r.name, r.errors]))
     this.logChanges('TCP router', errors(plan.tcp))
     this.logChanges('UDP router', errors(plan.udp))

@@ -37,6 +37,21 @@ export interface StreamRouterState {
   errors: string[]
 }
 
+/** A TCP or UDP service as the API shows it. */
+export interface StreamServiceState {
+  name: string
+  provider: string
+  /** As configured: host:port and weight (default 1) */
+  servers: { address: string; weight: number }[]
+  /** loadBalancer.proxyProtocol.version, when set */
+  proxyProtocol?: number
+  status: 'enabled' | 'disabled'
+  /** Why its routers cannot use it */
+  errors: string[]
+  /** Qualified names of the routers naming it */
+  usedBy: string[]
+}
+
 export interface ServerState {
   url: string
   weight: number
@@ -89,6 +104,8 @@ export class RuntimeState extends EventEmitter {
   middlewares: Record<string, MiddlewareState> = {}
   tcpRouters: Record<string, StreamRouterState> = {}
   udpRouters: Record<string, StreamRouterState> = {}
+  tcpServices: Record<string, StreamServiceState> = {}
+  udpServices: Record<string, StreamServiceState> = {}
   /** The merged configuration the current table was compiled from (qualified names). */
   raw: DynamicConfig = { http: { routers: {}, services: {} } }
   reloads: ReloadStats = { total: 0, lastSuccess: 0, lastFailure: 0 }

@@ -8,9 +8,9 @@
 // uWS only through a loopback relay (measured: about 10 µs of CPU per
 // request on top of uWS's 3-4, and one thread for the whole port, since
 // Node 20's net.Server has no SO_REUSEPORT).
-import type { DynamicConfig, StreamRouter, StreamService } from '../config/dynamic.js'
+import type { DynamicConfig, StreamRouter, StreamSection, StreamService } from '../config/dynamic.js'
 import type { EntryPoint } from '../config/static.js'
-import type { StreamRouterState } from '../primary/state.js'
+import type { StreamRouterState, StreamServiceState } from '../primary/state.js'
 import { compileTcpRule } from './rule.js'
 
 export interface TcpServerSpec {
@@ -57,6 +57,8 @@ export interface StreamPlan {
   udpListeners: UdpListenerSpec[]
   tcp: Record<string, StreamRouterState>
   udp: Record<string, StreamRouterState>
+  tcpServices: Record<string, StreamServiceState>
+  udpServices: Record<string, StreamServiceState>
 }
 
 function providerOf(name: string): string {
@@ -127,7 +129,26 @@ export function planStream(config: DynamicConfig, entryPoints: ReadonlyArray<[st
     listeners.push({ name, host: ep.host, port: ep.port, routes })
   }
   const { udp, udpListeners } = planUdp(config, entryPoints)
-  return { listeners, udpListeners, tcp, udp }
+  return { listeners, udpListeners, tcp, udp, tcpServices: serviceStates(config.tcp, tcp, false), udpServices: serviceStates(config.udp, udp, true) }
+}
+
+/** The services of a tcp or udp section as the API shows them, each with the routers that name it. */
+function serviceStates(section: StreamSection | undefined, routers: Record<string, StreamRouterState>, udp: boolean): Record<string, StreamServiceState> {
+  const out: Record<string, StreamServiceState> = {}
+  for (const [name, s] of Object.entries(section?.services ?? {})) {
+    const target = serviceServers(s)
+    const errors = typeof target === 'string' ? [target] : udp && target.proxyProtocol !== 0 ? ['proxyProtocol is for TCP services'] : []
+    out[name] = {
+      name,
+      provider: providerOf(name),
+      servers: (s.loadBalancer?.servers ?? []).map((srv) => ({ address: srv.address, weight: srv.weight ?? 1 })),
+      ...(s.loadBalancer?.proxyProtocol ? { proxyProtocol: s.loadBalancer.proxyProtocol.version } : {}),
+      status: errors.length > 0 ? 'disabled' : 'enabled',
+      errors,
+      usedBy: Object.values(routers).filter((r) => r.service === name).map((r) => r.name).sort(),
+    }
+  }
+  return out
 }
 
 /** UDP routers: one per UDP entrypoint (the first by name; the others are disabled, naming it). */

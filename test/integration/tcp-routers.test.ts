@@ -255,8 +255,24 @@ t.test('TCP routers through pier', async (t) => {
     t.match(onweb.error!.join(), /entrypoint "web" also serves HTTP routers \(site@file\)/)
     t.equal(routers.filter((r) => r.status === 'enabled').length, 8)
     const udp = await (await fetch(`http://127.0.0.1:${api}/api/udp/routers`)).json() as { name: string; status: string }[]
-    t.match(udp, [{ name: 'dns@file', status: 'enabled' }])
+    t.match(udp, [{ name: 'dns@file', status: 'enabled', using: ['dns'] }])
     t.equal((await get(web, 'site.test')).body, 'http-backend')
+  })
+
+  await t.test('the API lists TCP and UDP services as Traefik does, with the routers using them', async (t) => {
+    const api1 = async (p: string): Promise<any> => (await fetch(`http://127.0.0.1:${api}${p}`)).json()
+    const tcp = await api1('/api/tcp/services') as { name: string; usedBy: string[] }[]
+    t.same(tcp.map((s) => s.name), ['a@file', 'b@file', 'dead@file', 'greeter@file', 'mqtt@file', 'other@file', 'pp@file', 'weighted@file'])
+    t.same(tcp.find((s) => s.name === 'mqtt@file')!.usedBy, ['mixedTls@file', 'mqtt@file'])
+    t.same(await api1('/api/tcp/services/weighted@file'), {
+      loadBalancer: { servers: [{ address: `127.0.0.1:${a.port}`, weight: 3 }, { address: `127.0.0.1:${b.port}`, weight: 1 }] },
+      status: 'enabled', usedBy: ['redis@file'], name: 'weighted@file', provider: 'file', type: 'loadbalancer',
+    })
+    t.match(await api1('/api/tcp/services/pp@file'), { loadBalancer: { proxyProtocol: { version: 1 } } })
+    t.match(await api1('/api/udp/services'), [{ name: 'dns@file', status: 'enabled', usedBy: ['dns@file'], loadBalancer: { servers: [{ address: `127.0.0.1:${u1.port}` }, { address: `127.0.0.1:${u2.port}` }] } }])
+    t.match(await api1('/api/overview'), { tcp: { services: { total: 8, errors: 0 } }, udp: { services: { total: 1 } } })
+    t.match(await api1('/api/rawdata'), { tcpServices: { 'b@file': { status: 'enabled', usedBy: [] } }, udpServices: { 'dns@file': { status: 'enabled' } } })
+    t.equal((await fetch(`http://127.0.0.1:${api}/api/tcp/services/nope@file`)).status, 404)
   })
 
   await t.test('UDP: a session per client, each on one server, replies back to the right client', async (t) => {
