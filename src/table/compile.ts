@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import type { DynamicConfig, RouterTLS } from '../config/dynamic.js'
 import { parseRule, indexHosts, rulePriority, type RuleNode } from '../rules/index.js'
 import * as L from './layout.js'
-import { hashHost } from './hash.js'
+import { hashHostKey } from './hash.js'
 import { MiddlewarePlanner } from './middlewares.js'
 import { healthKey } from '../balancer/health-board.js'
 import { DEFAULT_FAILURE_WINDOW_MS } from '../config/health-check.js'
@@ -425,7 +425,7 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
   let routeAt = 0
   for (const [host, list] of byHost) {
     const o = hostsOff + h * L.HOST_SLOTS
-    const hash = hashHost(host, host.length)
+    const hash = hashHostKey(host)
     ints[o + L.E_HASH] = hash
     putStr(o + L.E_HOST_CHAR, host)
     ints[o + L.E_ROUTES_START] = routeAt

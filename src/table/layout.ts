@@ -126,6 +126,6 @@ export const HOST_SLOTS = 5
 /** Most entrypoints a router mask can name. */
 export const MAX_ENTRYPOINTS = 31
 
-/** FNV-1a over lower-cased UTF-16 code units: the same function hashes table keys and Host headers. */
+/** FNV-1a, over host keys and Host headers as table/hash.ts folds them, and over middleware options. */
 export const FNV_OFFSET = 0x811c9dc5
 export const FNV_PRIME = 0x01000193

@@ -3,7 +3,7 @@
 // accessors allocate nothing.
 import { parseRule, compileRule, type MatchRequest } from '../rules/index.js'
 import * as L from './layout.js'
-import { hashHost, hostEnd, lowerCode } from './hash.js'
+import { HASH_SEED, hashStep } from './hash.js'
 import { HealthView, newHealthBuffer } from '../balancer/health-board.js'
 import { COMPAT_FORMS, compatValues } from '../balancer/sticky-cookie.js'
 
@@ -49,13 +49,8 @@ export class RouteTable {
   private readonly chainEntriesOff: number
   private readonly chainsOff: number
   private readonly epCount: number
-  /**
-   * Host entry by its exact lower-case name: the fast path for a Host header
-   * that is already lower-case with no port, V8 hashing the header string
-   * natively (no allocation). Anything else takes the case-folding hash.
-   */
-  private readonly exactHosts = new Map<string, number>()
-
+  /** Per host entry, its key: a header already lower-case without a port matches it with one native string compare. */
+  private readonly hostKeys: string[] = []
   /**
    * health: the board the primary published with this table; without one
    * (tests, tools) every server reads as up.
@@ -120,8 +115,7 @@ export class RouteTable {
         compatValues(this.serverUrls[v]!).forEach((c, i) => (this.cookieCompat[v * COMPAT_FORMS + i] = c))
       }
     }
-    const hostsOff = h[L.H_HOSTS_OFF]!
-    for (let e = 0; e < h[L.H_HOST_COUNT]!; e++) this.exactHosts.set(this.str(hostsOff + e * L.HOST_SLOTS + L.E_HOST_CHAR), e)
+    for (let e = 0; e < h[L.H_HOST_COUNT]!; e++) this.hostKeys.push(this.str(this.hostsOff + e * L.HOST_SLOTS + L.E_HOST_CHAR))
     this.entryPoints = []
     const epOff = h[L.H_ENTRYPOINTS_OFF]!
     this.epCount = h[L.H_ENTRYPOINT_COUNT]!
@@ -162,63 +156,97 @@ export class RouteTable {
   }
 
   /**
-   * The best router for the request on entrypoint ep, or -1. Host-indexed
-   * routers and the generic ones are both kept in match order, so a merge
-   * walk finds the first that accepts.
+   * The best router for the request on entrypoint ep, or -1. The host's
+   * routers and the generic ones are each kept in match order (ascending
+   * index), so walking the host's list and letting through the generic
+   * routers that come before each finds the first that accepts.
    */
   match(req: MatchRequest, ep: number): number {
     const h = this.i32
-    let hostStart = 0
-    let hostCount = 0
-    const host = req.host
-    let entry = this.exactHosts.get(host) ?? -1
-    if (entry < 0) entry = this.findHost(host)
+    const epBit = 1 << ep
+    const generic = this.genericOff
+    const genericEnd = generic + this.genericCount
+    let g = generic
+    const entry = this.findHost(req.host)
     if (entry >= 0) {
       const o = this.hostsOff + entry * L.HOST_SLOTS
-      hostStart = this.hostRoutesOff + h[o + L.E_ROUTES_START]!
-      hostCount = h[o + L.E_ROUTES_COUNT]!
-    }
-    const epBit = 1 << ep
-    let i = 0
-    let j = 0
-    while (i < hostCount || j < this.genericCount) {
-      const a = i < hostCount ? h[hostStart + i]! : 0x7fffffff
-      const g = j < this.genericCount ? h[this.genericOff + j]! : 0x7fffffff
-      let r: number
-      if (a < g) {
-        r = a
-        i++
-      } else {
-        r = g
-        j++
+      const start = this.hostRoutesOff + h[o + L.E_ROUTES_START]!
+      const end = start + h[o + L.E_ROUTES_COUNT]!
+      for (let i = start; i < end; i++) {
+        const r = h[i]!
+        for (; g < genericEnd && h[g]! < r; g++) if (this.accepts(h[g]!, req, epBit)) return h[g]!
+        if (this.accepts(r, req, epBit)) return r
       }
-      const mask = h[this.routersOff + r * L.ROUTER_SLOTS + L.R_ENTRYPOINTS]!
-      if (mask !== 0 && (mask & epBit) === 0) continue
-      const p = this.predicates[r]!
-      if (p === null || p(req)) return r
     }
+    for (; g < genericEnd; g++) if (this.accepts(h[g]!, req, epBit)) return h[g]!
     return -1
   }
 
-  /** The host entry for a Host header in any case, with or without a port; -1 if none. */
+  /** Router r serves the entrypoint (a bit of epBit) and its rule accepts the request. */
+  private accepts(r: number, req: MatchRequest, epBit: number): boolean {
+    const mask = this.i32[this.routersOff + r * L.ROUTER_SLOTS + L.R_ENTRYPOINTS]!
+    if (mask !== 0 && (mask & epBit) === 0) return false
+    const p = this.predicates[r]!
+    return p === null || p(req)
+  }
+
+  /**
+   * The host entry for a Host header, -1 if none. One pass over the header's
+   * code units hashes its host part case-insensitively and stops at a ':port';
+   * nothing is sliced or lower-cased. The host part is what rules/host.ts
+   * compares: without the port and one trailing dot, an [IPv6] literal with
+   * its brackets (an unclosed one: the whole header); an unbracketed header
+   * with several colons (a bare IPv6 address) names no host key.
+   */
   private findHost(host: string): number {
+    const n = host.length
+    let x = HASH_SEED
+    let before = x // the hash without the last unit, should it be a trailing dot
+    let end = n
+    if (n > 0 && host.charCodeAt(0) === 91 /* [ */) {
+      const close = host.indexOf(']')
+      if (close > 0) end = close + 1
+      for (let i = 0; i < end; i++) {
+        before = x
+        x = hashStep(x, host.charCodeAt(i))
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const c = host.charCodeAt(i)
+        if (c === 58 /* : */) {
+          if (host.indexOf(':', i + 1) >= 0) return -1
+          end = i
+          break
+        }
+        before = x
+        x = hashStep(x, c)
+      }
+    }
+    if (end > 0 && host.charCodeAt(end - 1) === 46 /* . */) {
+      end--
+      x = before
+    }
+    if (end === 0) return -1
     const h = this.i32
-    const end = hostEnd(host)
-    const hash = hashHost(host, end)
-    let b = hash & this.bucketMask
+    let b = x & this.bucketMask
     for (;;) {
       const e = h[this.bucketsOff + b]!
       if (e === 0) return -1
       const o = this.hostsOff + (e - 1) * L.HOST_SLOTS
-      if (h[o + L.E_HASH] === hash && this.hostIs(host, end, h[o + L.E_HOST_CHAR]!, h[o + L.E_HOST_LEN]!)) return e - 1
+      if (h[o + L.E_HASH] === x && (host === this.hostKeys[e - 1] || (h[o + L.E_HOST_LEN] === end && this.hostIs(host, end, h[o + L.E_HOST_CHAR]!)))) return e - 1
       b = (b + 1) & this.bucketMask
     }
   }
 
-  private hostIs(host: string, end: number, at: number, len: number): boolean {
-    if (end !== len) return false
-    const c = this.chars
-    for (let k = 0; k < len; k++) if (lowerCode(host.charCodeAt(k)) !== c[at + k]) return false
+  /** host[0, end) equals the lower-case key at chars[at...], ASCII case-insensitively. */
+  private hostIs(host: string, end: number, at: number): boolean {
+    const k = this.chars
+    for (let i = 0; i < end; i++) {
+      const c = host.charCodeAt(i)
+      const want = k[at + i]!
+      // Keys are lower-case: an upper-case letter in the header is the only other match.
+      if (c !== want && (c < 65 || c > 90 || c + 32 !== want)) return false
+    }
     return true
   }
 

@@ -148,3 +148,58 @@ t.test('10,000 hosts all resolve to their own router', async (t) => {
   t.equal(wrong, 0)
   t.equal(tb.match(req('h10000.example'), 0), -1)
 })
+
+t.test('host lookup agrees with the Host matcher: case, ports, trailing dot, IPv6 literals, non-ASCII', async (t) => {
+  const tb = table({
+    routers: {
+      name: { rule: 'Host(`app.example`)', service: 's' },
+      api: { rule: 'Host(`app.example`) && PathPrefix(`/api`)', service: 's' },
+      v6: { rule: 'Host(`::1`)', service: 's' },
+      v4: { rule: 'Host(`127.0.0.1`)', service: 's' },
+      k: { rule: 'Host(`k.example`)', service: 's' },
+    },
+    services: { s: svc('http://127.0.0.1:1') },
+  })
+  const name = (host: string, path = '/') => tb.routerNames[tb.match(req(host, path), 0)] ?? null
+  for (const h of ['app.example', 'APP.EXAMPLE', 'App.Example:8080', 'app.example.', 'App.Example.:443']) {
+    t.equal(name(h), 'name', h)
+    t.equal(name(h, '/api/x'), 'api', `${h} /api/x`)
+  }
+  t.equal(name('[::1]'), 'v6')
+  t.equal(name('[::1]:8080'), 'v6')
+  t.equal(name('127.0.0.1:80'), 'v4')
+  // A bare IPv6 address (several colons) is not host "::" plus a port, nor any other host.
+  t.equal(name('::1'), null)
+  t.equal(name('app.example:80:80'), null)
+  t.equal(name('[::1'), null)
+  // ASCII folding only: the Kelvin sign is not K, an accented letter not its base.
+  t.equal(name('\u212A.example'), null)
+  t.equal(name('\u00E1pp.example'), null)
+  t.equal(name('app.exampl\u00C5'), null)
+  // Units the hash folds together ('[' and '{') are still told apart.
+  t.equal(name('{::1}'), null)
+  t.equal(name('app.example..'), null)
+  t.equal(name(':8080'), null)
+  t.equal(name('.'), null)
+})
+
+t.test('generic routers before, between and after a host\'s routers keep priority order', async (t) => {
+  const tb = table({
+    routers: {
+      top: { rule: 'Method(`DELETE`)', service: 's', priority: 100 },
+      hostHigh: { rule: 'Host(`a.example`) && Path(`/x`)', service: 's', priority: 90 },
+      mid: { rule: 'Header(`X-Mid`, `1`)', service: 's', priority: 50 },
+      hostLow: { rule: 'Host(`a.example`)', service: 's', priority: 10 },
+      regexp: { rule: 'HostRegexp(`^.+\\.example$`)', service: 's', priority: 5 },
+      last: { rule: 'PathPrefix(`/`)', service: 's', priority: 1 },
+    },
+    services: { s: svc('http://127.0.0.1:1') },
+  })
+  const name = (host: string, path = '/', method = 'GET', headers: Record<string, string> = {}) => tb.routerNames[tb.match(req(host, path, method, headers), 0)] ?? null
+  t.equal(name('A.example:1', '/x', 'DELETE'), 'top')
+  t.equal(name('A.example:1', '/x'), 'hostHigh')
+  t.equal(name('a.example', '/y', 'GET', { 'x-mid': '1' }), 'mid')
+  t.equal(name('a.example', '/y'), 'hostLow')
+  t.equal(name('B.Example:8080', '/y'), 'regexp')
+  t.equal(name('b.org', '/y'), 'last')
+})
