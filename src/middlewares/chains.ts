@@ -2,11 +2,12 @@
 // WRR state and the upstream pools are). A middleware whose name and compiled
 // options are unchanged keeps its instance across the swap, and with it what
 // it keeps (caches, breaker windows, its own pools); one that left the table
-// is closed. Chains are built once per table, not per request.
+// is closed. Chains are built once per table, not per request. A table's
+// kinds are imported (load) before it is bound, so that bind stays synchronous.
 import type { RouteTable } from '../table/reader.js'
 import type { Routing } from '../worker/handler.js'
 import type { Middleware, WorkerEnv } from './kind.js'
-import { kindOf } from './kinds.js'
+import { loadKinds, loadedKind } from './kind-modules.js'
 
 /** The routers' chains of one table: Middleware lists by (router, entrypoint). */
 export class Chains {
@@ -28,6 +29,11 @@ export class MiddlewareSet {
 
   constructor(private readonly env: WorkerEnv) {}
 
+  /** Imports the kinds the table names that this thread has not loaded yet; bind(table) needs them. */
+  load(table: RouteTable): Promise<void> {
+    return loadKinds(table.middlewareTypes)
+  }
+
   bind(table: RouteTable): Chains {
     const next = new Map<string, Middleware>()
     const instances: Middleware[] = []
@@ -36,8 +42,8 @@ export class MiddlewareSet {
       const key = `${name}\0${table.middlewareOptions[m]}`
       let inst = next.get(key) ?? this.byKey.get(key)
       if (inst === undefined) {
-        const k = kindOf(table.middlewareTypes[m]!)
-        if (!k) throw new Error(`route table names middleware type ${table.middlewareTypes[m]} that this worker does not have`)
+        const k = loadedKind(table.middlewareTypes[m]!)
+        if (!k) throw new Error(`middleware type ${table.middlewareTypes[m]} was not loaded before the table was bound`)
         inst = k.create(JSON.parse(table.middlewareOptions[m]!), this.env, name, table.middlewareHash(m))
       }
       next.set(key, inst)

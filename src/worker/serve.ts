@@ -59,10 +59,11 @@ export default async function serve(input: ServeInput): Promise<void> {
   const accessLog = observers.accessLog
   let routing: Routing
   let health: HealthView | null = null
-  const swap = (ref: TableRef): void => {
-    const t0 = performance.now()
+  const open = (ref: TableRef): RouteTable => {
     if (health?.buffer !== ref.health) health = new HealthView(ref.health, ref.epoch)
-    const table = new RouteTable(ref.buffer, health)
+    return new RouteTable(ref.buffer, health)
+  }
+  const swap = (table: RouteTable, t0: number): void => {
     // What was recorded under the old table's indices ships under its names.
     observers.flush()
     recorder.setNames(table.entryPoints, table.routerNames, table.serviceNames)
@@ -71,7 +72,16 @@ export default async function serve(input: ServeInput): Promise<void> {
     middlewares.attach(routing)
     log.debug('route table swapped', { version: table.version, routers: table.routerCount, services: table.serviceCount, servers: table.serverCount, ms: (performance.now() - t0).toFixed(2) })
   }
-  swap(input.table)
+  const first = open(input.table)
+  await middlewares.load(first)
+  swap(first, performance.now())
+  // Tables go in force in the order they came, each once its middleware kinds are imported.
+  let swapped: Promise<void> = Promise.resolve()
+  const arrived = (ref: TableRef, failed: (err: Error) => void): void => {
+    const t0 = performance.now()
+    const table = open(ref)
+    swapped = swapped.then(() => middlewares.load(table)).then(() => swap(table, t0)).catch(failed)
+  }
 
   // performance.timeOrigin is a getter: read it once.
   const timeOrigin = performance.timeOrigin
@@ -249,7 +259,7 @@ export default async function serve(input: ServeInput): Promise<void> {
     }
     process.on('uncaughtException', failed)
     input.port.on('message', (m: ToWorker) => {
-      if (m.type === 'table') swap(m.table)
+      if (m.type === 'table') arrived(m.table, failed)
       else if (m.type === 'retire') retire(m.replaced ? 'certificates changed' : 'asked to retire (SIGUSR2)', m.replaced)
       else if (m.type === 'tls-add') {
         for (const app of secure) app.add(m.names)

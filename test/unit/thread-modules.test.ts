@@ -31,12 +31,18 @@ function graph(entry: string): { files: Set<string>; packages: Set<string>; dyna
 
 t.test('a worker thread loads uWebSockets.js and pier worker code, no primary module', async (t) => {
   const g = graph('worker/serve.ts')
-  t.same(g.dynamic, [], 'nothing in the worker loads modules later, so its static graph is all it loads')
+  t.same(g.dynamic, ['middlewares/kind-modules.ts'], 'only the middleware kinds load later, when a route table names them')
+  t.notOk(g.files.has('middlewares/strip-prefix.ts'), 'no kind at start')
+  t.same([...g.packages].filter((p) => !p.startsWith('node:')).sort(), ['uWebSockets.js'])
+  // What a worker may load later: every kind (kinds.ts imports the same modules kind-modules.ts loads).
+  const kinds = graph('middlewares/kinds.ts')
   // bcryptjs checks basicAuth's bcrypt hashes (pure JavaScript, no dependencies).
-  t.same([...g.packages].filter((p) => !p.startsWith('node:')).sort(), ['bcryptjs', 'uWebSockets.js'])
-  t.notOk(g.packages.has('node:http'), 'no node:http')
-  const primaryOnly = [...g.files].filter((f) => /^(api|dashboard|providers|primary)\/|^config\/(parsers|file|parse)\.ts$/.test(f))
-  t.same(primaryOnly, [], 'no API, dashboard, provider, primary or configuration-parsing module')
+  t.same([...kinds.packages].filter((p) => !p.startsWith('node:')).sort(), ['bcryptjs'])
+  for (const x of [g, kinds]) {
+    t.notOk(x.packages.has('node:http'), 'no node:http')
+    const primaryOnly = [...x.files].filter((f) => /^(api|dashboard|providers|primary)\/|^config\/(parsers|file|parse)\.ts$/.test(f))
+    t.same(primaryOnly, [], 'no API, dashboard, provider, primary or configuration-parsing module')
+  }
 })
 
 t.test('the primary starts without the Docker client, the parsers or the histogram WebAssembly', async (t) => {
