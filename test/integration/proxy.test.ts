@@ -241,10 +241,11 @@ t.test('a client that goes away cancels the upstream request', async (t) => {
 
 t.test('streaming: a 64 MiB upload and download pass through intact', async (t) => {
   const size = 64 * 1024 * 1024
+  let received = 0
   const big = await startBackend('big', (req, res) => {
     if (req.method === 'POST') {
       let n = 0
-      req.on('data', (c: Buffer) => (n += c.length))
+      req.on('data', (c: Buffer) => ((n += c.length), (received = n)))
       req.on('end', () => res.end(String(n)))
       return
     }
@@ -254,21 +255,26 @@ t.test('streaming: a 64 MiB upload and download pass through intact', async (t) 
   t.teardown(() => big.close())
   writeRoutes({ routers: { big: { rule: 'Host(`big.test`)', service: 'big' } }, services: { big: svc(big) } })
   await waitFor(async () => (await get(port, 'big.test', '/', { method: 'POST', body: 'x' })).body === '1', 2000, 'big route')
+  // Each direction fails on its own after 45 s, saying how far it got, so that a stall names its side.
+  const stalled = (what: string, got: () => number, reject: (e: Error) => void): NodeJS.Timeout =>
+    setTimeout(() => reject(new Error(`${what} stalled: ${got()} of ${size} bytes after 45 s`)), 45_000)
   const down = await new Promise<number>((resolve, reject) => {
+    let n = 0
+    const timer = stalled('download (bytes the client received)', () => n, reject)
     request({ host: '127.0.0.1', port, headers: { host: 'big.test' } }, (res) => {
-      let n = 0
       res.on('data', (c: Buffer) => (n += c.length))
-      res.on('end', () => resolve(n))
+      res.on('end', () => (clearTimeout(timer), resolve(n)))
     })
       .on('error', reject)
       .end()
   })
   t.equal(down, size)
   const up = await new Promise<string>((resolve, reject) => {
+    const timer = stalled('upload (bytes the backend received)', () => received, reject)
     const req = request({ host: '127.0.0.1', port, method: 'POST', headers: { host: 'big.test', 'content-length': String(size) } }, (res) => {
       let body = ''
       res.on('data', (c: Buffer) => (body += c))
-      res.on('end', () => resolve(body))
+      res.on('end', () => (clearTimeout(timer), resolve(body)))
     })
     req.on('error', reject)
     pump(req, size, 256 * 1024)
