@@ -125,7 +125,7 @@ t.test('a container with only TCP or UDP labels gets no HTTP router (as in Traef
   const plan = planStream(config, EPS)
   t.equal(plan.tcp['pg@docker']!.status, 'enabled')
   t.match(plan.udp['dns@docker'], { status: 'enabled', entryPoints: ['dns'], service: 'dns@docker' })
-  t.same(plan.udpListeners, [{ name: 'dns', host: '', port: 53, router: 'dns@docker', servers: [{ host: '172.17.0.2', port: 80, weight: 1 }] }])
+  t.same(plan.udpListeners, [{ name: 'dns', host: '', port: 53, router: 'dns@docker', servers: [{ host: '172.17.0.2', port: 80, weight: 1 }], idleMs: 3000 }], "Traefik's 3 s UDP timeout by default")
 })
 
 t.test('servers of two containers in one TCP service, weights kept', async (t) => {
@@ -174,7 +174,9 @@ udp:
   t.same(pg.routes[0]!.servers, [{ host: '10.0.0.5', port: 5432, weight: 1 }, { host: 'fd00::5', port: 5432, weight: 2 }])
   t.equal(pg.routes[0]!.proxyProtocol, 1)
   t.match(plan.udp['dns@file'], { status: 'enabled' })
-  t.same(plan.udpListeners, [{ name: 'dns', host: '', port: 53, router: 'dns@file', servers: [{ host: '10.0.0.7', port: 53, weight: 1 }] }])
+  t.same(plan.udpListeners, [{ name: 'dns', host: '', port: 53, router: 'dns@file', servers: [{ host: '10.0.0.7', port: 53, weight: 1 }], idleMs: 3000 }])
+  const timed = planStream(config, EPS.map(([n, ep]): [string, EntryPoint] => [n, n === 'dns' ? { ...ep, udpTimeoutMs: 10000 } : ep]))
+  t.equal(timed.udpListeners[0]!.idleMs, 10000, 'the entrypoint\'s udp.timeout')
 })
 
 t.test('file: what pier cannot honour is named on the router or service', async (t) => {
