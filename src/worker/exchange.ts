@@ -378,7 +378,9 @@ export class Exchange implements ResponseHandler, Finished, Timed {
   private resumeFn: (() => boolean) | null = null
 
   private retryEnd(offset: number): boolean {
-    const [sent, done] = this.res.tryEnd(this.pending!.subarray(offset - this.pendingOffset), this.length)
+    // uWS keeps calling onWritable for the rest of the response; with nothing of ours held, its own buffer drains with the next write.
+    if (this.pending === null) return true
+    const [sent, done] = this.res.tryEnd(this.pending.subarray(offset - this.pendingOffset), this.length)
     if (done) this.finish()
     if (sent || done) {
       this.pending = null
@@ -394,6 +396,8 @@ export class Exchange implements ResponseHandler, Finished, Timed {
 
   onComplete(): void {
     if (this.aborted || this.finished) return
+    // The backend is done but the client has not taken its last chunk yet: retryEnd ends the response with it.
+    if (this.pending !== null) return
     this.res.cork(() => {
       if (!this.headWritten) this.writeHead()
       // No arguments: given any, uWS 20.30 writes a Content-Length (2^63 for undefined).
