@@ -7,11 +7,11 @@
 //   usage: node bench/memory/ab.mjs [--rounds=3] [--workers=2] [--settle=30]
 //          [--env.LABEL=VAR=value,...] LABEL=path/to/cli.js...
 //   e.g.   node bench/memory/ab.mjs old=/tmp/old/dist/cli.js new=dist/cli.js
-import { writeFileSync, mkdtempSync, rmSync, readFileSync } from 'node:fs'
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { get } from 'node:http'
 import { fileURLToPath } from 'node:url'
+import { rss, probe } from './proc.mjs'
 import { start, sleep, freePort } from '../lib/procs.mjs'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -29,23 +29,6 @@ for (const b of builds) {
   const spec = opts[`env.${b.label}`]
   b.env = spec ? Object.fromEntries(spec.split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) : {}
   b.runs = []
-}
-
-/** RSS of one process in MB: whole, anonymous and file-backed pages. */
-function rss(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  const mb = (key) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)[1]) / 1024
-  return { total: mb('VmRSS'), anon: mb('RssAnon'), file: mb('RssFile') }
-}
-
-function probe(port) {
-  return new Promise((resolve) => {
-    const req = get({ host: '127.0.0.1', port, path: '/', headers: { host: 'mem.localhost' }, timeout: 5000 }, (res) => {
-      res.resume().on('end', () => resolve(res.statusCode))
-    })
-    req.on('timeout', () => req.destroy())
-    req.on('error', () => resolve(0))
-  })
 }
 
 async function run(b, dir, backendPort) {

@@ -16,11 +16,11 @@
 // for a real Pi). Target: idle RSS with 2 workers under 70 MB.
 //   usage: node bench/memory/rss.mjs [--workers=1,2,4] [--providers=file,docker]
 //          [--seconds=5] [--connections=50] [--settle=30]
-import { writeFileSync, mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs'
+import { writeFileSync, mkdtempSync, rmSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { get } from 'node:http'
 import { fileURLToPath } from 'node:url'
+import { rss, probe } from './proc.mjs'
 import autocannon from 'autocannon'
 import { start, sleep, rssSampler, freePort } from '../lib/procs.mjs'
 
@@ -45,23 +45,6 @@ if (
 ) {
   console.error('usage: node bench/memory/rss.mjs [--workers=1,2,4] [--providers=file,docker] [--seconds=1..60] [--connections=1..1000] [--settle=0..300]')
   process.exit(2)
-}
-
-/** RSS of one process in MB, whole and split into anonymous and file-backed pages. */
-function rss(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  const mb = (key) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)[1]) / 1024
-  return { total: mb('VmRSS'), anon: mb('RssAnon'), file: mb('RssFile') }
-}
-
-function probe(port) {
-  return new Promise((resolve) => {
-    const req = get({ host: '127.0.0.1', port, path: '/', headers: { host: 'mem.localhost' }, timeout: 5000 }, (res) => {
-      res.resume().on('end', () => resolve(res.statusCode))
-    })
-    req.on('timeout', () => req.destroy())
-    req.on('error', () => resolve(0))
-  })
 }
 
 /** Load for durationS seconds, stopped early after maxRequests responses. */
