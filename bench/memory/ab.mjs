@@ -7,11 +7,11 @@
 //   usage: node bench/memory/ab.mjs [--rounds=3] [--workers=2] [--settle=30]
 //          [--env.LABEL=VAR=value,...] LABEL=path/to/cli.js...
 //   e.g.   node bench/memory/ab.mjs old=/tmp/old/dist/cli.js new=dist/cli.js
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { rss, probe } from './proc.mjs'
+import { rss, probe, writeRoutes } from './proc.mjs'
 import { start, sleep, freePort } from '../lib/procs.mjs'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -34,17 +34,7 @@ for (const b of builds) {
 async function run(b, dir, backendPort) {
   const port = await freePort()
   const routes = join(dir, `${b.label}.yml`)
-  writeFileSync(routes, `http:
-  routers:
-    mem:
-      rule: Host(\`mem.localhost\`)
-      service: mem
-  services:
-    mem:
-      loadBalancer:
-        servers:
-          - url: http://127.0.0.1:${backendPort}
-`)
+  writeRoutes(routes, backendPort)
   const pier = start(b.label, process.execPath, [b.cli, `--entryPoints.web.address=127.0.0.1:${port}`, `--providers.file.filename=${routes}`, `--workers=${workers}`, '--log.level=INFO'], { env: b.env })
   try {
     await pier.waitForOutput(/pier ready/, 30_000)

@@ -1,6 +1,6 @@
-// What the memory benches read of a pier process: its RSS split by kind, and
-// whether it serves the bench's route yet.
-import { readFileSync } from 'node:fs'
+// What the memory benches share: their one route (mem.localhost to a
+// backend), reading a pier process's RSS by kind, and whether it serves yet.
+import { readFileSync, writeFileSync } from 'node:fs'
 import { get } from 'node:http'
 
 /** RSS of one process in MB: whole, anonymous and file-backed pages. */
@@ -19,4 +19,19 @@ export function probe(port) {
     req.on('timeout', () => req.destroy())
     req.on('error', () => resolve(0))
   })
+}
+
+/** The file-provider routes of the memory benches: mem.localhost to the backend. */
+export function writeRoutes(path, backendPort) {
+  writeFileSync(path, `http:
+  routers:
+    mem:
+      rule: Host(\`mem.localhost\`)
+      service: mem
+  services:
+    mem:
+      loadBalancer:
+        servers:
+          - url: http://127.0.0.1:${backendPort}
+`)
 }

@@ -16,11 +16,11 @@
 // for a real Pi). Target: idle RSS with 2 workers under 70 MB.
 //   usage: node bench/memory/rss.mjs [--workers=1,2,4] [--providers=file,docker]
 //          [--seconds=5] [--connections=50] [--settle=30]
-import { writeFileSync, mkdtempSync, rmSync, existsSync } from 'node:fs'
+import { mkdtempSync, rmSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { rss, probe } from './proc.mjs'
+import { rss, probe, writeRoutes } from './proc.mjs'
 import autocannon from 'autocannon'
 import { start, sleep, rssSampler, freePort } from '../lib/procs.mjs'
 
@@ -63,17 +63,7 @@ function load(url, durationS, maxRequests) {
 async function measure(workers, providers, backendPort, dir) {
   const port = await freePort()
   const routes = join(dir, `routes-${workers}.yml`)
-  writeFileSync(routes, `http:
-  routers:
-    mem:
-      rule: Host(\`mem.localhost\`)
-      service: mem
-  services:
-    mem:
-      loadBalancer:
-        servers:
-          - url: http://127.0.0.1:${backendPort}
-`)
+  writeRoutes(routes, backendPort)
   const pier = start(`pier-${workers}w`, process.execPath, [
     join(ROOT, 'dist/cli.js'), `--entryPoints.web.address=127.0.0.1:${port}`, `--providers.file.filename=${routes}`, `--workers=${workers}`, '--log.level=INFO',
     ...(providers === 'docker' ? ['--providers.docker=true', '--providers.docker.constraints=Label(`pier.bench.memory`,`none`)'] : []),
