@@ -12,6 +12,7 @@ import { mergeConfigs } from '../../src/primary/merge.js'
 import { compileTable } from '../../src/table/compile.js'
 import { RouteTable } from '../../src/table/reader.js'
 import { MiddlewareSet } from '../../src/middlewares/chains.js'
+import { LOADABLE_TYPES, loadKinds } from '../../src/middlewares/kind-modules.js'
 import { SharedState, sharedInput } from '../../src/middlewares/shared-state.js'
 import { KINDS } from '../../src/middlewares/kinds.js'
 import { describeFields } from '../../src/middlewares/schema.js'
@@ -31,6 +32,9 @@ const label = fc.oneof(
   fc.tuple(name, fc.constantFrom(...types), nasty, value).map(([n, ty, o, v]) => [`traefik.http.middlewares.${n}.${ty}.${o}`, v] as const),
   fc.tuple(fc.constantFrom('auth.basic.users', 'redirect.regex', 'redirect.replacement', 'headers.customRequestHeaders', 'whiteList.sourceRange', 'rateLimit.rateSet.x.average', 'errors.e.status', 'errors.e.backend'), value).map(([k, v]) => [`traefik.frontend.${k}`, v] as const),
 )
+
+// Workers import kinds before they bind a table; the properties below are synchronous, so every kind is imported first.
+t.before(() => loadKinds(LOADABLE_TYPES))
 
 function served(config: ReturnType<typeof mergeConfigs>['config']): void {
   const { buffer, report } = compileTable(config, ['web'], 1, undefined, { readFile: () => 'alice:{SHA}5cicUp3MubQnFvTZEY1hB5yIPZ4=\n' })
