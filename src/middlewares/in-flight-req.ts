@@ -16,6 +16,8 @@ interface Compiled {
 /** Counts the request out exactly once, however it ends. */
 class Release extends ResponseFilter {
   private slot: number
+  /** Body bytes still to come of an announced length; -1 when none was announced. */
+  private left = -1
 
   constructor(
     private readonly shared: SharedState,
@@ -29,6 +31,18 @@ class Release extends ResponseFilter {
     if (this.slot < 0) return
     this.shared.release(this.slot)
     this.slot = -1
+  }
+
+  override onHeaders(status: number, statusText: string, headers: string[], contentLength: number, obsText: boolean): void {
+    this.left = contentLength
+    this.next.onHeaders(status, statusText, headers, contentLength, obsText)
+  }
+
+  override onData(chunk: Buffer): boolean {
+    // The chunk that completes an announced length ends the response for the client at once (before
+    // onComplete): counted out first, so that the client's next request never finds it still in flight.
+    if (this.left >= 0 && (this.left -= chunk.length) <= 0) this.done()
+    return this.next.onData(chunk)
   }
 
   override onComplete(trailers: string[]): void {
