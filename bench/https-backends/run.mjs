@@ -5,10 +5,12 @@
 // sends plain HTTP to the proxy. The figure that matters on a shared
 // machine is the proxy's CPU per request (/proc), beside req/s.
 // Usage: node bench/https-backends/run.mjs [--connections=50] [--duration=5] [--rounds=2] [--targets=pier,nginx]
+// A target may also be another pier build, LABEL=path/to/cli.js (old against new:
+// --targets=old=/tmp/old/dist/cli.js,pier).
 import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort, listening, start } from '../lib/procs.mjs'
 import { nginxHead } from '../lib/nginx.mjs'
@@ -16,11 +18,11 @@ import { parseWrk } from '../lib/wrk.mjs'
 import { perRequestUs, treeCpu } from '../lib/cpu.mjs'
 import { machine } from '../lib/machine.mjs'
 
-const opt = (name, def) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? def
+const opt = (name, def) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? def
 const connections = Number(opt('connections', 50))
 const duration = Number(opt('duration', 5))
 const rounds = Number(opt('rounds', 2))
-const targets = opt('targets', 'pier,nginx').split(',')
+const targets = opt('targets', 'pier,nginx').split(',').map((t) => t.split('=')[0])
 const cores = availableParallelism()
 // wrk and the backend on cpu 0, the proxy (one worker) on the last one
 const [loadCpu, proxyCpu] = cores >= 2 ? ['0', String(cores - 1)] : [undefined, undefined]
@@ -48,23 +50,23 @@ uWS.SSLApp({ cert_file_name: ${JSON.stringify(crt)}, key_file_name: ${JSON.strin
 const backend = start('backend', process.execPath, [backendJs], { cpus: loadCpu })
 await backend.waitForOutput(/backend ready/)
 
+const pierTarget = (cli) => (port) => {
+  const routes = join(dir, 'routes.yml')
+  const svc = (url, extra = {}) => ({ loadBalancer: { servers: [{ url }], ...extra } })
+  writeFileSync(
+    routes,
+    JSON.stringify({
+      http: {
+        routers: { http: { rule: 'Host(`http.bench`)', service: 'http' }, https: { rule: 'Host(`https.bench`)', service: 'https' } },
+        services: { http: svc(`http://127.0.0.1:${plainPort}`), https: svc(`https://127.0.0.1:${tlsPort}`, { serversTransport: 'b' }) },
+        serversTransports: { b: { serverName: NAME, rootCAs: [crt] } },
+      },
+    }),
+  )
+  return { proc: start('pier', process.execPath, [cli, `--entrypoints.web.address=127.0.0.1:${port}`, `--providers.file.filename=${routes}`, '--providers.file.watch=false', '--workers=1'], { cpus: proxyCpu }), ready: /pier ready/ }
+}
 const TARGETS = {
-  pier(port) {
-    const routes = join(dir, 'routes.yml')
-    const svc = (url, extra = {}) => ({ loadBalancer: { servers: [{ url }], ...extra } })
-    writeFileSync(
-      routes,
-      JSON.stringify({
-        http: {
-          routers: { http: { rule: 'Host(`http.bench`)', service: 'http' }, https: { rule: 'Host(`https.bench`)', service: 'https' } },
-          services: { http: svc(`http://127.0.0.1:${plainPort}`), https: svc(`https://127.0.0.1:${tlsPort}`, { serversTransport: 'b' }) },
-          serversTransports: { b: { serverName: NAME, rootCAs: [crt] } },
-        },
-      }),
-    )
-    const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url))
-    return { proc: start('pier', process.execPath, [cli, `--entrypoints.web.address=127.0.0.1:${port}`, `--providers.file.filename=${routes}`, '--providers.file.watch=false', '--workers=1'], { cpus: proxyCpu }), ready: /pier ready/ }
-  },
+  pier: pierTarget(fileURLToPath(new URL('../../dist/cli.js', import.meta.url))),
   nginx(port) {
     const d = join(dir, 'nginx')
     mkdirSync(d, { recursive: true })
@@ -96,6 +98,9 @@ function wrk(port, host, durationS) {
   if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`)
   return parseWrk(r.stdout)
 }
+
+for (const t of opt('targets', 'pier,nginx').split(',')) if (t.includes('=')) TARGETS[t.split('=')[0]] = pierTarget(resolve(t.slice(t.indexOf('=') + 1)))
+if (targets.some((t) => !TARGETS[t])) throw new Error(`unknown target in --targets: ${targets.filter((t) => !TARGETS[t]).join(', ')}`)
 
 const m = machine()
 console.log(`# ${new Date().toISOString()} ${m.cpu}, ${cores} cores, ${m.node}, load average ${loadavg()[0].toFixed(2)}; wrk and backend on cpu ${loadCpu ?? 'any'}, proxy (1 worker) on cpu ${proxyCpu ?? 'any'}; ${connections} connections, ${duration} s x ${rounds}`)

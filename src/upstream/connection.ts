@@ -10,6 +10,7 @@ import type { Head } from './head.js'
 import { ResponseParser, type ParserSink } from './parser.js'
 import { ACTIVE, DONE, type Request } from './request.js'
 import { writeHead } from './head-write.js'
+import { keepBytes } from './kept-bytes.js'
 
 /**
  * Reads of every connection in this thread land here; each is parsed before
@@ -74,14 +75,12 @@ export class Connection implements ParserSink {
   index = -1
   /** Reading paused for backpressure. */
   private readPaused = false
-  /** Unparsed bytes kept while paused (a copy: the read buffer is shared). */
+  /** Unparsed bytes kept while paused (kept-bytes.ts). */
   private rest: Buffer | null = null
   /** EOF seen while paused with bytes left: handled once they are parsed. */
   private eofPending = false
   private sysError: Error | null = null
   private timedOut = false
-  /** Not TLS: a bodyless request's head may go straight to the handle (head-write.ts). */
-  private readonly plain: boolean
 
   constructor(
     private readonly owner: ConnectionOwner,
@@ -93,18 +92,15 @@ export class Connection implements ParserSink {
   ) {
     this.since = now
     this.parser = new ResponseParser(this, maxHeadBytes)
-    this.plain = !tls
+    // TLS sockets read decrypted bytes into the shared buffer too, a TLS record
+    // per callback (tls.connect takes onread since Node 15; @types/node omits it).
+    const onread = { buffer: READ_BUFFER, callback: (n: number, buf: Buffer) => this.onRead(n, buf) }
     if (tls) {
-      // TLS sockets have no onread: their decrypted chunks take the same path.
-      this.socket = tlsConnect({ host, port, ...tls })
+      this.socket = tlsConnect({ host, port, ...tls, onread } as ConnectionOptions)
       this.socket.setNoDelay(true)
-      this.socket.on('data', (chunk: Buffer) => void this.onRead(chunk.length, chunk))
       this.socket.on('secureConnect', () => this.onConnect())
     } else {
-      this.socket = connect({
-        ...dialTarget(host, port),
-        onread: { buffer: READ_BUFFER, callback: (n: number, buf: Buffer) => this.onRead(n, buf) },
-      })
+      this.socket = connect({ ...dialTarget(host, port), onread })
       this.socket.on('connect', () => this.onConnect())
     }
     this.socket.on('error', (err: Error) => {
@@ -134,8 +130,7 @@ export class Connection implements ParserSink {
     req.wrote = true
     const s = this.socket
     if (req.bodyMode === 0) {
-      if (this.plain) writeHead(s, req.head)
-      else s.write(req.head, 'utf8')
+      writeHead(s, req.head)
       req.armHeadersTimeout(now)
       return
     }
@@ -265,6 +260,11 @@ export class Connection implements ParserSink {
       this.owner.pump()
       return false
     }
+    if (this.readPaused || this.rest !== null) {
+      // A paused TLS socket delivers what it had already decrypted: kept, in order, for resume.
+      this.rest = keepBytes(this.rest, buf, 0, nread)
+      return false
+    }
     this.consume(req, buf, nread)
     return !this.readPaused && !this.dead
   }
@@ -278,7 +278,7 @@ export class Connection implements ParserSink {
       this.complete(req, p < end)
     } else if (p < end) {
       // Stopped for backpressure: keep the unread bytes for resume.
-      this.rest = Buffer.from(buf.subarray(p, end))
+      this.rest = keepBytes(null, buf, p, end)
       this.socket.pause()
     }
   }

@@ -1,9 +1,10 @@
-// Writes a request head straight to a plain (TCP or Unix) socket's libuv handle, past
-// net.Socket's Writable (per write: a WriteWrap, the stream's bookkeeping and
-// a nextTick for its callback). Taken only when the stream has nothing
-// queued, so bytes still leave in order; libuv queues whatever the kernel
-// does not take at once behind any write in flight. Node's own stream_wrap
-// binding (Node 20); without it, or for TLS, net.Socket's write is used.
+// Writes a request head straight to a socket's stream handle (TCP, Unix, or
+// the TLSWrap that encrypts onto one), past net.Socket's Writable (per write:
+// a WriteWrap, the stream's bookkeeping and a nextTick for its callback).
+// Taken only when the stream has nothing queued, so bytes still leave in
+// order; the handle queues whatever the kernel does not take at once behind
+// any write in flight. Node's own stream_wrap binding (Node 20); without it,
+// net.Socket's write is used.
 import type { Socket } from 'node:net'
 import { getSystemErrorName } from 'node:util'
 

@@ -10,6 +10,7 @@ import { dialTarget } from './address.js'
 import { ErrorCode, UpstreamError } from './errors.js'
 import type { Head } from './head.js'
 import { ResponseParser, type ParserSink } from './parser.js'
+import { keepBytes } from './kept-bytes.js'
 import { watch, unwatch, type Tickable } from './ticker.js'
 import type { RequestController, ResponseHandler } from './types.js'
 
@@ -69,7 +70,7 @@ export class Tunnel implements ParserSink, RequestController, Tickable {
   private headersDeadline = 0
   private reader: TunnelReader | null = null
   private paused = false
-  /** Unconsumed bytes kept while paused (a copy: the read buffer is shared). */
+  /** Unconsumed bytes kept while paused (kept-bytes.ts). */
   private rest: Buffer | null = null
   private eofPending = false
   private sysError: Error | null = null
@@ -82,14 +83,14 @@ export class Tunnel implements ParserSink, RequestController, Tickable {
     this.dialDeadline = Date.now() + opts.dialTimeoutMs
     this.parser = new ResponseParser(this, opts.maxHeadBytes)
     this.parser.reset(false, true)
+    // TLS reads land in the shared buffer too (connection.ts says why the cast).
+    const onread = { buffer: READ_BUFFER, callback: (n: number, buf: Buffer) => this.onRead(buf, n) }
     if (opts.tls) {
-      // TLS sockets have no onread: their decrypted chunks take the same path.
-      this.socket = tlsConnect({ host: opts.host, port: opts.port, ...opts.tls })
+      this.socket = tlsConnect({ host: opts.host, port: opts.port, ...opts.tls, onread } as ConnectionOptions)
       this.socket.setNoDelay(true)
-      this.socket.on('data', (chunk: Buffer) => void this.onRead(chunk, chunk.length))
       this.socket.on('secureConnect', () => this.onConnect())
     } else {
-      this.socket = connect({ ...dialTarget(opts.host, opts.port), onread: { buffer: READ_BUFFER, callback: (n: number, buf: Buffer) => this.onRead(buf, n) } })
+      this.socket = connect({ ...dialTarget(opts.host, opts.port), onread })
       this.socket.on('connect', () => this.onConnect())
     }
     // UTF-8, as pool.ts explains.
@@ -200,6 +201,11 @@ export class Tunnel implements ParserSink, RequestController, Tickable {
 
   private onRead(buf: Buffer, n: number): boolean {
     if (this.state === DONE) return false
+    if (this.paused || this.rest !== null || (this.state === TUNNEL && this.reader === null)) {
+      // A paused TLS socket delivers what it had already decrypted: kept, in order, for resume.
+      this.rest = keepBytes(this.rest, buf, 0, n)
+      return false
+    }
     this.consume(buf, 0, n)
     return !this.paused && this.state !== DONE
   }
@@ -231,7 +237,7 @@ export class Tunnel implements ParserSink, RequestController, Tickable {
   }
 
   private keep(buf: Buffer, p: number, end: number): void {
-    this.rest = Buffer.from(buf.subarray(p, end))
+    this.rest = keepBytes(null, buf, p, end)
     this.paused = true
     this.socket.pause()
   }
@@ -241,7 +247,7 @@ export class Tunnel implements ParserSink, RequestController, Tickable {
     unwatch(this)
     // Nothing is read until the new owner starts the tunnel.
     this.socket.pause()
-    if (p < end) this.rest = Buffer.from(buf.subarray(p, end))
+    if (p < end) this.rest = keepBytes(null, buf, p, end)
     this.handler.onUpgrade(this.parser.head, this)
   }
 

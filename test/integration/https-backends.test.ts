@@ -63,6 +63,9 @@ let stream: TlsBackend // echoes and streams bodies
 let health: TlsBackend // its /health fails while `sick`
 let spiffe: TlsBackend // certificate for 127.0.0.1 and a URI SAN
 let sick = false
+/** What /down of the stream backend sends: 8 MiB whose bytes, period 251, show any reordering of TLS records. */
+const DOWN = Buffer.alloc(8 << 20)
+for (let i = 0; i < DOWN.length; i++) DOWN[i] = i % 251
 let wsPort: number
 let pier: PierProcess
 let port: number
@@ -76,14 +79,13 @@ t.before(async () => {
   stream = await tlsBackend(['127.0.0.1'], {
     handler: (req, res) => {
       if (req.url === '/down') {
-        // 8 MiB in 64 KiB pieces
+        // DOWN in 64 KiB pieces
         res.writeHead(200, { 'content-type': 'application/octet-stream' })
         let i = 0
-        const piece = Buffer.alloc(65536, 7)
         const more = (): void => {
           while (i < 128) {
             i++
-            if (!res.write(piece)) return void res.once('drain', more)
+            if (!res.write(DOWN.subarray((i - 1) << 16, i << 16))) return void res.once('drain', more)
           }
           res.end()
         }
@@ -100,7 +102,11 @@ t.before(async () => {
   const wsIssued = await ca.issue(['127.0.0.1'])
   const wsServer = createServer(wsIssued)
   const wss = new WebSocketServer({ server: wsServer })
-  wss.on('connection', (ws) => ws.on('message', (m, binary) => ws.send(binary ? m : `echo ${m.toString()}`)))
+  wss.on('connection', (ws, req) => {
+    // /greet speaks first: its first frame follows the 101 at once, likely in the same read at pier.
+    if (req.url === '/greet') ws.send('welcome')
+    ws.on('message', (m, binary) => ws.send(binary ? m : `echo ${m.toString()}`))
+  })
   await new Promise<void>((r) => wsServer.listen(0, '127.0.0.1', r))
   wsPort = (wsServer.address() as { port: number }).port
   t.teardown(() => {
@@ -235,7 +241,7 @@ t.test('bodies stream up and down through TLS', async (t) => {
     }, reject)
   })
   t.equal(down.n, 8 << 20)
-  t.equal(down.hash, createHash('sha256').update(Buffer.alloc(8 << 20, 7)).digest('hex'))
+  t.equal(down.hash, createHash('sha256').update(DOWN).digest('hex'))
   // A client that stops reading: pier stops reading the TLS backend, then resumes where it was.
   const slow = await new Promise<{ n: number; hash: string }>((resolve, reject) => {
     import('node:http').then(({ request }) => {
@@ -258,6 +264,10 @@ t.test('WebSocket through to a TLS backend', async (t) => {
   const c = await wsConnect(port, 'ws.test', '/socket')
   c.ws.send('hello')
   t.equal((await c.nth(0)).data.toString(), 'echo hello')
+  const g = await wsConnect(port, 'ws.test', '/greet')
+  t.equal((await g.nth(0)).data.toString(), 'welcome', 'a frame right behind the 101 is delivered')
+  g.ws.send('hi')
+  t.equal((await g.nth(1)).data.toString(), 'echo hi')
   c.ws.send(Buffer.alloc(200_000, 1))
   t.equal((await c.nth(1)).data.length, 200_000)
   c.ws.close()
