@@ -7,14 +7,13 @@
 // Usage: node bench/https-backends/client.mjs [--requests=200000] [--concurrency=32] [--rounds=3] [LABEL=path/to/dist...]
 //   e.g. node bench/https-backends/client.mjs old=/tmp/old/dist new=dist
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { freePort, start } from '../lib/procs.mjs'
+import { NAME, startBackend } from './backend.mjs'
 import { machine } from '../lib/machine.mjs'
 
-const NAME = 'backend.bench'
 const args = process.argv.slice(2)
 const opt = (name, def) => Number(args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? def)
 
@@ -66,24 +65,7 @@ if (process.env.PIER_CLIENT_CHILD) {
   const [loadCpu, clientCpu] = cores >= 2 ? ['0', String(cores - 1)] : [undefined, undefined]
   const dir = mkdtempSync(join(tmpdir(), 'pier-bench-client-'))
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }))
-  const crt = join(dir, 'backend.crt')
-  const key = join(dir, 'backend.key')
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', crt, '-days', '2', '-subj', `/CN=${NAME}`, '-addext', `subjectAltName=DNS:${NAME}`], { stdio: 'ignore' })
-  const [plainPort, tlsPort] = [await freePort(), await freePort()]
-  const backendJs = join(dir, 'backend.mjs')
-  const uws = fileURLToPath(import.meta.resolve('uWebSockets.js'))
-  writeFileSync(
-    backendJs,
-    `import uWS from ${JSON.stringify(uws)}
-const body = 'hello from pier bench\\n'
-let n = 2
-const up = (s) => { if (!s) process.exit(1); if (--n === 0) console.log('backend ready') }
-uWS.App().any('/*', (res) => res.end(body)).listen('127.0.0.1', ${plainPort}, up)
-uWS.SSLApp({ cert_file_name: ${JSON.stringify(crt)}, key_file_name: ${JSON.stringify(key)} }).any('/*', (res) => res.end(body)).listen('127.0.0.1', ${tlsPort}, up)
-`,
-  )
-  const backend = start('backend', process.execPath, [backendJs], { cpus: loadCpu })
-  await backend.waitForOutput(/backend ready/)
+  const { proc: backend, plainPort, tlsPort, crt } = await startBackend(dir, loadCpu)
   const m = machine()
   console.log(`# ${new Date().toISOString()} ${m.cpu}, ${cores} cores, ${m.node}, load average ${loadavg()[0].toFixed(2)}; backend on cpu ${loadCpu ?? 'any'}, client on cpu ${clientCpu ?? 'any'}; ${requests} requests, ${concurrency} in flight, ${rounds} rounds`)
   const results = {}

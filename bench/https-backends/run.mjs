@@ -7,12 +7,13 @@
 // Usage: node bench/https-backends/run.mjs [--connections=50] [--duration=5] [--rounds=2] [--targets=pier,nginx]
 // A target may also be another pier build, LABEL=path/to/cli.js (old against new:
 // --targets=old=/tmp/old/dist/cli.js,pier).
-import { execFileSync, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort, listening, start } from '../lib/procs.mjs'
+import { NAME, startBackend } from './backend.mjs'
 import { nginxHead } from '../lib/nginx.mjs'
 import { parseWrk } from '../lib/wrk.mjs'
 import { perRequestUs, treeCpu } from '../lib/cpu.mjs'
@@ -26,29 +27,10 @@ const targets = opt('targets', 'pier,nginx').split(',').map((t) => t.split('=')[
 const cores = availableParallelism()
 // wrk and the backend on cpu 0, the proxy (one worker) on the last one
 const [loadCpu, proxyCpu] = cores >= 2 ? ['0', String(cores - 1)] : [undefined, undefined]
-const NAME = 'backend.bench'
 
 const dir = mkdtempSync(join(tmpdir(), 'pier-bench-https-'))
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }))
-const crt = join(dir, 'backend.crt')
-const key = join(dir, 'backend.key')
-execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', crt, '-days', '2', '-subj', `/CN=${NAME}`, '-addext', `subjectAltName=DNS:${NAME}`], { stdio: 'ignore' })
-
-const [plainPort, tlsPort] = [await freePort(), await freePort()]
-const backendJs = join(dir, 'backend.mjs')
-const uws = fileURLToPath(import.meta.resolve('uWebSockets.js'))
-writeFileSync(
-  backendJs,
-  `import uWS from ${JSON.stringify(uws)}
-const body = 'hello from pier bench\\n'
-let n = 2
-const up = (s) => { if (!s) process.exit(1); if (--n === 0) console.log('backend ready') }
-uWS.App().any('/*', (res) => res.end(body)).listen('127.0.0.1', ${plainPort}, up)
-uWS.SSLApp({ cert_file_name: ${JSON.stringify(crt)}, key_file_name: ${JSON.stringify(key)} }).any('/*', (res) => res.end(body)).listen('127.0.0.1', ${tlsPort}, up)
-`,
-)
-const backend = start('backend', process.execPath, [backendJs], { cpus: loadCpu })
-await backend.waitForOutput(/backend ready/)
+const { proc: backend, plainPort, tlsPort, crt } = await startBackend(dir, loadCpu)
 
 const pierTarget = (cli) => (port) => {
   const routes = join(dir, 'routes.yml')
