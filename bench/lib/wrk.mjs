@@ -1,6 +1,6 @@
 // wrk: a check of how close autocannon (JavaScript, one thread per process)
 // gets to the loopback ceiling, and optionally the saturation load generator.
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { start } from './procs.mjs'
@@ -42,6 +42,28 @@ export function runWrk({ url, threads, connections, durationS, cpus, host }) {
   const r = spawnSync(cmd, argv, { encoding: 'utf8', timeout: (durationS + 30) * 1000 })
   if (r.status !== 0) throw codedError('EWRK', `wrk failed (${r.error?.message ?? 'exit ' + r.status}): ${r.stderr}`)
   return { ...parseWrk(r.stdout), loadgenCpu: parseTimes(r.stdout) }
+}
+
+/** runWrk without blocking, for loads run side by side: resolves to the same figures. */
+export function runWrkAsync({ url, threads, connections, durationS, cpus, host }) {
+  const args = [`-t${threads}`, `-c${connections}`, `-d${Math.max(1, Math.round(durationS))}s`, '--latency', '-H', `Host: ${host}`, url]
+  const [cmd, argv] = wrkCommand(args, cpus)
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    p.stdout.setEncoding('utf8').on('data', (d) => (out += d))
+    p.stderr.setEncoding('utf8').on('data', (d) => (err += d))
+    p.once('error', reject)
+    p.once('close', (code) => {
+      if (code !== 0) return reject(codedError('EWRK', `wrk failed (exit ${code}): ${err}`))
+      try {
+        resolve({ ...parseWrk(out), loadgenCpu: parseTimes(out) })
+      } catch (e) {
+        reject(e)
+      }
+    })
+  })
 }
 
 /** Lua string literal. */
