@@ -79,12 +79,14 @@ export class AccessLogWriter {
     this.#pump(false)
   }
 
-  /** Reopens the file (after logrotate moved it); a no-op on stdout. */
+  /** Reopens the file (after logrotate moved it); a no-op on stdout. Lines go on to the old file until the new one is open. */
   async reopen(): Promise<void> {
     if (this.#opts.filePath === undefined) return
-    await this.#writing
+    const fd = await this.#openOutput()
     const old = this.#fd
-    this.#fd = await this.#openOutput()
+    this.#fd = fd
+    // A write started before the swap finishes on the old file (it holds its fd), then the old file is closed.
+    await this.#writing
     await closeAsync(old)
   }
 
@@ -132,10 +134,12 @@ export class AccessLogWriter {
   }
 
   async #writeAll(buf: Buffer): Promise<void> {
+    // One fd for the whole batch: a reopen in between must not split it across two files.
+    const fd = this.#fd
     let off = 0
     while (off < buf.length) {
       try {
-        off += await writeAsync(this.#fd, buf, off, buf.length - off)
+        off += await writeAsync(fd, buf, off, buf.length - off)
       } catch (err) {
         // A non-blocking stdout pipe that is full: wait for the reader.
         if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err

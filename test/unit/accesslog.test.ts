@@ -1,5 +1,5 @@
 import t from 'tap'
-import { mkdtempSync, readFileSync, openSync, readSync, closeSync, constants } from 'node:fs'
+import { mkdtempSync, readFileSync, openSync, readSync, closeSync, constants, renameSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -76,6 +76,26 @@ t.test('buffer hands over batches after flushMs, or at once when large', async (
   t.equal(batches.join('').split('\n').length - 1, 22, 'no line lost or repeated')
   t.equal(counts.reduce((a, b) => a + b), 22)
   t.throws(() => new AccessLogBuffer({ format: 'xml' as 'json', onBatch: () => {} }), { code: 'ACCESSLOG_BAD_FORMAT' })
+})
+
+t.test('reopen: a write in flight ends whole in the old file, later lines go to the new one', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'pier-accesslog-'))
+  const file = join(dir, 'access.log')
+  const writer = await AccessLogWriter.open({ filePath: file, log })
+  const first = 'first\n'.repeat(200_000)
+  writer.write(first, 200_000)
+  renameSync(file, `${file}.1`)
+  const reopened = writer.reopen()
+  writer.write('second\n', 1)
+  await reopened
+  writer.write('third\n', 1)
+  await writer.close()
+  const old = readFileSync(`${file}.1`, 'utf8')
+  const now = readFileSync(file, 'utf8')
+  t.ok(old.startsWith(first), 'the batch in flight is whole in the old file')
+  t.ok(now.endsWith('third\n'), 'after the reopen, the new file')
+  t.equal((old + now).split('\n').length - 1, 200_002, 'no line lost or torn')
+  t.equal(writer.written, 200_002)
 })
 
 t.test('bufferingSize holds lines until enough arrive (or a second passes)', async (t) => {
