@@ -4,7 +4,6 @@
 // `pier healthcheck` and `pier version` are Traefik's subcommands of those names.
 import { setFlagsFromString } from 'node:v8'
 import { parseStaticConfig, ConfigError } from './config/parse.js'
-import { usage } from './config/usage.js'
 import { createLogger } from './log.js'
 import type { LogFile } from './log-file.js'
 
@@ -27,7 +26,8 @@ const argv = process.argv.slice(2)
 const command = argv[0] === 'healthcheck' || argv[0] === 'version' ? argv[0] : 'serve'
 const args = command === 'serve' ? argv : argv.slice(1)
 if (args.includes('--help') || args.includes('-h')) {
-  // The middleware kinds (with their runtimes) load only for this.
+  // The usage text and the middleware kinds (with their runtimes) load only for this.
+  const { usage } = await import('./config/usage.js')
   const { middlewareUsage } = await import('./middlewares/docs.js')
   process.stdout.write(`${usage()}${middlewareUsage().join('\n')}\n`)
   process.exit(0)

@@ -2,12 +2,12 @@
 // primary: its name, its value per server and the attributes of its
 // Set-Cookie header. The value is derived from the server's URL alone, so it
 // is the same in every worker thread and in every table that keeps the server.
-import { createHash } from 'node:crypto'
+import { nodeCrypto } from '../lazy-modules.js'
 import type { StickyCookie } from '../config/dynamic.js'
 
 /** Traefik's default name: `_` and the first 5 hex digits of SHA-1("_TRAEFIK_BACKEND_" + qualified service name). */
 export function defaultCookieName(service: string): string {
-  return `_${createHash('sha1').update(`_TRAEFIK_BACKEND_${service}`).digest('hex')}`.slice(0, 6)
+  return `_${nodeCrypto().createHash('sha1').update(`_TRAEFIK_BACKEND_${service}`).digest('hex')}`.slice(0, 6)
 }
 
 /** A configured name made a cookie token as Traefik does: every character outside it becomes `_`. */
@@ -18,7 +18,7 @@ export function cookieName(cookie: StickyCookie, service: string): string {
 
 /** The cookie value naming a server: the first 16 hex digits of SHA-256 of its URL (Traefik 3). */
 export function cookieValue(url: string): string {
-  return createHash('sha256').update(url).digest('hex').slice(0, 16)
+  return nodeCrypto().createHash('sha256').update(url).digest('hex').slice(0, 16)
 }
 
 /** How many older cookie values per server Traefik 3 still honours (and replaces). */

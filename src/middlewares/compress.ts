@@ -6,7 +6,8 @@
 // Never a partial (206, Content-Range) or event-stream response either.
 // zstd, a Traefik default, is accepted in the list and skipped: Node 20's
 // zlib has none.
-import { constants, createBrotliCompress, createGzip, type BrotliCompress, type Gzip } from 'node:zlib'
+import type { BrotliCompress, Gzip } from 'node:zlib'
+import { nodeZlib } from '../lazy-modules.js'
 import { kind, MiddlewareError, NEXT, PHASE_REQUEST, PHASE_RESPONSE, type Middleware, type Step } from './kind.js'
 import type { Flow } from './flow.js'
 import { ResponseFilter } from './filter.js'
@@ -161,6 +162,7 @@ class CompressFilter extends ResponseFilter {
   private start(): void {
     H.removeHeader(this.headers, 'content-length')
     H.setHeader(this.headers, 'Content-Encoding', this.encoding)
+    const { constants, createBrotliCompress, createGzip } = nodeZlib()
     const z =
       this.encoding === 'br'
         ? createBrotliCompress({ params: { [constants.BROTLI_PARAM_QUALITY]: 6 }, flush: constants.BROTLI_OPERATION_FLUSH })

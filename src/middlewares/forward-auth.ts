@@ -14,7 +14,7 @@ import { kind, MiddlewareError, PHASE_REQUEST, PHASE_RESPONSE, WAIT, type Middle
 import type { BodyWaiter, Flow } from './flow.js'
 import { ResponseFilter } from './filter.js'
 import { goRegExp } from '../rules/goregex.js'
-import { UpstreamPool, type RequestController, type ResponseHandler } from '../upstream/pool.js'
+import type { UpstreamPool, RequestController, ResponseHandler } from '../upstream/pool.js'
 import * as H from './headers-list.js'
 import { TLS_FIELDS, clientTls, clientTlsOptions, type ClientTls } from './client-tls.js'
 
@@ -139,7 +139,7 @@ class ForwardAuth implements Middleware, BodyWaiter {
   private client(): UpstreamPool {
     const u = this.url
     const https = u.protocol === 'https:'
-    this.pool ??= new UpstreamPool({
+    this.pool ??= this.env.pool({
       host: u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname,
       port: u.port !== '' ? Number(u.port) : https ? 443 : 80,
       maxConnections: 64,

@@ -4,7 +4,7 @@
 // time whatever they contain. bcrypt (bcryptjs, pure JavaScript) costs
 // milliseconds, so it runs asynchronously; the others are synchronous.
 import { createHash, timingSafeEqual } from 'node:crypto'
-import bcrypt from 'bcryptjs'
+import { bcryptjs } from '../lazy-modules.js'
 
 const ITOA64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 
@@ -71,7 +71,7 @@ export function checkSecret(password: Buffer, secret: string): boolean | Promise
   switch (hashKind(secret)) {
     case 'bcrypt':
       // bcryptjs knows $2a$ and $2b$; $2y$ and $2x$ hash the same way for passwords of 7-bit characters.
-      return bcrypt.compare(password.toString('utf8'), secret.replace(/^\$2[xy]\$/, '$2b$'))
+      return bcryptjs().compare(password.toString('utf8'), secret.replace(/^\$2[xy]\$/, '$2b$'))
     case 'md5': {
       const magic = secret.startsWith('$apr1$') ? '$apr1$' : '$1$'
       const salt = secret.slice(magic.length, secret.indexOf('$', magic.length))

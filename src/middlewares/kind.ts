@@ -7,6 +7,7 @@ import type { Schema } from './schema.js'
 import type { Flow } from './flow.js'
 import type { Routing } from '../worker/handler.js'
 import type { SharedState } from './shared-state.js'
+import type { PoolOptions, UpstreamPool } from '../upstream/pool.js'
 
 /** Phases a compiled middleware takes part in; a chain's mask is the union (0: no middleware at all). */
 export const PHASE_REQUEST = 1
@@ -42,6 +43,8 @@ export interface WorkerEnv {
   /** Upstream settings, for middlewares that call other servers (forwardAuth, errors). */
   dialTimeoutMs: number
   headersTimeoutMs: number
+  /** A client for another server (forwardAuth's): the worker's own, passed in so that the primary, which loads every kind to validate it, never loads the client. */
+  pool(options: PoolOptions): UpstreamPool
 }
 
 /** A compiled middleware at work in one worker; long-lived, shared by every request it sees. */

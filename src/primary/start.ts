@@ -17,7 +17,7 @@ import { openConnections } from './open-connections.js'
 import { randomBytes } from 'node:crypto'
 import { sharedInput } from '../middlewares/shared-state.js'
 import type { TableRef } from '../worker/messages.js'
-import { CertificateStore } from '../tls/store.js'
+import type { CertificateStore } from '../tls/store.js'
 import type { Resolvers } from '../tls/acme/resolvers.js'
 import { workerEntryPoints } from './entrypoints.js'
 import { INTERNAL_PROVIDER, internalConfig } from '../config/internal-services.js'
@@ -53,7 +53,8 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
   let latest: TableRef
   const entryPointMiddlewares = Object.fromEntries(proxied.filter(([, ep]) => ep.middlewares).map(([name, ep]) => [name, ep.middlewares!]))
   const usesTls = proxied.some(([, ep]) => ep.secure) || Object.keys(config.certificatesResolvers).length > 0
-  const store = usesTls ? new CertificateStore(config, log.with({ component: 'tls' })) : null
+  // Loaded only when asked for: certificate files, self-signed fallbacks, SNI
+  const store: CertificateStore | null = usesTls ? new (await import('../tls/store.js')).CertificateStore(config, log.with({ component: 'tls' })) : null
   let resolvers: Resolvers | null = null
   if (store && Object.keys(config.certificatesResolvers).length > 0) {
     // Loaded only when asked for: acme-client and its HTTP stack

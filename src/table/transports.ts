@@ -5,7 +5,8 @@
 // not exist, a file that cannot be read or a setting pier cannot honour makes
 // the service unusable (fail closed): its routers are disabled with why.
 import { isIP } from 'node:net'
-import { checkServerIdentity, createSecureContext, type ConnectionOptions, type PeerCertificate, type SecureContextOptions } from 'node:tls'
+import type { ConnectionOptions, PeerCertificate, SecureContextOptions } from 'node:tls'
+import { nodeTls } from '../lazy-modules.js'
 import type { ServersTransport } from '../config/dynamic.js'
 import { TLS_VERSIONS } from '../config/servers-transport.js'
 
@@ -112,6 +113,7 @@ export function resolveTransport(
  * parse the whole root store for each new connection.
  */
 export function tlsOptions(t: Transport, host: string): ConnectionOptions {
+  const { checkServerIdentity, createSecureContext } = nodeTls()
   const name = t.serverName || host
   const ctx: SecureContextOptions = {}
   if (t.ca.length > 0) ctx.ca = t.ca

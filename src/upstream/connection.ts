@@ -3,7 +3,8 @@
 // into one shared buffer (no allocation per read), and the parser's sink
 // is the connection itself, so a request allocates no closures here.
 import { connect, type Socket } from 'node:net'
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
+import type { ConnectionOptions } from 'node:tls'
+import { nodeTls } from '../lazy-modules.js'
 import { dialTarget } from './address.js'
 import { ErrorCode, UpstreamError } from './errors.js'
 import type { Head } from './head.js'
@@ -96,7 +97,7 @@ export class Connection implements ParserSink {
     // per callback (tls.connect takes onread since Node 15; @types/node omits it).
     const onread = { buffer: READ_BUFFER, callback: (n: number, buf: Buffer) => this.onRead(n, buf) }
     if (tls) {
-      this.socket = tlsConnect({ host, port, ...tls, onread } as ConnectionOptions)
+      this.socket = nodeTls().connect({ host, port, ...tls, onread } as ConnectionOptions)
       this.socket.setNoDelay(true)
       this.socket.on('secureConnect', () => this.onConnect())
     } else {

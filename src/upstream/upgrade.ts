@@ -5,7 +5,8 @@
 // 404, a 200 from a server that ignored the upgrade) streams to the handler
 // like an ordinary response, and the connection closes after it.
 import { connect, type Socket } from 'node:net'
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
+import type { ConnectionOptions } from 'node:tls'
+import { nodeTls } from '../lazy-modules.js'
 import { dialTarget } from './address.js'
 import { ErrorCode, UpstreamError } from './errors.js'
 import type { Head } from './head.js'
@@ -86,7 +87,7 @@ export class Tunnel implements ParserSink, RequestController, Tickable {
     // TLS reads land in the shared buffer too (connection.ts says why the cast).
     const onread = { buffer: READ_BUFFER, callback: (n: number, buf: Buffer) => this.onRead(buf, n) }
     if (opts.tls) {
-      this.socket = tlsConnect({ host: opts.host, port: opts.port, ...opts.tls, onread } as ConnectionOptions)
+      this.socket = nodeTls().connect({ host: opts.host, port: opts.port, ...opts.tls, onread } as ConnectionOptions)
       this.socket.setNoDelay(true)
       this.socket.on('secureConnect', () => this.onConnect())
     } else {

@@ -3,14 +3,14 @@
 // of random bytes refilled from the system's CSPRNG, one syscall per 1,024
 // frames. Each frame is one Buffer: header and masked payload together,
 // written with one socket write.
-import { randomFillSync } from 'node:crypto'
+import { nodeCrypto } from '../lazy-modules.js'
 
 const KEYS = Buffer.alloc(4096)
 let keyAt = KEYS.length
 
 function nextKey(): number {
   if (keyAt === KEYS.length) {
-    randomFillSync(KEYS)
+    nodeCrypto().randomFillSync(KEYS)
     keyAt = 0
   }
   keyAt += 4

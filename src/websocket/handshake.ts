@@ -2,7 +2,7 @@
 // client's request one, and what a backend's 101 must say for pier to
 // accept it. Pier offers a backend no extension, so a 101 naming one, or a
 // subprotocol the client did not offer, is refused.
-import { createHash } from 'node:crypto'
+import { nodeCrypto } from '../lazy-modules.js'
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
 /** base64 of 16 bytes. */
@@ -10,7 +10,7 @@ const KEY = /^[A-Za-z0-9+/]{21}[AQgw]==$/
 
 /** The Sec-WebSocket-Accept value for a Sec-WebSocket-Key. */
 export function acceptFor(key: string): string {
-  return createHash('sha1').update(key + GUID, 'latin1').digest('base64')
+  return nodeCrypto().createHash('sha1').update(key + GUID, 'latin1').digest('base64')
 }
 
 /** True when a comma-separated header value lists token (any case). */

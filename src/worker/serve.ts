@@ -14,6 +14,7 @@ import { createLogger } from '../log.js'
 import { RouteTable } from '../table/reader.js'
 import { SmoothWRR } from '../balancer/wrr.js'
 import { Pools } from './pools.js'
+import { UpstreamPool } from '../upstream/pool.js'
 import { MiddlewareSet } from '../middlewares/chains.js'
 import { SharedState } from '../middlewares/shared-state.js'
 import { createHandler, type HandlerContext, type Routing } from './handler.js'
@@ -47,7 +48,7 @@ export default async function serve(input: ServeInput): Promise<void> {
   const t = input.transport
   const pools = new Pools({ maxConnsPerServer: t.maxConnsPerServer, dialTimeoutMs: t.dialTimeoutMs, idleConnTimeoutMs: t.idleConnTimeoutMs, maxResponseHeaderBytes: t.maxResponseHeaderBytes })
   const wrr = new SmoothWRR()
-  const middlewares = new MiddlewareSet({ shared: new SharedState(input.shared), dialTimeoutMs: input.transport.dialTimeoutMs, headersTimeoutMs: input.transport.responseHeaderTimeoutMs })
+  const middlewares = new MiddlewareSet({ shared: new SharedState(input.shared), dialTimeoutMs: input.transport.dialTimeoutMs, headersTimeoutMs: input.transport.responseHeaderTimeoutMs, pool: (o) => new UpstreamPool(o) })
   const observers = new WorkerObservers({
     worker: input.id,
     buckets: input.observe.buckets,

@@ -14,6 +14,7 @@ import { RouteTable } from '../../src/table/reader.js'
 import { MiddlewareSet } from '../../src/middlewares/chains.js'
 import { LOADABLE_TYPES, loadKinds } from '../../src/middlewares/kind-modules.js'
 import { SharedState, sharedInput } from '../../src/middlewares/shared-state.js'
+import { UpstreamPool } from '../../src/upstream/pool.js'
 import { KINDS } from '../../src/middlewares/kinds.js'
 import { describeFields } from '../../src/middlewares/schema.js'
 import { buildOptions, ctr } from '../helpers/containers.js'
@@ -43,7 +44,7 @@ function served(config: ReturnType<typeof mergeConfigs>['config']): void {
     if (table.routerIndex(r) < 0 && !(report.routerErrors[r]?.length)) throw new Error(`router ${r} is neither served nor disabled with a reason`)
   }
   // Every worker must be able to build what the table holds.
-  new MiddlewareSet({ shared: new SharedState(sharedInput(new Uint8Array(randomBytes(32)))), dialTimeoutMs: 1000, headersTimeoutMs: 0 }).bind(table)
+  new MiddlewareSet({ shared: new SharedState(sharedInput(new Uint8Array(randomBytes(32)))), dialTimeoutMs: 1000, headersTimeoutMs: 0, pool: (o) => new UpstreamPool(o) }).bind(table)
 }
 
 t.test('middleware labels: never a throw; routers served or disabled with a reason', async () => {

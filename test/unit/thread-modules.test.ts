@@ -31,13 +31,17 @@ function graph(entry: string): { files: Set<string>; packages: Set<string>; dyna
 
 t.test('a worker thread loads uWebSockets.js and pier worker code, no primary module', async (t) => {
   const g = graph('worker/serve.ts')
-  t.same(g.dynamic, ['middlewares/kind-modules.ts'], 'only the middleware kinds load later, when a route table names them')
+  t.same(g.dynamic.sort(), ['lazy-modules.ts', 'middlewares/kind-modules.ts'], 'only the middleware kinds load later, when a route table names them, and the built-ins a plain HTTP router needs not')
   t.notOk(g.files.has('middlewares/strip-prefix.ts'), 'no kind at start')
   t.same([...g.packages].filter((p) => !p.startsWith('node:')).sort(), ['uWebSockets.js'])
+  // HTTPS backends, WebSocket keys and sticky cookies load them (lazy-modules.ts) when they first need them.
+  for (const p of ['node:tls', 'node:crypto']) t.notOk(g.packages.has(p), `${p} is not imported at start`)
   // What a worker may load later: every kind (kinds.ts imports the same modules kind-modules.ts loads).
   const kinds = graph('middlewares/kinds.ts')
-  // bcryptjs checks basicAuth's bcrypt hashes (pure JavaScript, no dependencies).
-  t.same([...kinds.packages].filter((p) => !p.startsWith('node:')).sort(), ['bcryptjs'])
+  // bcryptjs (basicAuth's bcrypt hashes) and node:zlib (compress) wait until a request needs them.
+  t.same([...kinds.packages].filter((p) => !p.startsWith('node:')).sort(), [])
+  t.notOk(kinds.packages.has('node:zlib'), 'node:zlib is not imported with the kinds')
+  t.notOk([...kinds.files].some((f) => f.startsWith('upstream/')), "no upstream client with the kinds (forwardAuth is handed the worker's)")
   for (const x of [g, kinds]) {
     t.notOk(x.packages.has('node:http'), 'no node:http')
     const primaryOnly = [...x.files].filter((f) => /^(api|dashboard|providers|primary)\/|^config\/(parsers|file|parse)\.ts$/.test(f))
@@ -51,6 +55,9 @@ t.test('the primary starts without the Docker client, the parsers or the histogr
   for (const f of graph('cli.ts').files) g.files.add(f)
   // hdr-histogram-js/dist/PackedHistogram.js is: the package's index is the WebAssembly build's.
   for (const p of ['dockerode', 'yaml', 'smol-toml', 'hdr-histogram-js']) t.notOk(g.packages.has(p), `${p} is not imported at start`)
+  // A proxy with plain HTTP routers and no TLS entrypoint never needs these.
+  for (const p of ['node:tls', 'node:https', 'node:zlib', 'bcryptjs']) t.notOk(g.packages.has(p), `${p} is not imported at start`)
+  t.notOk([...g.files].some((f) => f.startsWith('upstream/') || f.startsWith('tls/')), 'no upstream client, no certificate store')
   t.notOk(g.files.has('providers/docker/provider.ts'), 'the Docker provider is imported only when asked for')
 })
 
