@@ -32,6 +32,11 @@ LABEL org.opencontainers.image.title="pier" \
       org.opencontainers.image.description="Docker-aware HTTP ingress for small clusters: Traefik labels, flags and dynamic config" \
       org.opencontainers.image.licenses="MIT"
 ENV NODE_ENV=production
+# glibc gives each thread that allocates an arena of its own (up to 8 per
+# core) and keeps what they free; two arenas hold pier's idle RSS about 1 MB
+# lower at no measured CPU cost per request (README, Memory). glibc reads it
+# when the process starts: it cannot be set from inside pier.
+ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
 # Root, as in Traefik's image: the Docker socket is root:docker 0660. To run
 # unprivileged, set `user: "1000:<docker group id>"` in compose.

@@ -56,7 +56,8 @@ for (const b of backends) {
   })
 }
 
-const pier = spawn(process.execPath, [CLI, ...pierArgs], { stdio: ['ignore', 'inherit', 'pipe'] })
+// Two malloc arenas, as the Docker image runs it (Dockerfile: why).
+const pier = spawn(process.execPath, [CLI, ...pierArgs], { stdio: ['ignore', 'inherit', 'pipe'], env: { MALLOC_ARENA_MAX: '2', ...process.env } })
 let logs = ''
 pier.stderr.setEncoding('utf8').on('data', (d) => {
   process.stderr.write(d)

@@ -5,7 +5,9 @@
 // and each target's difference from the first with its standard error.
 // Usage: node bench/ab/run.mjs ROUNDS SECONDS SCENARIO LABEL=path/to/cli.js... [nginx]
 //   e.g. node bench/ab/run.mjs 8 3 rr-2 old=/tmp/old/dist/cli.js new=dist/cli.js nginx
-// NODEFLAGS and PIERARGS add flags to node and to pier.
+// NODEFLAGS and PIERARGS add flags to node and to pier; --env.LABEL=VAR=value,...
+// sets environment variables for one build only (those read before node
+// starts, such as MALLOC_ARENA_MAX, can be compared no other way).
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { tmpdir } from 'node:os'
@@ -16,10 +18,12 @@ const { SCENARIOS, modelFor, requestSpec } = await import(B + 'lib/scenarios.mjs
 const { TARGETS, waitHttpOk } = await import(B + 'lib/targets.mjs')
 const { treeCpu } = await import(B + 'lib/cpu.mjs')
 const { renderRoutes } = await import(B + 'peers/render.mjs')
-const [rounds, secs, scen, ...targets] = process.argv.slice(2)
+const envArgs = process.argv.slice(2).filter((a) => a.startsWith('--env.'))
+const [rounds, secs, scen, ...targets] = process.argv.slice(2).filter((a) => !a.startsWith('--env.'))
+const envOf = Object.fromEntries(envArgs.map((a) => [a.slice(6, a.indexOf('=')), Object.fromEntries(a.slice(a.indexOf('=') + 1).split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))]))
 const s = SCENARIOS.find((x) => x.name === scen)
 if (!(Number(rounds) >= 1) || !(Number(secs) >= 1) || !s || targets.length === 0 || targets.some((t) => t !== 'nginx' && !/^[\w-]+=.+/.test(t))) {
-  console.error('usage: node bench/ab/run.mjs ROUNDS SECONDS SCENARIO LABEL=path/to/cli.js... [nginx]')
+  console.error('usage: node bench/ab/run.mjs ROUNDS SECONDS SCENARIO [--env.LABEL=VAR=value,...] LABEL=path/to/cli.js... [nginx]')
   process.exit(2)
 }
 const dir = mkdtempSync(join(tmpdir(), 'ab-'))
@@ -38,7 +42,7 @@ for (const t of targets) {
   else {
     const routes = join(dir, label + '.yml'); writeFileSync(routes, renderRoutes(model))
     const flags = (process.env.NODEFLAGS || '').split(' ').filter(Boolean)
-    h = start(label, process.execPath, [...flags, resolve(cli), `--entrypoints.web.address=127.0.0.1:${port}`, `--providers.file.filename=${routes}`, '--providers.file.watch=false', '--workers=1', '--log.level=INFO', ...(process.env.PIERARGS||'').split(' ').filter(Boolean)], { cpus: '1' })
+    h = start(label, process.execPath, [...flags, resolve(cli), `--entrypoints.web.address=127.0.0.1:${port}`, `--providers.file.filename=${routes}`, '--providers.file.watch=false', '--workers=1', '--log.level=INFO', ...(process.env.PIERARGS||'').split(' ').filter(Boolean)], { cpus: '1', env: envOf[label] })
     await h.waitForOutput(/pier ready/)
   }
   await waitHttpOk(port, 'bench.local', 15000, h)
