@@ -71,6 +71,29 @@ const STATUS_LINE_FOR_ERROR: Record<string, string> = {
 const REARM_UPLOAD_MS = 4000
 
 /**
+ * uWS 20.30's res.pause() takes every event off the client's socket,
+ * writable too, so a paused client whose response is backed up is never told
+ * that it can take more: with a backend that answers while it reads (an
+ * echo), both directions then wait on each other. While both are held, the
+ * exchange tries the client by hand, this often at first and backing off to
+ * PROBE_MAX_MS. A failed write re-enables reading (uSockets polls readable and
+ * writable after one), so the client is paused again after every write.
+ */
+const PROBE_FIRST_MS = 1
+const PROBE_MAX_MS = 64
+
+function noop(): void {}
+
+/**
+ * uWS 20.30 drops a write that does not fit its 16 KiB cork buffer when the
+ * bytes already corked (a chunk's size line) cannot all be sent: the size
+ * line goes out, the data does not, and the client reads the next chunk as
+ * this one's. A chunked response is therefore written in pieces that fit the
+ * cork buffer with their size line, each in a cork of its own.
+ */
+const CORK_PIECE = 16 * 1024 - 16
+
+/**
  * uWS writes a string as UTF-8: text holding characters 0x80-0xff (header
  * bytes decoded as latin1) goes as its own bytes instead.
  */
@@ -159,6 +182,12 @@ export class Exchange implements ResponseHandler, Finished, Timed {
   private reading = false
   /** The client's upload is paused while the backend's socket is full. */
   private requestPaused = false
+  /** The client has not taken what was written last: a write failed and no writable event came since. */
+  private blocked = false
+  /** Chunked, blocked and paused: backend bytes not given to uWS yet, written one at a time to try the client. */
+  private held: Buffer | null = null
+  private probeTimer: NodeJS.Timeout | null = null
+  private probeMs = PROBE_FIRST_MS
   private rearmedAt = 0
   private bytesInAtRearm = 0
 
@@ -256,6 +285,7 @@ export class Exchange implements ResponseHandler, Finished, Timed {
   pauseRequest(): void {
     this.requestPaused = true
     this.res.pause()
+    if (this.blocked) this.probeLater(PROBE_FIRST_MS)
   }
 
   /** The whole request body has arrived. */
@@ -329,14 +359,36 @@ export class Exchange implements ResponseHandler, Finished, Timed {
 
   onData(chunk: Buffer): boolean {
     if (this.aborted) return true
+    if (this.blocked && this.length < 0) {
+      // uWS is not given more while the client has not taken the last write (tryClient() asked for these bytes).
+      this.held = this.held === null ? Buffer.from(chunk) : Buffer.concat([this.held, chunk])
+      if (!this.requestPaused) this.tryClient()
+      return !this.blocked
+    }
+    const ok = this.writeBody(chunk)
+    if (this.requestPaused) this.res.pause()
+    return ok
+  }
+
+  private writeBody(chunk: Buffer): boolean {
     // cork() takes a callback: one module-level function fed through these
     // variables, rather than a fresh closure per chunk (restored after, in
     // case a write ever re-enters another exchange).
     const outer = corking
     const outerChunk = corkChunk
     corking = this
-    corkChunk = chunk
-    this.res.cork(writeCorked)
+    if (this.length >= 0 || chunk.length <= CORK_PIECE) {
+      corkChunk = chunk
+      this.res.cork(writeCorked)
+    } else {
+      let ok = true
+      for (let at = 0; at < chunk.length; at += CORK_PIECE) {
+        corkChunk = chunk.subarray(at, at + CORK_PIECE)
+        this.res.cork(writeCorked)
+        ok &&= corkOk
+      }
+      corkOk = ok
+    }
     corking = outer
     corkChunk = outerChunk
     return corkOk
@@ -364,18 +416,73 @@ export class Exchange implements ResponseHandler, Finished, Timed {
         this.pending = Buffer.from(chunk)
         this.pendingOffset = offset
         this.res.onWritable((this.retryEndFn ??= (offset) => this.retryEnd(offset)))
+        this.nowBlocked()
         return false
       }
       return true
     }
     if (this.res.write(chunk)) return true
     this.res.onWritable((this.resumeFn ??= () => this.resumeUpstream()))
+    this.nowBlocked()
     return false
   }
 
-  /** onWritable callbacks, made on the first backpressure only (most exchanges never see one). */
+  private nowBlocked(): void {
+    if (this.blocked) return
+    this.blocked = true
+    if (this.requestPaused) this.probeLater(PROBE_FIRST_MS)
+  }
+
+  private probeLater(ms: number): void {
+    if (this.probeTimer !== null) return
+    this.probeMs = ms
+    this.probeTimer = setTimeout((this.probeFn ??= () => this.probe()), ms)
+  }
+
+  private stopProbing(): void {
+    if (this.probeTimer === null) return
+    clearTimeout(this.probeTimer)
+    this.probeTimer = null
+  }
+
+  /** Paused and blocked: no event will say when the client takes more, so try it now and then. */
+  private probe(): void {
+    this.probeTimer = null
+    if (this.finished || this.aborted || !this.requestPaused || !this.blocked) return
+    this.tryClient()
+    this.res.pause()
+    if (this.blocked) this.probeLater(Math.min(this.probeMs * 2, PROBE_MAX_MS))
+  }
+
+  /**
+   * Blocked, with no writable event to wait for (paused, or just resumed:
+   * uWS's resume() restores events from a slot its sockets share, so whether
+   * it listens for writable is unknown): writes what proves whether the client
+   * takes more. A failed write leaves uWS listening for writable.
+   */
+  private tryClient(): void {
+    const held = this.held
+    if (this.pending !== null) {
+      this.res.cork((this.retryCorkedFn ??= () => void this.retryEnd(this.res.getWriteOffset())))
+    } else if (held === null) {
+      // Nothing to try with: drain uWS's buffer, and ask the backend for bytes (onData holds them).
+      this.res.cork(noop)
+      this.ctl?.resume()
+    } else if (!this.writeBody(held.subarray(0, 1))) {
+      // A chunked write cannot be tried without giving uWS the bytes: one at a time bounds what a client that never reads piles up.
+      this.held = held.length > 1 ? held.subarray(1) : null
+    } else {
+      this.held = null
+      this.blocked = held.length > 1 && !this.writeBody(held.subarray(1))
+      if (!this.blocked) this.ctl?.resume()
+    }
+  }
+
+  /** Callbacks, made on the first backpressure only (most exchanges never see one). */
   private retryEndFn: ((offset: number) => boolean) | null = null
   private resumeFn: (() => boolean) | null = null
+  private probeFn: (() => void) | null = null
+  private retryCorkedFn: (() => void) | null = null
 
   private retryEnd(offset: number): boolean {
     // uWS keeps calling onWritable for the rest of the response; with nothing of ours held, its own buffer drains with the next write.
@@ -384,13 +491,19 @@ export class Exchange implements ResponseHandler, Finished, Timed {
     if (done) this.finish()
     if (sent || done) {
       this.pending = null
+      this.blocked = false
       this.ctl?.resume()
     }
     return sent
   }
 
   private resumeUpstream(): boolean {
-    this.ctl?.resume()
+    // With onWritable set, uWS leaves its own buffer for the next write: drain it now, or it waits for the backend's next chunk.
+    this.res.cork(noop)
+    this.blocked = false
+    const held = this.held
+    this.held = null
+    if (held === null || this.writeBody(held)) this.ctl?.resume()
     return true
   }
 
@@ -398,6 +511,11 @@ export class Exchange implements ResponseHandler, Finished, Timed {
     if (this.aborted || this.finished) return
     // The backend is done but the client has not taken its last chunk yet: retryEnd ends the response with it.
     if (this.pending !== null) return
+    if (this.held !== null) {
+      const held = this.held
+      this.held = null
+      this.writeBody(held)
+    }
     this.res.cork(() => {
       if (!this.headWritten) this.writeHead()
       // No arguments: given any, uWS 20.30 writes a Content-Length (2^63 for undefined).
@@ -439,12 +557,15 @@ export class Exchange implements ResponseHandler, Finished, Timed {
   onRequestDrain(): void {
     if (this.aborted || this.finished || !this.requestPaused) return
     this.requestPaused = false
+    this.stopProbing()
     this.res.resume()
+    if (this.blocked) this.tryClient()
   }
 
   protected finish(): void {
     if (this.finished) return
     this.finished = true
+    this.stopProbing()
     this.deadlines?.remove(this)
     this.sink.done(this)
   }
