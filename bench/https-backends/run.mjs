@@ -23,7 +23,9 @@ const opt = (name, def) => process.argv.find((a) => a.startsWith(`--${name}=`))?
 const connections = Number(opt('connections', 50))
 const duration = Number(opt('duration', 5))
 const rounds = Number(opt('rounds', 2))
-const targets = opt('targets', 'pier,nginx').split(',').map((t) => t.split('=')[0])
+/** Target names; LABEL=path/to/cli.js entries are pier builds, registered below. */
+const targetSpecs = opt('targets', 'pier,nginx').split(',')
+const targets = targetSpecs.map((t) => t.split('=')[0])
 const cores = availableParallelism()
 // wrk and the backend on cpu 0, the proxy (one worker) on the last one
 const [loadCpu, proxyCpu] = cores >= 2 ? ['0', String(cores - 1)] : [undefined, undefined]
@@ -81,7 +83,7 @@ function wrk(port, host, durationS) {
   return parseWrk(r.stdout)
 }
 
-for (const t of opt('targets', 'pier,nginx').split(',')) if (t.includes('=')) TARGETS[t.split('=')[0]] = pierTarget(resolve(t.slice(t.indexOf('=') + 1)))
+for (const t of targetSpecs) if (t.includes('=')) TARGETS[t.split('=')[0]] = pierTarget(resolve(t.slice(t.indexOf('=') + 1)))
 if (targets.some((t) => !TARGETS[t])) throw new Error(`unknown target in --targets: ${targets.filter((t) => !TARGETS[t]).join(', ')}`)
 
 const m = machine()
