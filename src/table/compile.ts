@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import type { DynamicConfig, RouterTLS } from '../config/dynamic.js'
 import { parseRule, indexHosts, rulePriority, type RuleNode } from '../rules/index.js'
 import * as L from './layout.js'
-import { hashHostKey } from './hash.js'
+import { choosePositions, hashHost, WHOLE_KEY } from './hash.js'
 import { MiddlewarePlanner } from './middlewares.js'
 import { healthKey } from '../balancer/health-board.js'
 import { DEFAULT_FAILURE_WINDOW_MS } from '../config/health-check.js'
@@ -322,6 +322,8 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
   let buckets = 8
   while (buckets < byHost.size * 2) buckets *= 2
   const hostRouteCount = [...byHost.values()].reduce((n, l) => n + l.length, 0)
+  const positions = choosePositions([...byHost.keys()])
+  const positionCount = positions ? positions.length : WHOLE_KEY
 
   // Strings.
   const pool: string[] = []
@@ -339,10 +341,11 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
   const servicesOff = routersOff + routers.length * L.ROUTER_SLOTS
   const serversOff = servicesOff + services.length * L.SERVICE_SLOTS
   const bucketsOff = serversOff + servers.length * L.SERVER_SLOTS
-  const hostsOff = bucketsOff + buckets
+  const hostsOff = bucketsOff + buckets * L.BUCKET_SLOTS
   const hostRoutesOff = hostsOff + byHost.size * L.HOST_SLOTS
   const genericOff = hostRoutesOff + hostRouteCount
-  const epOff = genericOff + generic.length
+  const positionsOff = genericOff + generic.length
+  const epOff = positionsOff + (positions?.length ?? 0)
   const middlewaresOff = epOff + entryPoints.length * 2
   const chainEntriesOff = middlewaresOff + middlewares.length * L.MIDDLEWARE_SLOTS
   for (const r of routers) for (const c of r.chains) if (c.length > 0) chainStart(c)
@@ -371,6 +374,9 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
   ints[L.H_MIDDLEWARES_OFF] = middlewaresOff
   ints[L.H_CHAIN_ENTRIES_OFF] = chainEntriesOff
   ints[L.H_CHAINS_OFF] = chainsOff
+  ints[L.H_HASH_POSITIONS_OFF] = positionsOff
+  ints[L.H_HASH_POSITION_COUNT] = positionCount
+  positions?.forEach((p, i) => (ints[positionsOff + i] = p))
 
   routers.forEach((r, i) => {
     const o = routersOff + i * L.ROUTER_SLOTS
@@ -425,15 +431,15 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
   let routeAt = 0
   for (const [host, list] of byHost) {
     const o = hostsOff + h * L.HOST_SLOTS
-    const hash = hashHostKey(host)
-    ints[o + L.E_HASH] = hash
+    const hash = hashHost(host, host.length, ints, positionsOff, positionCount)
     putStr(o + L.E_HOST_CHAR, host)
     ints[o + L.E_ROUTES_START] = routeAt
     ints[o + L.E_ROUTES_COUNT] = list.length
     for (const r of list) ints[hostRoutesOff + routeAt++] = r
     let b = hash & (buckets - 1)
-    while (ints[bucketsOff + b] !== 0) b = (b + 1) & (buckets - 1)
-    ints[bucketsOff + b] = h + 1
+    while (ints[bucketsOff + b * L.BUCKET_SLOTS + L.B_ENTRY] !== 0) b = (b + 1) & (buckets - 1)
+    ints[bucketsOff + b * L.BUCKET_SLOTS + L.B_HASH] = hash
+    ints[bucketsOff + b * L.BUCKET_SLOTS + L.B_ENTRY] = h + 1
     h++
   }
   generic.forEach((r, i) => (ints[genericOff + i] = r))

@@ -5,6 +5,7 @@
 // and no decoding). All offsets below are in Int32 slots unless named *_CHAR.
 //
 //   [header][routers][services][servers][host buckets][host entries][host routes][generic routes]
+//   [host hash positions]
 //   [entrypoint names][middlewares][chain entries][chain slots] | [string pool]
 //
 // Every *_CHAR slot is followed by its *_LEN slot.
@@ -40,7 +41,10 @@ export const H_MIDDLEWARES_OFF = 20
 export const H_CHAIN_ENTRIES_OFF = 21
 /** One chain slot per (router, entrypoint): router * entrypoint count + entrypoint. */
 export const H_CHAINS_OFF = 22
-export const HEADER_SLOTS = 24
+/** The host hash's positions (table/hash.ts): where they start, how many (WHOLE_KEY: none, every unit is hashed). */
+export const H_HASH_POSITIONS_OFF = 23
+export const H_HASH_POSITION_COUNT = 24
+export const HEADER_SLOTS = 26
 
 export const MAGIC = 0x50494552 // "PIER"
 
@@ -114,14 +118,19 @@ export const C_COUNT = 1
 export const C_PHASES = 2
 export const CHAIN_SLOTS = 3
 
-/** Host bucket: host entry index + 1, 0 when empty (open addressing, linear probe). */
+/**
+ * Host bucket: the key's hash and its host entry index + 1, 0 when empty
+ * (open addressing, linear probe); a probe reads one cache line.
+ */
+export const B_HASH = 0
+export const B_ENTRY = 1
+export const BUCKET_SLOTS = 2
 /** Host entry. */
-export const E_HASH = 0
-export const E_HOST_CHAR = 1 // lower-case host, no port
-export const E_HOST_LEN = 2
-export const E_ROUTES_START = 3 // index into host routes
-export const E_ROUTES_COUNT = 4
-export const HOST_SLOTS = 5
+export const E_HOST_CHAR = 0 // lower-case host, no port
+export const E_HOST_LEN = 1
+export const E_ROUTES_START = 2 // index into host routes
+export const E_ROUTES_COUNT = 3
+export const HOST_SLOTS = 4
 
 /** Most entrypoints a router mask can name. */
 export const MAX_ENTRYPOINTS = 31

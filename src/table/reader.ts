@@ -3,7 +3,7 @@
 // accessors allocate nothing.
 import { parseRule, compileRule, type MatchRequest } from '../rules/index.js'
 import * as L from './layout.js'
-import { HASH_SEED, hashStep } from './hash.js'
+import { hashHost } from './hash.js'
 import { HealthView, newHealthBuffer } from '../balancer/health-board.js'
 import { COMPAT_FORMS, compatValues } from '../balancer/sticky-cookie.js'
 
@@ -41,6 +41,8 @@ export class RouteTable {
   private readonly serversOff: number
   private readonly bucketsOff: number
   private readonly bucketMask: number
+  private readonly positionsOff: number
+  private readonly positionCount: number
   private readonly hostsOff: number
   private readonly hostRoutesOff: number
   private readonly genericOff: number
@@ -74,6 +76,8 @@ export class RouteTable {
     this.serversOff = h[L.H_SERVERS_OFF]!
     this.bucketsOff = h[L.H_BUCKETS_OFF]!
     this.bucketMask = h[L.H_BUCKET_COUNT]! - 1
+    this.positionsOff = h[L.H_HASH_POSITIONS_OFF]!
+    this.positionCount = h[L.H_HASH_POSITION_COUNT]!
     this.hostsOff = h[L.H_HOSTS_OFF]!
     this.hostRoutesOff = h[L.H_HOST_ROUTES_OFF]!
     this.genericOff = h[L.H_GENERIC_OFF]!
@@ -191,63 +195,42 @@ export class RouteTable {
   }
 
   /**
-   * The host entry for a Host header, -1 if none. One pass over the header's
-   * code units hashes its host part case-insensitively and stops at a ':port';
-   * nothing is sliced or lower-cased. The host part is what rules/host.ts
-   * compares: without the port and one trailing dot, an [IPv6] literal with
-   * its brackets (an unclosed one: the whole header); an unbracketed header
-   * with several colons (a bare IPv6 address) names no host key.
+   * The host entry for a Host header, -1 if none. The host part is what
+   * rules/host.ts compares: without the port and one trailing dot, an [IPv6]
+   * literal with its brackets (an unclosed one: the whole header); an
+   * unbracketed header with several colons (a bare IPv6 address) names no
+   * host key. Its hash folds case (table/hash.ts); nothing is sliced or
+   * lower-cased.
    */
   private findHost(host: string): number {
-    const n = host.length
-    let x = HASH_SEED
-    let before = x // the hash without the last unit, should it be a trailing dot
-    let end = n
-    if (n > 0 && host.charCodeAt(0) === 91 /* [ */) {
+    let end = host.length
+    if (end === 0) return -1
+    if (host.charCodeAt(0) === 91 /* [ */) {
       const close = host.indexOf(']')
       if (close > 0) end = close + 1
-      for (let i = 0; i < end; i++) {
-        before = x
-        x = hashStep(x, host.charCodeAt(i))
-      }
     } else {
-      for (let i = 0; i < n; i++) {
-        const c = host.charCodeAt(i)
-        if (c === 58 /* : */) {
-          if (host.indexOf(':', i + 1) >= 0) return -1
-          end = i
-          break
-        }
-        before = x
-        x = hashStep(x, c)
+      const colon = host.indexOf(':')
+      if (colon >= 0) {
+        if (host.indexOf(':', colon + 1) >= 0) return -1
+        end = colon
       }
     }
-    if (end > 0 && host.charCodeAt(end - 1) === 46 /* . */) {
-      end--
-      x = before
-    }
+    if (end > 0 && host.charCodeAt(end - 1) === 46 /* . */) end--
     if (end === 0) return -1
     const h = this.i32
+    const x = hashHost(host, end, h, this.positionsOff, this.positionCount)
     let b = x & this.bucketMask
     for (;;) {
-      const e = h[this.bucketsOff + b]!
+      const o = this.bucketsOff + b * L.BUCKET_SLOTS
+      const e = h[o + L.B_ENTRY]!
       if (e === 0) return -1
-      const o = this.hostsOff + (e - 1) * L.HOST_SLOTS
-      if (h[o + L.E_HASH] === x && (host === this.hostKeys[e - 1] || (h[o + L.E_HOST_LEN] === end && this.hostIs(host, end, h[o + L.E_HOST_CHAR]!)))) return e - 1
+      if (h[o + L.B_HASH] === x) {
+        const key = this.hostKeys[e - 1]!
+        // Most headers are the key itself; then key + ':port'; then other case.
+        if (host === key || (key.length === end && (host.startsWith(key) || hostIs(host, key)))) return e - 1
+      }
       b = (b + 1) & this.bucketMask
     }
-  }
-
-  /** host[0, end) equals the lower-case key at chars[at...], ASCII case-insensitively. */
-  private hostIs(host: string, end: number, at: number): boolean {
-    const k = this.chars
-    for (let i = 0; i < end; i++) {
-      const c = host.charCodeAt(i)
-      const want = k[at + i]!
-      // Keys are lower-case: an upper-case letter in the header is the only other match.
-      if (c !== want && (c < 65 || c > 90 || c + 32 !== want)) return false
-    }
-    return true
   }
 
   /**
@@ -324,4 +307,15 @@ export class RouteTable {
   port(server: number): number {
     return this.i32[this.serversOff + server * L.SERVER_SLOTS + L.V_PORT]!
   }
+}
+
+/** host starts with the lower-case key, ASCII case-insensitively. */
+function hostIs(host: string, key: string): boolean {
+  for (let i = 0; i < key.length; i++) {
+    const c = host.charCodeAt(i)
+    const want = key.charCodeAt(i)
+    // Keys are lower-case: an upper-case letter in the header is the only other match.
+    if (c !== want && (c < 65 || c > 90 || c + 32 !== want)) return false
+  }
+  return true
 }
