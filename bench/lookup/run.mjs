@@ -34,7 +34,10 @@ const { buffer, compileMs } = await new Promise((resolve, reject) => {
     })`
   const url = new URL('../../dist/table/compile.js', import.meta.url).href
   const w = new Worker(code, { eval: true, workerData: { url, config: { http: { routers, services } } } })
-  w.once('message', (m) => resolve(m) || w.terminate())
+  w.once('message', (m) => {
+    resolve(m)
+    w.terminate()
+  })
   w.once('error', reject)
 })
 const t1 = performance.now()

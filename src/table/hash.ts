@@ -30,12 +30,14 @@ export function hashHost(host: string, end: number, positions: Int32Array, at: n
     for (let i = 0; i < end; i++) x = hashStep(x, host.charCodeAt(i))
     return x
   }
-  for (let k = at; k < at + count; k++) {
-    const p = positions[k]!
-    const i = p >= 0 ? p : end + p
-    x = hashStep(x, i >= 0 && i < end ? host.charCodeAt(i) : 0)
-  }
+  for (let k = at; k < at + count; k++) x = hashStep(x, unitAt(host, end, positions[k]!))
   return x
+}
+
+/** The code unit at position p of host[0, end), counted from end when p < 0; 0 outside it. */
+function unitAt(host: string, end: number, p: number): number {
+  const i = p >= 0 ? p : end + p
+  return i >= 0 && i < end ? host.charCodeAt(i) : 0
 }
 
 /** Positions tried: this many from each end of a key. */
@@ -55,22 +57,19 @@ export function choosePositions(keys: string[]): number[] | null {
   let group = keys.map((k) => k.length)
   let groups = new Set(group).size
   const chosen: number[] = []
-  const unitAt = (k: string, p: number): number => {
-    const i = p >= 0 ? p : k.length + p
-    return i >= 0 && i < k.length ? k.charCodeAt(i) | 0x20 : 0
-  }
+  const folded = (k: string, p: number): number => unitAt(k, k.length, p) | 0x20
   while (groups < keys.length && chosen.length < MAX_POSITIONS) {
     let best = 0
     let bestGroups = groups
     for (let p = -REACH; p < REACH; p++) {
       if (chosen.includes(p)) continue
-      const split = new Set(keys.map((k, i) => group[i]! * 0x10000 + unitAt(k, p))).size
+      const split = new Set(keys.map((k, i) => group[i]! * 0x10000 + folded(k, p))).size
       if (split > bestGroups) [best, bestGroups] = [p, split]
     }
     if (bestGroups === groups) break
     const ids = new Map<number, number>()
     group = keys.map((k, i) => {
-      const sig = group[i]! * 0x10000 + unitAt(k, best)
+      const sig = group[i]! * 0x10000 + folded(k, best)
       let id = ids.get(sig)
       if (id === undefined) ids.set(sig, (id = ids.size))
       return id

@@ -38,7 +38,7 @@ t.test('a whole-key table and a sampled table both find every host, and only tho
     for (const h of hosts) {
       const want = tb.routerIndex(`r${hosts.indexOf(h)}`)
       for (const header of [h, h.toUpperCase(), `${h}:8443`, `${h}.`, `${h.toUpperCase()}.:80`]) if (match(header) !== want) wrong++
-      // Same length and the same units at any sampled position, yet not a key.
+      // Same length, a digit and the last letter changed: not a key.
       if (match(h.replace(/\d/, (d) => String((Number(d) + 1) % 10)).replace(/.$/, 'n')) !== -1) wrong++
     }
     t.equal(wrong, 0, `${hosts[0]}...: every host found in every form, near misses not`)
