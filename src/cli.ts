@@ -15,6 +15,9 @@ setFlagsFromString('--no-short-builtin-calls')
 // never runs again; idle RSS with 2 workers is about 1 MB lower without it.
 // The hot path is optimized code either way (CPU per request unchanged, bench/ab rr-2).
 setFlagsFromString('--no-sparkplug')
+// gc() in the workers (set before they start): a worker that goes quiet after a
+// busy spell collects once, so its grown heap shrinks back (worker/idle-collect.ts).
+setFlagsFromString('--expose-gc')
 
 /** Writes to the log file; if that fails (disk full, file gone), to stderr: a log line is not worth a crash. */
 function logLine(file: LogFile): (line: string) => void {

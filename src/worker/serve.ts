@@ -32,6 +32,7 @@ import { setChallenges } from './acme-challenges.js'
 import { webSocketBehavior } from './websocket-behavior.js'
 import { closeAllWebSockets } from './websocket-bridge.js'
 import { headerPlan } from '../accesslog/header-capture.js'
+import { collectWhenIdle } from './idle-collect.js'
 
 /** App.close() is in uWS.js 20.30 (closes the listen socket and every connection) but not in its type declarations. */
 type ClosableApp = uWS.TemplatedApp & { close(): void }
@@ -185,6 +186,7 @@ export default async function serve(input: ServeInput): Promise<void> {
     })
   }
   post({ type: 'listening', id: input.id })
+  const stopCollecting = collectWhenIdle(() => ctx.requests)
 
   const stopAccepting = (): void => {
     sink.closing = true
@@ -233,6 +235,7 @@ export default async function serve(input: ServeInput): Promise<void> {
     }
     const end = (): void => {
       clearInterval(ender!)
+      stopCollecting()
       const cut = inflight
       // Aborts what is still in flight (recorded as 499) and closes idle keep-alive connections.
       for (const app of apps) app.close()
