@@ -31,7 +31,7 @@ const argv = process.argv.slice(2)
 const command = argv[0] === 'healthcheck' || argv[0] === 'version' ? argv[0] : 'serve'
 const args = command === 'serve' ? argv : argv.slice(1)
 if (args.includes('--help') || args.includes('-h')) {
-  // The usage text and the middleware kinds (with their runtimes) load only for this.
+  // The usage text and the middleware schemas load only for this.
   const { usage } = await import('./config/usage.js')
   const { middlewareUsage } = await import('./middlewares/docs.js')
   process.stdout.write(`${usage()}${middlewareUsage().join('\n')}\n`)

@@ -123,6 +123,8 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
     }, plog)
   }
 
+  // The providers' first configurations are compiled once the middleware kinds they name are imported: the workers start with those tables.
+  await publisher.settled()
   const workers = config.workers > 0 ? config.workers : availableParallelism()
   const tls = store ? await store.snapshot() : undefined
   pool = new WorkerPool(
