@@ -3,8 +3,9 @@
 // configuration that cannot be compiled at all leaves the last good table.
 // Providers' annotations only reach the RuntimeState: what they dropped is
 // shown disabled, problems with what they kept as warnings. A configuration
-// naming a middleware kind not imported yet waits for its import (a newer
-// configuration replaces one still waiting), so tables go in force in order.
+// naming a middleware kind not imported yet, or an internal server not
+// listening yet (noop@internal), waits for it (a newer configuration
+// replaces one still waiting), so tables go in force in order.
 import type { DynamicConfig } from '../config/dynamic.js'
 import type { EntryPoint } from '../config/static.js'
 import { planStream, type StreamPlan } from '../tcp/plan.js'
@@ -49,6 +50,8 @@ export class Publisher {
     private readonly tls: { options(config: DynamicConfig): CompileOptions; compiled(config: DynamicConfig, report: CompileReport): void } | null = null,
     private readonly options: CompileOptions = {},
     private readonly stream: StreamHook | null = null,
+    /** Starts what a configuration needs running before it goes in force (the noop@internal server it names); undefined when nothing is to start. */
+    private readonly prepare: (config: DynamicConfig) => Promise<void> | undefined = () => undefined,
   ) {
     this.health = new HealthMonitor(state, log)
   }
@@ -63,9 +66,9 @@ export class Publisher {
     return { buffer, health: board.buffer, epoch: board.epoch }
   }
 
-  /** annotations: qualified names, as the aggregator hands them on. Compiled at once when the kinds it names are imported, else once they are. */
+  /** annotations: qualified names, as the aggregator hands them on. Compiled at once when what it names is there, else once it is. */
   apply(config: DynamicConfig, annotations: readonly Annotation[] = []): void {
-    if (this.waiting === null && kindsNamed(config).every((t) => loadedKind(t))) return this.compile(config, annotations)
+    if (this.waiting === null && kindsNamed(config).every((t) => loadedKind(t)) && this.prepare(config) === undefined) return this.compile(config, annotations)
     const idle = this.waiting === null
     this.waiting = { config, annotations }
     if (idle) this.importing = this.importThenCompile()
@@ -79,7 +82,7 @@ export class Publisher {
   private async importThenCompile(): Promise<void> {
     for (let w = this.waiting; w !== null; w = this.waiting) {
       try {
-        await loadKinds(kindsNamed(w.config))
+        await Promise.all([loadKinds(kindsNamed(w.config)), this.prepare(w.config)])
       } catch (err) {
         if (this.waiting !== w) continue
         this.waiting = null

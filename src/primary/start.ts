@@ -59,7 +59,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
   }
   const state = new RuntimeState(config)
   const observe = await startObservability(state, log)
-  observe.metrics.countConnections = () => new Map(proxied.map(([name, ep]) => [name, openConnections(new Set([ep.port]))]))
+  if (observe.metrics) observe.metrics.countConnections = () => new Map(proxied.map(([name, ep]) => [name, openConnections(new Set([ep.port]))]))
 
   let pool: WorkerPool | null = null
   let latest: TableRef
@@ -100,6 +100,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
     store && { options: (c) => store.compileOptions(c), compiled: (c, report) => store.compiled(c, report) },
     { entryPointMiddlewares, ownEntryPoints: internal, transportDefaults: config.serversTransport },
     stream,
+    (c) => observe.internal.prepare(c),
   )
   latest = publisher.initial()
 
