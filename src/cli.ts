@@ -15,6 +15,12 @@ setFlagsFromString('--no-short-builtin-calls')
 // never runs again; idle RSS with 2 workers is about 1 MB lower without it.
 // The hot path is optimized code either way (CPU per request unchanged, bench/ab rr-2).
 setFlagsFromString('--no-sparkplug')
+// Bytecode of a function not run since the last full GC is dropped (V8's
+// default waits 5 GCs, more than an idle pier sees): start-up code (flags,
+// configuration, table compiler, thread set-up) leaves every heap soon after
+// start; a function run again is compiled again from its source. Idle RSS
+// with 2 workers about 0.8 MB lower; CPU per request unchanged (bench/ab rr-2).
+setFlagsFromString('--bytecode-old-age=1')
 
 /** Writes to the log file; if that fails (disk full, file gone), to stderr: a log line is not worth a crash. */
 function logLine(file: LogFile): (line: string) => void {
