@@ -37,7 +37,7 @@ export interface StreamHook {
 export class Publisher {
   private version = 0
   readonly health: HealthMonitor
-  /** The newest configuration waiting for its kinds to be imported. */
+  /** The newest configuration waiting for what it names (a kind to import, an internal server to start). */
   private waiting: { config: DynamicConfig; annotations: readonly Annotation[] } | null = null
   private importing: Promise<void> = Promise.resolve()
 
