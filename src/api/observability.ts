@@ -1,18 +1,21 @@
 // The primary's side of metrics, access log and API in one place: the store
-// workers' snapshots merge into, the access log writer, the `traefik`
+// workers' snapshots merge into (made, and its histogram package imported,
+// only when the API or Prometheus metrics are on: nothing else reads it),
+// the access log writer, the `traefik`
 // entrypoint server when the static config asks, and the internal services'
 // sockets (api@internal and the rest) for the workers.
 import { AccessLogWriter } from '../accesslog/writer.js'
 import type { Logger } from '../log.js'
 import type { MetricsSnapshot } from '../metrics/snapshot.js'
-import { MetricsStore } from '../metrics/store.js'
+import type { MetricsStore } from '../metrics/store.js'
 import type { RuntimeState } from '../primary/state.js'
-import { servedOn, startApi, type ApiServer } from './server.js'
+import type { ApiServer } from './server.js'
 import { internalEntryPoints } from '../config/static.js'
 import { startInternalServices, type InternalServices } from './internal-services.js'
 
 export interface Observability {
-  metrics: MetricsStore
+  /** undefined when neither the API nor Prometheus metrics are on: workers' snapshots are dropped then. */
+  metrics: MetricsStore | undefined
   accessLog: AccessLogWriter | undefined
   /** A worker's metrics snapshot arrived. */
   onMetrics(snapshot: MetricsSnapshot): void
@@ -29,11 +32,11 @@ export interface Observability {
 
 export async function startObservability(state: RuntimeState, log: Logger): Promise<Observability> {
   const sc = state.staticConfig
-  const metrics = new MetricsStore({ buckets: sc.metrics?.prometheus?.buckets })
+  const metrics = sc.api || sc.metrics?.prometheus ? new (await import('../metrics/store.js')).MetricsStore({ buckets: sc.metrics?.prometheus?.buckets }) : undefined
   const accessLog = sc.accessLog
     ? await AccessLogWriter.open({ filePath: sc.accessLog.filePath, bufferingSize: sc.accessLog.bufferingSize, log: log.with({ component: 'accesslog' }) })
     : undefined
-  if (accessLog) metrics.accessLog = accessLog
+  if (accessLog && metrics) metrics.accessLog = accessLog
   const servers: ApiServer[] = []
   let stopping = false
   const isStopping = (): boolean => stopping
@@ -42,6 +45,8 @@ export async function startObservability(state: RuntimeState, log: Logger): Prom
   try {
     internal = await startInternalServices(state, metrics, log.with({ component: 'internal' }), isStopping)
     for (const name of internalEntryPoints(sc)) {
+      // Loaded only when asked for: node:http and the API
+      const { servedOn, startApi } = await import('./server.js')
       const serves = servedOn(sc, name)
       if (!Object.values(serves).some(Boolean)) continue
       const ep = sc.entryPoints[name]
@@ -58,6 +63,7 @@ export async function startObservability(state: RuntimeState, log: Logger): Prom
     metrics,
     accessLog,
     onMetrics: (s) => {
+      if (!metrics) return
       try {
         metrics.merge(s)
       } catch (err) {

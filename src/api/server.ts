@@ -17,7 +17,8 @@ import { entryPointRepresentation, middlewareRepresentation, overview, rawData, 
 
 export interface ApiOptions {
   state: RuntimeState
-  metrics: MetricsStore
+  /** The workers' merged metrics; there whenever the API or Prometheus metrics are on (observability.ts). */
+  metrics: MetricsStore | undefined
   log: Logger
   host: string
   port: number
@@ -113,7 +114,7 @@ export function apiHandler(opts: Omit<ApiOptions, 'host' | 'port'>): ApiHandler 
 
   const route = (path: string, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Reply | undefined => {
     if (path === '/ping' && ping) return pingReply(sc, opts.stopping?.() === true)
-    if (path === '/metrics' && prometheus) return metricsReply(metrics, state)
+    if (path === '/metrics' && prometheus && metrics) return metricsReply(metrics, state)
     if (dashboard) {
       if (path === '/') return redirect(`${forwardedPrefix(req)}/dashboard/`)
       if (path === '/dashboard') return redirect(`${forwardedPrefix(req)}/dashboard/`, 301)
@@ -149,6 +150,7 @@ export function apiHandler(opts: Omit<ApiOptions, 'host' | 'port'>): ApiHandler 
       case 'tcp/middlewares':
         return list([], query, (x) => x)
       case 'pier/latency':
+        if (!metrics) return notFound()
         return query.get('format') === 'hgrm' ? { status: 200, type: 'text/plain; charset=utf-8', body: latencyHgrm(metrics, query) } : json(latencyReport(metrics))
       case 'pier/events':
         events.add(res)

@@ -1,5 +1,6 @@
 // addPrefix: puts a prefix before the path.
 import { kind, MiddlewareError, NEXT, PHASE_REQUEST, type Middleware, type Step } from './kind.js'
+import { addPrefixSchema } from './schemas.js'
 import type { Flow } from './flow.js'
 import { ensureLeadingSlash } from './path.js'
 
@@ -17,11 +18,7 @@ class AddPrefix implements Middleware {
 }
 
 export default kind<Compiled>({
-  schema: {
-    type: 'addPrefix',
-    doc: 'adds a prefix to the path before forwarding',
-    fields: [{ name: 'prefix', type: 'string', doc: 'the prefix, with its leading slash' }],
-  },
+  schema: addPrefixSchema,
   phases: () => PHASE_REQUEST,
   compile(o) {
     const prefix = (o.prefix as string | undefined) ?? ''

@@ -3,6 +3,7 @@
 // checked against a real entry all the same, so the time does not tell
 // which users exist. Outcomes are cached briefly (credential-cache.ts).
 import { kind, MiddlewareError, NEXT, PHASE_REQUEST, WAIT, type CompileContext, type Middleware, type Step } from './kind.js'
+import { basicAuthSchema } from './schemas.js'
 import type { Flow } from './flow.js'
 import { checkSecret, hashKind } from './htpasswd.js'
 import { CredentialCache } from './credential-cache.js'
@@ -97,17 +98,7 @@ class BasicAuth implements Middleware {
 }
 
 export default kind<Compiled>({
-  schema: {
-    type: 'basicAuth',
-    doc: 'HTTP Basic authentication against htpasswd entries (bcrypt, apr1/MD5, SHA1)',
-    fields: [
-      { name: 'users', type: 'list', doc: 'user:hash entries, as htpasswd writes them' },
-      { name: 'usersFile', type: 'string', doc: 'a file of user:hash lines (# comments allowed), read when the configuration loads' },
-      { name: 'realm', type: 'string', default: 'traefik', doc: 'realm of the challenge' },
-      { name: 'headerField', type: 'string', doc: 'header that carries the authenticated user to the backend' },
-      { name: 'removeHeader', type: 'bool', default: 'false', doc: 'remove Authorization before forwarding' },
-    ],
-  },
+  schema: basicAuthSchema,
   phases: () => PHASE_REQUEST,
   compile(o, ctx) {
     const entries = readUsers(o, ctx, 2, 'basicAuth user')

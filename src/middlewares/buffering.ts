@@ -5,6 +5,7 @@
 // memResponseBodyBytes, Traefik's thresholds for spilling to disk, are
 // accepted and change nothing.
 import { kind, MiddlewareError, PHASE_REQUEST, PHASE_RESPONSE, WAIT, type Middleware, type Step } from './kind.js'
+import { bufferingSchema } from './schemas.js'
 import type { BodyWaiter, Flow } from './flow.js'
 import { ResponseFilter } from './filter.js'
 import { statusText } from './status-text.js'
@@ -85,20 +86,8 @@ class Buffering implements Middleware, BodyWaiter {
   }
 }
 
-const int = (name: string, dflt: string, doc: string, ignored = false) => ({ name, type: 'int' as const, default: dflt, doc, ignored })
-
 export default kind<Compiled>({
-  schema: {
-    type: 'buffering',
-    doc: 'reads whole request (and response) bodies before passing them on, with size limits',
-    fields: [
-      int('maxRequestBodyBytes', '0', 'larger request bodies get 413 (0: no limit)'),
-      int('memRequestBodyBytes', '1048576', "Traefik's threshold for spilling to disk; pier keeps bodies in memory", true),
-      int('maxResponseBodyBytes', '0', 'larger responses become 500 (0: no limit, and the response is not held)'),
-      int('memResponseBodyBytes', '1048576', "Traefik's threshold for spilling to disk; pier keeps bodies in memory", true),
-      { name: 'retryExpression', type: 'string', doc: 'retry conditions; not supported, no retries are made', ignored: true },
-    ],
-  },
+  schema: bufferingSchema,
   phases: (c) => PHASE_REQUEST | (c.maxResponseBodyBytes > 0 ? PHASE_RESPONSE : 0),
   compile(o) {
     const num = (v: unknown): number => (typeof v === 'number' ? v : 0)

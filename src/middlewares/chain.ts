@@ -1,17 +1,14 @@
 // chain: a named list of middlewares. The table compiler flattens chains
 // into the routers' chains (refusing loops), so a chain never runs itself.
 import { kind } from './kind.js'
+import { chainSchema } from './schemas.js'
 
 interface Compiled {
   middlewares: string[]
 }
 
 export default kind<Compiled>({
-  schema: {
-    type: 'chain',
-    doc: 'a reusable list of middlewares, run in order',
-    fields: [{ name: 'middlewares', type: 'list', ref: 'middleware', doc: 'middleware names; name@provider for another provider' }],
-  },
+  schema: chainSchema,
   phases: () => 0,
   compile: (o) => ({ middlewares: (o.middlewares as string[] | undefined) ?? [] }),
   create() {

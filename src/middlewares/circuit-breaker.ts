@@ -8,6 +8,7 @@
 // own window (a share of the same traffic); the state outlives table swaps
 // while the options stay the same.
 import { kind, MiddlewareError, NEXT, PHASE_REQUEST, PHASE_RESPONSE, type Middleware, type Step } from './kind.js'
+import { circuitBreakerSchema } from './schemas.js'
 import type { Flow } from './flow.js'
 import { ResponseFilter } from './filter.js'
 import { parseCondition, type BreakerMetrics, type Condition } from './breaker-expression.js'
@@ -211,17 +212,7 @@ class CircuitBreaker implements Middleware {
 }
 
 export default kind<Compiled>({
-  schema: {
-    type: 'circuitBreaker',
-    doc: 'answers at once instead of calling a failing service, until it recovers',
-    fields: [
-      { name: 'expression', type: 'string', doc: 'trip condition: NetworkErrorRatio(), ResponseCodeRatio(a,b,c,d), LatencyAtQuantileMS(q) with && and ||' },
-      { name: 'checkPeriod', type: 'duration', default: '100ms', doc: 'how often the condition is checked' },
-      { name: 'fallbackDuration', type: 'duration', default: '10s', doc: 'how long it stays tripped' },
-      { name: 'recoveryDuration', type: 'duration', default: '10s', doc: 'how long it takes to let all requests through again' },
-      { name: 'responseCode', type: 'int', default: '503', doc: 'the status answered while tripped' },
-    ],
-  },
+  schema: circuitBreakerSchema,
   phases: () => PHASE_REQUEST | PHASE_RESPONSE,
   compile(o) {
     const expression = typeof o.expression === 'string' ? o.expression : ''

@@ -3,15 +3,6 @@
 // the primary when it compiles the configuration), insecureSkipVerify.
 import type { ConnectionOptions } from 'node:tls'
 import { MiddlewareError, type CompileContext } from './kind.js'
-import type { Field } from './schema.js'
-
-export const TLS_FIELDS: Field[] = [
-  { name: 'ca', type: 'string', doc: 'CA certificate(s) to trust, PEM or a file path (default: the system roots)' },
-  { name: 'cert', type: 'string', doc: 'client certificate, PEM or a file path' },
-  { name: 'key', type: 'string', doc: 'client key, PEM or a file path' },
-  { name: 'insecureSkipVerify', type: 'bool', default: 'false', doc: "accept any server certificate" },
-  { name: 'caOptional', type: 'bool', doc: 'deprecated in Traefik, a server-side option', ignored: true },
-]
 
 export interface ClientTls {
   ca: string

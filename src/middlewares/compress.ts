@@ -9,6 +9,7 @@
 import type { BrotliCompress, Gzip } from 'node:zlib'
 import { nodeZlib } from '../lazy-modules.js'
 import { kind, MiddlewareError, NEXT, PHASE_REQUEST, PHASE_RESPONSE, type Middleware, type Step } from './kind.js'
+import { compressSchema } from './schemas.js'
 import type { Flow } from './flow.js'
 import { ResponseFilter } from './filter.js'
 import * as H from './headers-list.js'
@@ -227,18 +228,7 @@ function mediaTypes(list: unknown, option: string): MediaType[] {
 }
 
 export default kind<Compiled>({
-  schema: {
-    type: 'compress',
-    doc: 'compresses responses with gzip or brotli, as the client accepts',
-    allowEmpty: true,
-    fields: [
-      { name: 'excludedContentTypes', type: 'list', doc: 'content types never compressed (application/grpc always is)' },
-      { name: 'includedContentTypes', type: 'list', doc: 'only these content types are compressed' },
-      { name: 'minResponseBodyBytes', type: 'int', default: '1024', doc: 'smaller responses go uncompressed' },
-      { name: 'encodings', type: 'list', default: 'gzip, br, zstd', doc: 'encodings offered, preferred first (zstd is skipped: Node 20 has none)' },
-      { name: 'defaultEncoding', type: 'string', doc: 'encoding when the request has no Accept-Encoding, or for *' },
-    ],
-  },
+  schema: compressSchema,
   phases: () => PHASE_REQUEST | PHASE_RESPONSE,
   compile(o) {
     const excluded = [{ type: 'application/grpc', params: [] }, ...mediaTypes(o.excludedContentTypes, 'excludedContentTypes')]

@@ -1,6 +1,7 @@
 // contentType: a response without Content-Type gets the one its first bytes
 // tell (Go's content sniffing), as Traefik did by default before v3.
 import { kind, NEXT, PHASE_REQUEST, PHASE_RESPONSE, type Middleware, type Step } from './kind.js'
+import { contentTypeSchema } from './schemas.js'
 import type { Flow } from './flow.js'
 import { ResponseFilter } from './filter.js'
 import { detectContentType } from './sniff.js'
@@ -59,12 +60,7 @@ class ContentType implements Middleware {
 }
 
 export default kind<Record<string, never>>({
-  schema: {
-    type: 'contentType',
-    doc: 'sets Content-Type from the body when the backend sends none',
-    allowEmpty: true,
-    fields: [{ name: 'autoDetect', type: 'bool', doc: 'deprecated in Traefik; the middleware always detects', ignored: true }],
-  },
+  schema: contentTypeSchema,
   phases: () => PHASE_REQUEST | PHASE_RESPONSE,
   compile: () => ({}),
   create: () => new ContentType(),

@@ -7,6 +7,7 @@
 // nonce's lifetime is not caught.
 import { createHash, createHmac } from 'node:crypto'
 import { kind, MiddlewareError, NEXT, PHASE_REQUEST, type Middleware, type Step, type WorkerEnv } from './kind.js'
+import { digestAuthSchema } from './schemas.js'
 import type { Flow } from './flow.js'
 import { readUsers } from './basic-auth.js'
 import { sameText } from './htpasswd.js'
@@ -106,17 +107,7 @@ class DigestAuth implements Middleware {
 }
 
 export default kind<Compiled>({
-  schema: {
-    type: 'digestAuth',
-    doc: 'HTTP Digest authentication (MD5, qop=auth) against htdigest entries',
-    fields: [
-      { name: 'users', type: 'list', doc: 'user:realm:HA1 entries, as htdigest writes them' },
-      { name: 'usersFile', type: 'string', doc: 'a file of user:realm:HA1 lines, read when the configuration loads' },
-      { name: 'realm', type: 'string', default: 'traefik', doc: 'realm of the challenge (entries of other realms never match)' },
-      { name: 'headerField', type: 'string', doc: 'header that carries the authenticated user to the backend' },
-      { name: 'removeHeader', type: 'bool', default: 'false', doc: 'remove Authorization before forwarding' },
-    ],
-  },
+  schema: digestAuthSchema,
   phases: () => PHASE_REQUEST,
   compile(o, ctx) {
     const entries = readUsers(o, ctx, 3, 'digestAuth user')

@@ -4,6 +4,7 @@
 // The page request goes to the service's servers the way requests do, with
 // the request's headers (or only errorRequestHeaders).
 import { kind, MiddlewareError, NEXT, PHASE_REQUEST, PHASE_RESPONSE, type Middleware, type Step, type WorkerEnv } from './kind.js'
+import { errorsSchema } from './schemas.js'
 import type { Flow } from './flow.js'
 import { ResponseFilter } from './filter.js'
 import { inRanges, parseRanges, type Ranges } from './status-ranges.js'
@@ -157,17 +158,7 @@ class Errors implements Middleware {
 }
 
 export default kind<Compiled>({
-  schema: {
-    type: 'errors',
-    doc: 'replaces responses of listed statuses with a page from another service',
-    fields: [
-      { name: 'status', type: 'list', doc: 'statuses or ranges: 500-599, 404, 418' },
-      { name: 'service', type: 'string', ref: 'service', doc: 'the service serving the error pages (name@provider for another provider)' },
-      { name: 'query', type: 'string', doc: 'the page path; {status}, {originalStatus} and {url} are filled in' },
-      { name: 'statusRewrites', type: 'map', doc: 'status or range -> the status sent instead, e.g. "418": 404' },
-      { name: 'errorRequestHeaders', type: 'list', doc: 'only these request headers go to the error service (default: all)' },
-    ],
-  },
+  schema: errorsSchema,
   phases: () => PHASE_REQUEST | PHASE_RESPONSE,
   compile(o, ctx) {
     const status = (o.status as string[] | undefined) ?? []

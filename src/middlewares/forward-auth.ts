@@ -11,12 +11,13 @@
 // trustForwardHeader changes nothing. An auth server cannot be fooled by a
 // client claiming another path or host.
 import { kind, MiddlewareError, PHASE_REQUEST, PHASE_RESPONSE, WAIT, type Middleware, type Step, type WorkerEnv } from './kind.js'
+import { forwardAuthSchema } from './schemas.js'
 import type { BodyWaiter, Flow } from './flow.js'
 import { ResponseFilter } from './filter.js'
 import { goRegExp } from '../rules/goregex.js'
 import type { UpstreamPool, RequestController, ResponseHandler } from '../upstream/pool.js'
 import * as H from './headers-list.js'
-import { TLS_FIELDS, clientTls, clientTlsOptions, type ClientTls } from './client-tls.js'
+import { clientTls, clientTlsOptions, type ClientTls } from './client-tls.js'
 
 interface Compiled {
   address: string
@@ -233,30 +234,8 @@ class ForwardAuth implements Middleware, BodyWaiter {
   }
 }
 
-const b = (name: string, doc: string, dflt = 'false') => ({ name, type: 'bool' as const, default: dflt, doc })
-const l = (name: string, doc: string) => ({ name, type: 'list' as const, doc })
-
 export default kind<Compiled>({
-  schema: {
-    type: 'forwardAuth',
-    doc: 'asks an authentication server about each request; a 2xx lets it through',
-    fields: [
-      { name: 'address', type: 'string', doc: 'URL of the authentication server (http:// or https://, path and query kept)' },
-      { name: 'tls', type: 'object', fields: TLS_FIELDS, doc: 'TLS to an https:// authentication server' },
-      b('trustForwardHeader', 'accepted; pier never passes X-Forwarded-* headers a client sent (it has no trusted forwarders)'),
-      l('authResponseHeaders', 'headers copied from a 2xx auth response onto the request (a client copy is removed)'),
-      { name: 'authResponseHeadersRegex', type: 'string', doc: 'Go regex: request headers matching it are removed, auth response ones matching it copied' },
-      l('authRequestHeaders', 'only these request headers go to the auth server (default: all)'),
-      l('addAuthCookiesToResponse', 'cookies from the auth response set on the response too'),
-      { name: 'headerField', type: 'string', doc: 'auth response header naming the user (for the access log)', ignored: true },
-      b('forwardBody', 'send the request body to the auth server too'),
-      { name: 'maxBodySize', type: 'int', default: '-1', doc: 'with forwardBody: larger bodies get 401 (-1: no limit)' },
-      { name: 'maxResponseBodySize', type: 'int', default: '-1', doc: 'larger auth responses give 401 (-1: no limit)' },
-      b('preserveLocationHeader', 'pass a relative Location from the auth server as is'),
-      b('preserveRequestMethod', "call the auth server with the request's method instead of GET"),
-      { name: 'authSigninURL', type: 'string', doc: 'redirect a 401 from the auth server here (302)' },
-    ],
-  },
+  schema: forwardAuthSchema,
   phases: (c) => PHASE_REQUEST | (c.addAuthCookiesToResponse.length > 0 ? PHASE_RESPONSE : 0),
   compile(o, ctx) {
     const address = typeof o.address === 'string' ? o.address.trim() : ''

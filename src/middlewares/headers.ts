@@ -4,8 +4,8 @@
 // wrap the security part: a preflight answer carries no security headers,
 // and a custom response header (or an empty one) has the last word.
 import { kind, MiddlewareError, NEXT, PHASE_REQUEST, PHASE_RESPONSE, type Middleware, type Step } from './kind.js'
+import { headersSchema } from './schemas.js'
 import type { Flow } from './flow.js'
-import type { Field } from './schema.js'
 import { ResponseFilter } from './filter.js'
 import { compileRegexes } from './strip-prefix-regex.js'
 import * as H from './headers-list.js'
@@ -242,50 +242,8 @@ class HeadersFilter extends ResponseFilter {
   }
 }
 
-const b = (name: string, doc: string): Field => ({ name, type: 'bool', default: 'false', doc })
-const s = (name: string, doc: string): Field => ({ name, type: 'string', doc })
-const l = (name: string, doc: string): Field => ({ name, type: 'list', doc })
-
 export default kind<Compiled>({
-  schema: {
-    type: 'headers',
-    doc: 'sets or removes request and response headers, security headers and CORS',
-    fields: [
-      { name: 'customRequestHeaders', type: 'map', doc: 'headers set on the request; an empty value removes the header' },
-      { name: 'customResponseHeaders', type: 'map', doc: 'headers set on the response; an empty value removes the header' },
-      b('accessControlAllowCredentials', 'CORS: Access-Control-Allow-Credentials: true'),
-      l('accessControlAllowHeaders', 'CORS: headers a preflight allows (* echoes the asked ones with credentials)'),
-      l('accessControlAllowMethods', 'CORS: methods a preflight allows (* echoes the asked one with credentials)'),
-      l('accessControlAllowOriginList', 'CORS: allowed origins, or *'),
-      l('accessControlAllowOriginListRegex', 'CORS: allowed origins as Go regexes'),
-      l('accessControlExposeHeaders', 'CORS: Access-Control-Expose-Headers'),
-      { name: 'accessControlMaxAge', type: 'int', doc: 'CORS: seconds a preflight may be cached' },
-      b('addVaryHeader', 'CORS: add Origin to Vary'),
-      l('allowedHosts', 'hosts allowed; any other gets 500 Bad Host'),
-      l('hostsProxyHeaders', 'headers that may carry the host for allowedHosts'),
-      { name: 'sslProxyHeaders', type: 'map', doc: 'header values that mark a request as HTTPS' },
-      { name: 'stsSeconds', type: 'int', default: '0', doc: 'Strict-Transport-Security max-age on HTTPS responses (0: none)' },
-      b('stsIncludeSubdomains', 'adds includeSubDomains to Strict-Transport-Security'),
-      b('stsPreload', 'adds preload to Strict-Transport-Security'),
-      b('forceSTSHeader', 'Strict-Transport-Security on plain HTTP responses too'),
-      b('frameDeny', 'X-Frame-Options: DENY'),
-      s('customFrameOptionsValue', 'X-Frame-Options value (wins over frameDeny)'),
-      b('contentTypeNosniff', 'X-Content-Type-Options: nosniff'),
-      b('browserXssFilter', 'X-XSS-Protection: 1; mode=block'),
-      s('customBrowserXSSValue', 'X-XSS-Protection value (wins over browserXssFilter)'),
-      s('contentSecurityPolicy', 'Content-Security-Policy value'),
-      s('contentSecurityPolicyReportOnly', 'Content-Security-Policy-Report-Only value'),
-      s('publicKey', 'Public-Key-Pins value (HTTPS only)'),
-      s('referrerPolicy', 'Referrer-Policy value'),
-      s('permissionsPolicy', 'Permissions-Policy value'),
-      b('isDevelopment', 'turns off allowedHosts, SSL redirects and Strict-Transport-Security'),
-      s('featurePolicy', 'Traefik v2: Feature-Policy value'),
-      b('sslRedirect', 'Traefik v2: redirect plain HTTP to HTTPS (301)'),
-      b('sslTemporaryRedirect', 'Traefik v2: as sslRedirect, with 307'),
-      s('sslHost', 'Traefik v2: the host to redirect to'),
-      b('sslForceHost', 'Traefik v2: redirect to sslHost even from HTTPS'),
-    ],
-  },
+  schema: headersSchema,
   phases: (c) => PHASE_REQUEST | (c.secure !== null || c.customResponseHeaders.length > 0 || c.cors !== null ? PHASE_RESPONSE : 0),
   compile(o) {
     const c: Compiled = {

@@ -2,9 +2,10 @@
 // the whole proxy in shared memory; one more gets 429. A request counts from
 // the moment it passes until its response ends or fails, or the client goes.
 import { kind, MiddlewareError, NEXT, PHASE_REQUEST, PHASE_RESPONSE, type Middleware, type Step, type WorkerEnv } from './kind.js'
+import { inFlightReqSchema } from './schemas.js'
 import type { Flow } from './flow.js'
 import { ResponseFilter } from './filter.js'
-import { compileSource, SOURCE_FIELDS, SourcePicker, type SourceCriterion } from './source.js'
+import { compileSource, SourcePicker, type SourceCriterion } from './source.js'
 import { budgetSeed, type SharedState } from './shared-state.js'
 import type { UpstreamError } from '../upstream/errors.js'
 
@@ -83,14 +84,7 @@ class InFlightReq implements Middleware {
 }
 
 export default kind<Compiled>({
-  schema: {
-    type: 'inFlightReq',
-    doc: 'limits the requests in progress per source; one budget for all worker threads',
-    fields: [
-      { name: 'amount', type: 'int', doc: 'requests allowed in progress at once' },
-      { name: 'sourceCriterion', type: 'object', fields: SOURCE_FIELDS, doc: 'what counts as one source (default: the Host)' },
-    ],
-  },
+  schema: inFlightReqSchema,
   phases: () => PHASE_REQUEST | PHASE_RESPONSE,
   compile(o) {
     const amount = typeof o.amount === 'number' ? o.amount : 0

@@ -1,8 +1,10 @@
 // ipAllowList (and its Traefik v2 name ipWhiteList): only client addresses
 // in sourceRange pass; the others get rejectStatusCode (403).
 import { kind, MiddlewareError, NEXT, PHASE_REQUEST, type Kind, type Middleware, type Step } from './kind.js'
+import { ipAllowListSchema, ipWhiteListSchema } from './schemas.js'
+import type { Schema } from './schema.js'
 import type { Flow } from './flow.js'
-import { compileIPStrategy, IPPicker, IP_STRATEGY_FIELDS, parseNets, type IPStrategy } from './source.js'
+import { compileIPStrategy, IPPicker, parseNets, type IPStrategy } from './source.js'
 import { ipInNets, type IPNet } from '../rules/ip.js'
 import { statusText } from './status-text.js'
 
@@ -39,17 +41,9 @@ class IPAllowList implements Middleware {
   }
 }
 
-function define(type: string, doc: string, withStatus: boolean): Kind {
+function define(schema: Schema): Kind {
   return kind<Compiled>({
-    schema: {
-      type,
-      doc,
-      fields: [
-        { name: 'sourceRange', type: 'list', doc: 'allowed IPs and CIDRs' },
-        { name: 'ipStrategy', type: 'object', fields: IP_STRATEGY_FIELDS, doc: 'which address is the client (default: the connection)' },
-        ...(withStatus ? [{ name: 'rejectStatusCode', type: 'int' as const, default: '403', doc: 'status for refused requests' }] : []),
-      ],
-    },
+    schema,
     phases: () => PHASE_REQUEST,
     compile(o) {
       const sourceRange = (o.sourceRange as string[] | undefined) ?? []
@@ -63,5 +57,5 @@ function define(type: string, doc: string, withStatus: boolean): Kind {
   })
 }
 
-export const ipAllowList = define('ipAllowList', 'lets only client addresses in sourceRange through', true)
-export const ipWhiteList = define('ipWhiteList', 'Traefik v2 name of ipAllowList (403 for refused requests)', false)
+export const ipAllowList = define(ipAllowListSchema)
+export const ipWhiteList = define(ipWhiteListSchema)

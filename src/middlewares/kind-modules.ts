@@ -1,7 +1,9 @@
-// Where each middleware kind's module is, for worker threads: a worker imports
-// a kind only when a route table names it, so the modules of the ~20 kinds no
-// router uses never take room in its heap. The primary keeps the eager list
-// in kinds.ts (it validates every kind); a unit test checks the two agree.
+// Where each middleware kind's module is: a thread imports a kind only when
+// a configuration names it (the primary before it compiles a table with it,
+// a worker before it puts such a table in force), so the modules of the ~20
+// kinds no router uses never take room in a heap. Definitions are read with
+// the schemas alone (schemas.ts). kinds.ts lists them all, imported, for
+// --help and the tests; a unit test checks the two lists agree.
 import type { Kind } from './kind.js'
 
 const LOADERS: Record<string, () => Promise<Kind>> = {
@@ -44,7 +46,7 @@ export async function loadKinds(types: Iterable<string>): Promise<void> {
   await Promise.all(
     [...wanted].map(async (t) => {
       const load = loaderByLower.get(t)
-      if (!load) throw new Error(`route table names middleware type ${t} that this worker does not have`)
+      if (!load) throw new Error(`middleware type ${t} is not one pier has`)
       loaded.set(t, await load())
     }),
   )

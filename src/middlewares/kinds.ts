@@ -1,6 +1,7 @@
-// Every middleware kind pier has, by Traefik's type key. The label parser,
-// the file validator, the table compiler, the workers, --help and the README
-// table all go through this list.
+// Every middleware kind pier has, by Traefik's type key, all imported: for
+// --help, the README table and the tests. pier's threads import a kind only
+// when a configuration names it (kind-modules.ts) and read definitions with
+// the schemas alone (schemas.ts).
 import type { Kind } from './kind.js'
 import addPrefix from './add-prefix.js'
 import basicAuth from './basic-auth.js'
@@ -54,17 +55,4 @@ const byLower = new Map(KINDS.map((k) => [k.schema.type.toLowerCase(), k]))
 /** The kind for a type key in any case (Traefik's decoder ignores case), or undefined. */
 export function kindOf(type: string): Kind | undefined {
   return byLower.get(type.toLowerCase())
-}
-
-/** Traefik's middleware types pier does not have: a router using one is disabled. */
-export const UNSUPPORTED_TYPES: Record<string, string> = {
-  passTLSClientCert: 'passing TLS client certificates is not supported',
-  plugin: 'plugins are not supported',
-  grpcWeb: 'gRPC-Web is not supported',
-  encodedCharacters: 'encodedCharacters is not supported yet',
-}
-
-/** Canonical spelling of an unsupported Traefik type, if type is one. */
-export function unsupportedType(type: string): string | undefined {
-  return Object.keys(UNSUPPORTED_TYPES).find((t) => t.toLowerCase() === type.toLowerCase())
 }

@@ -4,8 +4,9 @@
 // token (up to 1/(2 x rate), at most 500 ms); one further over gets 429 with
 // Retry-After.
 import { kind, MiddlewareError, NEXT, PHASE_REQUEST, WAIT, type Middleware, type Step, type WorkerEnv } from './kind.js'
+import { rateLimitSchema } from './schemas.js'
 import type { Flow } from './flow.js'
-import { compileSource, SOURCE_FIELDS, SourcePicker, type SourceCriterion } from './source.js'
+import { compileSource, SourcePicker, type SourceCriterion } from './source.js'
 import { budgetSeed, rateOf, type Rate, type SharedState } from './shared-state.js'
 import { goDuration } from './go-duration.js'
 
@@ -64,17 +65,7 @@ class RateLimit implements Middleware {
 }
 
 export default kind<Compiled>({
-  schema: {
-    type: 'rateLimit',
-    doc: 'limits requests per source to average per period, with bursts; one budget for all worker threads',
-    fields: [
-      { name: 'average', type: 'int', default: '0', doc: 'requests allowed per period (0: no limit)' },
-      { name: 'period', type: 'duration', default: '1s', doc: 'the period average counts over' },
-      { name: 'burst', type: 'int', default: '1', doc: 'requests allowed at once beyond the rate' },
-      { name: 'sourceCriterion', type: 'object', fields: SOURCE_FIELDS, doc: 'what counts as one source (default: the client address)' },
-      { name: 'redis', type: 'object', fields: [], doc: 'Traefik keeps buckets in Redis; pier shares them between its threads', ignored: true },
-    ],
-  },
+  schema: rateLimitSchema,
   phases: () => PHASE_REQUEST,
   compile(o) {
     const average = typeof o.average === 'number' ? o.average : 0

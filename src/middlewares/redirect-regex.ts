@@ -1,6 +1,7 @@
 // redirectRegex: redirects when a regex over the client's full URL
 // (scheme://host[:port]/path?query) matches and the replacement changes it.
 import { kind, MiddlewareError, NEXT, PHASE_REQUEST, type Middleware, type Step } from './kind.js'
+import { redirectRegexSchema } from './schemas.js'
 import type { Flow } from './flow.js'
 import { goReplacer, matches, replaceAll } from './go-replace.js'
 import { redirect, schemeOf } from './redirect.js'
@@ -28,15 +29,7 @@ class RedirectRegex implements Middleware {
 }
 
 export default kind<Compiled>({
-  schema: {
-    type: 'redirectRegex',
-    doc: 'redirects when a regex over the request URL matches',
-    fields: [
-      { name: 'regex', type: 'string', doc: 'Go regex matched against scheme://host[:port]/path?query' },
-      { name: 'replacement', type: 'string', doc: 'the new URL; $1, ${1} and ${name} insert groups' },
-      { name: 'permanent', type: 'bool', default: 'false', doc: '301/308 instead of 302/307' },
-    ],
-  },
+  schema: redirectRegexSchema,
   phases: () => PHASE_REQUEST,
   compile(o) {
     const regex = (o.regex as string | undefined) ?? ''

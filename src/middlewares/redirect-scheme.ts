@@ -1,6 +1,7 @@
 // redirectScheme: sends the client to the same URL on another scheme (and
 // port); a request already there passes.
 import { kind, MiddlewareError, NEXT, PHASE_REQUEST, type Middleware, type Step } from './kind.js'
+import { redirectSchemeSchema } from './schemas.js'
 import type { Flow } from './flow.js'
 import { redirect, schemeOf } from './redirect.js'
 
@@ -48,15 +49,7 @@ class RedirectScheme implements Middleware {
 }
 
 export default kind<Compiled>({
-  schema: {
-    type: 'redirectScheme',
-    doc: 'redirects to another scheme (and port)',
-    fields: [
-      { name: 'scheme', type: 'string', doc: 'the scheme to redirect to, e.g. https' },
-      { name: 'port', type: 'string', doc: "the port to redirect to; none keeps the client's host without a port" },
-      { name: 'permanent', type: 'bool', default: 'false', doc: '301/308 instead of 302/307' },
-    ],
-  },
+  schema: redirectSchemeSchema,
   phases: () => PHASE_REQUEST,
   compile(o) {
     const scheme = (o.scheme as string | undefined) ?? ''

@@ -1,6 +1,7 @@
 // replacePathRegex: rewrites the (raw) path with a regex and a Go-style
 // replacement ($1, ${1}, ${name}); X-Replaced-Path carries the original.
 import { kind, MiddlewareError, NEXT, PHASE_REQUEST, type Middleware, type Step } from './kind.js'
+import { replacePathRegexSchema } from './schemas.js'
 import type { Flow } from './flow.js'
 import { goReplacer, matches, replaceAll } from './go-replace.js'
 import { ensureLeadingSlash, isClean } from './path.js'
@@ -40,14 +41,7 @@ class ReplacePathRegex implements Middleware {
 }
 
 export default kind<Compiled>({
-  schema: {
-    type: 'replacePathRegex',
-    doc: 'rewrites the path with a regex; X-Replaced-Path carries the original',
-    fields: [
-      { name: 'regex', type: 'string', doc: 'Go regex matched against the percent-encoded path' },
-      { name: 'replacement', type: 'string', doc: 'the new path; $1, ${1} and ${name} insert groups' },
-    ],
-  },
+  schema: replacePathRegexSchema,
   phases: () => PHASE_REQUEST,
   compile(o) {
     const regex = ((o.regex as string | undefined) ?? '').trim()

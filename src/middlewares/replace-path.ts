@@ -1,6 +1,7 @@
 // replacePath: forwards a fixed path instead of the client's, which goes to
 // the backend in X-Replaced-Path.
 import { kind, MiddlewareError, NEXT, PHASE_REQUEST, type Middleware, type Step } from './kind.js'
+import { replacePathSchema } from './schemas.js'
 import type { Flow } from './flow.js'
 
 interface Compiled {
@@ -23,11 +24,7 @@ class ReplacePath implements Middleware {
 }
 
 export default kind<Compiled>({
-  schema: {
-    type: 'replacePath',
-    doc: 'replaces the path; X-Replaced-Path carries the original',
-    fields: [{ name: 'path', type: 'string', doc: 'the path to forward (percent-encoded as it goes on the wire)' }],
-  },
+  schema: replacePathSchema,
   phases: () => PHASE_REQUEST,
   compile(o) {
     const path = (o.path as string | undefined) ?? ''

@@ -10,6 +10,7 @@
 // A network error is retried only when no byte of the request was written
 // (Traefik's rule); disableRetryOnNetworkError turns that off.
 import { kind, MiddlewareError, NEXT, PHASE_REQUEST, type Middleware, type Step } from './kind.js'
+import { retrySchema } from './schemas.js'
 import type { Flow } from './flow.js'
 import { inRanges, parseRanges, type Ranges } from './status-ranges.js'
 
@@ -80,19 +81,7 @@ class Retry implements Middleware, RetryPolicy {
 }
 
 export default kind<Compiled>({
-  schema: {
-    type: 'retry',
-    doc: 'tries a request again when its server cannot be reached (or answers a listed status), up to attempts tries',
-    fields: [
-      { name: 'attempts', type: 'int', doc: 'tries in all, the first one included' },
-      { name: 'initialInterval', type: 'duration', default: '0', doc: 'first wait of the exponential backoff (it grows to twice this); 0: at once' },
-      { name: 'timeout', type: 'duration', default: '0', doc: 'no new try after this long since the request began; 0: no limit' },
-      { name: 'status', type: 'list', doc: 'statuses or ranges (500-599) whose responses are dropped and the request tried again' },
-      { name: 'maxRequestBodyBytes', type: 'int', default: '2097152', doc: 'largest body kept for a retry on status (-1: no limit)' },
-      { name: 'disableRetryOnNetworkError', type: 'bool', default: 'false', doc: 'no retry after a connection failure' },
-      { name: 'retryNonIdempotentMethod', type: 'bool', default: 'false', doc: 'retry on status POST, PATCH and LOCK too' },
-    ],
-  },
+  schema: retrySchema,
   phases: () => PHASE_REQUEST,
   compile(o) {
     const attempts = typeof o.attempts === 'number' ? o.attempts : 0

@@ -5,21 +5,8 @@
 // forwarders list, so it acts as Traefik with forwardedHeaders.insecure.
 import { MiddlewareError } from './kind.js'
 import type { Flow } from './flow.js'
-import type { Field } from './schema.js'
 import { ipInNets, parseNet, type IPNet } from '../rules/ip.js'
 import { addressText } from '../worker/client-address.js'
-
-export const IP_STRATEGY_FIELDS: Field[] = [
-  { name: 'depth', type: 'int', default: '0', doc: 'use the X-Forwarded-For address this far from the right (0: the connection address)' },
-  { name: 'excludedIPs', type: 'list', doc: 'use the rightmost X-Forwarded-For address not in these IPs/CIDRs' },
-  { name: 'ipv6Subnet', type: 'int', doc: 'count IPv6 addresses of one subnet of this many bits as one' },
-]
-
-export const SOURCE_FIELDS: Field[] = [
-  { name: 'ipStrategy', type: 'object', fields: IP_STRATEGY_FIELDS, doc: 'group requests by client address' },
-  { name: 'requestHeaderName', type: 'string', doc: 'group requests by the value of this header' },
-  { name: 'requestHost', type: 'bool', default: 'false', doc: 'group requests by Host' },
-]
 
 export interface IPStrategy {
   depth: number

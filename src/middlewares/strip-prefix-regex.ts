@@ -1,6 +1,7 @@
 // stripPrefixRegex: removes the text the first matching regex finds at the
 // start of the path (Traefik's semantics: the match must be a prefix).
 import { kind, MiddlewareError, NEXT, PHASE_REQUEST, type Middleware, type Step } from './kind.js'
+import { stripPrefixRegexSchema } from './schemas.js'
 import type { Flow } from './flow.js'
 import { goRegExp } from '../rules/goregex.js'
 import { decodePath, textOf } from './path.js'
@@ -43,11 +44,7 @@ class StripPrefixRegex implements Middleware {
 }
 
 export default kind<Compiled>({
-  schema: {
-    type: 'stripPrefixRegex',
-    doc: 'removes a path prefix found by a regex; X-Forwarded-Prefix carries it',
-    fields: [{ name: 'regex', type: 'list', doc: 'Go regexes; the first whose match starts the path is removed' }],
-  },
+  schema: stripPrefixRegexSchema,
   phases: () => PHASE_REQUEST,
   compile(o) {
     const regex = ((o.regex as string[] | undefined) ?? []).map((r) => r.trim())

@@ -1,6 +1,7 @@
 // stripPrefix: removes the first configured prefix the path starts with and
 // tells the backend what was removed in X-Forwarded-Prefix.
 import { kind, NEXT, PHASE_REQUEST, type Middleware, type Step } from './kind.js'
+import { stripPrefixSchema } from './schemas.js'
 import type { Flow } from './flow.js'
 import { byteString, decodePath, encodedPrefixLen, ensureLeadingSlash, isClean } from './path.js'
 
@@ -41,14 +42,7 @@ class StripPrefix implements Middleware {
 }
 
 export default kind<Compiled>({
-  schema: {
-    type: 'stripPrefix',
-    doc: 'removes a prefix from the path before forwarding; X-Forwarded-Prefix carries it',
-    fields: [
-      { name: 'prefixes', type: 'list', doc: 'prefixes to strip; the first the path starts with is removed' },
-      { name: 'forceSlash', type: 'bool', default: 'false', doc: 'deprecated in Traefik: a path left empty becomes "/" (on the wire it always does)' },
-    ],
-  },
+  schema: stripPrefixSchema,
   phases: () => PHASE_REQUEST,
   compile: (o) => ({ prefixes: ((o.prefixes as string[] | undefined) ?? []).map((p) => p.trim()), forceSlash: o.forceSlash === true }),
   create: (c) => new StripPrefix(c),

@@ -1,12 +1,12 @@
 // Keeps the newest configuration of every provider and hands the merged
 // whole on. Traefik's habits: a config identical to the provider's newest
-// one is skipped (by hash); per provider, the first update applies at once
+// one is skipped (compared as JSON, key order aside); per provider, the first update applies at once
 // and later ones within throttleMs of the last applied are coalesced into
 // one, applied when the window ends (newest wins). A timer, never a sleep.
-// A provider's annotations travel with its config: same slot, same hash.
+// A provider's annotations travel with its config: same slot, same comparison.
 import type { DynamicConfig } from '../config/dynamic.js'
 import type { Annotation } from '../providers/annotation.js'
-import { configHash } from './config-hash.js'
+import { sameJson } from './same-json.js'
 import { mergeConfigs, qualifyAnnotations } from './merge.js'
 
 export interface ApplyInfo {
@@ -28,8 +28,9 @@ export interface AggregatorOptions {
 interface Update {
   config: DynamicConfig
   annotations: readonly Annotation[]
-  hash: string
 }
+
+const same = (a: Update | undefined, b: Update | undefined): boolean => a !== undefined && b !== undefined && sameJson(a.config, b.config) && sameJson(a.annotations, b.annotations)
 
 interface ProviderSlot {
   applied?: Update
@@ -58,10 +59,9 @@ export class Aggregator {
     if (!provider || provider.includes('@')) throw new TypeError(`Aggregator: bad provider name ${JSON.stringify(provider)}`)
     let slot = this.#slots.get(provider)
     if (!slot) this.#slots.set(provider, (slot = { appliedAt: -Infinity }))
-    const hash = configHash([config, annotations])
-    const newest = slot.pending ?? slot.applied
-    if (newest?.hash === hash) return
-    slot.pending = { config, annotations, hash }
+    const update = { config, annotations }
+    if (same(slot.pending ?? slot.applied, update)) return
+    slot.pending = update
     if (slot.timer) return
     const wait = slot.appliedAt + this.#throttleMs - performance.now()
     if (wait <= 0) this.#apply(provider, slot)
@@ -77,7 +77,7 @@ export class Aggregator {
   #flush(provider: string, slot: ProviderSlot): void {
     slot.timer = undefined
     // the provider may have gone back to what is applied meanwhile
-    if (slot.pending && slot.pending.hash !== slot.applied?.hash) this.#apply(provider, slot)
+    if (slot.pending && !same(slot.pending, slot.applied)) this.#apply(provider, slot)
     else slot.pending = undefined
   }
 

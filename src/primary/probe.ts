@@ -3,8 +3,7 @@
 // extra headers, a deadline for the whole exchange, redirects followed (up
 // to 10, as Go's client does) unless followRedirects is false. Healthy: the
 // configured status, else any status from 200 to 399.
-import { request as httpRequest } from 'node:http'
-import { nodeHttps } from '../lazy-modules.js'
+import { nodeHttp, nodeHttps } from '../lazy-modules.js'
 import type { ConnectionOptions } from 'node:tls'
 import type { HealthCheck } from '../config/dynamic.js'
 
@@ -29,7 +28,7 @@ function attempt(url: URL, host: string, hc: HealthCheck, deadline: number, redi
   return new Promise((resolve) => {
     const left = deadline - Date.now()
     if (left <= 0) return resolve(`no answer within ${hc.timeout} ms`)
-    const request = tls ? nodeHttps().request : httpRequest
+    const request = tls ? nodeHttps().request : nodeHttp().request
     const req = request(
       { ...tls, host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || (tls ? 443 : 80), path: `${url.pathname}${url.search}`, method: hc.method, headers: { ...hc.headers, host, 'user-agent': 'pier health check' }, agent: false, setHost: false },
       (res) => {

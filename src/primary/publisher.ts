@@ -2,7 +2,10 @@
 // enabled or refused in the RuntimeState, and hands the table on. A
 // configuration that cannot be compiled at all leaves the last good table.
 // Providers' annotations only reach the RuntimeState: what they dropped is
-// shown disabled, problems with what they kept as warnings.
+// shown disabled, problems with what they kept as warnings. A configuration
+// naming a middleware kind not imported yet, or an internal server not
+// listening yet (noop@internal), waits for it (a newer configuration
+// replaces one still waiting), so tables go in force in order.
 import type { DynamicConfig } from '../config/dynamic.js'
 import type { EntryPoint } from '../config/static.js'
 import { planStream, type StreamPlan } from '../tcp/plan.js'
@@ -12,9 +15,14 @@ import type { Logger } from '../log.js'
 import type { Annotation } from '../providers/annotation.js'
 import { cookieName } from '../balancer/sticky-cookie.js'
 import { compileTable, type CompileOptions, type CompileReport } from '../table/compile.js'
+import { loadKinds, loadedKind } from '../middlewares/kind-modules.js'
+import { schemaOf } from '../middlewares/schemas.js'
 import type { RuntimeState, RouterState, ServiceState, StreamRouterState, MiddlewareState } from './state.js'
 
 const providerOf = (name: string): string => name.slice(name.lastIndexOf('@') + 1)
+
+/** The middleware kinds a configuration's definitions name (unknown and unsupported types are the compiler's to refuse). */
+const kindsNamed = (config: DynamicConfig): string[] => Object.values(config.http.middlewares ?? {}).filter((d) => !d.unsupported?.length && schemaOf(d.type)).map((d) => d.type)
 
 /** Where TCP routers may be served, and who is told of the plan (start.ts: the relay thread and the HTTP workers). */
 export interface StreamHook {
@@ -29,6 +37,9 @@ export interface StreamHook {
 export class Publisher {
   private version = 0
   readonly health: HealthMonitor
+  /** The newest configuration waiting for what it names (a kind to import, an internal server to start). */
+  private waiting: { config: DynamicConfig; annotations: readonly Annotation[] } | null = null
+  private importing: Promise<void> = Promise.resolve()
 
   constructor(
     private readonly state: RuntimeState,
@@ -39,6 +50,8 @@ export class Publisher {
     private readonly tls: { options(config: DynamicConfig): CompileOptions; compiled(config: DynamicConfig, report: CompileReport): void } | null = null,
     private readonly options: CompileOptions = {},
     private readonly stream: StreamHook | null = null,
+    /** Starts what a configuration needs running before it goes in force (the noop@internal server it names); undefined when nothing is to start. */
+    private readonly prepare: (config: DynamicConfig) => Promise<void> | undefined = () => undefined,
   ) {
     this.health = new HealthMonitor(state, log)
   }
@@ -53,8 +66,39 @@ export class Publisher {
     return { buffer, health: board.buffer, epoch: board.epoch }
   }
 
-  /** annotations: qualified names, as the aggregator hands them on. */
+  /** annotations: qualified names, as the aggregator hands them on. Compiled at once when what it names is there, else once it is. */
   apply(config: DynamicConfig, annotations: readonly Annotation[] = []): void {
+    if (this.waiting === null && kindsNamed(config).every((t) => loadedKind(t)) && this.prepare(config) === undefined) return this.compile(config, annotations)
+    const idle = this.waiting === null
+    this.waiting = { config, annotations }
+    if (idle) this.importing = this.importThenCompile()
+  }
+
+  /** Resolves when every configuration applied so far is compiled (or refused). */
+  settled(): Promise<void> {
+    return this.importing
+  }
+
+  private async importThenCompile(): Promise<void> {
+    for (let w = this.waiting; w !== null; w = this.waiting) {
+      try {
+        await Promise.all([loadKinds(kindsNamed(w.config)), this.prepare(w.config)])
+      } catch (err) {
+        if (this.waiting !== w) continue
+        this.waiting = null
+        this.state.reloads.total++
+        this.state.reloads.lastFailure = Math.floor(Date.now() / 1000)
+        this.log.error('configuration could not be compiled; keeping the last good one', { error: (err as Error).message })
+        return
+      }
+      // A newer configuration came meanwhile: its kinds are imported next, and it is compiled instead.
+      if (this.waiting !== w) continue
+      this.waiting = null
+      this.compile(w.config, w.annotations)
+    }
+  }
+
+  private compile(config: DynamicConfig, annotations: readonly Annotation[]): void {
     const t0 = performance.now()
     const now = Math.floor(Date.now() / 1000)
     this.state.reloads.total++

@@ -14,7 +14,7 @@ import { WorkerPool } from './workers.js'
 import { startObservability } from '../api/observability.js'
 import { internalEntryPoints } from '../config/static.js'
 import { openConnections } from './open-connections.js'
-import { randomBytes } from 'node:crypto'
+import { closeSync, openSync, readSync } from 'node:fs'
 import { sharedInput } from '../middlewares/shared-state.js'
 import type { TableRef } from '../worker/messages.js'
 import type { CertificateStore } from '../tls/store.js'
@@ -35,6 +35,18 @@ export interface Running {
   reopenAccessLog(): Promise<void>
 }
 
+/** The run's secret for the workers' shared state, from the kernel's generator: node:crypto (0.5 MB and more in RSS) stays out of the primary. */
+function secret(bytes: number): Uint8Array {
+  const out = new Uint8Array(bytes)
+  const fd = openSync('/dev/urandom', 'r')
+  try {
+    for (let n = 0; n < bytes; ) n += readSync(fd, out, n, bytes - n, null)
+  } finally {
+    closeSync(fd)
+  }
+  return out
+}
+
 export async function start(config: StaticConfig, log: Logger): Promise<Running> {
   const internal = internalEntryPoints(config)
   const proxiedAll = Object.entries(config.entryPoints).filter(([name]) => !internal.has(name))
@@ -47,7 +59,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
   }
   const state = new RuntimeState(config)
   const observe = await startObservability(state, log)
-  observe.metrics.countConnections = () => new Map(proxied.map(([name, ep]) => [name, openConnections(new Set([ep.port]))]))
+  if (observe.metrics) observe.metrics.countConnections = () => new Map(proxied.map(([name, ep]) => [name, openConnections(new Set([ep.port]))]))
 
   let pool: WorkerPool | null = null
   let latest: TableRef
@@ -88,6 +100,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
     store && { options: (c) => store.compileOptions(c), compiled: (c, report) => store.compiled(c, report) },
     { entryPointMiddlewares, ownEntryPoints: internal, transportDefaults: config.serversTransport },
     stream,
+    (c) => observe.internal.prepare(c),
   )
   latest = publisher.initial()
 
@@ -123,6 +136,8 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
     }, plog)
   }
 
+  // The providers' first configurations are compiled once the middleware kinds they name are imported: the workers start with those tables.
+  await publisher.settled()
   const workers = config.workers > 0 ? config.workers : availableParallelism()
   const tls = store ? await store.snapshot() : undefined
   pool = new WorkerPool(
@@ -141,7 +156,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
         maxResponseHeaderBytes: config.serversTransport.maxResponseHeaderBytes,
       },
       graceMs: config.lifecycle.graceTimeOutMs,
-      shared: sharedInput(new Uint8Array(randomBytes(32))),
+      shared: sharedInput(secret(32)),
       webSocket: { maxMessageSize: config.webSocket.maxMessageSize, compress: config.webSocket.compression },
       observe: {
         buckets: config.metrics?.prometheus?.buckets,

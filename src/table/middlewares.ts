@@ -2,10 +2,12 @@
 // each definition a router uses is checked and compiled once by its kind,
 // chains are flattened into plain lists (a loop is refused, naming it), and
 // a router's list resolves to middleware indices or to the reason it cannot
-// be served. Runs on the primary only.
+// be served. Runs on the primary only, once the kinds the definitions name
+// are imported (loadKinds).
 import { readFileSync } from 'node:fs'
 import type { Middleware } from '../config/dynamic.js'
-import { kindOf } from '../middlewares/kinds.js'
+import { loadedKind } from '../middlewares/kind-modules.js'
+import { schemaOf } from '../middlewares/schemas.js'
 import { MiddlewareError, type CompileContext } from '../middlewares/kind.js'
 import { FNV_OFFSET, FNV_PRIME } from './layout.js'
 
@@ -92,8 +94,9 @@ export class MiddlewarePlanner {
   private build(name: string, def: Middleware, path: string[]): number[] | string {
     const quoted = JSON.stringify(name)
     if (def.unsupported && def.unsupported.length > 0) return `middleware ${quoted}: ${def.unsupported.join('; ')}`
-    const k = kindOf(def.type)
-    if (!k) return `middleware ${quoted}: unknown type ${def.type}`
+    if (!schemaOf(def.type)) return `middleware ${quoted}: unknown type ${def.type}`
+    const k = loadedKind(def.type)
+    if (!k) throw new Error(`middleware ${quoted}: its kind ${def.type} was not imported before compiling (loadKinds)`)
     const ctx: CompileContext = { provider: providerOf(name), hasService: this.hasService, readFile: this.read }
     let compiled: unknown
     try {

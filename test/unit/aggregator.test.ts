@@ -2,7 +2,7 @@
 // name@provider merging and service qualification.
 import t from 'tap'
 import { Aggregator, type ApplyInfo } from '../../src/primary/aggregator.js'
-import { canonicalJson, configHash } from '../../src/primary/config-hash.js'
+import { sameJson } from '../../src/primary/same-json.js'
 import type { DynamicConfig } from '../../src/config/dynamic.js'
 import type { Annotation } from '../../src/providers/annotation.js'
 import { waitFor } from '../helpers/net.js'
@@ -149,15 +149,22 @@ t.test('bad options and provider names are refused', async (t) => {
   t.throws(() => agg.update('a@b', cfg('a', 1)), /bad provider name/)
 })
 
-t.test('canonical JSON sorts keys and drops undefined', async (t) => {
-  t.equal(canonicalJson({ b: 1, a: [1, { d: undefined, c: 'x' }], e: null }), '{"a":[1,{"c":"x"}],"b":1,"e":null}')
-  t.equal(configHash({ a: 1, b: 2 }), configHash({ b: 2, a: 1 }))
-  t.not(configHash([1, 2]), configHash([2, 1]), 'array order matters')
+t.test('configurations compare as JSON: key order aside, undefined members dropped', async (t) => {
+  t.ok(sameJson({ b: 1, a: [1, { d: undefined, c: 'x' }], e: null }, { a: [1, { c: 'x' }], e: null, b: 1 }))
+  t.ok(sameJson({ a: 1, b: 2 }, { b: 2, a: 1 }))
+  t.notOk(sameJson([1, 2], [2, 1]), 'array order matters')
+  t.notOk(sameJson({ a: 1 }, { a: 1, b: 2 }), 'a member more')
+  t.notOk(sameJson({ a: 1, b: undefined }, { a: 1, c: 2 }), 'a defined member against an undefined one')
+  t.notOk(sameJson({ a: '1' }, { a: 1 }), 'text is not a number')
+  t.notOk(sameJson({ a: [] }, { a: {} }), 'a list is not a mapping')
+  t.notOk(sameJson({ a: null }, { a: {} }))
+  t.ok(sameJson([undefined], [null]), 'JSON writes undefined in a list as null')
 })
 
-t.test('canonical JSON is the same for any key insertion order, at every depth', async (t) => {
+t.test('configurations compare the same for any key insertion order, at every depth', async (t) => {
   const a = { http: { services: { s2: { loadBalancer: { servers: [{ weight: 1, url: 'u' }] } }, s1: {} }, routers: { '10': 1, '2': 2 } } }
   const b = { http: { routers: { '2': 2, '10': 1 }, services: { s1: {}, s2: { loadBalancer: { servers: [{ url: 'u', weight: 1 }] } } } } }
-  t.equal(canonicalJson(a), canonicalJson(b))
-  t.equal(canonicalJson(undefined), 'null')
+  t.ok(sameJson(a, b))
+  const c = { http: { routers: { '2': 2, '10': 1 }, services: { s1: {}, s2: { loadBalancer: { servers: [{ url: 'u', weight: 2 }] } } } } }
+  t.notOk(sameJson(a, c), 'one value deep down differs')
 })

@@ -27,15 +27,18 @@ function primary(t: Test) {
   return {
     state,
     table: () => table!,
-    docker(list: ContainerInfo[], v1 = false) {
+    // Each resolves once the table is compiled (after the middleware kinds it names are imported).
+    async docker(list: ContainerInfo[], v1 = false) {
       const built = buildConfig(list, buildOptions({ checkRule, v1 }))
       aggregator.update('docker', built.config, built.annotations)
+      await publisher.settled()
       return built
     },
-    file(text: string) {
+    async file(text: string) {
       const built = buildFileConfig([{ file: 'dyn.yml', text }])
       t.same(built.errors, [], 'the file loads')
       aggregator.update('file', built.config!)
+      await publisher.settled()
       return built
     },
   }
@@ -68,7 +71,7 @@ const disabling: [string, Record<string, string>, RegExp][] = [
 for (const [what, labels, error] of disabling) {
   t.test(`disabled: ${what}`, async (t) => {
     const p = primary(t)
-    p.docker([ctr('r', { labels: { 'traefik.http.routers.r.rule': host('r'), 'traefik.http.routers.r.service': 'r', ...labels } }), ctr('ok')])
+    await p.docker([ctr('r', { labels: { 'traefik.http.routers.r.rule': host('r'), 'traefik.http.routers.r.service': 'r', ...labels } }), ctr('ok')])
     const r = p.state.routers['r@docker']!
     t.equal(r.status, 'disabled')
     t.match(r.errors.join('\n'), error)
@@ -94,7 +97,7 @@ const disablingV1: [string, Record<string, string>, RegExp][] = [
 for (const [what, labels, error] of disablingV1) {
   t.test(`disabled (v1): ${what}`, async (t) => {
     const p = primary(t)
-    p.docker([ctr('r', { labels: { 'traefik.frontend.rule': 'Host:r.test', 'traefik.backend': 'r', ...labels } })], true)
+    await p.docker([ctr('r', { labels: { 'traefik.frontend.rule': 'Host:r.test', 'traefik.backend': 'r', ...labels } })], true)
     const r = p.state.routers['r@docker']!
     t.equal(r.status, 'disabled')
     t.match(r.errors.join('\n'), error)
@@ -111,7 +114,7 @@ const ignoring: [string, Record<string, string>][] = [
 for (const [what, labels] of ignoring) {
   t.test(`still served, with a warning: ${what}`, async (t) => {
     const p = primary(t)
-    const built = p.docker([ctr('r', { labels: { 'traefik.http.routers.r.rule': host('r'), 'traefik.http.routers.r.service': 'r', 'traefik.http.services.r.loadbalancer.server.port': '80', ...labels } })])
+    const built = await p.docker([ctr('r', { labels: { 'traefik.http.routers.r.rule': host('r'), 'traefik.http.routers.r.service': 'r', 'traefik.http.services.r.loadbalancer.server.port': '80', ...labels } })])
     t.equal(built.warnings.length, 1, 'one warning, naming the label')
     t.equal(built.warnings[0]!.label, Object.keys(labels)[0])
     t.not(p.state.routers['r@docker']!.status, 'disabled')
@@ -122,14 +125,14 @@ for (const [what, labels] of ignoring) {
 t.test('responseForwarding.flushInterval is read (pier flushes at once, which meets any interval): no warning, shown in the API', async (t) => {
   const p = primary(t)
   const base = { 'traefik.http.routers.r.rule': host('r'), 'traefik.http.routers.r.service': 'r', 'traefik.http.services.r.loadbalancer.server.port': '80' }
-  const built = p.docker([ctr('r', { labels: { ...base, 'traefik.http.services.r.loadbalancer.responseforwarding.flushinterval': '-1' } })])
+  const built = await p.docker([ctr('r', { labels: { ...base, 'traefik.http.services.r.loadbalancer.responseforwarding.flushinterval': '-1' } })])
   t.same(built.warnings, [])
   t.equal(p.state.routers['r@docker']!.status, 'enabled')
   t.match(rawData(p.state), { services: { 'r@docker': { loadBalancer: { responseForwarding: { flushInterval: '-1' } } } } })
-  const bad = p.docker([ctr('r', { labels: { ...base, 'traefik.http.services.r.loadbalancer.responseforwarding.flushinterval': 'soon' } })])
+  const bad = await p.docker([ctr('r', { labels: { ...base, 'traefik.http.services.r.loadbalancer.responseforwarding.flushinterval': 'soon' } })])
   t.match(bad.warnings, [{ code: 'DOCKER_BAD_LABEL', label: 'traefik.http.services.r.loadbalancer.responseforwarding.flushinterval' }], 'a bad value is named and dropped')
   t.equal(p.state.routers['r@docker']!.status, 'enabled')
-  p.file(`
+  await p.file(`
 http:
   routers:
     f: { rule: "${host('f')}", service: s }
@@ -142,13 +145,13 @@ http:
 
 t.test('a label-less router reference is not a TLS or middleware request', async (t) => {
   const p = primary(t)
-  p.docker([ctr('r', { labels: { 'traefik.http.routers.r.rule': host('r'), 'traefik.http.routers.r.tls': 'false', 'traefik.http.routers.r.middlewares': '' } })])
+  await p.docker([ctr('r', { labels: { 'traefik.http.routers.r.rule': host('r'), 'traefik.http.routers.r.tls': 'false', 'traefik.http.routers.r.middlewares': '' } })])
   t.equal(p.state.routers['r@docker']!.status, 'enabled')
 })
 
 t.test('TCP routers on an entrypoint pier lacks, and UDP routers, are listed disabled and counted', async (t) => {
   const p = primary(t)
-  p.docker([ctr('db', { labels: { 'traefik.tcp.routers.pg.rule': 'HostSNI(`*`)', 'traefik.tcp.routers.pg.entrypoints': 'pg', 'traefik.udp.routers.dns.service': 'dns' } })])
+  await p.docker([ctr('db', { labels: { 'traefik.tcp.routers.pg.rule': 'HostSNI(`*`)', 'traefik.tcp.routers.pg.entrypoints': 'pg', 'traefik.udp.routers.dns.service': 'dns' } })])
   t.match(p.state.tcpRouters['pg@docker'], { status: 'disabled', rule: 'HostSNI(`*`)', entryPoints: ['pg'], errors: [/entrypoint "pg" does not exist/] })
   t.match(p.state.udpRouters['dns@docker'], { status: 'disabled', service: 'dns@docker', errors: [/the service "dns@docker" does not exist/, /there is no UDP entrypoint/] })
   t.match(overview(p.state), { tcp: { routers: { total: 1, errors: 1 } }, udp: { routers: { total: 1, errors: 1 } } })
@@ -157,7 +160,7 @@ t.test('TCP routers on an entrypoint pier lacks, and UDP routers, are listed dis
 
 t.test('file provider: the same rules, with the key named', async (t) => {
   const p = primary(t)
-  p.file(`
+  await p.file(`
 http:
   routers:
     admin: { rule: "${host('admin')}", service: s, middlewares: [auth] }

@@ -31,14 +31,17 @@ function primary(t: Test, flags: string[]) {
   return {
     state,
     table: () => table!,
-    docker(list: ContainerInfo[]) {
+    // Each resolves once the table is compiled (after the middleware kinds it names are imported).
+    async docker(list: ContainerInfo[]) {
       const built = buildConfig(list, buildOptions())
       aggregator.update('docker', built.config, built.annotations)
+      await publisher.settled()
     },
-    file(text: string) {
+    async file(text: string) {
       const built = buildFileConfig([{ file: 'dyn.yml', text }])
       t.same(built.errors, [], 'the file loads')
       aggregator.update('file', built.config!)
+      await publisher.settled()
     },
   }
 }
@@ -96,7 +99,7 @@ const labelCases: Array<[string, string[], Record<string, string>, string, strin
 for (const [what, flags, labels, router, want] of labelCases) {
   t.test(`labels: ${what}`, async (t) => {
     const p = primary(t, flags)
-    p.docker([ctr('traefik', { labels }), ctr('whoami')])
+    await p.docker([ctr('traefik', { labels }), ctr('whoami')])
     expectRouter(t, p, router, want)
     t.ok(p.table().routerNames.includes('whoami@docker'), 'other routers still are')
   })
@@ -104,7 +107,7 @@ for (const [what, flags, labels, router, want] of labelCases) {
 
 t.test('labels: the middleware runs before api@internal (the chain is in the table)', async (t) => {
   const p = primary(t, ['--api'])
-  p.docker([ctr('traefik', { labels: dashboardLabels })])
+  await p.docker([ctr('traefik', { labels: dashboardLabels })])
   const table = p.table()
   const chain = table.chain(table.routerIndex('dashboard@docker'), 0)
   t.same(chain.map((m) => table.middlewareTypes[m]), ['basicAuth'])
@@ -168,14 +171,14 @@ http:
 for (const [what, flags, text, router, want] of fileCases) {
   t.test(`file: ${what}`, async (t) => {
     const p = primary(t, flags)
-    p.file(text)
+    await p.file(text)
     expectRouter(t, p, router, want)
   })
 }
 
 t.test('ping.entryPoint on an ordinary entrypoint: Traefik\'s own ping router there, proxied traffic beside it', async (t) => {
   const p = primary(t, ['--ping.entryPoint=web'])
-  p.docker([ctr('whoami', { labels: { 'traefik.http.routers.all.rule': 'PathPrefix(`/`)' } })])
+  await p.docker([ctr('whoami', { labels: { 'traefik.http.routers.all.rule': 'PathPrefix(`/`)' } })])
   const r = p.state.routers['ping@internal']!
   t.match(r, { rule: 'PathPrefix(`/ping`)', service: 'ping@internal', entryPoints: ['web'], status: 'enabled' })
   servedBySocket(t, p.table(), 'ping@internal', 'ping@internal')

@@ -18,7 +18,7 @@ t.test('every kind loads lazily as the same object kinds.ts lists', async (t) =>
 })
 
 t.test('a type pier does not have is refused', async (t) => {
-  await t.rejects(loadKinds(['plugin']), /names middleware type plugin that this worker does not have/)
+  await t.rejects(loadKinds(['plugin']), /middleware type plugin is not one pier has/)
 })
 
 t.test('the worker entry imports no middleware kind at start', async (t) => {
@@ -37,5 +37,26 @@ t.test('the worker entry imports no middleware kind at start', async (t) => {
   const imported = new Set(r.stdout.split('\n').filter(Boolean))
   t.ok(imported.has('chains.js'), `the hook sees the middleware machinery (${[...imported].join(' ')})`)
   const kindFiles = ['strip-prefix.js', 'basic-auth.js', 'headers.js', 'compress.js', 'forward-auth.js', 'rate-limit.js', 'kinds.js']
+  t.same(kindFiles.filter((f) => imported.has(f)), [], 'no kind module')
+})
+
+t.test('the primary imports no middleware kind at start: it reads definitions with the schemas alone', async (t) => {
+  const hook = String.raw`export async function resolve(s, c, next) {
+    const r = await next(s, c)
+    const m = /\/dist\/middlewares\/(.+)$/.exec(r.url)
+    if (m) process.stdout.write(m[1] + '\n')
+    return r
+  }`
+  const dist = (path: string): string => JSON.stringify(new URL(`../../dist/${path}`, import.meta.url).href)
+  const probe = `import { register } from 'node:module'
+    register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}))
+    await import(${dist('primary/start.js')})
+    await import(${dist('providers/file/provider.js')})
+    await import(${dist('providers/docker/provider.js')})`
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8' })
+  t.equal(r.status, 0, r.stderr)
+  const imported = new Set(r.stdout.split('\n').filter(Boolean))
+  t.ok(imported.has('schemas.js') && imported.has('definition.js'), `the hook sees the definition reader (${[...imported].join(' ')})`)
+  const kindFiles = ['strip-prefix.js', 'basic-auth.js', 'headers.js', 'compress.js', 'forward-auth.js', 'rate-limit.js', 'kinds.js', 'docs.js']
   t.same(kindFiles.filter((f) => imported.has(f)), [], 'no kind module')
 })

@@ -14,6 +14,10 @@ import { buildConfig } from '../../src/providers/docker/builder.js'
 import { mergeConfigs } from '../../src/primary/merge.js'
 import type { DynamicConfig, Middleware } from '../../src/config/dynamic.js'
 import { buildOptions, ctr } from '../helpers/containers.js'
+import { LOADABLE_TYPES, loadKinds } from '../../src/middlewares/kind-modules.js'
+
+// The table compiler reads the kinds this thread has imported: the primary imports those a configuration names before it compiles it (publisher.ts).
+await loadKinds(LOADABLE_TYPES)
 
 function labels(pairs: Record<string, string>): LabelTree {
   const tree: LabelTree = {}
