@@ -1,10 +1,9 @@
-// The worker threads: one long-lived serve task per thread (worker/thread.ts),
-// on node:worker_threads directly (a pool library cost the primary and every
-// thread its code, about 0.5 MB of RSS with 2 workers, for nothing pier used).
-// Tables are posted to every thread (a SharedArrayBuffer is shared, not
-// copied). A thread that retires (uncaught error, SIGUSR2) gets a replacement
-// at once; the others keep serving throughout.
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
+// The worker threads: a piscina pool running one long-lived serve task per
+// thread. Tables are posted to every thread (a SharedArrayBuffer is shared,
+// not copied). A thread that retires (uncaught error, SIGUSR2) gets a
+// replacement at once; the others keep serving throughout.
+import { Piscina } from 'piscina'
+import { MessageChannel, type MessagePort } from 'node:worker_threads'
 import type { Logger } from '../log.js'
 import type { ServeInput, FromWorker, ToWorker, TableRef } from '../worker/messages.js'
 import type { TlsSnapshot } from '../tls/snapshot.js'
@@ -14,9 +13,8 @@ const DRAIN_MARGIN_MS = 4000
 
 export type WorkerSettings = Omit<ServeInput, 'id' | 'port' | 'table'>
 
-const THREAD = new URL('../worker/thread.js', import.meta.url)
-
 export class WorkerPool {
+  private readonly pool: Piscina<ServeInput, void>
   /** Ports of the serving threads (not of retiring ones). */
   private readonly ports = new Map<number, MessagePort>()
   private readonly retiring = new Map<number, MessagePort>()
@@ -37,6 +35,18 @@ export class WorkerPool {
     private readonly onMessage: (m: FromWorker) => void = () => {},
   ) {
     this.table = table
+    this.pool = new Piscina({
+      filename: new URL('../worker/serve.js', import.meta.url).href,
+      minThreads: count,
+      // Room for replacements while retiring threads wind down.
+      maxThreads: count * 2 + 2,
+      concurrentTasksPerWorker: 1,
+      // A retired thread has no sockets left; piscina may end it.
+      idleTimeout: 1000,
+      atomics: 'disabled',
+      // pier reads none of piscina's task timing: skip its two native histograms.
+      recordTiming: false,
+    })
   }
 
   /** Starts every thread; resolves when all listen, rejects when one cannot. */
@@ -58,34 +68,22 @@ export class WorkerPool {
       else this.onMessage(m)
     })
     const input: ServeInput = { ...this.settings, id, port: port2, table: this.table }
-    const worker = new Worker(THREAD, { workerData: input, transferList: [port2] })
-    let served = false
-    worker.on('message', (m: unknown) => {
-      if (m !== 'served') return
-      served = true
-      if (this.retiring.delete(id)) this.log.info('worker thread retired', { worker: id })
-      // While draining, the thread's 'drained' message may still be on its way; the process ends next.
-      if (this.stopping) return
-      port1.close()
-      void worker.terminate()
-    })
-    const failed = (err: Error): void => {
-      ready.reject(err)
-      this.ports.delete(id)
-      this.retiring.delete(id)
-      port1.close()
-      if (this.stopping) return
-      this.log.error('worker thread failed', { worker: id, error: err.message })
-      this.replacement()
-    }
-    let errored = false
-    worker.on('error', (err) => {
-      errored = true
-      failed(err)
-    })
-    worker.on('exit', (code) => {
-      if (!served && !errored) failed(new Error(`worker thread ended (exit code ${code}) before its serve task did`))
-    })
+    this.pool.run(input, { transferList: [port2] as never }).then(
+      () => {
+        if (this.retiring.delete(id)) this.log.info('worker thread retired', { worker: id })
+        // While draining, the thread's 'drained' message may still be on its way.
+        if (!this.stopping) port1.close()
+      },
+      (err: Error) => {
+        ready.reject(err)
+        this.ports.delete(id)
+        this.retiring.delete(id)
+        port1.close()
+        if (this.stopping) return
+        this.log.error('worker thread failed', { worker: id, error: err.message })
+        this.replacement()
+      },
+    )
     return listening
   }
 

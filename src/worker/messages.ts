@@ -32,7 +32,7 @@ export interface TableRef {
   epoch: number
 }
 
-/** The serve task's input (the thread's workerData). */
+/** The serve task's input (piscina task argument). */
 export interface ServeInput {
   id: number
   port: MessagePort

@@ -1,4 +1,4 @@
-// The long-running serve task of one worker thread (run by thread.ts): a uWS App per
+// The long-running piscina task of one worker thread: a uWS App per
 // entrypoint on ports shared by every thread (SO_REUSEPORT), the current
 // route table, and the upstream pools.
 //
