@@ -12,6 +12,8 @@ import type { MetricsSnapshot } from './snapshot.js'
 export interface WorkerObserversOptions {
   /** The worker's id in the pool. */
   worker: number
+  /** Record requests and post snapshots (the API or Prometheus is on). */
+  metrics: boolean
   /** Prometheus buckets from the static config (metrics.prometheus.buckets); default Traefik's. */
   buckets?: number[]
   /** Set when the access log is on; counter numbers the lines across workers. */
@@ -23,14 +25,15 @@ export interface WorkerObserversOptions {
 }
 
 export class WorkerObservers {
-  readonly recorder: WorkerRecorder
+  /** null when nothing reads metrics: requests are not recorded. */
+  readonly recorder: WorkerRecorder | null
   /** undefined when the access log is off: the handler skips it. */
   readonly accessLog: AccessLogBuffer | undefined
   readonly #post: (s: MetricsSnapshot) => void
   readonly #timer: NodeJS.Timeout
 
   constructor(opts: WorkerObserversOptions) {
-    this.recorder = new WorkerRecorder({ buckets: opts.buckets, worker: opts.worker })
+    this.recorder = opts.metrics ? new WorkerRecorder({ buckets: opts.buckets, worker: opts.worker }) : null
     const a = opts.accessLog
     this.accessLog = a ? new AccessLogBuffer({ format: a.format, counter: new RequestCounter(a.counter), onBatch: opts.postAccessLog, filters: a.filters, fields: a.fields }) : undefined
     this.#post = opts.postMetrics
@@ -39,7 +42,7 @@ export class WorkerObservers {
 
   /** Ships what was recorded now: call before a table swap (then setNames) and before the thread ends. */
   flush(): void {
-    this.#post(this.recorder.snapshot())
+    if (this.recorder !== null) this.#post(this.recorder.snapshot())
     this.accessLog?.flush()
   }
 

@@ -159,6 +159,7 @@ export async function start(config: StaticConfig, log: Logger): Promise<Running>
       shared: sharedInput(secret(32)),
       webSocket: { maxMessageSize: config.webSocket.maxMessageSize, compress: config.webSocket.compression },
       observe: {
+        metrics: Boolean(config.api || config.metrics?.prometheus),
         buckets: config.metrics?.prometheus?.buckets,
         accessLog: config.accessLog
           ? { format: config.accessLog.format, counter: new SharedArrayBuffer(8), filters: config.accessLog.filters, fields: config.accessLog.fields }

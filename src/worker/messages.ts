@@ -46,7 +46,8 @@ export interface ServeInput {
   graceMs: number
   webSocket: WebSocketSettings
   /** Prometheus buckets (seconds); the access log format when it is on. */
-  observe: { buckets?: number[]; accessLog?: { format: AccessLogFormat; counter: SharedArrayBuffer; filters?: AccessLogFilters; fields?: AccessLogFields } }
+  /** metrics: the API or Prometheus reads what workers record; without either nothing is recorded. */
+  observe: { metrics: boolean; buckets?: number[]; accessLog?: { format: AccessLogFormat; counter: SharedArrayBuffer; filters?: AccessLogFilters; fields?: AccessLogFields } }
   /** Rate-limit and in-flight counters every thread shares. */
   shared: SharedInput
   /** Certificates in force when the worker starts (when an entrypoint is secure); later additions arrive as TlsAddMessage. */

@@ -52,6 +52,7 @@ export default async function serve(input: ServeInput): Promise<void> {
   const middlewares = new MiddlewareSet({ shared: new SharedState(input.shared), dialTimeoutMs: input.transport.dialTimeoutMs, headersTimeoutMs: input.transport.responseHeaderTimeoutMs, pool: (o) => new UpstreamPool(o) })
   const observers = new WorkerObservers({
     worker: input.id,
+    metrics: input.observe.metrics,
     buckets: input.observe.buckets,
     accessLog: input.observe.accessLog,
     postMetrics: (snapshot) => post({ type: 'metrics', snapshot }),
@@ -68,7 +69,7 @@ export default async function serve(input: ServeInput): Promise<void> {
   const swap = (table: RouteTable, t0: number): void => {
     // What was recorded under the old table's indices ships under its names.
     observers.flush()
-    recorder.setNames(table.entryPoints, table.routerNames, table.serviceNames)
+    recorder?.setNames(table.entryPoints, table.routerNames, table.serviceNames)
     wrr.bind(table)
     routing = { table, wrr, pools: pools.bind(table), chains: middlewares.bind(table) }
     middlewares.attach(routing)
@@ -97,7 +98,7 @@ export default async function serve(input: ServeInput): Promise<void> {
       router = router >= 0 ? routing.table.routerIndex(t.routerNames[router]!) : -1
       service = service >= 0 ? routing.table.serviceIndex(t.serviceNames[service]!) : -1
     }
-    recorder.record(f.ep, router, service, f.status, (now - f.startedAt) * 1e6, f.headersAt < 0 ? -1 : (f.headersAt - f.startedAt) * 1e6, methodIndex(f.method), f.bytesOut, f.bytesIn)
+    if (recorder !== null) recorder.record(f.ep, router, service, f.status, (now - f.startedAt) * 1e6, f.headersAt < 0 ? -1 : (f.headersAt - f.startedAt) * 1e6, methodIndex(f.method), f.bytesOut, f.bytesIn)
     if (accessLog && f.log) {
       const l = f.log
       accessLog.push(l.clientIP, f.method, l.target, 'HTTP/1.1', f.status, f.bytesOut, f.router >= 0 ? t.routerNames[f.router]! : '', f.service >= 0 ? t.serviceNames[f.service]! : '', f.server >= 0 ? t.serverUrls[f.server]! : '', now - f.startedAt, timeOrigin + f.startedAt, l.userAgent, l.referer, t.entryPoints[f.ep], l.host, f.attempts, l.headers?.fields)
