@@ -17,6 +17,10 @@ import { RouteTable } from '../../src/table/reader.js'
 import { mergeConfigs } from '../../src/primary/merge.js'
 import { parse } from './feed.js'
 import { buildOptions, ctr } from '../helpers/containers.js'
+import { LOADABLE_TYPES, loadKinds } from '../../src/middlewares/kind-modules.js'
+
+// The publisher imports the kinds a configuration names before compiling it; here every kind, once.
+await loadKinds(LOADABLE_TYPES)
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300)
 const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED)
