@@ -29,6 +29,10 @@ export function collectWhenIdle(requests: () => number, opts: IdleCollectOptions
   let collecting = false
   let floor = heapBytes()
   const timer = setInterval(() => {
+    // The floor follows the heap down when V8 shrinks it on its own, so growth
+    // is measured from the lowest point since the last collection.
+    const heap = heapBytes()
+    if (heap < floor) floor = heap
     const n = requests()
     if (n !== seen) {
       seen = n
@@ -37,7 +41,7 @@ export function collectWhenIdle(requests: () => number, opts: IdleCollectOptions
     }
     if (!busy || collecting) return
     busy = false
-    if (heapBytes() - floor < minGrowth) return
+    if (heap - floor < minGrowth) return
     collecting = true
     collect({ type: 'major', execution: 'async' }).then(
       () => {
