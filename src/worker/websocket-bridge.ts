@@ -32,6 +32,10 @@ export interface BridgeOwner {
 /** Bytes buffered in uWS toward the client above which the backend is paused, and below which it resumes. */
 const CLIENT_HIGH_WATER = 256 * 1024
 const CLIENT_LOW_WATER = 64 * 1024
+/** Frames from this size up may take uWS 20.30's direct write, which can lose their payload (onMessageData). */
+const DIRECT_WRITE_MIN = 16 * 1024
+/** What goes in one frame instead: with its 4-byte header it fits uWS's cork buffer (16 KiB, one per thread), so it is not copied per socket. */
+const SMALL_FRAME = 16 * 1024 - 8
 /** Room toward the backend beyond the largest message before a client is cut off. */
 const BACKEND_SLACK = 1 << 20
 /** How long a closing backend connection may take to finish the close handshake before it is cut (shorter at shutdown). */
@@ -185,15 +189,23 @@ export class Bridge implements TunnelReader, FrameSink {
     if (ws === null) return true
     // Only a message that came whole in one read is compressed: uWS 20.30's
     // shared compressor corrupts fragmented messages, and an uncompressed
-    // message is always allowed on a permessage-deflate connection.
-    if (this.first) {
-      if (last) ws.send(piece, this.binary, this.settings.compress)
-      else ws.sendFirstFragment(piece, this.binary, false)
+    // message is always allowed on a permessage-deflate connection. A send
+    // asked to compress never takes uWS's direct write (below).
+    if (this.first && last && this.settings.compress) {
+      ws.send(piece, this.binary, true)
       this.first = false
-    } else if (last) {
-      ws.sendLastFragment(piece, false)
     } else {
-      ws.sendFragment(piece, false)
+      // uWS 20.30 writes a frame of 16 KiB or more straight to the socket
+      // when nothing is buffered, and loses its payload when the kernel takes
+      // no more than the header (uWebSockets 143db30, later than this build):
+      // the client reads the next frame as that payload. While nothing is
+      // buffered, such a piece goes out in frames below that size.
+      let at = 0
+      while (piece.length - at >= DIRECT_WRITE_MIN && ws.getBufferedAmount() === 0) {
+        this.sendFrame(ws, piece.subarray(at, at + SMALL_FRAME), false)
+        at += SMALL_FRAME
+      }
+      this.sendFrame(ws, at === 0 ? piece : piece.subarray(at), last)
     }
     this.bytesOut += piece.length
     return this.flowing(ws)
@@ -230,6 +242,19 @@ export class Bridge implements TunnelReader, FrameSink {
     this.clearTimer()
     this.tunnel.destroy()
     this.maybeEnded()
+  }
+
+  /** One uncompressed frame of the current message. */
+  private sendFrame(ws: WebSocket<Slot>, data: Buffer, last: boolean): void {
+    if (this.first) {
+      if (last) ws.send(data, this.binary, false)
+      else ws.sendFirstFragment(data, this.binary, false)
+      this.first = false
+    } else if (last) {
+      ws.sendLastFragment(data, false)
+    } else {
+      ws.sendFragment(data, false)
+    }
   }
 
   private flowing(ws: WebSocket<Slot>): boolean {
