@@ -6,14 +6,12 @@
 //
 // Rate limits are GCRA, which is Go's token bucket (x/time/rate, what
 // Traefik uses) in one number per bucket: the theoretical arrival time
-// (TAT). A request at `now` is let through at once when
-// max(TAT, now) - now <= (burst - 1) * T, with T = period / average; it may
-// be held back (as Traefik does) for up to maxDelay; TAT then moves on by T.
-// TAT is an int32 of the middleware's own time unit, small enough to stay
-// within 2^29 units of now for any bucket that matters; compared modulo
-// 2^32, so the clock may run for ever. Each slot also keeps, in whole
-// seconds, when it stops mattering (the bucket is full again): after that
-// its TAT is read as "now" and the slot may be taken by another source.
+// (TAT), in microseconds since the primary started. A request at `now` is
+// let through at once when max(TAT, now) - now <= (burst - 1) * T, with
+// T = period / average; it may be held back (as Traefik does) for up to
+// maxDelay; TAT then moves on by T. The TAT is one 64-bit word, so a single
+// compare-and-swap decides a token: it never wraps, and a bucket whose TAT
+// has passed is full, which is also when its slot may go to another source.
 //
 // Slots are found by open addressing over 8 probes from a hash of the key;
 // a 32-bit fingerprint from a second hash tells keys apart. A slot is
@@ -22,9 +20,8 @@
 // share a budget (stricter, never looser).
 import { FNV_OFFSET, FNV_PRIME } from '../table/layout.js'
 
-/** Rate-limit slots: fingerprint, TAT (units), expiry (seconds since the epoch, 0 = never used). */
+/** Rate-limit slots: a TAT (BigInt64, µs) and a fingerprint (Int32) each. */
 const RL_SLOTS = 1 << 16
-const RL_INTS = 3
 /** In-flight slots: fingerprint, count (-1 while a slot changes hands). */
 const IF_SLOTS = 1 << 14
 const IF_INTS = 2
@@ -40,7 +37,7 @@ export interface SharedInput {
 
 /** The buffer for a run of pier (the primary makes it once). */
 export function sharedInput(secret: Uint8Array): SharedInput {
-  const buffer = new SharedArrayBuffer((RL_SLOTS * RL_INTS + IF_SLOTS * IF_INTS) * 4)
+  const buffer = new SharedArrayBuffer(RL_SLOTS * 8 + (RL_SLOTS + IF_SLOTS * IF_INTS) * 4)
   return { buffer, epochMs: performance.timeOrigin, secret }
 }
 
@@ -60,14 +57,12 @@ export function budgetSeed(name: string, optionsHash: number): number {
   return hash(name, optionsHash)
 }
 
-/** A rate limit's parameters in its own time unit. */
+/** A rate limit's parameters, in microseconds. */
 export interface Rate {
-  /** Microseconds per unit. */
-  unitUs: number
-  /** Emission interval T and tolerance (burst - 1) * T, in units. */
+  /** Emission interval T and tolerance (burst - 1) * T. */
   t: number
   tau: number
-  /** Longest a request may be held back, in units. */
+  /** Longest a request may be held back. */
   maxDelay: number
   /** Seed of this middleware's keys (its options hash). */
   seed: number
@@ -75,20 +70,20 @@ export interface Rate {
 
 /** Builds a Rate from requests per second, burst and maxDelay (ms). */
 export function rateOf(perSecond: number, burst: number, maxDelayMs: number, seed: number): Rate {
-  const tUs = 1e6 / perSecond
-  const spanUs = tUs * burst + maxDelayMs * 1000
-  const unitUs = Math.max(1, Math.ceil(spanUs / 2 ** 29))
-  return { unitUs, t: Math.max(1, Math.round(tUs / unitUs)), tau: Math.round(((burst - 1) * tUs) / unitUs), maxDelay: Math.floor((maxDelayMs * 1000) / unitUs), seed }
+  const t = Math.max(1, Math.round(1e6 / perSecond))
+  return { t, tau: (burst - 1) * t, maxDelay: Math.floor(maxDelayMs * 1000), seed }
 }
 
 export class SharedState {
-  private readonly rl: Int32Array
+  private readonly tat: BigInt64Array
+  private readonly fingerprints: Int32Array
   private readonly inflight: Int32Array
   private readonly offsetMs: number
 
   constructor(readonly input: SharedInput) {
-    this.rl = new Int32Array(input.buffer, 0, RL_SLOTS * RL_INTS)
-    this.inflight = new Int32Array(input.buffer, RL_SLOTS * RL_INTS * 4, IF_SLOTS * IF_INTS)
+    this.tat = new BigInt64Array(input.buffer, 0, RL_SLOTS)
+    this.fingerprints = new Int32Array(input.buffer, RL_SLOTS * 8, RL_SLOTS)
+    this.inflight = new Int32Array(input.buffer, RL_SLOTS * 12, IF_SLOTS * IF_INTS)
     // This thread's clock, moved onto the primary's.
     this.offsetMs = performance.timeOrigin - input.epochMs
   }
@@ -104,41 +99,30 @@ export class SharedState {
    * request would fit) to refuse. A refused request takes nothing.
    */
   take(rate: Rate, source: string, nowMs = this.nowMs()): number {
-    const a = this.rl
-    const nowU = Math.floor((nowMs * 1000) / rate.unitUs) | 0
-    const nowS = Math.floor(nowMs / 1000) + 1
-    const s = this.rlSlot(hash(source, rate.seed), hash(source, ~rate.seed) | 1, nowS) * RL_INTS
+    const tat = this.tat
+    const now = BigInt(Math.floor(nowMs * 1000))
+    const i = this.rlSlot(hash(source, rate.seed), hash(source, ~rate.seed) | 1, now)
     for (;;) {
-      const old = Atomics.load(a, s + 1)
-      const expires = Atomics.load(a, s + 2)
-      // A bucket past its expiry is full: its TAT is now.
-      const tat = expires < nowS ? nowU : old
-      const ahead = (tat - nowU) | 0
-      const start = ahead > 0 ? ahead : 0
-      const wait = start - rate.tau
-      if (wait > rate.maxDelay) return -Math.max(1, (wait * rate.unitUs) / 1000)
-      const next = (nowU + start + rate.t) | 0
-      if (Atomics.compareExchange(a, s + 1, old, next) !== old) continue
-      // Full again once TAT has passed: after that the slot may go to another source.
-      Atomics.store(a, s + 2, nowS + Math.ceil(((start + rate.t) * rate.unitUs) / 1e6) + 1)
-      return wait > 0 ? (wait * rate.unitUs) / 1000 : 0
+      const old = Atomics.load(tat, i)
+      const ahead = old > now ? Number(old - now) : 0
+      const wait = ahead - rate.tau
+      if (wait > rate.maxDelay) return -Math.max(1, wait / 1000)
+      if (Atomics.compareExchange(tat, i, old, now + BigInt(ahead + rate.t)) !== old) continue
+      return wait > 0 ? wait / 1000 : 0
     }
   }
 
-  private rlSlot(h: number, fp: number, nowS: number): number {
-    const a = this.rl
+  private rlSlot(h: number, fp: number, now: bigint): number {
+    const fps = this.fingerprints
     const mask = RL_SLOTS - 1
     for (let p = 0; p < PROBES; p++) {
       const i = (h + p) & mask
-      const f = Atomics.load(a, i * RL_INTS)
+      const f = Atomics.load(fps, i)
       if (f === fp) return i
-      if (f === 0 || Atomics.load(a, i * RL_INTS + 2) < nowS) {
-        // Free, or its bucket is full again: take it (its TAT is read as now until we write one).
-        if (Atomics.compareExchange(a, i * RL_INTS, f, fp) === f) {
-          Atomics.store(a, i * RL_INTS + 2, 0)
-          return i
-        }
-        if (Atomics.load(a, i * RL_INTS) === fp) return i
+      // Free, or its bucket is full again (TAT passed, as good as new): take it.
+      if (f === 0 || Atomics.load(this.tat, i) <= now) {
+        if (Atomics.compareExchange(fps, i, f, fp) === f) return i
+        if (Atomics.load(fps, i) === fp) return i
       }
     }
     return h & mask

@@ -31,13 +31,13 @@ t.test('within maxDelay a request waits for its token instead of being refused',
   t.ok(s.take(rate, 'a', 1006) < 0, 'that token is taken')
 })
 
-t.test('options hashes keep budgets apart; the clock may wrap', async (t) => {
+t.test('options hashes keep budgets apart; far in the future', async (t) => {
   const s = fresh()
   const a = rateOf(1, 1, 0, 10)
   const b = rateOf(1, 1, 0, 11)
   t.equal(s.take(a, 'x', 5000), 0)
   t.equal(s.take(b, 'x', 5000), 0, 'same source, other middleware: its own bucket')
-  const far = 2 ** 32 / 1000 + 123 // past a wrap of the unit counter
+  const far = 2 ** 32 / 1000 + 123 // past 2^32 µs, where a 32-bit clock would wrap
   t.equal(s.take(a, 'y', far), 0)
   t.ok(s.take(a, 'y', far) < 0)
   t.equal(s.take(a, 'y', far + 1000), 0)
@@ -65,6 +65,14 @@ t.test('four threads on one bucket: exactly the burst passes', async (t) => {
   const input = sharedInput(new Uint8Array(32))
   const results = await hammer(4, { input, mode: 'rate', n: 20_000, seed: 7, source: 'one', nowMs: 123_456, burst: 30_000 })
   t.equal(results.reduce((n, r) => n + r.passed, 0), 30_000, 'burst 30000 from 80000 tries: no token taken twice')
+})
+
+t.test('four threads on new buckets of burst 1: one request each', async (t) => {
+  for (const seed of [3, 4, 5]) {
+    const input = sharedInput(new Uint8Array(32))
+    const results = await hammer(4, { input, mode: 'fresh', n: 5000, seed, source: '10.0.', nowMs: 654_321 })
+    t.equal(results.reduce((n, r) => n + r.passed, 0), 5000, `5,000 buckets (seed ${seed}): a first take raced by another thread is no second token`)
+  }
 })
 
 t.test('four threads on one in-flight budget: never more than the limit inside, all released', async (t) => {
