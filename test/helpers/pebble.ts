@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { Agent, request } from 'node:https'
 import { freePort, waitFor } from './net.js'
 import { makeCA } from './tls.js'
+import { reapOnExit } from './children.js'
 
 export interface Pebble {
   /** ACME directory URL */
@@ -48,7 +49,7 @@ export async function startPebble(dir: string, opts: { httpPort: number; tlsPort
   let out = ''
   const started: ChildProcess[] = []
   const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess => {
-    const p = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const p = reapOnExit(spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }))
     p.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d))
     p.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d))
     started.push(p)

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { waitFor } from './net.js'
+import { reapOnExit } from './children.js'
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url))
 
@@ -23,10 +24,12 @@ export interface PierProcess {
  * which the primary logs once every worker listens on every entrypoint.
  */
 export async function startPier(args: string[], opts: { env?: NodeJS.ProcessEnv; ready?: boolean; timeoutMs?: number } = {}): Promise<PierProcess> {
-  const proc = spawn(process.execPath, [CLI, ...args], {
-    env: { ...process.env, ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const proc = reapOnExit(
+    spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  )
   let out = ''
   proc.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d))
   proc.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d))
