@@ -22,6 +22,8 @@ export interface ClientHandshake {
   protocols: string
   extensions: string
   context: us_socket_context_t
+  /** The client came in over TLS (uWS's direct write, which the Bridge works around, is for plain sockets only). */
+  tls: boolean
 }
 
 /** Headers of the backend's 101 that uWS writes itself. */
@@ -58,7 +60,7 @@ export class UpgradeExchange extends Exchange implements UpgradeHandler, BridgeO
     }
     this.headersAt = performance.now()
     this.status = 101
-    const bridge = new Bridge(tunnel, this, this.settings)
+    const bridge = new Bridge(tunnel, this, this.settings, this.client.tls)
     const res = this.res
     const h = head.headers
     const extensions = this.settings.compress ? this.client.extensions : ''

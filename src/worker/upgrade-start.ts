@@ -28,6 +28,7 @@ export function startUpgrade(
   /** uWS's request, or a middleware chain's flow that let the upgrade through */
   req: HeaderSource,
   context: us_socket_context_t,
+  tls: boolean,
   head: string,
   body: number,
   table: RouteTable,
@@ -45,7 +46,7 @@ export function startUpgrade(
   const key = req.getHeader('sec-websocket-key')
   if (!isWebSocketKey(key)) return { status: '400 Bad Request', reason: 'Sec-WebSocket-Key is not 16 bytes in base64' }
   if (body !== BODY_NONE) return { status: '400 Bad Request', reason: 'an upgrade request has no body' }
-  const client = { key, protocols: req.getHeader('sec-websocket-protocol'), extensions: req.getHeader('sec-websocket-extensions'), context }
+  const client = { key, protocols: req.getHeader('sec-websocket-protocol'), extensions: req.getHeader('sec-websocket-extensions'), context, tls }
   const x = new UpgradeExchange(res, table, ep, router, service, server, startedAt, log, ctx.sink, client, ctx.webSocket, ctx.log)
   x.setCookie = setCookie
   x.ctl = pool.upgrade(head, x, ctx.headersTimeoutMs)

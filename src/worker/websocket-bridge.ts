@@ -90,6 +90,8 @@ export class Bridge implements TunnelReader, FrameSink {
     private readonly tunnel: Tunnel,
     private readonly owner: BridgeOwner,
     private readonly settings: WebSocketSettings,
+    /** The client is on TLS: uWS never writes to it directly (onMessageData). */
+    private readonly tls: boolean,
   ) {
     this.parser = new FrameParser(this, settings.maxMessageSize)
     this.backendLimit = settings.maxMessageSize + BACKEND_SLACK
@@ -199,9 +201,10 @@ export class Bridge implements TunnelReader, FrameSink {
       // when nothing is buffered, and loses its payload when the kernel takes
       // no more than the header (uWebSockets 143db30, later than this build):
       // the client reads the next frame as that payload. While nothing is
-      // buffered, such a piece goes out in frames below that size.
+      // buffered, such a piece goes out in frames below that size (not on
+      // TLS, where uWS always goes through its buffer).
       let at = 0
-      while (piece.length - at >= DIRECT_WRITE_MIN && ws.getBufferedAmount() === 0) {
+      while (!this.tls && piece.length - at >= DIRECT_WRITE_MIN && ws.getBufferedAmount() === 0) {
         this.sendFrame(ws, piece.subarray(at, at + SMALL_FRAME), false)
         at += SMALL_FRAME
       }

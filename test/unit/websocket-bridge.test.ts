@@ -20,7 +20,7 @@ interface Sent {
 }
 
 /** A bridge whose client side records every frame; buffered(n) says what uWS holds after n frames. */
-function bridge(buffered: (n: number) => number, compress = false): { b: Bridge; sent: Sent[] } {
+function bridge(buffered: (n: number) => number, compress = false, tls = false): { b: Bridge; sent: Sent[] } {
   const sent: Sent[] = []
   // A copy: what the bridge hands over is valid during the call only.
   const record = (kind: Sent['kind'], data: Buffer, compress: boolean): number => {
@@ -35,7 +35,7 @@ function bridge(buffered: (n: number) => number, compress = false): { b: Bridge;
     getBufferedAmount: () => buffered(sent.length),
   }
   const tunnel = { start() {}, pause() {}, resume() {}, send: () => true, buffered: 0, closeWrite() {}, destroy() {} }
-  const b = new Bridge(tunnel as unknown as Tunnel, { bridgeEnded() {} }, { maxMessageSize: 16 << 20, compress })
+  const b = new Bridge(tunnel as unknown as Tunnel, { bridgeEnded() {} }, { maxMessageSize: 16 << 20, compress }, tls)
   b.opened(ws as unknown as WebSocket<Slot>)
   return { b, sent }
 }
@@ -99,4 +99,11 @@ t.test('--webSocket.compression: a message that came whole is still sent whole, 
   const whole = counting(65532)
   feed(t, b, frame({ op: 2, payload: whole }))
   t.same(sent.map((s) => [s.kind, s.data.length, s.compress]), [['send', 65532, true]])
+})
+
+t.test('a client on TLS: uWS never writes to it directly, so a piece goes as one frame', async (t) => {
+  const { b, sent } = bridge(() => 0, false, true)
+  const whole = counting(65532)
+  feed(t, b, frame({ op: 2, payload: whole }))
+  t.same(sent.map((s) => [s.kind, s.data.length]), [['send', 65532]])
 })
