@@ -319,6 +319,13 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
       else byHost.set(h, [i])
     }
   })
+  // Per router: the entrypoint bits some generic router before it serves (a mask of 0 is every entrypoint).
+  let genericBits = 0
+  const genericBefore = routers.map((r) => {
+    const before = genericBits
+    if (!r.hosts) genericBits |= r.mask || -1
+    return before
+  })
   let buckets = 8
   while (buckets < byHost.size * 2) buckets *= 2
   const hostRouteCount = [...byHost.values()].reduce((n, l) => n + l.length, 0)
@@ -440,6 +447,9 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
     while (ints[bucketsOff + b * L.BUCKET_SLOTS + L.B_ENTRY] !== 0) b = (b + 1) & (buckets - 1)
     ints[bucketsOff + b * L.BUCKET_SLOTS + L.B_HASH] = hash
     ints[bucketsOff + b * L.BUCKET_SLOTS + L.B_ENTRY] = h + 1
+    const first = list[0]!
+    ints[bucketsOff + b * L.BUCKET_SLOTS + L.B_ROUTER] = first
+    ints[bucketsOff + b * L.BUCKET_SLOTS + L.B_DIRECT] = routers[first]!.hostOnly ? (routers[first]!.mask || -1) & ~genericBefore[first]! : 0
     h++
   }
   generic.forEach((r, i) => (ints[genericOff + i] = r))

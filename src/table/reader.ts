@@ -168,12 +168,13 @@ export class RouteTable {
   match(req: MatchRequest, ep: number): number {
     const h = this.i32
     const epBit = 1 << ep
+    const bucket = this.findHost(req.host)
+    if (bucket >= 0 && (h[bucket + L.B_DIRECT]! & epBit) !== 0) return h[bucket + L.B_ROUTER]!
     const generic = this.genericOff
     const genericEnd = generic + this.genericCount
     let g = generic
-    const entry = this.findHost(req.host)
-    if (entry >= 0) {
-      const o = this.hostsOff + entry * L.HOST_SLOTS
+    if (bucket >= 0) {
+      const o = this.hostsOff + (h[bucket + L.B_ENTRY]! - 1) * L.HOST_SLOTS
       const start = this.hostRoutesOff + h[o + L.E_ROUTES_START]!
       const end = start + h[o + L.E_ROUTES_COUNT]!
       for (let i = start; i < end; i++) {
@@ -195,7 +196,7 @@ export class RouteTable {
   }
 
   /**
-   * The host entry for a Host header, -1 if none. The host part is what
+   * The host bucket (its first slot) for a Host header, -1 if none. The host part is what
    * rules/host.ts compares: without the port and one trailing dot, an [IPv6]
    * literal with its brackets (an unclosed one: the whole header); an
    * unbracketed header with several colons (a bare IPv6 address) names no
@@ -227,7 +228,7 @@ export class RouteTable {
       if (h[o + L.B_HASH] === x) {
         const key = this.hostKeys[e - 1]!
         // Most headers are the key itself; then key + ':port'; then other case.
-        if (host === key || (key.length === end && (host.startsWith(key) || hostIs(host, key)))) return e - 1
+        if (host === key || (key.length === end && (host.startsWith(key) || hostIs(host, key)))) return o
       }
       b = (b + 1) & this.bucketMask
     }

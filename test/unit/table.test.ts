@@ -203,3 +203,32 @@ t.test('generic routers before, between and after a host\'s routers keep priorit
   t.equal(name('B.Example:8080', '/y'), 'regexp')
   t.equal(name('b.org', '/y'), 'last')
 })
+
+t.test('a Host-only router answers straight from the host index only where no router ranks above it', async (t) => {
+  const tb = table(
+    {
+      routers: {
+        // On admin a generic router ranks above a.example's Host-only router; on web nothing does.
+        adminAll: { rule: 'PathPrefix(`/`)', service: 's', entryPoints: ['admin'], priority: 100 },
+        a: { rule: 'Host(`a.example`)', service: 's', priority: 50 },
+        // b.example: a router with more conditions ranks above the Host-only one.
+        bApi: { rule: 'Host(`b.example`) && PathPrefix(`/api`)', service: 's', priority: 50 },
+        b: { rule: 'Host(`b.example`)', service: 's', priority: 40 },
+        // c.example: its Host-only router serves web alone; a generic router below it catches the rest.
+        c: { rule: 'Host(`c.example`) || Host(`c2.example`)', service: 's', entryPoints: ['web'], priority: 30 },
+        catchAll: { rule: 'PathPrefix(`/`)', service: 's', priority: 1 },
+      },
+      services: { s: svc('http://127.0.0.1:1') },
+    },
+    ['web', 'admin'],
+  )
+  const name = (host: string, ep: number, path = '/') => tb.routerNames[tb.match(req(host, path), ep)] ?? null
+  t.equal(name('a.example', 0), 'a')
+  t.equal(name('A.example:80', 1), 'adminAll')
+  t.equal(name('b.example', 0, '/api/x'), 'bApi')
+  t.equal(name('b.example', 0, '/x'), 'b')
+  t.equal(name('c2.example', 0), 'c')
+  t.equal(name('c.example', 1), 'adminAll')
+  t.equal(name('C.example', 0), 'c')
+  t.equal(name('d.example', 0), 'catchAll')
+})
