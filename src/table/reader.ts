@@ -54,6 +54,12 @@ export class RouteTable {
   /** Per host entry, its key: a header already lower-case without a port matches it with one native string compare. */
   private readonly hostKeys: string[] = []
   /**
+   * Per host entry, the last header that named it in another spelling (with
+   * a port, in other case): a client sends the same Host again and again,
+   * and one native compare recognises it (a loop over units costs ~3 ns each).
+   */
+  private readonly spellings: string[]
+  /**
    * health: the board the primary published with this table; without one
    * (tests, tools) every server reads as up.
    */
@@ -120,6 +126,7 @@ export class RouteTable {
       }
     }
     for (let e = 0; e < h[L.H_HOST_COUNT]!; e++) this.hostKeys.push(this.str(this.hostsOff + e * L.HOST_SLOTS + L.E_HOST_CHAR))
+    this.spellings = this.hostKeys.slice()
     this.entryPoints = []
     const epOff = h[L.H_ENTRYPOINTS_OFF]!
     this.epCount = h[L.H_ENTRYPOINT_COUNT]!
@@ -227,8 +234,12 @@ export class RouteTable {
       if (e === 0) return -1
       if (h[o + L.B_HASH] === x) {
         const key = this.hostKeys[e - 1]!
-        // Most headers are the key itself; then key + ':port'; then other case.
-        if (host === key || (key.length === end && (host.startsWith(key) || hostIs(host, key)))) return o
+        // Most headers are the key itself or the spelling seen last, compared natively; the rest unit by unit.
+        if (host === key || host === this.spellings[e - 1]) return o
+        if (key.length === end && hostIs(host, key)) {
+          this.spellings[e - 1] = host
+          return o
+        }
       }
       b = (b + 1) & this.bucketMask
     }
