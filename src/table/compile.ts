@@ -3,7 +3,7 @@
 // used and why (the API shows those errors). Runs on the primary only.
 import { readFileSync } from 'node:fs'
 import type { DynamicConfig, RouterTLS } from '../config/dynamic.js'
-import { parseRule, indexHosts, rulePriority, type RuleNode } from '../rules/index.js'
+import { parseRule, indexHosts, hostOnly, rulePriority, type RuleNode } from '../rules/index.js'
 import * as L from './layout.js'
 import { choosePositions, hashHost, WHOLE_KEY } from './hash.js'
 import { MiddlewarePlanner } from './middlewares.js'
@@ -118,12 +118,6 @@ export function parseServerUrl(url: string): { host: string; port: number; tls: 
 function serverAddress(service: string, url: string): { host: string; port: number; tls: boolean } {
   const socket = service.endsWith(`@${INTERNAL_PROVIDER}`) ? socketOf(url) : undefined
   return socket !== undefined ? { host: socket, port: 0, tls: false } : parseServerUrl(url)
-}
-
-function isHostOnly(node: RuleNode): boolean {
-  if (node.kind === 'matcher') return node.name === 'Host'
-  if (node.kind === 'or') return isHostOnly(node.left) && isHostOnly(node.right)
-  return false
 }
 
 /** Why pier cannot serve a router as asked (fail closed), or nothing. */
@@ -285,7 +279,7 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
     const priority = r.priority && r.priority > 0 ? r.priority : rulePriority(r.rule)
     const hosts = indexHosts(node)
     if (placed.tls) report.tlsRouters[name] = { tls: placed.tls, hosts }
-    routers.push({ name, priority, service: svc, mask: served === all ? mask : served, rule: r.rule, hosts, hostOnly: hosts !== null && isHostOnly(node), chains })
+    routers.push({ name, priority, service: svc, mask: served === all ? mask : served, rule: r.rule, hosts, hostOnly: hosts !== null && hostOnly(node), chains })
   }
   // Every definition is checked for the API, used or not.
   const audit = new MiddlewarePlanner(config.http.middlewares ?? {}, (name) => serviceIndex.has(name), opts.readFile)

@@ -1,7 +1,7 @@
 // Worker-side view of a RouteTable. Construction (once per table swap) may
 // allocate: it decodes names and compiles rule predicates. match() and the
 // accessors allocate nothing.
-import { parseRule, compileRule, type MatchRequest } from '../rules/index.js'
+import { parseRule, compileRule, indexHosts, beyondHosts, type MatchRequest } from '../rules/index.js'
 import * as L from './layout.js'
 import { hashHost } from './hash.js'
 import { HealthView, newHealthBuffer } from '../balancer/health-board.js'
@@ -95,7 +95,7 @@ export class RouteTable {
       const o = this.routersOff + r * L.ROUTER_SLOTS
       this.routerNames.push(this.str(o + L.R_NAME_CHAR))
       const hostOnly = (h[o + L.R_FLAGS]! & L.RF_HOST_ONLY) !== 0
-      this.predicates.push(hostOnly ? null : compileRule(parseRule(this.str(o + L.R_RULE_CHAR))))
+      this.predicates.push(hostOnly ? null : predicateOf(this.str(o + L.R_RULE_CHAR)))
     }
     this.serviceNames = []
     for (let s = 0; s < this.serviceCount; s++) this.serviceNames.push(this.str(this.servicesOff + s * L.SERVICE_SLOTS + L.S_NAME_CHAR))
@@ -319,6 +319,17 @@ export class RouteTable {
   port(server: number): number {
     return this.i32[this.serversOff + server * L.SERVER_SLOTS + L.V_PORT]!
   }
+}
+
+/**
+ * The router's predicate as match() runs it: a router in the host index is
+ * tried only for a host its rule names, so its Host conditions are not
+ * checked again. null when nothing is left to check.
+ */
+function predicateOf(rule: string): Predicate | null {
+  const node = parseRule(rule)
+  const rest = indexHosts(node) === null ? node : beyondHosts(node)
+  return rest === null ? null : compileRule(rest)
 }
 
 /** host starts with the lower-case key, ASCII case-insensitively. */

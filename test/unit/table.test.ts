@@ -232,3 +232,26 @@ t.test('a Host-only router answers straight from the host index only where no ro
   t.equal(name('C.example', 0), 'c')
   t.equal(name('d.example', 0), 'catchAll')
 })
+
+t.test('routers found through the host index check the rest of their rule, Host conditions under OR included', async (t) => {
+  const tb = table({
+    routers: {
+      pair: { rule: '(Host(`a.example`) && Path(`/x`)) || (Host(`b.example`) && Path(`/y`))', service: 's' },
+      api: { rule: 'Host(`a.example`) && PathPrefix(`/api`) && Method(`GET`)', service: 's' },
+      either: { rule: '(Host(`c.example`) || Host(`d.example`)) && Path(`/z`)', service: 's' },
+      notOther: { rule: 'Host(`e.example`) && !Host(`f.example`) && Path(`/w`)', service: 's' },
+    },
+    services: { s: svc('http://127.0.0.1:1') },
+  })
+  const name = (host: string, path: string, method = 'GET') => tb.routerNames[tb.match(req(host, path, method), 0)] ?? null
+  t.equal(name('a.example', '/x'), 'pair')
+  t.equal(name('A.example:80', '/y'), null, 'a.example is paired with /x only')
+  t.equal(name('b.example', '/y'), 'pair')
+  t.equal(name('b.example', '/x'), null)
+  t.equal(name('a.example', '/api/v1'), 'api')
+  t.equal(name('a.example', '/api/v1', 'POST'), null)
+  t.equal(name('D.example:80', '/z'), 'either')
+  t.equal(name('c.example', '/q'), null)
+  t.equal(name('e.example', '/w'), 'notOther')
+  t.equal(name('e.example', '/v'), null)
+})
