@@ -51,12 +51,18 @@ export class RouteTable {
   private readonly chainEntriesOff: number
   private readonly chainsOff: number
   private readonly epCount: number
-  /** Per host entry, its key: a header already lower-case without a port matches it with one native string compare. */
-  private readonly hostKeys: string[] = []
   /**
-   * Per host entry, the last header that named it in another spelling (with
-   * a port, in other case): a client sends the same Host again and again,
-   * and one native compare recognises it (a loop over units costs ~3 ns each).
+   * Per host bucket, its entry's key ('' when empty): a header already
+   * lower-case without a port matches it with one native string compare.
+   * Kept by bucket, not by entry, so that the key is found without waiting
+   * for the bucket's own line to come from memory.
+   */
+  private readonly keys: string[]
+  /**
+   * Per host bucket, the last header that named its host in another
+   * spelling (with a port, in other case): a client sends the same Host
+   * again and again, and one native compare recognises it (a loop over
+   * units costs ~3 ns each).
    */
   private readonly spellings: string[]
   /**
@@ -125,8 +131,12 @@ export class RouteTable {
         compatValues(this.serverUrls[v]!).forEach((c, i) => (this.cookieCompat[v * COMPAT_FORMS + i] = c))
       }
     }
-    for (let e = 0; e < h[L.H_HOST_COUNT]!; e++) this.hostKeys.push(this.str(this.hostsOff + e * L.HOST_SLOTS + L.E_HOST_CHAR))
-    this.spellings = this.hostKeys.slice()
+    this.keys = []
+    for (let b = 0; b <= this.bucketMask; b++) {
+      const e = h[this.bucketsOff + b * L.BUCKET_SLOTS + L.B_ENTRY]!
+      this.keys.push(e === 0 ? '' : this.str(this.hostsOff + (e - 1) * L.HOST_SLOTS + L.E_HOST_CHAR))
+    }
+    this.spellings = this.keys.slice()
     this.entryPoints = []
     const epOff = h[L.H_ENTRYPOINTS_OFF]!
     this.epCount = h[L.H_ENTRYPOINT_COUNT]!
@@ -230,14 +240,13 @@ export class RouteTable {
     let b = x & this.bucketMask
     for (;;) {
       const o = this.bucketsOff + b * L.BUCKET_SLOTS
-      const e = h[o + L.B_ENTRY]!
-      if (e === 0) return -1
+      if (h[o + L.B_ENTRY] === 0) return -1
       if (h[o + L.B_HASH] === x) {
-        const key = this.hostKeys[e - 1]!
+        const key = this.keys[b]!
         // Most headers are the key itself or the spelling seen last, compared natively; the rest unit by unit.
-        if (host === key || host === this.spellings[e - 1]) return o
+        if (host === key || host === this.spellings[b]) return o
         if (key.length === end && hostIs(host, key)) {
-          this.spellings[e - 1] = host
+          this.spellings[b] = host
           return o
         }
       }
