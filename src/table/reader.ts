@@ -2,6 +2,7 @@
 // allocate: it decodes names and compiles rule predicates. match() and the
 // accessors allocate nothing.
 import { parseRule, compileRule, indexHosts, beyondHosts, type MatchRequest } from '../rules/index.js'
+import { hostLength } from '../rules/host.js'
 import * as L from './layout.js'
 import { hashHost } from './hash.js'
 import { HealthView, newHealthBuffer } from '../balancer/health-board.js'
@@ -213,28 +214,28 @@ export class RouteTable {
   }
 
   /**
-   * The host bucket (its first slot) for a Host header, -1 if none. The host part is what
-   * rules/host.ts compares: without the port and one trailing dot, an [IPv6]
-   * literal with its brackets (an unclosed one: the whole header); an
-   * unbracketed header with several colons (a bare IPv6 address) names no
-   * host key. Its hash folds case (table/hash.ts); nothing is sliced or
-   * lower-cased.
+   * The host bucket (its first slot) for a Host header, -1 if none. The host
+   * part is what rules/host.ts compares: without the port and one trailing
+   * dot, an [IPv6] literal with its brackets. Most headers are a key as they
+   * stand, so a header that does not end as a port does (in a digit) is
+   * looked up whole before it is parsed: a key has no port and no trailing
+   * dot, so a header that equals one is its own host part.
    */
   private findHost(host: string): number {
-    let end = host.length
-    if (end === 0) return -1
-    if (host.charCodeAt(0) === 91 /* [ */) {
-      const close = host.indexOf(']')
-      if (close > 0) end = close + 1
-    } else {
-      const colon = host.indexOf(':')
-      if (colon >= 0) {
-        if (host.indexOf(':', colon + 1) >= 0) return -1
-        end = colon
-      }
+    const n = host.length
+    if (n === 0) return -1
+    const last = host.charCodeAt(n - 1)
+    const asIs = last < 48 || last > 57
+    if (asIs) {
+      const o = this.probe(host, n)
+      if (o >= 0) return o
     }
-    if (end > 0 && host.charCodeAt(end - 1) === 46 /* . */) end--
-    if (end === 0) return -1
+    const end = hostLength(host)
+    return end <= 0 || (asIs && end === n) ? -1 : this.probe(host, end)
+  }
+
+  /** The bucket whose key host[0, end) is, ASCII case-insensitively; -1 if none. The hash folds case (table/hash.ts): nothing is sliced or lower-cased. */
+  private probe(host: string, end: number): number {
     const h = this.i32
     const x = hashHost(host, end, h, this.positionsOff, this.positionCount)
     let b = x & this.bucketMask
