@@ -37,6 +37,8 @@ export class RouteTable {
   private readonly i32: Int32Array
   private readonly chars: Uint16Array
   private readonly predicates: (Predicate | null)[]
+  /** Per router its service, read on every request: 4 bytes a router stay in cache where the 32 of its record would not. */
+  private readonly routerServices: Int32Array
   private readonly routersOff: number
   private readonly servicesOff: number
   private readonly serversOff: number
@@ -98,9 +100,11 @@ export class RouteTable {
 
     this.routerNames = []
     this.predicates = []
+    this.routerServices = new Int32Array(this.routerCount)
     for (let r = 0; r < this.routerCount; r++) {
       const o = this.routersOff + r * L.ROUTER_SLOTS
       this.routerNames.push(this.str(o + L.R_NAME_CHAR))
+      this.routerServices[r] = h[o + L.R_SERVICE]!
       const hostOnly = (h[o + L.R_FLAGS]! & L.RF_HOST_ONLY) !== 0
       this.predicates.push(hostOnly ? null : predicateOf(this.str(o + L.R_RULE_CHAR)))
     }
@@ -280,7 +284,7 @@ export class RouteTable {
   }
 
   serviceOf(router: number): number {
-    return this.i32[this.routersOff + router * L.ROUTER_SLOTS + L.R_SERVICE]!
+    return this.routerServices[router]!
   }
 
   firstServer(service: number): number {
