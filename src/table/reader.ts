@@ -233,6 +233,14 @@ export class RouteTable {
     if (asIs) {
       const o = this.probe(host, n)
       if (o >= 0) return o
+    } else if (host.charCodeAt(0) !== 91 /* [ */) {
+      // Most other headers end in ':' and a port: the host part is before it. (With
+      // another colon before, no key can match that part: keys with colons are [IPv6].)
+      const colon = portColon(host, n)
+      if (colon >= 0) {
+        const end = colon > 0 && host.charCodeAt(colon - 1) === 46 /* . */ ? colon - 1 : colon
+        return end > 0 ? this.probe(host, end) : -1
+      }
     }
     const end = hostLength(host)
     return end <= 0 || (asIs && end === n) ? -1 : this.probe(host, end)
@@ -344,6 +352,16 @@ function predicateOf(rule: string): Predicate | null {
   const node = parseRule(rule)
   const rest = indexHosts(node) === null ? node : beyondHosts(node)
   return rest === null ? null : compileRule(rest)
+}
+
+/** Where the ':' of a port of 1 to 5 digits ending host[0, n) is; -1 if it does not end so. */
+function portColon(host: string, n: number): number {
+  for (let i = n - 1; i >= 0 && i >= n - 6; i--) {
+    const c = host.charCodeAt(i)
+    if (c === 58 /* : */) return i
+    if (c < 48 || c > 57) return -1
+  }
+  return -1
 }
 
 /** host starts with the lower-case key, ASCII case-insensitively. */

@@ -2,7 +2,7 @@ import t from 'tap'
 import { compileTable } from '../../src/table/compile.js'
 import { RouteTable } from '../../src/table/reader.js'
 import type { DynamicConfig } from '../../src/config/dynamic.js'
-import type { MatchRequest } from '../../src/rules/index.js'
+import { compileRule, parseRule, type MatchRequest } from '../../src/rules/index.js'
 
 function req(host: string, path = '/', method = 'GET', headers: Record<string, string> = {}): MatchRequest {
   return { host, path, query: '', method, header: (n) => headers[n] ?? '', clientIP: () => '127.0.0.1' }
@@ -181,6 +181,13 @@ t.test('host lookup agrees with the Host matcher: case, ports, trailing dot, IPv
   t.equal(name('app.example..'), null)
   t.equal(name(':8080'), null)
   t.equal(name('.'), null)
+  // Ports and colons in odd places: the index finds what the Host matcher accepts, and nothing else.
+  const hostRule = { name: 'app.example', v6: '::1', v4: '127.0.0.1', k: 'k.example' } as Record<string, string>
+  const odd = ['app.example:123456', 'app.example.:80', ':80', '.:80', 'app.example:80:80', 'x:app.example:80', 'app.example:8a0', 'APP.EXAMPLE:0', '127.0.0.1:1', '127.0.0.1', '1:80', '[::1]:80', '[::1]x:80', '[::1]:8a', 'app.example::80', 'k.example:99999']
+  for (const h of odd) {
+    const want = Object.keys(hostRule).find((r) => compileRule(parseRule(`Host(\`${hostRule[r]}\`)`))(req(h))) ?? null
+    t.equal(name(h), want, `${h}: ${want}`)
+  }
 })
 
 t.test('generic routers before, between and after a host\'s routers keep priority order', async (t) => {
