@@ -255,9 +255,10 @@ export class RouteTable {
       const o = this.bucketsOff + b * L.BUCKET_SLOTS
       if (h[o + L.B_ENTRY] === 0) return -1
       if (h[o + L.B_HASH] === x) {
+        // Most headers are the key itself (a header with a port cannot be: its key is not read) or
+        // the spelling seen last, compared natively; the rest unit by unit.
+        if ((end === host.length && host === this.keys[b]) || host === this.spellings[b]) return o
         const key = this.keys[b]!
-        // Most headers are the key itself or the spelling seen last, compared natively; the rest unit by unit.
-        if (host === key || host === this.spellings[b]) return o
         if (key.length === end && hostIs(host, key)) {
           this.spellings[b] = host
           return o
