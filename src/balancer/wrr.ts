@@ -8,6 +8,15 @@ import { ACTIVE_DOWN, PASSIVE_DOWN } from './health-board.js'
 export class SmoothWRR {
   private current = new Int32Array(0)
   private table: RouteTable | null = null
+  // What a pick reads, copied out of the table at bind so that a pick is a
+  // few typed-array reads: per service its first server and the one after
+  // its last, per server its weight and health board slot (-1: the board
+  // has no such slot, the server reads as up), and the board's state words.
+  private firsts = new Int32Array(0)
+  private ends = new Int32Array(0)
+  private weights = new Int32Array(0)
+  private slots = new Int32Array(0)
+  private health: Int32Array = new Int32Array(0)
 
   /** Switch to a new table, carrying running weights over. */
   bind(table: RouteTable): void {
@@ -22,6 +31,11 @@ export class SmoothWRR {
     }
     this.current = next
     this.table = table
+    this.firsts = Int32Array.from({ length: table.serviceCount }, (_, s) => table.firstServer(s))
+    this.ends = Int32Array.from({ length: table.serviceCount }, (_, s) => table.firstServer(s) + table.serverCountOf(s))
+    this.weights = Int32Array.from({ length: table.serverCount }, (_, v) => table.weight(v))
+    this.slots = Int32Array.from({ length: table.serverCount }, (_, v) => (table.healthSlot(v) < table.health.slots ? table.healthSlot(v) : -1))
+    this.health = table.health.state
   }
 
   /**
@@ -37,15 +51,16 @@ export class SmoothWRR {
   }
 
   private choose(service: number, tried: number, down: number): number {
-    const t = this.table!
-    const first = t.firstServer(service)
-    const end = first + t.serverCountOf(service)
-    const cw = this.current
+    const first = this.firsts[service]!
+    const end = this.ends[service]!
+    const { current: cw, weights, slots, health } = this
     let best = -1
     let total = 0
     for (let v = first; v < end; v++) {
-      const w = t.weight(v)
-      if (w === 0 || (t.healthState(v) & down) !== 0) continue
+      const w = weights[v]!
+      if (w === 0) continue
+      const slot = slots[v]!
+      if (slot >= 0 && (health[slot]! & down) !== 0) continue
       if (tried !== 0 && v - first < 31 && (tried & (1 << (v - first))) !== 0) continue
       cw[v] += w
       total += w

@@ -29,3 +29,26 @@ export function indexHosts(node: RuleNode): string[] | null {
     }
   }
 }
+
+/** The rule is Host(...) alone, or Host(...) rules OR-ed: once the host index found its host, nothing is left to check. */
+export function hostOnly(node: RuleNode): boolean {
+  if (node.kind === 'matcher') return node.name === 'Host'
+  if (node.kind === 'or') return hostOnly(node.left) && hostOnly(node.right)
+  return false
+}
+
+/**
+ * What an indexed rule (indexHosts not null) leaves to check once the host
+ * index found the request's host among its hosts: the rule without the
+ * host-only conditions AND-ed at its top, which each of those hosts meets.
+ * null when nothing is left.
+ */
+export function beyondHosts(node: RuleNode): RuleNode | null {
+  if (hostOnly(node)) return null
+  if (node.kind !== 'and') return node
+  const left = beyondHosts(node.left)
+  const right = beyondHosts(node.right)
+  if (left === null) return right
+  if (right === null) return left
+  return left === node.left && right === node.right ? node : { kind: 'and', left, right }
+}

@@ -3,7 +3,7 @@
 // used and why (the API shows those errors). Runs on the primary only.
 import { readFileSync } from 'node:fs'
 import type { DynamicConfig, RouterTLS } from '../config/dynamic.js'
-import { parseRule, indexHosts, rulePriority, type RuleNode } from '../rules/index.js'
+import { parseRule, indexHosts, hostOnly, rulePriority, type RuleNode } from '../rules/index.js'
 import * as L from './layout.js'
 import { choosePositions, hashHost, WHOLE_KEY } from './hash.js'
 import { MiddlewarePlanner } from './middlewares.js'
@@ -118,12 +118,6 @@ export function parseServerUrl(url: string): { host: string; port: number; tls: 
 function serverAddress(service: string, url: string): { host: string; port: number; tls: boolean } {
   const socket = service.endsWith(`@${INTERNAL_PROVIDER}`) ? socketOf(url) : undefined
   return socket !== undefined ? { host: socket, port: 0, tls: false } : parseServerUrl(url)
-}
-
-function isHostOnly(node: RuleNode): boolean {
-  if (node.kind === 'matcher') return node.name === 'Host'
-  if (node.kind === 'or') return isHostOnly(node.left) && isHostOnly(node.right)
-  return false
 }
 
 /** Why pier cannot serve a router as asked (fail closed), or nothing. */
@@ -285,7 +279,7 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
     const priority = r.priority && r.priority > 0 ? r.priority : rulePriority(r.rule)
     const hosts = indexHosts(node)
     if (placed.tls) report.tlsRouters[name] = { tls: placed.tls, hosts }
-    routers.push({ name, priority, service: svc, mask: served === all ? mask : served, rule: r.rule, hosts, hostOnly: hosts !== null && isHostOnly(node), chains })
+    routers.push({ name, priority, service: svc, mask: served === all ? mask : served, rule: r.rule, hosts, hostOnly: hosts !== null && hostOnly(node), chains })
   }
   // Every definition is checked for the API, used or not.
   const audit = new MiddlewarePlanner(config.http.middlewares ?? {}, (name) => serviceIndex.has(name), opts.readFile)
@@ -318,6 +312,13 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
       if (list) list.push(i)
       else byHost.set(h, [i])
     }
+  })
+  // Per router: the entrypoint bits some generic router before it serves (a mask of 0 is every entrypoint).
+  let genericBits = 0
+  const genericBefore = routers.map((r) => {
+    const before = genericBits
+    if (!r.hosts) genericBits |= r.mask || -1
+    return before
   })
   let buckets = 8
   while (buckets < byHost.size * 2) buckets *= 2
@@ -440,6 +441,9 @@ export function compileTable(config: DynamicConfig, entryPoints: string[], versi
     while (ints[bucketsOff + b * L.BUCKET_SLOTS + L.B_ENTRY] !== 0) b = (b + 1) & (buckets - 1)
     ints[bucketsOff + b * L.BUCKET_SLOTS + L.B_HASH] = hash
     ints[bucketsOff + b * L.BUCKET_SLOTS + L.B_ENTRY] = h + 1
+    const first = list[0]!
+    ints[bucketsOff + b * L.BUCKET_SLOTS + L.B_ROUTER] = first
+    ints[bucketsOff + b * L.BUCKET_SLOTS + L.B_DIRECT] = routers[first]!.hostOnly ? (routers[first]!.mask || -1) & ~genericBefore[first]! : 0
     h++
   }
   generic.forEach((r, i) => (ints[genericOff + i] = r))

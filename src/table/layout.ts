@@ -120,11 +120,18 @@ export const CHAIN_SLOTS = 3
 
 /**
  * Host bucket: the key's hash and its host entry index + 1, 0 when empty
- * (open addressing, linear probe); a probe reads one cache line.
+ * (open addressing, linear probe); a probe reads one cache line. Most hosts
+ * have one router, Host(...) alone: on the entrypoints of B_DIRECT (a bit
+ * each) the host's first router, B_ROUTER, is the answer without reading
+ * the host entry, its route list or any router record. A bit is set only
+ * where that router's rule is host-only, it serves the entrypoint and no
+ * generic router before it does.
  */
 export const B_HASH = 0
 export const B_ENTRY = 1
-export const BUCKET_SLOTS = 2
+export const B_ROUTER = 2
+export const B_DIRECT = 3
+export const BUCKET_SLOTS = 4
 /** Host entry. */
 export const E_HOST_CHAR = 0 // lower-case host, no port
 export const E_HOST_LEN = 1

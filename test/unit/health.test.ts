@@ -141,3 +141,19 @@ t.test('PassiveHealth: one connection failure marks at once; maxFailedAttempts c
   t.equal(counted.healthState(1), PASSIVE_DOWN)
   t.equal(Atomics.load(counted.health.until, counted.healthSlot(1)), Math.floor(4200 / 100) + 20, 'out for the failure window')
 })
+
+t.test("WRR reads each server's own board slot, which need not be its index", async (t) => {
+  const board = new HealthBoard(0)
+  // Slots 0 and 1 go to servers that leave again (quarantined): a, b and c get 2, 3 and 4.
+  board.assign(['gone http://x:1', 'gone http://y:1'], 0)
+  const rt = table(board)
+  t.same([0, 1, 2].map((v) => rt.healthSlot(v)), [2, 3, 4])
+  const wrr = new SmoothWRR()
+  wrr.bind(rt)
+  board.setActive(3, false)
+  t.same(new Set(Array.from({ length: 6 }, () => wrr.pick(0))), new Set([0, 2]), 'b (slot 3) is out')
+  board.setActive(3, true)
+  board.setActive(2, false)
+  board.setActive(4, false)
+  t.equal(wrr.pick(0), 1, 'only b is up')
+})

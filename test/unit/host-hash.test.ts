@@ -44,3 +44,22 @@ t.test('a whole-key table and a sampled table both find every host, and only tho
     t.equal(wrong, 0, `${hosts[0]}...: every host found in every form, near misses not`)
   }
 })
+
+t.test('a header that hashes like a key but is not one never matches, however often it comes', async (t) => {
+  const hosts = Array.from({ length: 300 }, (_, i) => `app${i}.example.com`)
+  const positions = choosePositions(hosts)!
+  const routers = Object.fromEntries(hosts.map((h, i) => [`r${i}`, { rule: `Host(\`${h}\`)`, service: 's' }]))
+  const tb = new RouteTable(compileTable({ http: { routers, services: { s: { loadBalancer: { servers: [{ url: 'http://127.0.0.1:1' }] } } } } }, ['web'], 1).buffer)
+  const match = (host: string) => tb.match({ host, path: '/', query: '', method: 'GET', header: () => '', clientIP: () => '127.0.0.1' }, 0)
+  // A unit no position samples, changed: same length, same sample, same hash.
+  const key = hosts[123]!
+  const free = [...key].findIndex((_, i) => !positions.some((p) => (p >= 0 ? p : key.length + p) === i))
+  const twin = `${key.slice(0, free)}${key[free] === 'x' ? 'y' : 'x'}${key.slice(free + 1)}`
+  const pos = Int32Array.from(positions)
+  t.equal(hashHost(twin, twin.length, pos, 0, pos.length), hashHost(key, key.length, pos, 0, pos.length), `${twin} hashes like ${key}`)
+  const want = tb.routerIndex('r123')
+  for (const header of [`${twin.toUpperCase()}:80`, twin, `${key.toUpperCase()}:80`, `${key}:443`]) {
+    const found = header.toLowerCase().startsWith(key) ? want : -1
+    for (let i = 0; i < 3; i++) t.equal(match(header), found, `${header}, time ${i + 1}`)
+  }
+})

@@ -1,7 +1,7 @@
 // Compiled rules against request views: every matcher true and false, the v2
 // forms, host case/port/trailing-dot handling, ClientIP over v4/v6/CIDR.
 import t from 'tap'
-import { compileRule, hostEquals, parseRule, type MatchRequest } from '../../src/rules/index.js'
+import { beyondHosts, compileRule, hostEquals, hostOnly, parseRule, type MatchRequest, type RuleNode } from '../../src/rules/index.js'
 
 interface ReqInit {
   host?: string
@@ -240,4 +240,20 @@ t.test('compileRule validates hand-built trees', async (t) => {
   t.throws(() => compileRule({ kind: 'matcher', name: 'Nope', args: ['a'], position: 3 }), { code: 'RULE_UNKNOWN_MATCHER', position: 3 })
   t.throws(() => compileRule({ kind: 'matcher', name: 'ClientIP', args: ['x'], position: 2 }), { code: 'RULE_BAD_CIDR', position: 2 })
   t.throws(() => compileRule({ kind: 'matcher', name: 'Host', args: [], position: 0 }), { code: 'RULE_ARG_COUNT' })
+})
+
+t.test('beyondHosts: what a rule leaves to check once the host index found its host', async (t) => {
+  const show = (n: RuleNode | null): string =>
+    n === null ? 'nothing' : n.kind === 'matcher' ? n.name : n.kind === 'not' ? `!${show(n.expr)}` : `(${show(n.left)} ${n.kind} ${show(n.right)})`
+  const left = (rule: string) => show(beyondHosts(parseRule(rule)))
+  t.equal(left('Host(`a`)'), 'nothing')
+  t.equal(left('Host(`a`) || Host(`b`)'), 'nothing')
+  t.equal(left('Host(`a`) && PathPrefix(`/api`)'), 'PathPrefix')
+  t.equal(left('PathPrefix(`/api`) && Host(`a`)'), 'PathPrefix')
+  t.equal(left('(Host(`a`) || Host(`b`)) && Method(`GET`) && Path(`/x`)'), '(Method and Path)')
+  t.equal(left('Host(`a`) && !Host(`b`)'), '!Host', 'a negated Host is a condition of its own')
+  t.equal(left('(Host(`a`) && Path(`/x`)) || Host(`b`)'), '((Host and Path) or Host)', 'under OR the Host says which branch')
+  t.equal(left('Host(`a`) && (Path(`/x`) || Host(`b`))'), '(Path or Host)')
+  t.ok(hostOnly(parseRule('Host(`a`) || Host(`b`, `c`)')))
+  t.notOk(hostOnly(parseRule('Host(`a`) && Host(`a`)')))
 })

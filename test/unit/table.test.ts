@@ -2,7 +2,7 @@ import t from 'tap'
 import { compileTable } from '../../src/table/compile.js'
 import { RouteTable } from '../../src/table/reader.js'
 import type { DynamicConfig } from '../../src/config/dynamic.js'
-import type { MatchRequest } from '../../src/rules/index.js'
+import { compileRule, parseRule, type MatchRequest } from '../../src/rules/index.js'
 
 function req(host: string, path = '/', method = 'GET', headers: Record<string, string> = {}): MatchRequest {
   return { host, path, query: '', method, header: (n) => headers[n] ?? '', clientIP: () => '127.0.0.1' }
@@ -181,6 +181,13 @@ t.test('host lookup agrees with the Host matcher: case, ports, trailing dot, IPv
   t.equal(name('app.example..'), null)
   t.equal(name(':8080'), null)
   t.equal(name('.'), null)
+  // Ports and colons in odd places: the index finds what the Host matcher accepts, and nothing else.
+  const hostRule = { name: 'app.example', v6: '::1', v4: '127.0.0.1', k: 'k.example' } as Record<string, string>
+  const odd = ['app.example:123456', 'app.example.:80', ':80', '.:80', 'app.example:80:80', 'x:app.example:80', 'app.example:8a0', 'APP.EXAMPLE:0', '127.0.0.1:1', '127.0.0.1', '1:80', '[::1]:80', '[::1]x:80', '[::1]:8a', 'app.example::80', 'k.example:99999']
+  for (const h of odd) {
+    const want = Object.keys(hostRule).find((r) => compileRule(parseRule(`Host(\`${hostRule[r]}\`)`))(req(h))) ?? null
+    t.equal(name(h), want, `${h}: ${want}`)
+  }
 })
 
 t.test('generic routers before, between and after a host\'s routers keep priority order', async (t) => {
@@ -202,4 +209,56 @@ t.test('generic routers before, between and after a host\'s routers keep priorit
   t.equal(name('a.example', '/y'), 'hostLow')
   t.equal(name('B.Example:8080', '/y'), 'regexp')
   t.equal(name('b.org', '/y'), 'last')
+})
+
+t.test('a Host-only router answers straight from the host index only where no router ranks above it', async (t) => {
+  const tb = table(
+    {
+      routers: {
+        // On admin a generic router ranks above a.example's Host-only router; on web nothing does.
+        adminAll: { rule: 'PathPrefix(`/`)', service: 's', entryPoints: ['admin'], priority: 100 },
+        a: { rule: 'Host(`a.example`)', service: 's', priority: 50 },
+        // b.example: a router with more conditions ranks above the Host-only one.
+        bApi: { rule: 'Host(`b.example`) && PathPrefix(`/api`)', service: 's', priority: 50 },
+        b: { rule: 'Host(`b.example`)', service: 's', priority: 40 },
+        // c.example: its Host-only router serves web alone; a generic router below it catches the rest.
+        c: { rule: 'Host(`c.example`) || Host(`c2.example`)', service: 's', entryPoints: ['web'], priority: 30 },
+        catchAll: { rule: 'PathPrefix(`/`)', service: 's', priority: 1 },
+      },
+      services: { s: svc('http://127.0.0.1:1') },
+    },
+    ['web', 'admin'],
+  )
+  const name = (host: string, ep: number, path = '/') => tb.routerNames[tb.match(req(host, path), ep)] ?? null
+  t.equal(name('a.example', 0), 'a')
+  t.equal(name('A.example:80', 1), 'adminAll')
+  t.equal(name('b.example', 0, '/api/x'), 'bApi')
+  t.equal(name('b.example', 0, '/x'), 'b')
+  t.equal(name('c2.example', 0), 'c')
+  t.equal(name('c.example', 1), 'adminAll')
+  t.equal(name('C.example', 0), 'c')
+  t.equal(name('d.example', 0), 'catchAll')
+})
+
+t.test('routers found through the host index check the rest of their rule, Host conditions under OR included', async (t) => {
+  const tb = table({
+    routers: {
+      pair: { rule: '(Host(`a.example`) && Path(`/x`)) || (Host(`b.example`) && Path(`/y`))', service: 's' },
+      api: { rule: 'Host(`a.example`) && PathPrefix(`/api`) && Method(`GET`)', service: 's' },
+      either: { rule: '(Host(`c.example`) || Host(`d.example`)) && Path(`/z`)', service: 's' },
+      notOther: { rule: 'Host(`e.example`) && !Host(`f.example`) && Path(`/w`)', service: 's' },
+    },
+    services: { s: svc('http://127.0.0.1:1') },
+  })
+  const name = (host: string, path: string, method = 'GET') => tb.routerNames[tb.match(req(host, path, method), 0)] ?? null
+  t.equal(name('a.example', '/x'), 'pair')
+  t.equal(name('A.example:80', '/y'), null, 'a.example is paired with /x only')
+  t.equal(name('b.example', '/y'), 'pair')
+  t.equal(name('b.example', '/x'), null)
+  t.equal(name('a.example', '/api/v1'), 'api')
+  t.equal(name('a.example', '/api/v1', 'POST'), null)
+  t.equal(name('D.example:80', '/z'), 'either')
+  t.equal(name('c.example', '/q'), null)
+  t.equal(name('e.example', '/w'), 'notOther')
+  t.equal(name('e.example', '/v'), null)
 })
