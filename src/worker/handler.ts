@@ -90,6 +90,7 @@ export type Handler = (res: HttpResponse, req: HttpRequest, context?: us_socket_
 
 export function createHandler(ctx: HandlerContext, ep: number, epPort: number, epOptions: EntryPointOptions): Handler {
   const { redirect, acmeChallenge, limits, trust } = epOptions
+  const https = epOptions.proto === 'https'
   const view = new RequestView(trust)
   const choice = new ServerChoice()
   // A request pier answers itself (404, 503, an upgrade it refuses), reported like an exchange.
@@ -159,7 +160,7 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, e
   // Routers with middlewares: the chain runs first, then this forwards the request as it left the chain.
   const flows: FlowContext = {
     ep,
-    https: epOptions.proto === 'https',
+    https,
     log: ctx.log,
     sink: ctx.sink,
     logging: ctx.logging,
@@ -183,7 +184,7 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, e
         const x = flow.x
         if (flow.upgrade !== null) {
           // The chain let a WebSocket upgrade through: the upgrade takes the client from here.
-          const refused = startUpgrade(ctx, flow.res, flow, flow.upgrade, epOptions.proto === 'https', upstream, head.body, table, ep, flow.router, flow.service, server, x.startedAt, x.log, pools[server]!, choice.cookie)
+          const refused = startUpgrade(ctx, flow.res, flow, flow.upgrade, https, upstream, head.body, table, ep, flow.router, flow.service, server, x.startedAt, x.log, pools[server]!, choice.cookie)
           if (refused !== null) return void flow.answer(Number(refused.status.slice(0, 3)), refused.header ? [...refused.header] : [], refused.reason)
           return x.handOff()
         }
@@ -237,7 +238,7 @@ export function createHandler(ctx: HandlerContext, ep: number, epPort: number, e
       const body = head.body
       const log: AccessFields | null = ctx.logging ? { clientIP, target: fwd.target, host: view.host, userAgent: head.userAgent, referer: head.referer, headers: ctx.headers?.request(req) ?? null } : null
       if (fwd.upgrade) {
-        const refused = startUpgrade(ctx, res, req, context!, epOptions.proto === 'https', upstreamHead(fwd), body, table, ep, router, service, server, startedAt, log, pools[server]!, choice.cookie)
+        const refused = startUpgrade(ctx, res, req, context!, https, upstreamHead(fwd), body, table, ep, router, service, server, startedAt, log, pools[server]!, choice.cookie)
         if (refused !== null) reply(res, req, router, service, refused.status, refused.reason, ctx.sink.closing, startedAt, refused.header)
         return
       }
