@@ -24,9 +24,10 @@ const HOST2 = 'whoami2.swarm.localhost'
 /** Swarm itself needs a few seconds for some of these (restart delay, node heartbeats). */
 const SETTLE = 30_000
 /**
- * A new task on another node answers the manager once the overlay has learnt
- * where it lives; on a loaded machine that gossip has lagged past SETTLE
- * (CI, once: three tasks running, 30 s without all three in rotation).
+ * Rotation over new tasks: a task on another node answers the manager only
+ * once the overlay has learnt where it lives. CI once saw three tasks running
+ * and 30 s without all three in rotation, most likely that lag on a loaded
+ * machine (not reproduced here; inRotation's message will tell next time).
  */
 const OVERLAY_SETTLE = 90_000
 
